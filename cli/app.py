@@ -1,0 +1,88 @@
+"""The ``defledger`` command: a click group whose sub-commands load lazily (fast ``--help``).
+
+Commands parse options, call ``ledger``, and render; every ``LedgerError`` is turned into one
+``Error: …`` line and the exit code of its class, here and only here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from typing import Any
+
+import click
+
+from cli.errors import run_guarded
+
+# command name -> "module:function" (imported only when the command runs or is listed)
+COMMANDS: dict[str, str] = {
+    "init": "cli.io:init",
+    "record": "cli.record:record",
+    "import": "cli.io:import_",
+    "log": "cli.history:log",
+    "show": "cli.history:show",
+    "verify": "cli.audit:verify",
+    "digest": "cli.audit:digest",
+}
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class LazyGroup(click.Group):
+    """A group that imports a command's module only when that command is needed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, attr = target.split(":")
+        command = getattr(importlib.import_module(module), attr)
+        assert isinstance(command, click.Command)
+        return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        return run_guarded(lambda: super(LazyGroup, self).invoke(ctx))
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("defledger")
+    except PackageNotFoundError:  # running from a source tree without installation
+        return "0+unknown"
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--db",
+    envvar="DEFLEDGER_DB",
+    show_envvar=True,
+    metavar="PATH|URL",
+    help="Ledger database: a SQLite file path or a URL (postgresql+psycopg://…). "
+    "Default: ./defledger.db",
+)
+@click.version_option(version=_version(), prog_name="defledger", message="%(prog)s %(version)s")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None) -> None:
+    """defledger — an append-only, hash-chained audit ledger of what counts as
+    defense-related expenditure, and of every budget figure it counts.
+
+    Every definition change and figure is an immutable event; totals, shares of GDP and diffs
+    are computed from the events, as of any moment, and the history can be verified."""
+    ctx.ensure_object(dict)
+    ctx.obj["db"] = db
+
+
+def main() -> None:
+    """Console entry point."""
+    cli.main(prog_name="defledger", standalone_mode=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+
+__all__ = ["cli", "main", "os"]

@@ -1,0 +1,52 @@
+"""One mapping from ledger errors to a one-line message and an exit code.
+
+0 ok · 1 operational error · 2 bad input or usage · 3 integrity failure · 4 differences found
+(``diff --exit-code``). Set ``DEFLEDGER_DEBUG=1`` to see the traceback of an unexpected error.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+T = TypeVar("T")
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_INPUT = 2
+EXIT_INTEGRITY = 3
+EXIT_DIFFERENCES = 4
+
+
+class CliError(click.ClickException):
+    """A one-line error with a chosen exit code (no usage banner)."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_ERROR) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def run_guarded(action: Callable[[], T]) -> T:
+    """Run a command; turn ledger and unexpected errors into ``CliError``."""
+    from ledger.errors import LedgerError
+
+    try:
+        return action()
+    except LedgerError as exc:
+        raise CliError(str(exc).replace("\n", " "), exc.exit_code) from exc
+    except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+        raise
+    except OSError as exc:
+        raise CliError(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)) from exc
+    except Exception as exc:
+        if os.environ.get("DEFLEDGER_DEBUG"):
+            raise
+        message = f"internal error: {type(exc).__name__}: {exc}".replace("\n", " ")
+        raise CliError(message + " (set DEFLEDGER_DEBUG=1 for details)") from exc
+
+
+def fail(message: str, exit_code: int = EXIT_INPUT) -> Any:
+    raise CliError(message, exit_code)

@@ -1,0 +1,71 @@
+"""``init`` and ``import``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from cli.options import db_of
+from cli.record import default_actor
+
+
+@click.command()
+@click.pass_context
+def init(ctx: click.Context) -> None:
+    """Create an empty ledger (tables and append-only triggers); harmless if it exists."""
+    from ledger.db import resolve_url
+    from ledger.store import EventStore
+
+    store = EventStore.open(db_of(ctx), create=True)
+    store.close()
+    click.echo(f"ledger ready at {resolve_url(db_of(ctx))}", err=True)
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(allow_dash=True, dir_okay=False))
+@click.option(
+    "--kind",
+    type=click.Choice(["events", "categories", "lines", "gdp"]),
+    help="Kind of file (default: recognised from the first line).",
+)
+@click.option("--actor", default=default_actor, show_default="the OS user", help="Who imports it.")
+@click.option("--reason", help="Why; with it, changed budget lines are recorded as revisions.")
+@click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
+@click.pass_context
+def import_(
+    ctx: click.Context, file: str, kind: str | None, actor: str, reason: str | None, dry_run: bool, quiet: bool
+) -> None:
+    """Import FILE (or - for stdin): JSON Lines of events, or CSV of categories, budget lines or
+    GDP figures (see docs/formats.md). All-or-nothing; importing the same file twice adds nothing."""
+    from ledger.importers import MAX_FILE_BYTES, decode, import_text
+    from ledger.store import EventStore
+
+    if file == "-":
+        data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+    else:
+        with open(file, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    text = decode(data)
+    show_progress = not quiet and sys.stderr.isatty()
+
+    def progress(rows: int) -> None:
+        if show_progress:
+            click.echo(f"\rchecked {rows:,} rows", err=True, nl=False)
+
+    store = EventStore.open(db_of(ctx), create=True)
+    try:
+        report = import_text(store, text, kind=kind, actor=actor, reason=reason, dry_run=dry_run, progress=progress)
+    finally:
+        store.close()
+    if show_progress:
+        click.echo("", err=True)
+    if not quiet:
+        verb = "would add" if report.dry_run else "added"
+        where = f" (seq {report.first_seq}..{report.last_seq})" if report.first_seq else ""
+        click.echo(
+            f"{report.kind}: {report.rows} rows, {verb} {report.appended} events{where}, "
+            f"{report.skipped} already recorded",
+            err=True,
+        )

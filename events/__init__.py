@@ -1,0 +1,162 @@
+"""Pure event models of the defledger ledger: no I/O, no clock, no imports from ledger or cli.
+
+``AnyEvent`` is the discriminated union of every event type on the stable ``type`` string;
+``parse_event`` validates a payload (after upcasting) and ``stream_of`` names the stream an
+event belongs to.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field, TypeAdapter
+
+from events.base import EventModel, Source
+from events.budget import (
+    BudgetLineReclassified,
+    BudgetLineRecorded,
+    BudgetLineRevised,
+    BudgetLineWithdrawn,
+)
+from events.definitions import (
+    CategoryExcluded,
+    CategoryIncluded,
+    DefinitionStatusChanged,
+    DefinitionVersionOpened,
+    GdpBasisKind,
+    GdpBasisSet,
+    Stage,
+    StagesSet,
+    Status,
+)
+from events.envelope import ENVELOPE_FIELDS, Provenance
+from events.macro import ExchangeRateRecorded, GdpRecorded, TargetKind, TargetSet
+from events.taxonomy import CategoryDefined
+from events.upcasters import upcast
+
+EVENT_TYPES: tuple[type[EventModel], ...] = (
+    CategoryDefined,
+    DefinitionVersionOpened,
+    CategoryIncluded,
+    CategoryExcluded,
+    StagesSet,
+    GdpBasisSet,
+    DefinitionStatusChanged,
+    BudgetLineRecorded,
+    BudgetLineRevised,
+    BudgetLineReclassified,
+    BudgetLineWithdrawn,
+    GdpRecorded,
+    TargetSet,
+    ExchangeRateRecorded,
+)
+EVENT_CLASSES: dict[str, type[EventModel]] = {
+    cls.model_fields["type"].default: cls for cls in EVENT_TYPES
+}
+SCHEMA_VERSIONS: dict[str, int] = {
+    name: int(getattr(cls, "schema_version")) for name, cls in EVENT_CLASSES.items()
+}
+
+AnyEvent = Annotated[
+    CategoryDefined
+    | DefinitionVersionOpened
+    | CategoryIncluded
+    | CategoryExcluded
+    | StagesSet
+    | GdpBasisSet
+    | DefinitionStatusChanged
+    | BudgetLineRecorded
+    | BudgetLineRevised
+    | BudgetLineReclassified
+    | BudgetLineWithdrawn
+    | GdpRecorded
+    | TargetSet
+    | ExchangeRateRecorded,
+    Field(discriminator="type"),
+]
+EVENT_ADAPTER: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
+
+
+def parse_event(data: Any) -> AnyEvent:
+    """Validate one event from a mapping that carries its ``type``."""
+    return EVENT_ADAPTER.validate_python(data)
+
+
+def load_stored(event_type: str, schema_version: int, payload: dict[str, Any]) -> AnyEvent:
+    """Turn a stored payload of any schema version into today's model (upcast, then validate)."""
+    if event_type not in SCHEMA_VERSIONS:
+        raise ValueError(f"unknown event type {event_type!r}")
+    current = upcast(event_type, schema_version, payload, SCHEMA_VERSIONS[event_type])
+    return parse_event({**current, "type": event_type})
+
+
+def event_payload(event: EventModel) -> dict[str, Any]:
+    """The JSON-ready payload of an event: its fields without ``type``, decimals as strings."""
+    data = event.model_dump(mode="json")
+    data.pop("type", None)
+    return data
+
+
+def stream_of(event: EventModel) -> str:
+    """The stream an event belongs to: the unit of ordering and optimistic concurrency."""
+    match event:
+        case CategoryDefined():
+            return f"category/{event.code}"
+        case (
+            DefinitionVersionOpened()
+            | CategoryIncluded()
+            | CategoryExcluded()
+            | StagesSet()
+            | GdpBasisSet()
+            | DefinitionStatusChanged()
+        ):
+            return f"definition/{event.definition}/v{event.version}"
+        case (
+            BudgetLineRecorded()
+            | BudgetLineRevised()
+            | BudgetLineReclassified()
+            | BudgetLineWithdrawn()
+        ):
+            return f"line/{event.jurisdiction}/FY{event.fiscal_year}/{event.line_id}"
+        case GdpRecorded():
+            return f"gdp/{event.jurisdiction}/FY{event.fiscal_year}"
+        case TargetSet():
+            return f"target/{event.jurisdiction}/{event.target_id}"
+        case ExchangeRateRecorded():
+            return f"fx/{event.base}-{event.quote}/FY{event.fiscal_year}"
+    raise TypeError(f"no stream for {type(event).__name__}")
+
+
+__all__ = [
+    "ENVELOPE_FIELDS",
+    "EVENT_ADAPTER",
+    "EVENT_CLASSES",
+    "EVENT_TYPES",
+    "SCHEMA_VERSIONS",
+    "AnyEvent",
+    "BudgetLineReclassified",
+    "BudgetLineRecorded",
+    "BudgetLineRevised",
+    "BudgetLineWithdrawn",
+    "CategoryDefined",
+    "CategoryExcluded",
+    "CategoryIncluded",
+    "DefinitionStatusChanged",
+    "DefinitionVersionOpened",
+    "EventModel",
+    "ExchangeRateRecorded",
+    "GdpBasisKind",
+    "GdpBasisSet",
+    "GdpRecorded",
+    "Provenance",
+    "Source",
+    "Stage",
+    "StagesSet",
+    "Status",
+    "TargetKind",
+    "TargetSet",
+    "event_payload",
+    "load_stored",
+    "parse_event",
+    "stream_of",
+]

@@ -1,0 +1,56 @@
+"""Resolve ``--as-of`` (a seq, an ISO 8601 time, or an event id) to the last seq it includes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from ledger.errors import InvalidInput
+from ledger.store import EventStore, format_time
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """``seq``: the last event included; ``spec``: what the user asked for."""
+
+    seq: int
+    spec: str | None
+
+    def describe(self) -> str:
+        return f"seq {self.seq}" + (f" (as of {self.spec})" if self.spec else " (head)")
+
+
+def parse_time(text: str) -> str:
+    """An ISO 8601 date or time as the stored ``recorded_at`` text (naive means UTC; a date
+    means the end of that day, UTC)."""
+    value = text.strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            moment = datetime.fromisoformat(value + "T23:59:59.999999+00:00")
+        else:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InvalidInput(f"{text!r} is not a seq, an ISO 8601 time or an event id") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return format_time(moment)
+
+
+def resolve_as_of(store: EventStore, spec: str | None) -> AsOf:
+    """The seq a moment names. A seq beyond the head is an error, not a silent head."""
+    head = store.head()
+    head_seq = head.seq if head else 0
+    if spec is None or spec.strip() == "":
+        return AsOf(head_seq, None)
+    value = spec.strip().lstrip("#")
+    if value.isdigit():
+        seq = int(value)
+        if seq > head_seq:
+            raise InvalidInput(f"seq {seq} is beyond the ledger's head (seq {head_seq})")
+        return AsOf(seq, spec)
+    if _UUID.fullmatch(value):
+        return AsOf(store.seq_of_event_id(value), spec)
+    return AsOf(store.seq_at_time(parse_time(value)), spec)

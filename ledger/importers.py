@@ -1,0 +1,359 @@
+"""Import files: JSON Lines of events and CSV of categories, budget lines and GDP figures.
+
+Every row is parsed and checked before anything is written; every bad row is reported with its
+line number (up to a cap); the file is appended in one transaction or not at all; re-importing
+the same content adds nothing, because each event carries an idempotency key derived from its
+content (or the key it already had).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from events import (
+    EVENT_CLASSES,
+    SCHEMA_VERSIONS,
+    BudgetLineReclassified,
+    BudgetLineRecorded,
+    BudgetLineRevised,
+    EventModel,
+    Provenance,
+    Source,
+    event_payload,
+    parse_event,
+)
+from events.upcasters import upcast
+from ledger.canonical import canonical_json
+from ledger.errors import InvalidInput, describe_validation_error
+from ledger.rules import Numbered, Plan, plan
+from ledger.store import AppendResult, EventStore, PendingEvent
+
+MAX_FILE_BYTES = 512 * 1024 * 1024
+MAX_FIELD_CHARS = 100_000
+MAX_REPORTED = 20
+
+CATEGORY_COLUMNS = ("code", "name", "parent", "description")
+LINE_COLUMNS = (
+    "jurisdiction", "fiscal_year", "line_id", "agency", "program", "category", "amount",
+    "currency", "stage", "source_title", "source_url",
+)  # fmt: skip
+GDP_COLUMNS = (
+    "jurisdiction",
+    "fiscal_year",
+    "amount",
+    "currency",
+    "vintage",
+    "source_title",
+    "source_url",
+)
+REQUIRED = {
+    "categories": {"code", "name"},
+    "lines": {"fiscal_year", "line_id", "agency", "category", "amount", "stage"},
+    "gdp": {"fiscal_year", "amount", "vintage"},
+}
+COLUMNS = {"categories": CATEGORY_COLUMNS, "lines": LINE_COLUMNS, "gdp": GDP_COLUMNS}
+KINDS = ("events", "categories", "lines", "gdp")
+ENVELOPE_KEYS = frozenset(
+    {"seq", "event_id", "stream", "stream_version", "recorded_at", "prev_hash", "hash"}
+)
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    kind: str
+    rows: int
+    appended: int
+    skipped: int
+    dry_run: bool
+    first_seq: int | None
+    last_seq: int | None
+
+
+def content_key(event: EventModel, provenance: Provenance) -> str:
+    """Idempotency key of an imported event: a hash of what it asserts (type, payload, reason,
+    source) and not of who imports it, so the same file imported twice adds nothing."""
+    body = {
+        "type": type(event).model_fields["type"].default,
+        "payload": event_payload(event),
+        "reason": provenance.reason,
+        "source": None if provenance.source is None else provenance.source.model_dump(mode="json"),
+    }
+    return "import:" + hashlib.sha256(canonical_json(body)).hexdigest()[:40]
+
+
+def decode(data: bytes) -> str:
+    if len(data) > MAX_FILE_BYTES:
+        raise InvalidInput(f"file is larger than {MAX_FILE_BYTES // 2**20} MiB")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InvalidInput("file is not valid UTF-8", line=line) from exc
+
+
+def detect_kind(text: str) -> str:
+    """``events`` for JSON Lines, else the CSV kind named by the header row."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    if first.lstrip().startswith("{"):
+        return "events"
+    header = {h.strip().lower() for h in next(csv.reader([first]), [])}
+    if "line_id" in header:
+        return "lines"
+    if "code" in header and "name" in header:
+        return "categories"
+    if "vintage" in header and "amount" in header:
+        return "gdp"
+    raise InvalidInput("cannot tell the kind of file from its first line (use --kind)", line=1)
+
+
+def _strict_json(text: str) -> Any:
+    def reject_constant(name: str) -> Any:
+        raise ValueError(f"{name} is not a number")
+
+    def no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in result:
+                raise ValueError(f"duplicate key {key!r}")
+            result[key] = value
+        return result
+
+    return json.loads(text, parse_constant=reject_constant, object_pairs_hook=no_duplicate_keys)
+
+
+def _pending(data: dict[str, Any], provenance: dict[str, Any], default_actor: str) -> PendingEvent:
+    event = parse_event(data)
+    prov = Provenance.model_validate(
+        {"actor": default_actor, **{k: v for k, v in provenance.items() if v is not None}}
+    )
+    if prov.idempotency_key is None:
+        prov = prov.model_copy(update={"idempotency_key": content_key(event, prov)})
+    return PendingEvent(event, prov)
+
+
+def iter_jsonl(text: str, actor: str) -> Iterator[tuple[int, PendingEvent | str]]:
+    """(line, event) or (line, problem) for each non-blank line of a JSON Lines file."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = _strict_json(line)
+            if not isinstance(data, dict) or "type" not in data:
+                raise ValueError("each line must be a JSON object with a type")
+            event_type = data.pop("type")
+            if event_type not in EVENT_CLASSES:
+                raise ValueError(f"unknown event type {event_type!r}")
+            provenance = {
+                k: data.pop(k)
+                for k in ("actor", "reason", "source", "idempotency_key")
+                if k in data
+            }
+            version = data.pop("schema_version", SCHEMA_VERSIONS[event_type])
+            for key in ENVELOPE_KEYS & data.keys():
+                data.pop(key)
+            if not isinstance(version, int):
+                raise ValueError("schema_version must be an integer")
+            data = upcast(event_type, version, data, SCHEMA_VERSIONS[event_type])
+            yield number, _pending({**data, "type": event_type}, provenance, actor)
+        except ValidationError as exc:
+            yield number, describe_validation_error(exc)
+        except ValueError as exc:
+            yield number, str(exc)
+
+
+def _csv_rows(text: str, kind: str) -> Iterator[tuple[int, dict[str, str] | str]]:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        return
+    except csv.Error as exc:
+        raise InvalidInput(f"bad CSV header: {exc}", line=1) from exc
+    duplicates = sorted({h for h in header if header.count(h) > 1})
+    if duplicates:
+        raise InvalidInput(f"duplicate column {', '.join(duplicates)}", line=1)
+    unknown = [h for h in header if h not in COLUMNS[kind]]
+    if unknown:
+        raise InvalidInput(f"unknown column {', '.join(unknown)} for a {kind} file", line=1)
+    missing = sorted(REQUIRED[kind] - set(header))
+    if missing:
+        raise InvalidInput(f"missing column {', '.join(missing)} for a {kind} file", line=1)
+    start = reader.line_num + 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield start, f"bad CSV: {exc}"
+            return
+        line, start = start, reader.line_num + 1
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            yield line, f"expected {len(header)} fields, found {len(row)}"
+            continue
+        if any(len(cell) > MAX_FIELD_CHARS for cell in row) or any("\x00" in cell for cell in row):
+            yield line, f"a field is longer than {MAX_FIELD_CHARS} characters or holds a NUL byte"
+            continue
+        yield line, dict(zip(header, row, strict=True))
+
+
+def _source(row: dict[str, str]) -> dict[str, Any] | None:
+    title = row.pop("source_title", "").strip()
+    url = row.pop("source_url", "").strip()
+    if not title and not url:
+        return None
+    return Source.model_validate({"title": title or url, "url": url or None}).model_dump()
+
+
+def iter_csv(text: str, kind: str, actor: str) -> Iterator[tuple[int, PendingEvent | str]]:
+    event_type = {
+        "categories": "CategoryDefined",
+        "lines": "BudgetLineRecorded",
+        "gdp": "GdpRecorded",
+    }[kind]
+    for line, row in _csv_rows(text, kind):
+        if isinstance(row, str):
+            yield line, row
+            continue
+        try:
+            source = _source(row)
+            fields = {k: v for k, v in row.items() if v.strip() != ""}
+            if kind == "categories":
+                fields.setdefault("description", "")
+            yield line, _pending({**fields, "type": event_type}, {"source": source}, actor)
+        except ValidationError as exc:
+            yield line, describe_validation_error(exc)
+
+
+def _revisions(
+    store: EventStore, items: list[Numbered], reason: str | None
+) -> tuple[list[Numbered], list[tuple[int | None, str]]]:
+    """Turn re-imported budget lines whose content changed into revision/reclassification events
+    (only with a reason: a change of figure must say why); unchanged lines are dropped."""
+    from ledger.lines import current_lines  # local: only needed when lines already exist
+
+    recorded = [i for i in items if isinstance(i.pending.event, BudgetLineRecorded)]
+    existing = store.stream_versions([i.pending.stream for i in recorded])
+    if not any(existing.values()):
+        return items, []
+    keys = store.stored_idempotency_keys(
+        [
+            i.pending.provenance.idempotency_key
+            for i in recorded
+            if i.pending.provenance.idempotency_key
+        ]
+    )
+    state = current_lines(store, [s for s, v in existing.items() if v])
+    out: list[Numbered] = []
+    problems: list[tuple[int | None, str]] = []
+    for item in items:
+        event = item.pending.event
+        if not isinstance(event, BudgetLineRecorded) or not existing.get(item.pending.stream):
+            out.append(item)
+            continue
+        if item.pending.provenance.idempotency_key in keys:
+            out.append(item)  # the very same content: skipped as a duplicate later
+            continue
+        line = state[item.pending.stream]
+        changes: list[EventModel] = []
+        key = {
+            "jurisdiction": event.jurisdiction,
+            "fiscal_year": event.fiscal_year,
+            "line_id": event.line_id,
+        }
+        if line["amount"] != event.amount:
+            changes.append(BudgetLineRevised(**key, amount=event.amount))
+        if line["category"] != event.category:
+            changes.append(BudgetLineReclassified(**key, category=event.category))
+        if not changes:
+            continue
+        if reason is None:
+            problems.append(
+                (
+                    item.line,
+                    f"budget line {event.jurisdiction}/FY{event.fiscal_year}/{event.line_id} "
+                    "is already recorded with other figures (give --reason to record a revision)",
+                )
+            )
+            continue
+        prov = item.pending.provenance.model_copy(update={"reason": reason})
+        for change in changes:
+            out.append(
+                Numbered(
+                    item.line,
+                    PendingEvent(
+                        change,
+                        prov.model_copy(update={"idempotency_key": content_key(change, prov)}),
+                    ),
+                )
+            )
+    return out, problems
+
+
+def import_text(
+    store: EventStore,
+    text: str,
+    *,
+    kind: str | None = None,
+    actor: str,
+    reason: str | None = None,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Check and append a whole file atomically; raise ``InvalidInput`` listing bad rows."""
+    kind = kind or detect_kind(text)
+    rows = iter_jsonl(text, actor) if kind == "events" else iter_csv(text, kind, actor)
+    items: list[Numbered] = []
+    problems: list[tuple[int | None, str]] = []
+    count = 0
+    for line, parsed in rows:
+        count += 1
+        if isinstance(parsed, str):
+            problems.append((line, parsed))
+            if len(problems) >= MAX_REPORTED:
+                break
+        else:
+            if reason and parsed.provenance.reason is None:
+                parsed = PendingEvent(
+                    parsed.event, parsed.provenance.model_copy(update={"reason": reason})
+                )
+            items.append(Numbered(line, parsed))
+        if progress and count % 1000 == 0:
+            progress(count)
+    if not problems:
+        items, problems = _revisions(store, items, reason)
+    checked: Plan | None = None
+    if not problems:
+        checked = plan(store, items, max_problems=MAX_REPORTED)
+        problems = checked.problems
+    if problems:
+        raise InvalidInput(_summarise(problems, kind))
+    assert checked is not None
+    if dry_run:
+        appended = sum(len(w.events) for w in checked.writes)
+        return ImportReport(kind, count, appended, checked.skipped, True, None, None)
+    result: AppendResult = store.append(checked.writes) if checked.writes else AppendResult((), 0)
+    seqs = [e.seq for e in result.appended]
+    return ImportReport(
+        kind, count, len(seqs), checked.skipped + result.skipped, False,
+        min(seqs, default=None), max(seqs, default=None),
+    )  # fmt: skip
+
+
+def _summarise(problems: list[tuple[int | None, str]], kind: str) -> str:
+    shown = [
+        f"line {line}: {message}" if line else message for line, message in problems[:MAX_REPORTED]
+    ]
+    more = f" (first {MAX_REPORTED} shown)" if len(problems) >= MAX_REPORTED else ""
+    noun = "problem" if len(problems) == 1 else "problems"
+    return f"nothing imported: {len(problems)} {noun} in the {kind} file{more}: " + "; ".join(shown)

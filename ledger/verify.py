@@ -1,0 +1,61 @@
+"""Verify a stored ledger: the hash chain, seq and stream-version contiguity, and an auditor's
+digest (which also catches a truncated or rewritten tail)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ledger.chain import Problem, VerifyReport, check_chain, decode_digest
+from ledger.errors import InvalidInput
+from ledger.store import EventStore
+
+
+def verify_ledger(store: EventStore, digest: str | None = None) -> VerifyReport:
+    """Recompute every hash in seq order (streamed) and report each problem as data."""
+    problems = list(check_chain(store.read_chain()))
+    checked = 0
+    head = store.head()
+    checked = head.seq if head else 0
+    for stream, count, highest in store.stream_version_gaps():
+        problems.append(
+            Problem(0, "stream-version-gap", f"stream {stream} has {count} events but versions up to {highest}")
+        )
+    if digest is not None:
+        problems.extend(_check_digest(store, digest))
+    return VerifyReport(checked, checked, head.hash if head else "0" * 64, tuple(problems))
+
+
+def _check_digest(store: EventStore, text: str) -> list[Problem]:
+    try:
+        kept = decode_digest(text)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from exc
+    head = store.head()
+    head_seq = head.seq if head else 0
+    if kept["seq"] > head_seq:
+        return [
+            Problem(
+                kept["seq"],
+                "truncated",
+                f"the digest is at seq {kept['seq']} but the ledger ends at seq {head_seq}",
+            )
+        ]
+    stored = store.get(kept["seq"]) if kept["seq"] else None
+    stored_hash = stored.hash if stored else "0" * 64
+    if stored_hash != kept["hash"].lower():
+        return [
+            Problem(
+                kept["seq"],
+                "digest-mismatch",
+                f"seq {kept['seq']} has hash {stored_hash[:16]}…, the digest says {kept['hash'][:16]}…",
+            )
+        ]
+    return []
+
+
+def digest(store: EventStore) -> dict[str, Any]:
+    """What an auditor keeps outside the database: the head's seq, hash and time."""
+    head = store.head()
+    if head is None:
+        return {"seq": 0, "hash": "0" * 64, "recorded_at": None}
+    return {"seq": head.seq, "hash": head.hash, "recorded_at": head.recorded_at}

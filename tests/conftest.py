@@ -1,0 +1,59 @@
+"""Shared fixtures: a fresh SQLite ledger per test, a CLI runner, and the PostgreSQL URL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from events import Provenance, parse_event
+from ledger.store import EventStore, PendingEvent
+
+PG_URL = os.environ.get("DEFLEDGER_TEST_PG_URL")
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "ledger.db"
+
+
+@pytest.fixture
+def store(db_path: Path) -> Iterator[EventStore]:
+    opened = EventStore.open(str(db_path), create=True)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def cli(runner: CliRunner, db_path: Path) -> Callable[..., Result]:
+    """Invoke ``defledger --db <tmp ledger> ARGS…`` and return the click Result."""
+    from cli.app import cli as app
+
+    def invoke(*args: str, input: str | bytes | None = None) -> Result:
+        return runner.invoke(app, ["--db", str(db_path), *args], input=input, catch_exceptions=False)
+
+    return invoke
+
+
+def pending(event_type: str, actor: str = "tester", **fields: Any) -> PendingEvent:
+    """A validated pending event, for tests."""
+    provenance = {k: fields.pop(k) for k in ("reason", "source", "idempotency_key") if k in fields}
+    return PendingEvent(parse_event({**fields, "type": event_type}), Provenance(actor=actor, **provenance))
+
+
+def category(code: str = "JP.CORE.DBP", **extra: Any) -> PendingEvent:
+    return pending("CategoryDefined", code=code, name=extra.pop("name", code), **extra)
+
+
+def line(line_id: str, amount: str, category_code: str = "JP.CORE.DBP", **extra: Any) -> PendingEvent:
+    fields = {"fiscal_year": 2025, "agency": "MoD", "stage": "initial", **extra}
+    return pending("BudgetLineRecorded", line_id=line_id, amount=amount, category=category_code, **fields)
