@@ -37,7 +37,9 @@ _FY_RE = re.compile(r"(?:FY)?(\d{4})", re.IGNORECASE)
 class EventModel(BaseModel):
     """Base of every event payload: frozen, unknown fields rejected."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", str_strip_whitespace=True, validate_default=True
+    )
 
 
 def _check_code(value: Any) -> str:
@@ -127,7 +129,7 @@ def canonical_decimal(number: Decimal) -> Decimal:
 
 def decimal_str(number: Decimal) -> str:
     """The canonical JSON string of a canonical decimal (plain notation)."""
-    return format(number, "f")
+    return format(Decimal(number), "f")
 
 
 ExactDecimal = Annotated[
