@@ -174,9 +174,10 @@ def _apply(event: object, stream: str, state: _State) -> None:
 
 
 def plan(store: EventStore, items: Sequence[Numbered], max_problems: int = 50) -> Plan:
-    """Check ``items`` in order against the ledger and each other; group them into stream
-    writes whose expected versions are what was read, so a concurrent writer cannot slip a
-    conflicting change in between (the append then fails with ``ConcurrencyConflict``)."""
+    """Check ``items`` in order against the ledger and each other; turn them into stream
+    writes, in the items' order (so seq order is file order), whose expected versions are what
+    was read, so a concurrent writer cannot slip a conflicting change in between (the append
+    then fails with ``ConcurrencyConflict``)."""
     result = Plan()
     keys = [
         i.pending.provenance.idempotency_key for i in items if i.pending.provenance.idempotency_key
@@ -193,8 +194,9 @@ def plan(store: EventStore, items: Sequence[Numbered], max_problems: int = 50) -
             seen_keys.add(key)
         fresh.append(item)
     state = _State(store, fresh)
-    expected: dict[str, int] = {}
-    batches: dict[str, list[PendingEvent]] = {}
+    # Consecutive events of one stream form one write; a stream that comes back later gets a
+    # new write expecting the version after the earlier ones, so the batch keeps its order.
+    runs: list[tuple[str, int, list[PendingEvent]]] = []
     for item in fresh:
         event, stream = item.pending.event, item.pending.stream
         problem = _problem(event, state)
@@ -203,8 +205,10 @@ def plan(store: EventStore, items: Sequence[Numbered], max_problems: int = 50) -
             if len(result.problems) >= max_problems:
                 break
             continue
-        expected.setdefault(stream, state.versions.get(stream, 0))
-        batches.setdefault(stream, []).append(item.pending)
+        if runs and runs[-1][0] == stream:
+            runs[-1][2].append(item.pending)
+        else:
+            runs.append((stream, state.versions.get(stream, 0), [item.pending]))
         _apply(event, stream, state)
-    result.writes = [StreamWrite(s, expected[s], events) for s, events in batches.items()]
+    result.writes = [StreamWrite(s, expected, events) for s, expected, events in runs]
     return result
