@@ -6,9 +6,13 @@ from pathlib import Path
 
 import click
 
-from cli.errors import EXIT_INTEGRITY, CliError
+from cli.errors import EXIT_INPUT, EXIT_INTEGRITY, CliError
 from cli.options import db_of, output_options
-from cli.output import emit
+from cli.output import emit, format_from
+
+
+def _read_optional(path: str | None) -> str | None:
+    return None if path is None else Path(path).read_text(encoding="utf-8")
 
 
 @click.command()
@@ -18,24 +22,52 @@ from cli.output import emit
     metavar="FILE|JSON",
     help="A digest kept earlier (file or JSON text); fails if the ledger no longer holds that prefix.",
 )
+@click.option(
+    "--checkpoint",
+    "checkpoint_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A checkpoint kept earlier (defledger checkpoint): the ledger must extend it "
+    "(same Merkle root at its size; consistency proof).",
+)
+@click.option(
+    "--pubkey",
+    "pubkey_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Verifier key file (keygen's .pub): the checkpoint's signature must verify with it.",
+)
 @output_options
 @click.pass_context
-def verify(ctx: click.Context, digest_value: str | None, fmt: str | None, output: str | None) -> None:
+def verify(
+    ctx: click.Context,
+    digest_value: str | None,
+    checkpoint_file: str | None,
+    pubkey_file: str | None,
+    fmt: str | None,
+    output: str | None,
+) -> None:
     """Recompute the hash chain and check seq and stream versions; exit 3 on any problem.
 
-    Without --digest this cannot notice events removed from the end (nothing inside the database
-    says how long it was): keep a digest or a checkpoint for that."""
+    Without --digest or --checkpoint this cannot notice events removed from the end, or a
+    whole ledger replaced by a self-consistent one (nothing inside the database says what it
+    was): keep a digest or a signed checkpoint for that."""
     from ledger.store import EventStore
     from ledger.tabular import Table
     from ledger.verify import verify_ledger
 
     text = None
     if digest_value is not None:
-        path = Path(digest_value)
-        text = path.read_text(encoding="utf-8") if not digest_value.lstrip().startswith("{") else digest_value
+        try:
+            is_json = digest_value.lstrip().startswith("{")
+            text = digest_value if is_json else Path(digest_value).read_text(encoding="utf-8")
+        except OSError as exc:
+            message = f"cannot read the digest {digest_value}: {exc.strerror or exc}"
+            raise CliError(message, EXIT_INPUT) from exc
+    if pubkey_file is not None and checkpoint_file is None:
+        raise CliError("--pubkey checks a checkpoint's signature: add --checkpoint", EXIT_INPUT)
+    checkpoint, pubkey = _read_optional(checkpoint_file), _read_optional(pubkey_file)
     store = EventStore.open(db_of(ctx))
     try:
-        report = verify_ledger(store, text)
+        report = verify_ledger(store, text, checkpoint=checkpoint, pubkey=pubkey)
     finally:
         store.close()
     rows = [{"seq": p.seq, "kind": p.kind, "message": p.message} for p in report.problems]
@@ -48,13 +80,20 @@ def verify(ctx: click.Context, digest_value: str | None, fmt: str | None, output
     }
     if report.ok:
         caption = f"ok: {report.checked} events verified, head seq {report.head_seq} {report.head_hash}"
+        if checkpoint is not None:
+            from ledger.checkpoints import checkpoint_size
+
+            meta["checkpoint_size"] = checkpoint_size(checkpoint)
+            caption += f"; extends the checkpoint of size {meta['checkpoint_size']}"
+            caption += " (signature verified)" if pubkey is not None else ""
     else:
         caption = f"FAILED: first bad seq {report.first_bad_seq}"
-    if rows or fmt not in (None, "table"):
+    resolved, to_file = format_from(fmt, output), bool(output and output != "-")
+    if rows or resolved != "table" or to_file:
         emit(Table("problems", ["seq", "kind", "message"], rows, meta, caption), fmt, output)
     if not report.ok:
         raise CliError(f"verification failed at seq {report.first_bad_seq}: {report.problems[0].message}", EXIT_INTEGRITY)
-    click.echo(caption, err=fmt not in (None, "table"))
+    click.echo(caption, err=resolved != "table" or to_file)
 
 
 @click.command()

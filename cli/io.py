@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from cli.errors import EXIT_INPUT, CliError
 from cli.options import db_of
 from cli.record import default_actor
 
@@ -14,12 +15,12 @@ from cli.record import default_actor
 @click.pass_context
 def init(ctx: click.Context) -> None:
     """Create an empty ledger (tables and append-only triggers); harmless if it exists."""
-    from ledger.db import resolve_url
+    from ledger.db import resolve_url, safe_url
     from ledger.store import EventStore
 
     store = EventStore.open(db_of(ctx), create=True)
     store.close()
-    click.echo(f"ledger ready at {resolve_url(db_of(ctx))}", err=True)
+    click.echo(f"ledger ready at {safe_url(resolve_url(db_of(ctx)))}", err=True)
 
 
 @click.command("import")
@@ -45,8 +46,11 @@ def import_(
     if file == "-":
         data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
     else:
-        with open(file, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        try:
+            with open(file, "rb") as handle:
+                data = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:  # a file named on the command line: bad input, not a crash
+            raise CliError(f"cannot read {file}: {exc.strerror or exc}", EXIT_INPUT) from exc
     text = decode(data)
     show_progress = not quiet and sys.stderr.isatty()
 

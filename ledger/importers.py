@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
 
 from events import (
@@ -27,14 +28,12 @@ from events import (
     EventModel,
     Provenance,
     Source,
-    event_payload,
     parse_event,
 )
 from events.upcasters import upcast
-from ledger.canonical import canonical_json
 from ledger.errors import InvalidInput, describe_validation_error
 from ledger.rules import Numbered, Plan, plan
-from ledger.store import AppendResult, EventStore, PendingEvent
+from ledger.store import AppendResult, EventStore, PendingEvent, event_type_of
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_FIELD_CHARS = 100_000
@@ -80,18 +79,31 @@ class ImportReport:
 def content_key(event: EventModel, provenance: Provenance) -> str:
     """Idempotency key of an imported event: a hash of what it asserts (type, payload, reason,
     source) and not of who imports it, so the same file imported twice adds nothing."""
+    return pending_key(PendingEvent(event, provenance))
+
+
+def pending_key(pending: PendingEvent) -> str:
+    """``content_key`` of a pending event, from its cached canonical payload and source JSON
+    (embedded as fragments: the same bytes as encoding the objects again)."""
+    source = pending.source_json
     body = {
-        "type": type(event).model_fields["type"].default,
-        "payload": event_payload(event),
-        "reason": provenance.reason,
-        "source": None if provenance.source is None else provenance.source.model_dump(mode="json"),
+        "type": event_type_of(pending.event),
+        "payload": orjson.Fragment(pending.payload_json),
+        "reason": pending.provenance.reason,
+        "source": None if source is None else orjson.Fragment(source),
     }
-    return "import:" + hashlib.sha256(canonical_json(body)).hexdigest()[:40]
+    # ASCII keys, strings, null and canonical fragments: canonical_json's own orjson call
+    canonical = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+    return "import:" + hashlib.sha256(canonical).hexdigest()[:40]
 
 
 def decode(data: bytes) -> str:
     if len(data) > MAX_FILE_BYTES:
-        raise InvalidInput(f"file is larger than {MAX_FILE_BYTES // 2**20} MiB")
+        limit = (
+            f"{MAX_FILE_BYTES // 2**20:,} MiB" if MAX_FILE_BYTES % 2**20 == 0
+            else f"{MAX_FILE_BYTES:,} bytes"
+        )  # fmt: skip
+        raise InvalidInput(f"file is larger than the import limit of {limit}")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -115,8 +127,56 @@ def detect_kind(text: str) -> str:
 
 
 def _strict_json(text: str) -> Any:
+    """Parse one JSON value, refusing duplicate keys, floats, NaN and Infinity.
+
+    orjson parses first; its result is taken when it provably has no duplicate key and no
+    float: without ``\\u`` escapes, the colons of the text are the object members plus the
+    colons inside strings, so equal counts mean no member was lost to a duplicate. Anything
+    else (an error, an escape, a float, a mismatch) goes to the stdlib parser, which raises
+    the precise error."""
+    if "\\u" not in text:
+        try:
+            value = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+        else:
+            shape = _shape(value)
+            if shape is not None and text.count(":") == shape[0] + shape[1]:
+                return value
+    return _strict_json_slow(text)
+
+
+def _shape(value: Any) -> tuple[int, int] | None:
+    """(object members, colons inside keys and strings) of a parsed value; None if it holds a
+    float."""
+    members = colons = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is dict:
+            members += len(item)
+            for key, child in item.items():
+                colons += key.count(":")
+                if type(child) is str:
+                    colons += child.count(":")
+                else:
+                    stack.append(child)
+        elif kind is str:
+            colons += item.count(":")
+        elif kind is list:
+            stack.extend(item)
+        elif kind is float:
+            return None
+    return members, colons
+
+
+def _strict_json_slow(text: str) -> Any:
     def reject_constant(name: str) -> Any:
         raise ValueError(f"{name} is not a number")
+
+    def reject_float(number: str) -> Any:
+        raise ValueError(f"{number} is a floating-point number: write exact values as strings")
 
     def no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -126,7 +186,12 @@ def _strict_json(text: str) -> Any:
             result[key] = value
         return result
 
-    return json.loads(text, parse_constant=reject_constant, object_pairs_hook=no_duplicate_keys)
+    return json.loads(
+        text,
+        parse_constant=reject_constant,
+        parse_float=reject_float,
+        object_pairs_hook=no_duplicate_keys,
+    )
 
 
 def _pending(data: dict[str, Any], provenance: dict[str, Any], default_actor: str) -> PendingEvent:
@@ -134,9 +199,11 @@ def _pending(data: dict[str, Any], provenance: dict[str, Any], default_actor: st
     prov = Provenance.model_validate(
         {"actor": default_actor, **{k: v for k, v in provenance.items() if v is not None}}
     )
+    pending = PendingEvent(event, prov)
     if prov.idempotency_key is None:
-        prov = prov.model_copy(update={"idempotency_key": content_key(event, prov)})
-    return PendingEvent(event, prov)
+        key = pending_key(pending)
+        pending = pending.with_provenance(prov.model_copy(update={"idempotency_key": key}))
+    return pending
 
 
 def iter_jsonl(text: str, actor: str) -> Iterator[tuple[int, PendingEvent | str]]:
@@ -146,7 +213,7 @@ def iter_jsonl(text: str, actor: str) -> Iterator[tuple[int, PendingEvent | str]
             continue
         try:
             data = _strict_json(line)
-            if not isinstance(data, dict) or "type" not in data:
+            if not isinstance(data, dict) or not isinstance(data.get("type"), str):
                 raise ValueError("each line must be a JSON object with a type")
             event_type = data.pop("type")
             if event_type not in EVENT_CLASSES:
@@ -157,6 +224,9 @@ def iter_jsonl(text: str, actor: str) -> Iterator[tuple[int, PendingEvent | str]
                 if k in data
             }
             version = data.pop("schema_version", SCHEMA_VERSIONS[event_type])
+            if provenance.get("idempotency_key") is None and isinstance(data.get("event_id"), str):
+                # a logged event is one event: two equal ones in a log must both come back
+                provenance["idempotency_key"] = f"event:{data['event_id']}"
             for key in ENVELOPE_KEYS & data.keys():
                 data.pop(key)
             if not isinstance(version, int):
@@ -167,6 +237,8 @@ def iter_jsonl(text: str, actor: str) -> Iterator[tuple[int, PendingEvent | str]
             yield number, describe_validation_error(exc)
         except ValueError as exc:
             yield number, str(exc)
+        except RecursionError:
+            yield number, "JSON nested too deeply"
 
 
 def _csv_rows(text: str, kind: str) -> Iterator[tuple[int, dict[str, str] | str]]:
@@ -253,7 +325,12 @@ def _revisions(
             if i.pending.provenance.idempotency_key
         ]
     )
-    state = current_lines(store, [s for s, v in existing.items() if v])
+    changed = [  # only lines whose content differs need their current state
+        i.pending.stream
+        for i in recorded
+        if existing.get(i.pending.stream) and i.pending.provenance.idempotency_key not in keys
+    ]
+    state = current_lines(store, changed)
     out: list[Numbered] = []
     problems: list[tuple[int | None, str]] = []
     for item in items:
@@ -265,6 +342,19 @@ def _revisions(
             out.append(item)  # the very same content: skipped as a duplicate later
             continue
         line = state[item.pending.stream]
+        label = f"{event.jurisdiction}/FY{event.fiscal_year}/{event.line_id}"
+        fixed = [
+            f for f in ("agency", "program", "currency", "stage") if line[f] != getattr(event, f)
+        ]
+        if fixed:  # no event restates these: never drop such a change silently
+            problems.append(
+                (
+                    item.line,
+                    f"budget line {label} is already recorded with another {', '.join(fixed)} "
+                    "(only amount and category can be revised: withdraw it and record a new line)",
+                )
+            )
+            continue
         changes: list[EventModel] = []
         key = {
             "jurisdiction": event.jurisdiction,
@@ -281,19 +371,21 @@ def _revisions(
             problems.append(
                 (
                     item.line,
-                    f"budget line {event.jurisdiction}/FY{event.fiscal_year}/{event.line_id} "
+                    f"budget line {label} "
                     "is already recorded with other figures (give --reason to record a revision)",
                 )
             )
             continue
         prov = item.pending.provenance.model_copy(update={"reason": reason})
+        # the key names the version it revises: 100→200→300→200 must not look like a retry
+        at = f"@v{existing[item.pending.stream]}"
         for change in changes:
             out.append(
                 Numbered(
                     item.line,
                     PendingEvent(
                         change,
-                        prov.model_copy(update={"idempotency_key": content_key(change, prov)}),
+                        prov.model_copy(update={"idempotency_key": content_key(change, prov) + at}),
                     ),
                 )
             )
@@ -330,12 +422,13 @@ def import_text(
             items.append(Numbered(line, parsed))
         if progress and count % 1000 == 0:
             progress(count)
-    if not problems:
-        items, problems = _revisions(store, items, reason)
     checked: Plan | None = None
-    if not problems:
+    if len(problems) < MAX_REPORTED:  # the rows that parsed are checked too: report every bad row
+        items, revision_problems = _revisions(store, items, reason)
         checked = plan(store, items, max_problems=MAX_REPORTED)
-        problems = checked.problems
+        problems = sorted(
+            [*problems, *revision_problems, *checked.problems], key=lambda p: p[0] or 0
+        )
     if problems:
         raise InvalidInput(_summarise(problems, kind))
     assert checked is not None

@@ -25,7 +25,9 @@ from events import (
     StagesSet,
     Status,
     TargetSet,
+    event_payload,
 )
+from ledger.canonical import canonical_json
 from ledger.store import EventStore, PendingEvent, StreamWrite
 
 # Which statuses a version may move to from each status.
@@ -173,6 +175,13 @@ def _apply(event: object, stream: str, state: _State) -> None:
             state.last_types[stream] = type(event).__name__
 
 
+def content_of(pending: PendingEvent) -> tuple[str, str]:
+    """(type, canonical payload JSON): what an idempotency key stands for."""
+    event = pending.event
+    kind = str(type(event).model_fields["type"].default)
+    return kind, canonical_json(event_payload(event)).decode()
+
+
 def plan(store: EventStore, items: Sequence[Numbered], max_problems: int = 50) -> Plan:
     """Check ``items`` in order against the ledger and each other; turn them into stream
     writes, in the items' order (so seq order is file order), whose expected versions are what
@@ -182,16 +191,23 @@ def plan(store: EventStore, items: Sequence[Numbered], max_problems: int = 50) -
     keys = [
         i.pending.provenance.idempotency_key for i in items if i.pending.provenance.idempotency_key
     ]
-    stored_keys = store.stored_idempotency_keys(keys) if keys else set()
-    seen_keys: set[str] = set()
+    stored = store.stored_contents(keys) if keys else {}
+    seen: dict[str, PendingEvent] = {}
     fresh: list[Numbered] = []
     for item in items:
         key = item.pending.provenance.idempotency_key
-        if key and (key in stored_keys or key in seen_keys):
-            result.skipped += 1
+        if key and (key in stored or key in seen):
+            # the same content again is a retry (skipped); other content under a used key is not
+            known = stored[key] if key in stored else content_of(seen[key])
+            if known == content_of(item.pending):
+                result.skipped += 1
+            else:
+                result.problems.append(
+                    (item.line, f"idempotency key {key!r} was already used for a different event")
+                )
             continue
         if key:
-            seen_keys.add(key)
+            seen[key] = item.pending
         fresh.append(item)
     state = _State(store, fresh)
     # Consecutive events of one stream form one write; a stream that comes back later gets a

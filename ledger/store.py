@@ -8,12 +8,16 @@ Every driver error is translated here into a ``ledger.errors`` class.
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from functools import cached_property
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import Engine
@@ -21,12 +25,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from events import EventModel, Provenance, event_payload, load_stored, stream_of
 from ledger import db as dbmod
+from ledger import postgres as pg
 from ledger.canonical import canonical_json
-from ledger.chain import GENESIS_HASH, ChainRow, chain_hash, envelope_bytes
+from ledger.chain import GENESIS_HASH, ChainRow, ChainTuple, chain_hash, envelope_bytes
 from ledger.errors import (
     AppendOnlyViolation,
     ConcurrencyConflict,
     DuplicateEvent,
+    IntegrityFailure,
     InvalidInput,
     LedgerError,
     NotFound,
@@ -36,7 +42,8 @@ from ledger.errors import (
 )
 
 Clock = Callable[[], datetime]
-PG_LOCK_KEY = 0x64656664  # "defd": one advisory lock serialises appends to a ledger
+PG_LOCK_KEY = dbmod.PG_LOCK_KEY  # one advisory lock serialises appends to a ledger
+COPY_BATCH = 5000
 READ_BATCH = 2000
 _COLUMNS = (
     "e.seq, e.event_id, s.name, e.stream_version, e.type, e.schema_version, e.payload, "
@@ -55,14 +62,51 @@ def format_time(moment: datetime) -> str:
 
 @dataclass(frozen=True)
 class PendingEvent:
-    """A validated event and its provenance, not yet stored."""
+    """A validated event and its provenance, not yet stored. Its stream name and canonical
+    JSON are computed once, when first asked for (the import path asks several times)."""
 
     event: EventModel
     provenance: Provenance
 
-    @property
+    @cached_property
     def stream(self) -> str:
         return stream_of(self.event)
+
+    @cached_property
+    def payload_json(self) -> bytes:
+        """The payload's canonical (RFC 8785) JSON, as stored and hashed."""
+        return canonical_json(event_payload(self.event))
+
+    @cached_property
+    def source_json(self) -> bytes | None:
+        """The source's canonical JSON, or None."""
+        source = self.provenance.source
+        return None if source is None else canonical_json(source.model_dump(mode="json"))
+
+    def with_provenance(self, provenance: Provenance) -> PendingEvent:
+        """The same event under another provenance, keeping what was already encoded (the
+        source's JSON too when the source is the same object, as after ``model_copy``)."""
+        other = PendingEvent(self.event, provenance)
+        cached = self.__dict__
+        for name in ("stream", "payload_json"):
+            if name in cached:
+                other.__dict__[name] = cached[name]
+        if "source_json" in cached and provenance.source is self.provenance.source:
+            other.__dict__["source_json"] = cached["source_json"]
+        return other
+
+
+_EVENT_TYPES: dict[type, str] = {}
+
+
+def event_type_of(event: EventModel) -> str:
+    """``type(event).model_fields["type"].default``, cached per class (pydantic's class
+    ``model_fields`` lookup is slow enough to show in the append profile)."""
+    cls = type(event)
+    name = _EVENT_TYPES.get(cls)
+    if name is None:
+        name = _EVENT_TYPES[cls] = str(cls.model_fields["type"].default)
+    return name
 
 
 @dataclass(frozen=True)
@@ -126,37 +170,119 @@ class StoredEvent:
         }
 
 
+class EventPayload(NamedTuple):
+    """What a fold reads of an event (``EventStore.read_payloads``)."""
+
+    seq: int
+    type: str
+    schema_version: int
+    payload: dict[str, Any]
+
+
 @dataclass(frozen=True)
 class AppendResult:
     appended: tuple[StoredEvent, ...]
     skipped: int  # events whose idempotency key was already stored with the same content
 
 
+ALTERED = "the ledger was altered outside defledger (run `defledger verify`)"
+
+
+def _json_object(seq: int, column: str, text: str) -> dict[str, Any]:
+    """A stored JSON object, or ``IntegrityFailure`` naming the seq (never a decoder traceback)."""
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        value = None
+    if not isinstance(value, dict):
+        raise IntegrityFailure(f"seq {seq}: the stored {column} is not a JSON object; {ALTERED}")
+    return value
+
+
+def _surrogate_text(data: bytes) -> str:
+    """SQLite text factory for re-reading a page that holds bytes that are not UTF-8: they
+    become lone surrogates, which ``_not_utf8`` spots and no encoder accepts."""
+    return data.decode("utf-8", "surrogateescape")
+
+
+def _not_utf8(row: Sequence[Any]) -> bool:
+    for value in row:
+        if isinstance(value, str) and not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+    return False
+
+
+def uuid_text(raw: bytes) -> str:
+    """``str(uuid.UUID(bytes=raw))`` without building a UUID object (a hot path of reads)."""
+    if len(raw) != 16:
+        return str(uuid.UUID(bytes=raw))  # raises as before
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def new_event_ids(count: int) -> list[bytes]:
+    """``count`` new event ids as 16 bytes: UUIDv7 (RFC 9562: the Unix time in milliseconds,
+    then 74 random bits). Time-ordered ids keep the unique index on ``event_id`` growing at its
+    right edge; random (v4) ids would scatter each batch over as many index pages as events,
+    which halves append throughput from a few 100k events on."""
+    stamp = (time.time_ns() // 1_000_000).to_bytes(6, "big")
+    pool = bytearray(os.urandom(10 * count))
+    ids = []
+    for at in range(0, 10 * count, 10):
+        pool[at] = pool[at] & 0x0F | 0x70  # version 7 (byte 6 of the UUID)
+        pool[at + 2] = pool[at + 2] & 0x3F | 0x80  # RFC 9562 variant (byte 8)
+        ids.append(stamp + pool[at : at + 10])
+    return ids
+
+
+_STORED_FIELDS = tuple(field.name for field in dataclasses.fields(StoredEvent))
+_new_object = object.__new__
+
+
+def stored_event(*values: Any) -> StoredEvent:
+    """``StoredEvent(*values)`` at half the cost: the frozen dataclass's ``__init__`` sets each
+    of its 15 fields through ``object.__setattr__``; this fills the instance dict at once (the
+    same instance: equality, hashing and repr are unchanged). For the read and append loops."""
+    event = _new_object(StoredEvent)
+    event.__dict__.update(zip(_STORED_FIELDS, values, strict=True))
+    return event
+
+
 def _row_to_event(row: Sequence[Any]) -> StoredEvent:
-    payload_json = row[6]
-    return StoredEvent(
-        seq=row[0],
-        event_id=str(uuid.UUID(bytes=bytes(row[1]))),
-        stream=row[2],
-        stream_version=row[3],
-        type=row[4],
-        schema_version=row[5],
-        payload=orjson.loads(payload_json),
-        payload_json=payload_json,
-        recorded_at=row[7],
-        actor=row[8],
-        reason=row[9],
-        source=None if row[10] is None else orjson.loads(row[10]),
-        idempotency_key=row[11],
-        prev_hash=bytes(row[12]).hex(),
-        hash=bytes(row[13]).hex(),
+    seq, payload_json, source_json = row[0], row[6], row[10]
+    return stored_event(
+        seq,
+        uuid_text(bytes(row[1])),
+        row[2],
+        row[3],
+        row[4],
+        row[5],
+        _json_object(seq, "payload", payload_json),
+        payload_json,
+        row[7],
+        row[8],
+        row[9],
+        None if source_json is None else _json_object(seq, "source", source_json),
+        row[11],
+        bytes(row[12]).hex(),
+        bytes(row[13]).hex(),
     )
+
+
+def _row_to_chain_tuple(row: Sequence[Any]) -> ChainTuple:
+    return ChainTuple(
+        row[0], uuid_text(bytes(row[1])), row[2], row[3], row[4], row[5], row[6], row[7],
+        row[8], row[9], row[10], row[11], bytes(row[12]), bytes(row[13]),
+    )  # fmt: skip
 
 
 def _row_to_chain(row: Sequence[Any]) -> ChainRow:
     return ChainRow(
         seq=row[0],
-        event_id=str(uuid.UUID(bytes=bytes(row[1]))),
+        event_id=uuid_text(bytes(row[1])),
         stream=row[2],
         stream_version=row[3],
         type=row[4],
@@ -179,7 +305,12 @@ def translate(exc: BaseException) -> LedgerError:
         if str(exc)
         else type(exc).__name__
     )
+    translated = pg.translate_pg(exc, message)
+    if translated is not None:
+        return translated
     lowered = message.lower()
+    if "could not decode to utf-8" in lowered:
+        return IntegrityFailure(f"a stored text is not valid UTF-8; {ALTERED}")
     if "append-only" in lowered:
         return AppendOnlyViolation(message)
     if "full" in lowered and ("disk" in lowered or "database" in lowered):
@@ -242,8 +373,13 @@ class EventStore:
     def _connection(self) -> Iterator[Any]:
         try:
             raw = self.engine.raw_connection()
-        except SQLAlchemyError as exc:
-            raise translate(exc) from exc
+        except Exception as exc:  # the pool passes the driver's connect error through as is
+            if isinstance(exc, SQLAlchemyError) or type(exc).__module__.split(".")[0] in (
+                "sqlite3",
+                "psycopg",
+            ):
+                raise translate(exc) from exc
+            raise
         try:
             yield raw
         finally:
@@ -280,8 +416,10 @@ class EventStore:
                 raise
 
     @contextmanager
-    def _read_cursor(self) -> Iterator[Any]:
+    def _read_cursor(self, lenient: bool = False) -> Iterator[Any]:
         with self._connection() as raw:
+            if lenient:  # SQLite only; reset below, as the connection goes back to the pool
+                raw.driver_connection.text_factory = _surrogate_text
             cursor = raw.cursor()
             try:
                 yield cursor
@@ -295,6 +433,9 @@ class EventStore:
                     raise translate(exc) from exc
                 raise
             finally:
+                cursor.close()  # ends a SQLite read snapshot before the connection is pooled
+                if lenient:
+                    raw.driver_connection.text_factory = str
                 if not self.sqlite:
                     raw.rollback()
 
@@ -307,8 +448,29 @@ class EventStore:
         ``DuplicateEvent`` when an idempotency key was stored for a different event. Events
         whose idempotency key is already stored with the same type and payload are skipped.
         """
+        if not self.sqlite:
+            return self._pg_append(writes)
         with self._write_transaction() as cur:
             return self._append_locked(cur, writes)
+
+    def _pg_append(self, writes: Sequence[StreamWrite]) -> AppendResult:
+        """PostgreSQL: run the append transaction again after a serialization failure or a
+        deadlock (the whole transaction rolled back, so nothing is duplicated), a bounded number
+        of times with jittered backoff, then report it."""
+        delays = pg.backoff_delays()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                with self._write_transaction() as cur:
+                    return self._append_locked(cur, writes)
+            except LedgerError as exc:
+                if not pg.is_retryable(exc):
+                    raise
+                delay = next(delays, None)
+                if delay is None:
+                    raise pg.gave_up(exc, attempt) from exc
+                time.sleep(delay)
 
     def append_events(self, events: Sequence[PendingEvent]) -> AppendResult:
         """Append events to their own streams at whatever version they are (no expectation)."""
@@ -324,24 +486,20 @@ class EventStore:
         now = format_time(self.clock())
         recorded_at = max(now, last_time)  # transaction time never decreases along seq
 
-        encoded = [
-            [(pending, canonical_json(event_payload(pending.event))) for pending in write.events]
-            for write in writes
-        ]
+        encoded = [[(p, p.payload_json) for p in write.events] for write in writes]
         skip = self._already_stored(cur, encoded)
+        fresh = [[(p, payload) for p, payload in items if id(p) not in skip] for items in encoded]
+        touched = [w.stream for w, items in zip(writes, fresh, strict=True) if items]
+        states = self._stream_states(cur, touched)
+        event_ids = iter(new_event_ids(sum(map(len, fresh))))
         rows: list[tuple[Any, ...]] = []
         appended: list[StoredEvent] = []
-        stream_ids: dict[str, int] = {}
         versions: dict[str, int] = {}
-        for write, items in zip(writes, encoded, strict=True):
-            new_items = [(p, payload) for p, payload in items if id(p) not in skip]
+        for write, new_items in zip(writes, fresh, strict=True):
             if not new_items:
                 continue
-            if write.stream not in versions:
-                stream_ids[write.stream], versions[write.stream] = self._stream_state(
-                    cur, write.stream
-                )
-            current = versions[write.stream]
+            stream_id, current = states[write.stream]
+            current = versions.get(write.stream, current)
             if write.expected_version is not None and write.expected_version != current:
                 raise ConcurrencyConflict(
                     f"stream {write.stream} is at version {current}, expected {write.expected_version}"
@@ -355,27 +513,29 @@ class EventStore:
                 current += 1
                 row, stored = self._build_row(
                     seq,
-                    stream_ids[write.stream],
+                    stream_id,
                     write.stream,
                     current,
                     pending,
                     payload,
                     recorded_at,
                     prev_hash,
+                    next(event_ids),
                 )
                 rows.append(row)
                 appended.append(stored)
                 prev_hash = row[-1]
             versions[write.stream] = current
         if rows:
-            cur.executemany(
-                sql(
-                    "INSERT INTO events (seq, event_id, stream_id, stream_version, type, "
-                    "schema_version, payload, recorded_at, actor, reason, source, "
-                    "idempotency_key, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-                ),
-                rows,
+            insert = sql(
+                "INSERT INTO events (seq, event_id, stream_id, stream_version, type, "
+                "schema_version, payload, recorded_at, actor, reason, source, "
+                "idempotency_key, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
             )
+            if len(rows) == 1:  # one round trip (psycopg's executemany pipelines: several)
+                cur.execute(insert, rows[0])
+            else:
+                cur.executemany(insert, rows)
         return AppendResult(tuple(appended), len(skip))
 
     def _build_row(
@@ -388,19 +548,19 @@ class EventStore:
         payload: bytes,
         recorded_at: str,
         prev_hash: bytes,
+        event_id_bytes: bytes,
     ) -> tuple[tuple[Any, ...], StoredEvent]:
         event = pending.event
         prov = pending.provenance
-        event_type = str(type(event).model_fields["type"].default)
-        schema_version = int(getattr(event, "schema_version"))
-        event_uuid = uuid.uuid4()
-        source = None if prov.source is None else prov.source.model_dump(mode="json")
-        source_json = None if source is None else canonical_json(source)
+        event_type = event_type_of(event)
+        schema_version = int(event.schema_version)
+        event_id = uuid_text(event_id_bytes)
+        source_json = pending.source_json
         digest = chain_hash(
             prev_hash,
             envelope_bytes(
                 seq=seq,
-                event_id=str(event_uuid),
+                event_id=event_id,
                 stream=stream,
                 stream_version=version,
                 type=event_type,
@@ -417,26 +577,15 @@ class EventStore:
         payload_text = payload.decode()
         source_text = None if source_json is None else source_json.decode()
         row = (
-            seq, event_uuid.bytes, stream_id, version, event_type, schema_version, payload_text,
+            seq, event_id_bytes, stream_id, version, event_type, schema_version, payload_text,
             recorded_at, prov.actor, prov.reason, source_text, prov.idempotency_key, prev_hash, digest,
         )  # fmt: skip
-        stored = StoredEvent(
-            seq=seq,
-            event_id=str(event_uuid),
-            stream=stream,
-            stream_version=version,
-            type=event_type,
-            schema_version=schema_version,
-            payload=orjson.loads(payload),
-            payload_json=payload_text,
-            recorded_at=recorded_at,
-            actor=prov.actor,
-            reason=prov.reason,
-            source=source,
-            idempotency_key=prov.idempotency_key,
-            prev_hash=prev_hash.hex(),
-            hash=digest.hex(),
-        )
+        stored = stored_event(
+            seq, event_id, stream, version, event_type, schema_version, orjson.loads(payload),
+            payload_text, recorded_at, prov.actor, prov.reason,
+            None if source_json is None else orjson.loads(source_json), prov.idempotency_key,
+            prev_hash.hex(), digest.hex(),
+        )  # fmt: skip
         return row, stored
 
     def _already_stored(
@@ -464,7 +613,7 @@ class EventStore:
             )
             for key, event_type, payload in cur.fetchall():
                 pending, new_payload = keyed[key]
-                same_type = event_type == type(pending.event).model_fields["type"].default
+                same_type = event_type == event_type_of(pending.event)
                 if not same_type or payload.encode() != new_payload:
                     raise DuplicateEvent(
                         f"idempotency key {key!r} was already used for a different event"
@@ -489,21 +638,136 @@ class EventStore:
                 found.update(row[0] for row in cur.fetchall())
         return found
 
-    def _stream_state(self, cur: Any, stream: str) -> tuple[int, int]:
+    def stored_contents(self, keys: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """For each of ``keys`` already stored: the (type, canonical payload JSON) stored under
+        it, so a caller can tell a retry (same content) from a reused key (other content)."""
+        found: dict[str, tuple[str, str]] = {}
+        unique = list(dict.fromkeys(keys))
+        with self._read_cursor() as cur:
+            for start in range(0, len(unique), 500):
+                chunk = unique[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                cur.execute(
+                    self._sql(
+                        "SELECT idempotency_key, type, payload FROM events "
+                        f"WHERE idempotency_key IN ({marks})"
+                    ),
+                    chunk,
+                )
+                found.update((key, (kind, payload)) for key, kind, payload in cur.fetchall())
+        return found
+
+    def _stream_states(self, cur: Any, streams: Sequence[str]) -> dict[str, tuple[int, int]]:
+        """(id, current version) of each stream, inserting the missing ones (under the append
+        lock only): a few statements per batch rather than two or three per stream."""
         sql = self._sql
-        cur.execute(sql("SELECT id FROM streams WHERE name = ?"), (stream,))
+        names = list(dict.fromkeys(streams))
+        ids: dict[str, int] = {}
+        versions: dict[int, int] = {}
+
+        def select_ids(chunk: list[str]) -> None:
+            marks = ",".join("?" * len(chunk))
+            cur.execute(sql(f"SELECT name, id FROM streams WHERE name IN ({marks})"), chunk)
+            ids.update((name, int(stream_id)) for name, stream_id in cur.fetchall())
+
+        for start in range(0, len(names), 500):
+            select_ids(names[start : start + 500])
+        known = list(ids.values())
+        for start in range(0, len(known), 500):
+            chunk = known[start : start + 500]
+            cur.execute(
+                sql(
+                    "SELECT stream_id, MAX(stream_version) FROM events "
+                    f"WHERE stream_id IN ({','.join('?' * len(chunk))}) GROUP BY stream_id"
+                ),
+                chunk,
+            )
+            versions.update((int(i), int(v)) for i, v in cur.fetchall())
+        missing = [name for name in names if name not in ids]
+        if missing:
+            cur.executemany(sql("INSERT INTO streams (name) VALUES (?)"), [(n,) for n in missing])
+            for start in range(0, len(missing), 500):
+                select_ids(missing[start : start + 500])
+        return {name: (ids[name], versions.get(ids[name], 0)) for name in names}
+
+    def _stream_state(self, cur: Any, stream: str) -> tuple[int, int]:
+        """(stream id, current version); a new stream is inserted (only ever under the append
+        lock). One statement each way: on PostgreSQL each is a round trip inside the lock."""
+        sql = self._sql
+        cur.execute(
+            sql(
+                "SELECT s.id, (SELECT MAX(e.stream_version) FROM events e WHERE e.stream_id = s.id) "
+                "FROM streams s WHERE s.name = ?"
+            ),
+            (stream,),
+        )
         found = cur.fetchone()
         if found is None:
-            cur.execute(sql("INSERT INTO streams (name) VALUES (?)"), (stream,))
-            cur.execute(sql("SELECT id FROM streams WHERE name = ?"), (stream,))
+            cur.execute(sql("INSERT INTO streams (name) VALUES (?) RETURNING id"), (stream,))
             return int(cur.fetchone()[0]), 0
-        stream_id = int(found[0])
-        cur.execute(
-            sql("SELECT MAX(stream_version) FROM events WHERE stream_id = ?"),
-            (stream_id,),
-        )
-        version = cur.fetchone()[0]
-        return stream_id, int(version or 0)
+        return int(found[0]), int(found[1] or 0)
+
+    # -- copying (``defledger copy``) -----------------------------------------------------------
+
+    def copy_rows(self, rows: Iterable[ChainRow], batch_size: int = COPY_BATCH) -> int:
+        """Store events exactly as another ledger holds them (same seq, event id, stream and
+        version, payload text, time, provenance and hashes), so the chain is identical.
+
+        The rows must continue this ledger: the first one's seq and prev_hash follow its head
+        (seq 1 and the genesis hash for an empty ledger); anything else is refused. Rows are
+        written in batches, one transaction each under the append lock, and each batch checks
+        again that it continues the head, so a concurrent writer cannot interleave. Returns how
+        many rows were stored. Nothing is recomputed: verify the ledger afterwards.
+        """
+        stream_ids: dict[str, int] = {}
+        copied = 0
+        batch: list[ChainRow] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= batch_size:
+                copied += self._copy_batch(batch, stream_ids)
+                batch = []
+        if batch:
+            copied += self._copy_batch(batch, stream_ids)
+        return copied
+
+    def _copy_batch(self, batch: Sequence[ChainRow], stream_ids: dict[str, int]) -> int:
+        sql = self._sql
+        with self._write_transaction() as cur:
+            cur.execute(sql("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"))
+            head = cur.fetchone()
+            head_seq, head_hash = (head[0], bytes(head[1])) if head else (0, GENESIS_HASH)
+            first = batch[0]
+            if first.seq != head_seq + 1:
+                state = "is empty" if head_seq == 0 else f"ends at seq {head_seq}"
+                raise InvalidInput(
+                    f"cannot copy seq {first.seq} into a ledger that {state}: the target must be "
+                    "empty (or hold exactly the events before it)"
+                )
+            if first.prev_hash != head_hash:
+                raise IntegrityFailure(
+                    f"seq {first.seq} does not follow the target's head: its prev_hash differs"
+                )
+            values = []
+            for row in batch:
+                stream_id = stream_ids.get(row.stream)
+                if stream_id is None:
+                    stream_id = stream_ids[row.stream] = self._stream_state(cur, row.stream)[0]
+                value = (
+                    row.seq, uuid.UUID(row.event_id).bytes, stream_id, row.stream_version, row.type,
+                    row.schema_version, row.payload_json, row.recorded_at, row.actor, row.reason,
+                    row.source_json, row.idempotency_key, row.prev_hash, row.hash,
+                )  # fmt: skip
+                values.append(value)
+            cur.executemany(
+                sql(
+                    "INSERT INTO events (seq, event_id, stream_id, stream_version, type, "
+                    "schema_version, payload, recorded_at, actor, reason, source, "
+                    "idempotency_key, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                ),
+                values,
+            )
+        return len(batch)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -610,19 +874,36 @@ class EventStore:
             params,
         )
 
-    def _paged(self, decode: Callable[[Sequence[Any]], Any], **filters: Any) -> Iterator[Any]:
+    def _paged(
+        self, decode: Callable[[Sequence[Any]], Any], raw_text: bool = False, **filters: Any
+    ) -> Iterator[Any]:
         query, params = self._select(**filters)
         query = self._sql(query + " AND e.seq > ? ORDER BY e.seq LIMIT ?")
         after = 0
         while True:
-            with self._read_cursor() as cur:
-                cur.execute(query, [*params, after, READ_BATCH])
-                batch = cur.fetchall()
+            batch, lenient = self._page(query, [*params, after, READ_BATCH])
             for row in batch:
+                if lenient and not raw_text and _not_utf8(row):
+                    raise IntegrityFailure(f"seq {row[0]}: a stored text is not UTF-8; {ALTERED}")
                 yield decode(row)
             if len(batch) < READ_BATCH:
                 return
             after = batch[-1][0]
+
+    def _page(self, query: str, params: list[Any]) -> tuple[list[Any], bool]:
+        """One page of rows, and whether it had to be read leniently: when a stored text is not
+        valid UTF-8 (a SQLite file edited by hand), the page is read again with such bytes kept
+        as lone surrogates, so the caller can name the seq instead of failing blind."""
+        try:
+            with self._read_cursor() as cur:
+                cur.execute(query, params)
+                return cur.fetchall(), False
+        except IntegrityFailure:
+            if not self.sqlite:
+                raise
+        with self._read_cursor(lenient=True) as cur:
+            cur.execute(query, params)
+            return cur.fetchall(), True
 
     def read(self, **filters: Any) -> Iterator[StoredEvent]:
         """Stored events in seq order, streamed in pages (constant memory).
@@ -632,9 +913,40 @@ class EventStore:
         """
         return self._paged(_row_to_event, **filters)
 
-    def read_chain(self, start: int = 1, stop: int | None = None) -> Iterator[ChainRow]:
-        """Rows for hash-chain verification, streamed in seq order."""
-        return self._paged(_row_to_chain, start=start, stop=stop)
+    def read_chain(
+        self, start: int = 1, stop: int | None = None, stream: str | None = None
+    ) -> Iterator[ChainRow]:
+        """Rows for hash-chain verification, streamed in seq order. Text that is not valid
+        UTF-8 comes through as lone surrogates (the chain check reports that row's seq)."""
+        return self._paged(_row_to_chain, raw_text=True, start=start, stop=stop, stream=stream)
+
+    def scan_chain(self, start: int = 1, stop: int | None = None) -> Iterator[ChainTuple]:
+        """``read_chain`` as named tuples (same fields, a fraction of the cost per row): for
+        scans of the whole ledger such as ``verify``."""
+        return self._paged(_row_to_chain_tuple, raw_text=True, start=start, stop=stop)
+
+    def read_payloads(self, start: int = 1, stop: int | None = None) -> Iterator[EventPayload]:
+        """(seq, type, schema_version, payload) of every event in seq order, streamed in pages:
+        what a fold needs (it satisfies ``ledger.projections.EventLike``), without the rest of
+        the envelope. The fastest way to replay the whole ledger."""
+        query = "SELECT seq, type, schema_version, payload FROM events WHERE seq > ?"
+        bounds: list[Any] = []
+        if stop is not None:
+            query += " AND seq <= ?"
+            bounds.append(stop)
+        query = self._sql(query + " ORDER BY seq LIMIT ?")
+        after = start - 1
+        while True:
+            batch, lenient = self._page(query, [after, *bounds, READ_BATCH])
+            for seq, event_type, schema_version, payload in batch:
+                if lenient and _not_utf8((event_type, payload)):
+                    raise IntegrityFailure(f"seq {seq}: a stored text is not UTF-8; {ALTERED}")
+                yield EventPayload(
+                    seq, event_type, schema_version, _json_object(seq, "payload", payload)
+                )
+            if len(batch) < READ_BATCH:
+                return
+            after = batch[-1][0]
 
     def get(self, seq: int) -> StoredEvent:
         for event in self.read(start=seq, stop=seq):

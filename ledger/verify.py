@@ -3,26 +3,58 @@ digest (which also catches a truncated or rewritten tail)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from ledger.chain import Problem, VerifyReport, check_chain, decode_digest
+from ledger import checkpoints
+from ledger.chain import ChainRow, ChainTuple, Problem, VerifyReport, check_chain, decode_digest
 from ledger.errors import InvalidInput
 from ledger.store import EventStore
 
 
-def verify_ledger(store: EventStore, digest: str | None = None) -> VerifyReport:
-    """Recompute every hash in seq order (streamed) and report each problem as data."""
-    problems = list(check_chain(store.read_chain()))
+def verify_ledger(
+    store: EventStore,
+    digest: str | None = None,
+    checkpoint: str | None = None,
+    pubkey: str | None = None,
+) -> VerifyReport:
+    """Recompute every hash in seq order (streamed) and report each problem as data. With a
+    ``checkpoint`` (C2SP text), the same pass rebuilds the Merkle tree and the ledger must be a
+    consistent extension of it (``ledger.checkpoints.check_checkpoint``); ``pubkey`` checks
+    the checkpoint's signature."""
+    rows: Iterable[ChainRow | ChainTuple] = store.scan_chain()
+    tee = None
+    if checkpoint is not None:
+        tee = checkpoints.MerkleTee(rows, checkpoints.checkpoint_size(checkpoint))
+        rows = tee
+    problems = list(check_chain(rows))
     checked = 0
     head = store.head()
     checked = head.seq if head else 0
     for stream, count, highest in store.stream_version_gaps():
         problems.append(
-            Problem(0, "stream-version-gap", f"stream {stream} has {count} events but versions up to {highest}")
+            Problem(
+                _first_version_gap(store, stream),
+                "stream-version-gap",
+                f"stream {stream} has {count} events but versions up to {highest}",
+            )
         )
     if digest is not None:
         problems.extend(_check_digest(store, digest))
+    if checkpoint is not None and tee is not None:
+        tee.drain()
+        problems.extend(checkpoints.check_checkpoint(store, checkpoint, pubkey, tee))
     return VerifyReport(checked, checked, head.hash if head else "0" * 64, tuple(problems))
+
+
+def _first_version_gap(store: EventStore, stream: str) -> int:
+    """The seq of the first event of ``stream`` whose version is not the next one."""
+    expected = 1
+    for row in store.read_chain(stream=stream):
+        if row.stream_version != expected:
+            return row.seq
+        expected += 1
+    return 0
 
 
 def _check_digest(store: EventStore, text: str) -> list[Problem]:

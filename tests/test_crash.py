@@ -1,0 +1,195 @@
+"""Faults: a process killed with SIGKILL in the middle of a batch import, and a full disk.
+Afterwards the ledger holds the whole batch or none of it, SQLite's integrity check passes, the
+chain verifies, and the next write works."""
+
+from __future__ import annotations
+
+import csv
+import io
+import multiprocessing
+import os
+import random
+import signal
+import sqlite3
+import sys
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import workers
+from click.testing import Result
+from conftest import category, line
+from sqlalchemy import event
+
+import ledger.db
+from ledger.errors import StorageFull
+from ledger.importers import import_text
+from ledger.store import EventStore
+from ledger.verify import verify_ledger
+
+TRIALS = 20
+BATCH = 2000
+AHEAD = 3  # children started ahead of their trial
+# Children are forked from a fork server that has the ledger imported already: a fresh process
+# without inherited threads or connections, started in milliseconds instead of a second.
+CHILDREN = multiprocessing.get_context("forkserver")
+CHILDREN.set_forkserver_preload(["workers", "ledger.importers", "ledger.rules", "ledger.store"])
+
+
+def lines_csv(tag: str, count: int, category_code: str = "A") -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["fiscal_year", "line_id", "agency", "program", "category", "amount", "stage"])
+    for i in range(count):
+        writer.writerow(
+            [2025, f"{tag}-{i}", "MoD", f"program {i}", category_code, f"{i}.25", "initial"]
+        )
+    return buffer.getvalue()
+
+
+def integrity_ok(db_path: Path) -> None:
+    conn = sqlite3.connect(db_path)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    finally:
+        conn.close()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_crash__kill_9_mid_import_20_trials_all_or_nothing(db_path: Path) -> None:
+    store = EventStore.open(str(db_path), create=True)
+    store.append_events([category("A")])
+    rng = random.Random(20250416)
+    texts = [lines_csv(f"T{trial}", BATCH) for trial in range(TRIALS)]
+    children: list[tuple[Any, Any, Any]] = []
+
+    def start(trial: int) -> None:
+        ready, go = CHILDREN.Event(), CHILDREN.Event()
+        process = CHILDREN.Process(
+            target=workers.batch_importer, args=(str(db_path), texts[trial], ready, go)
+        )
+        process.start()
+        children.append((process, ready, go))
+
+    outcomes: Counter[str] = Counter()
+    reimported = set()
+    try:
+        for trial in range(min(AHEAD, TRIALS)):
+            start(trial)
+        for trial in range(TRIALS):
+            process, ready, go = children[trial]
+            assert ready.wait(60), "the child never got ready"
+            before = store.count()
+            go.set()
+            delay = rng.uniform(0, 0.150)
+            process.join(timeout=delay)
+            os.kill(process.pid, signal.SIGKILL) if process.is_alive() else None
+            process.join(timeout=30)
+            if trial + AHEAD < TRIALS:
+                start(trial + AHEAD)
+
+            after = store.count()
+            assert after in (before, before + BATCH), f"trial {trial}: {after - before} of {BATCH}"
+            outcome = "committed" if after == before + BATCH else "nothing"
+            outcomes[outcome] += 1
+            integrity_ok(db_path)
+            assert [e.seq for e in store.read(start=before)] == list(range(before, after + 1))
+
+            if outcome not in reimported:  # re-running the same import completes it, exactly
+                reimported.add(outcome)
+                report = import_text(store, texts[trial], actor="crash-test")
+                assert report.appended == (BATCH if outcome == "nothing" else 0)
+                assert store.count() == before + BATCH
+        print(f"\nkill -9 outcomes over {TRIALS} trials: {dict(outcomes)}")
+        assert sum(outcomes.values()) == TRIALS
+        report = verify_ledger(store)
+        assert report.ok, report.problems[:3]
+        store.append_events([line("after-the-crashes", "1", "A")])
+        assert verify_ledger(store).ok
+    finally:
+        for process, _, _ in children:
+            if process.is_alive():
+                process.kill()
+            process.join(timeout=10)
+        store.close()
+
+
+# -- disk full ----------------------------------------------------------------------------------
+
+
+def page_limit(db_path: Path, extra_pages: int = 2) -> int:
+    conn = sqlite3.connect(db_path)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return int(conn.execute("PRAGMA page_count").fetchone()[0]) + extra_pages
+    finally:
+        conn.close()
+
+
+def limit_pages(engine: Any, pages: int) -> Callable[[Any, Any], None]:
+    """Make every new connection of ``engine`` refuse to grow the file beyond ``pages``."""
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute(f"PRAGMA max_page_count = {pages}")
+
+    event.listen(engine, "connect", on_connect)
+    engine.dispose()  # pooled connections predate the limit: drop them
+    return on_connect
+
+
+def test_disk_full__storage_full_nothing_partial_then_recovers(
+    store: EventStore, db_path: Path
+) -> None:
+    store.append_events([category("A"), line("before", "1", "A")])
+    before = [e.envelope() for e in store.read()]
+    listener = limit_pages(store.engine, page_limit(db_path))
+    with pytest.raises(StorageFull, match="full; nothing of this write was stored"):
+        import_text(store, lines_csv("big", 5000), actor="tester")
+    assert [e.envelope() for e in store.read()] == before
+    assert verify_ledger(store).ok
+    integrity_ok(db_path)
+    with pytest.raises(StorageFull):  # still full: still nothing
+        store.append_events([line(f"x{i}", "1", "A") for i in range(3000)])
+    assert store.count() == 2
+
+    event.remove(store.engine, "connect", listener)  # the disk gets space again
+    store.engine.dispose()
+    store.append_events([line("small", "2", "A")])
+    assert store.count() == 3
+    assert import_text(store, lines_csv("big", 5000), actor="tester").appended == 5000
+    assert verify_ledger(store).ok
+
+
+def test_disk_full__cli_one_line_exit_1(
+    store: EventStore,
+    db_path: Path,
+    tmp_path: Path,
+    cli: Callable[..., Result],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store.append_events([category("A")])
+    pages = page_limit(db_path)
+    make_engine = ledger.db.make_engine
+
+    def full_engine(url: str) -> Any:
+        engine = make_engine(url)
+        limit_pages(engine, pages)
+        return engine
+
+    monkeypatch.setattr(ledger.db, "make_engine", full_engine)
+    big = tmp_path / "lines.csv"
+    big.write_text(lines_csv("big", 5000))
+    result = cli("import", str(big))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: the database or disk is full; nothing of this write was stored\n"
+    )
+    assert store.count() == 1
+    assert verify_ledger(store).ok
+    monkeypatch.setattr(ledger.db, "make_engine", make_engine)
+    again = cli("import", str(big))
+    assert again.exit_code == 0, again.stderr
+    assert store.count() == 5001
