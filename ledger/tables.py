@@ -11,6 +11,9 @@ from sqlmodel import Field, SQLModel
 
 # SQLite makes only "INTEGER PRIMARY KEY" a rowid alias; PostgreSQL wants BIGINT.
 SeqType = BigInteger().with_variant(Integer(), "sqlite")
+# Text compared or sorted by the store: byte order on PostgreSQL too (as SQLite), whatever the
+# database's locale, so both backends order stream names and times the same way.
+OrderedText = Text().with_variant(Text(collation="C"), "postgresql")
 
 
 class StreamRow(SQLModel, table=True):
@@ -20,7 +23,7 @@ class StreamRow(SQLModel, table=True):
     __tablename__ = "streams"
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(sa_column=Column(Text, nullable=False, unique=True))
+    name: str = Field(sa_column=Column(OrderedText, nullable=False, unique=True))
 
 
 class EventRow(SQLModel, table=True):
@@ -36,7 +39,7 @@ class EventRow(SQLModel, table=True):
     type: str = Field(sa_column=Column(Text, nullable=False))
     schema_version: int = Field(nullable=False)
     payload: str = Field(sa_column=Column(Text, nullable=False))
-    recorded_at: str = Field(sa_column=Column(Text, nullable=False))
+    recorded_at: str = Field(sa_column=Column(OrderedText, nullable=False))
     actor: str = Field(sa_column=Column(Text, nullable=False))
     reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     source: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
@@ -54,3 +57,164 @@ class MetaRow(SQLModel, table=True):
 
     key: str = Field(sa_column=Column(Text, primary_key=True))
     value: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class MerkleBlockRow(SQLModel, table=True):
+    """Merkle tree cache (a projection, rebuildable from the events): one row per block of
+    ``ledger.checkpoints.BLOCK`` leaves. ``root`` is the block's perfect-subtree hash, ``frontier``
+    the ``CompactRange.to_state()`` JSON at the block's end, ``last_hash`` the chain hash of the
+    block's last event (a stale cache over rewritten events is detected, never trusted)."""
+
+    __tablename__ = "merkle_blocks"
+
+    block: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    root: bytes = Field(sa_column=Column(LargeBinary(32), nullable=False))
+    frontier: str = Field(sa_column=Column(Text, nullable=False))
+    last_hash: bytes = Field(sa_column=Column(LargeBinary(32), nullable=False))
+
+
+# -- projections (ledger/projection_store.py): read models folded from the events, updated in
+# place as they catch up, recomputed by `defledger rebuild`. Amounts are exact decimal TEXT.
+
+
+def _pk_text() -> Column[str]:
+    return Column(Text, primary_key=True)
+
+
+def _pk_int() -> Column[int]:
+    return Column(SeqType, primary_key=True, autoincrement=False)
+
+
+class ProjectionCheckpoint(SQLModel, table=True):
+    """The last seq a projection applied, and that event's hash (projections built from other
+    events are detected, never trusted)."""
+
+    __tablename__ = "proj_checkpoints"
+
+    name: str = Field(sa_column=_pk_text())
+    last_seq: int = Field(sa_column=Column(BigInteger, nullable=False))
+    last_hash: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class ProjLine(SQLModel, table=True):
+    """Current state of one budget line; ``key`` is its stream name without ``line/``."""
+
+    __tablename__ = "proj_lines"
+
+    key: str = Field(sa_column=_pk_text())
+    jurisdiction: str = Field(sa_column=Column(Text, nullable=False))
+    fiscal_year: int = Field(nullable=False)
+    line_id: str = Field(sa_column=Column(Text, nullable=False))
+    agency: str = Field(sa_column=Column(Text, nullable=False))
+    program: str = Field(sa_column=Column(Text, nullable=False))
+    category: str = Field(sa_column=Column(Text, nullable=False))
+    amount: str = Field(sa_column=Column(Text, nullable=False))
+    currency: str = Field(sa_column=Column(Text, nullable=False))
+    stage: str = Field(sa_column=Column(Text, nullable=False))
+    withdrawn: int = Field(nullable=False)
+    recorded_seq: int = Field(sa_column=Column(BigInteger, nullable=False))
+    last_seq: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class ProjSum(SQLModel, table=True):
+    """Running sum of the live lines of one jurisdiction × FY × stage × category × currency."""
+
+    __tablename__ = "proj_sums"
+
+    jurisdiction: str = Field(sa_column=_pk_text())
+    fiscal_year: int = Field(sa_column=_pk_int())
+    stage: str = Field(sa_column=_pk_text())
+    category: str = Field(sa_column=_pk_text())
+    currency: str = Field(sa_column=_pk_text())
+    amount: str = Field(sa_column=Column(Text, nullable=False))
+    lines: int = Field(nullable=False)
+
+
+class ProjCategory(SQLModel, table=True):
+    __tablename__ = "proj_categories"
+
+    code: str = Field(sa_column=_pk_text())
+    name: str = Field(sa_column=Column(Text, nullable=False))
+    parent: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    seq: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class ProjDefinitionVersion(SQLModel, table=True):
+    """One definition version: status, stages (comma-separated; NULL = never set), GDP basis."""
+
+    __tablename__ = "proj_definition_versions"
+
+    definition: str = Field(sa_column=_pk_text())
+    version: int = Field(sa_column=_pk_int())
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    based_on: int | None = Field(default=None, nullable=True)
+    opened_seq: int = Field(sa_column=Column(BigInteger, nullable=False))
+    status: str = Field(sa_column=Column(Text, nullable=False))
+    status_seq: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    effective_from: int | None = Field(default=None, nullable=True)
+    stages: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    stages_seq: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    gdp_basis: str = Field(sa_column=Column(Text, nullable=False))
+    gdp_fiscal_year: int | None = Field(default=None, nullable=True)
+    gdp_vintage: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    basis_seq: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    last_seq: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class ProjDefinitionCategory(SQLModel, table=True):
+    """A category counted by a definition version, with its share (exact TEXT) and tier."""
+
+    __tablename__ = "proj_definition_categories"
+
+    definition: str = Field(sa_column=_pk_text())
+    version: int = Field(sa_column=_pk_int())
+    category: str = Field(sa_column=_pk_text())
+    share: str = Field(sa_column=Column(Text, nullable=False))
+    tier: str = Field(sa_column=Column(Text, nullable=False))
+    seq: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class ProjGdp(SQLModel, table=True):
+    __tablename__ = "proj_gdp"
+
+    jurisdiction: str = Field(sa_column=_pk_text())
+    fiscal_year: int = Field(sa_column=_pk_int())
+    vintage: str = Field(sa_column=_pk_text())
+    amount: str = Field(sa_column=Column(Text, nullable=False))
+    currency: str = Field(sa_column=Column(Text, nullable=False))
+    seq: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class ProjTarget(SQLModel, table=True):
+    __tablename__ = "proj_targets"
+
+    jurisdiction: str = Field(sa_column=_pk_text())
+    target_id: str = Field(sa_column=_pk_text())
+    percent_of_gdp: str = Field(sa_column=Column(Text, nullable=False))
+    by_fiscal_year: int = Field(nullable=False)
+    kind: str = Field(sa_column=Column(Text, nullable=False))
+    definition: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    tier: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    seq: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class ProjRate(SQLModel, table=True):
+    __tablename__ = "proj_rates"
+
+    base: str = Field(sa_column=_pk_text())
+    quote: str = Field(sa_column=_pk_text())
+    fiscal_year: int = Field(sa_column=_pk_int())
+    rate: str = Field(sa_column=Column(Text, nullable=False))
+    rate_type: str = Field(sa_column=Column(Text, nullable=False))
+    seq: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class ProjSnapshot(SQLModel, table=True):
+    """The small aggregate state (sums, definitions, GDP, targets, rates, categories) as of
+    ``seq``, zlib-compressed canonical JSON; ``--as-of`` folds forward from the nearest one."""
+
+    __tablename__ = "proj_snapshots"
+
+    seq: int = Field(sa_column=_pk_int())
+    state: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

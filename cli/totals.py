@@ -1,0 +1,184 @@
+"""``totals``, ``replay``, ``trace`` (alias ``explain``) and ``rebuild``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from cli.errors import EXIT_INTEGRITY, CliError
+from cli.options import as_of_option, db_of, output_options
+from cli.output import emit
+
+F = Callable[..., Any]
+STAGE_CHOICES = ("request", "draft", "initial", "supplementary", "settled")
+
+
+def measure_options(command: F) -> F:
+    """The options that name one measure: where, which definition, what counts, which GDP."""
+    decorators: list[Callable[[F], F]] = [
+        click.option(
+            "-j",
+            "--jurisdiction",
+            default="JP",
+            show_default=True,
+            help="ISO 3166-1 alpha-2 code.",
+        ),
+        click.option(
+            "--tier", help="Only this tier (core, related, …; 'all' is the sum of the tiers)."
+        ),
+        click.option(
+            "--stage",
+            "stages",
+            multiple=True,
+            type=click.Choice(STAGE_CHOICES),
+            help="Count only these budget stages, within the definition's (repeatable).",
+        ),
+        click.option(
+            "--gdp-basis",
+            metavar="same-year|FY2022|FY2022@VINTAGE",
+            help="Divide by this GDP instead of the definition's basis.",
+        ),
+        click.option(
+            "--places",
+            type=click.IntRange(0, 20),
+            default=2,
+            show_default=True,
+            help="Decimal places of displayed shares (rounded half-up; JSON also has exact).",
+        ),
+        as_of_option,
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+def _open(ctx: click.Context) -> Any:
+    from ledger.store import EventStore
+
+    return EventStore.open(db_of(ctx))
+
+
+@click.command()
+@measure_options
+@click.option(
+    "--fy",
+    "years",
+    metavar="FY2025|FY2022..FY2027",
+    help="Fiscal year or range (default: every year with lines).",
+)
+@click.option(
+    "--definition",
+    "definitions",
+    multiple=True,
+    metavar="NAME[@VERSION]",
+    help="Measure by this definition (repeatable, to compare); NAME alone: the adopted version "
+    "in force for each year. Default: every definition's version in force.",
+)
+@click.option("--change", is_flag=True, help="Add the change from the year before (money and pp).")
+@click.option(
+    "--target", "targets", is_flag=True, help="Add the gap to each target (money and pp)."
+)
+@click.option("--by-category", is_flag=True, help="Also show each category's contribution.")
+@output_options
+@click.pass_context
+def totals(ctx: click.Context, fmt: str | None, output: str | None, **options: Any) -> None:
+    """Totals and share of GDP per fiscal year × definition version × tier, as of any moment.
+
+    \b
+    Examples:
+      defledger totals --fy FY2025
+      defledger totals --fy FY2022..FY2027 --definition jp-defense-related --change
+      defledger totals --fy FY2025 --definition jp@1 --definition jp@2 --gdp-basis FY2022
+      defledger totals --fy FY2025 --target --as-of 2025-06-30
+    """
+    from ledger.totals import TotalsRequest, totals_table
+
+    store = _open(ctx)
+    try:
+        table = totals_table(store, TotalsRequest(**options))
+    finally:
+        store.close()
+    emit(table, fmt, output)
+
+
+def _trace_command(name: str) -> click.Command:
+    @click.command(name)
+    @measure_options
+    @click.option("--fy", "year", required=True, metavar="FY2025", help="The fiscal year.")
+    @click.option(
+        "--definition",
+        metavar="NAME[@VERSION]",
+        help="The definition (NAME: the version in force). Default: the one in force, if only "
+        "one is.",
+    )
+    @click.option("--all-lines", is_flag=True, help="Also list lines that do not count, and why.")
+    @output_options
+    @click.pass_context
+    def trace(ctx: click.Context, fmt: str | None, output: str | None, **options: Any) -> None:
+        """Which events produced a total: every counted budget line with amount × share =
+        contribution and the seqs of its events, the definition events that included its
+        category, the GDP figure, the exchange rates and the targets — enough to recompute it
+        by hand."""
+        from ledger.trace import TraceRequest, trace_table
+
+        store = _open(ctx)
+        try:
+            table = trace_table(store, TraceRequest(**options))
+        finally:
+            store.close()
+        emit(table, fmt, output)
+
+    return trace
+
+
+trace = _trace_command("trace")
+explain = _trace_command("explain")
+
+
+@click.command()
+@measure_options
+@click.option("--fy", "year", required=True, metavar="FY2025", help="The fiscal year.")
+@click.option(
+    "--definition",
+    metavar="NAME[@VERSION]",
+    help="The definition (NAME: the version in force at each step). Default: the one in force, "
+    "if only one definition exists.",
+)
+@output_options
+@click.pass_context
+def replay(ctx: click.Context, fmt: str | None, output: str | None, **options: Any) -> None:
+    """Step through history for one measure: after each event that moved it, the seq, time,
+    actor, event, total, share of GDP and change."""
+    from ledger.replay import ReplayRequest, replay_table
+
+    store = _open(ctx)
+    try:
+        table = replay_table(store, ReplayRequest(**options))
+    finally:
+        store.close()
+    emit(table, fmt, output)
+
+
+@click.command()
+@click.option("--check", is_flag=True, help="Compare only; keep the stored projections.")
+@output_options
+@click.pass_context
+def rebuild(ctx: click.Context, check: bool, fmt: str | None, output: str | None) -> None:
+    """Recompute every projection from the events, report any difference from the stored ones
+    (exit 3 if there is one), then replace them."""
+    from ledger.rebuild import rebuild as run_rebuild
+
+    store = _open(ctx)
+    try:
+        table = run_rebuild(store, replace=not check)
+    finally:
+        store.close()
+    emit(table, fmt, output)
+    if table.rows:
+        raise CliError(
+            f"{len(table.rows)} difference(s) between the stored projections and the events"
+            + ("" if check else " (replaced by the rebuilt ones)"),
+            EXIT_INTEGRITY,
+        )
