@@ -1,0 +1,177 @@
+"""``diff --as-of T1 --as-of T2``: what the ledger learned, and the exact decomposition of the
+change in the share of GDP into definition change, figure restatements and GDP revision."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import pytest
+from diff_scenario import BOTH, T, base_events, e, fold, open_version, record
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ledger.asof import AsOf
+from ledger.decompose import as_of_diff, decompose_year
+from ledger.errors import InvalidInput
+from ledger.report_doc import parts_of
+from ledger.store import EventStore
+
+
+def _parts(section: Any) -> dict[str, tuple[Decimal, Fraction | None]]:
+    found: dict[str, tuple[Decimal, Fraction | None]] = {}
+    for part in ("definition", "figures", "gdp"):
+        members = [c for c in section.changes if c.group == part]
+        amount = sum((c.delta_amount for c in members), Decimal(0))
+        pps = [c.delta_pp for c in members]
+        found[part] = (amount, None if None in pps else sum(pps, Fraction(0)))  # type: ignore[arg-type]
+    return found
+
+
+def _learn(store: EventStore) -> tuple[int, int]:
+    """T1: jp@2 drafted from jp@1. Then: SPACE included (definition), JCG revised 0.5T → 0.6T
+    (figure), SHIP recorded as a new line of an uncounted category, GDP FY2022 revised to
+    ESRI's 566.5T (the basis names no vintage, so the latest counts)."""
+    t1 = record(store, base_events() + open_version("jp", 2, [], based_on=1))
+    t2 = record(store, [
+        e("CategoryIncluded", definition="jp", version=2, category="JP.CAND.SPACE"),
+        e("BudgetLineRevised", fiscal_year=2025, line_id="JCG", amount=str(6 * T // 10),
+          reason="restated"),
+        e("GdpRecorded", fiscal_year=2022, amount=str(5665 * T // 10), vintage="esri"),
+    ])  # fmt: skip
+    return t1, t2
+
+
+def test_as_of_diff__parts_with_their_exact_effects(store: EventStore) -> None:
+    t1, t2 = _learn(store)
+    report = as_of_diff(store, "jp@2", (AsOf(t1, str(t1)), AsOf(t2, str(t2))), fy="FY2025")
+    (section,) = report.sections
+    parts = _parts(section)
+    assert parts["definition"] == (Decimal(T // 5), Fraction(1, 28))  # 0.2T / 560T
+    assert parts["figures"] == (Decimal(T // 10), Fraction(1, 56))  # 0.1T / 560T
+    new_total = Fraction(103 * T // 10)
+    expected_gdp = new_total * 100 / (5665 * T // 10) - new_total * 100 / (560 * T)
+    assert parts["gdp"] == (Decimal(0), expected_gdp)
+    assert section.a.share == Fraction(25, 14)
+    assert section.delta_pp == Fraction(1, 28) + Fraction(1, 56) + expected_gdp
+    assert [p["part"] for p in parts_of(section)] == ["definition", "figures", "gdp"]
+
+
+def test_as_of_diff__lists_what_was_learned_with_seq(store: EventStore) -> None:
+    t1, t2 = _learn(store)
+    report = as_of_diff(store, "jp@2", (AsOf(t1, None), AsOf(t2, None)), fy="FY2025")
+    learned = [(ev["seq"], ev["what"]) for ev in report.sections[0].events]
+    assert learned == [
+        (t1 + 1, "definition changed"), (t1 + 2, "line revised"), (t1 + 3, "GDP revised"),
+    ]  # fmt: skip
+    figures = next(c for c in report.sections[0].changes if c.group == "figures")
+    assert figures.seqs == (t1 + 2,)
+    assert [(ln.line_id, ln.before, ln.after) for ln in figures.lines] == [
+        ("JCG", Decimal(T // 2), Decimal(6 * T // 10))
+    ]
+
+
+def test_as_of_diff__version_in_force_switch_is_a_definition_change(store: EventStore) -> None:
+    t1 = record(store, base_events() + [
+        e("DefinitionStatusChanged", definition="jp", version=1, status="adopted",
+          effective_from=2023),
+        *open_version("jp", 2, [], based_on=1, stages=BOTH),
+    ])  # fmt: skip
+    t2 = record(store, [e("DefinitionStatusChanged", definition="jp", version=2,
+                          status="adopted", effective_from=2025)])  # fmt: skip
+    report = as_of_diff(store, "jp", (AsOf(t1, None), AsOf(t2, None)), fy="FY2025")
+    kinds = [(c.kind, c.delta_amount) for c in report.sections[0].changes]
+    assert kinds[:2] == [("version-switch", 0), ("stage-added", Decimal(11 * T // 10))]
+    assert report.sections[0].a.label == f"jp (in force: @1) as of seq {t1}"
+
+
+def test_as_of_diff__a_definition_not_yet_recorded_counts_nothing(store: EventStore) -> None:
+    t1 = record(store, base_events())
+    t2 = record(store, open_version("nato", 1, [("JP.CORE.DBP", "1", "core")]))
+    report = as_of_diff(store, "nato@1", (AsOf(t1, None), AsOf(t2, None)), fy="FY2025")
+    section = report.sections[0]
+    assert (section.a.measure, section.a.share) == (0, 0)
+    assert section.delta_pp == Fraction(85, 56)  # 8.5T / 560T
+    assert "(not recorded)" in section.a.label
+
+
+def test_as_of_diff__moments_out_of_order_are_refused(store: EventStore) -> None:
+    record(store, base_events())
+    with pytest.raises(InvalidInput, match="later than the second"):
+        as_of_diff(store, "jp@1", (AsOf(5, None), AsOf(3, None)), fy="FY2025")
+
+
+def test_as_of_diff__several_definitions_need_a_choice(store: EventStore) -> None:
+    record(store, base_events() + open_version("nato", 1, []))
+    with pytest.raises(InvalidInput, match="--definition"):
+        as_of_diff(store, None, (AsOf(1, None), AsOf(2, None)), fy="FY2025")
+
+
+# -- property: the parts sum exactly to the change, whatever happened in between ------------
+
+CODES = ["C1", "C2", "C3"]
+OPS = st.one_of(
+    st.tuples(st.just("line"), st.sampled_from(CODES), st.integers(1, 10**14),
+              st.sampled_from(BOTH)),
+    st.tuples(st.just("revise"), st.integers(0, 9), st.integers(1, 10**14)),
+    st.tuples(st.just("reclassify"), st.integers(0, 9), st.sampled_from(CODES)),
+    st.tuples(st.just("withdraw"), st.integers(0, 9)),
+    st.tuples(st.just("include"), st.sampled_from(CODES), st.sampled_from(["1", "0.5", "0.3"]),
+              st.sampled_from(["core", "related"])),
+    st.tuples(st.just("exclude"), st.sampled_from(CODES)),
+    st.tuples(st.just("stages"), st.sampled_from([["initial"], BOTH, ["supplementary"]])),
+    st.tuples(st.just("basis"), st.sampled_from([2022, 2025, None])),
+    st.tuples(st.just("gdp"), st.sampled_from([2022, 2025]), st.integers(10**14, 10**15),
+              st.sampled_from(["v1", "v2"])),
+)  # fmt: skip
+
+
+def _event(op: tuple[Any, ...], lines: list[str]) -> dict[str, Any] | None:
+    d = {"definition": "m", "version": 1}
+    match op:
+        case ("line", code, amount, stage):
+            lines.append(f"L{len(lines)}")
+            return e("BudgetLineRecorded", fiscal_year=2025, line_id=lines[-1], agency="X",
+                     category=code, amount=str(amount), stage=stage)  # fmt: skip
+        case ("revise", n, amount) if n < len(lines):
+            return e("BudgetLineRevised", fiscal_year=2025, line_id=lines[n], amount=str(amount))
+        case ("reclassify", n, code) if n < len(lines):
+            return e("BudgetLineReclassified", fiscal_year=2025, line_id=lines[n], category=code)
+        case ("withdraw", n) if n < len(lines):
+            return e("BudgetLineWithdrawn", fiscal_year=2025, line_id=lines[n])
+        case ("include", code, share, tier):
+            return e("CategoryIncluded", **d, category=code, share=share, tier=tier)
+        case ("exclude", code):
+            return e("CategoryExcluded", **d, category=code)
+        case ("stages", stages):
+            return e("StagesSet", **d, stages=stages)
+        case ("basis", year):
+            basis = {"basis": "same-year"} if year is None else {"basis": "fixed-year",
+                                                                 "fiscal_year": year}  # fmt: skip
+            return e("GdpBasisSet", **d, **basis)
+        case ("gdp", year, amount, vintage):
+            return e("GdpRecorded", fiscal_year=year, amount=str(amount), vintage=vintage)
+    return None
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(OPS, max_size=12), st.lists(OPS, max_size=12), st.sampled_from([None, "core"]))
+def test_decompose__parts_sum_exactly_to_the_change(
+    before: list[Any], between: list[Any], tier: str | None
+) -> None:
+    lines: list[str] = []
+    start = [e("CategoryDefined", code=c, name=c) for c in CODES]
+    start.append(e("DefinitionVersionOpened", definition="m", version=1, title="m"))
+    first = start + [ev for op in before if (ev := _event(op, lines))]
+    second = first + [ev for op in between if (ev := _event(op, lines))]
+    s1, s2 = fold(first), fold(second)
+    moments = (AsOf(s1.last_seq, None), AsOf(s2.last_seq, None))
+    section = decompose_year(s1, s2, "m@1", "JP", 2025, moments, [], tier)
+    amounts = sum((c.delta_amount for c in section.changes), Decimal(0))
+    assert amounts == section.b.measure - section.a.measure
+    pps = [c.delta_pp for c in section.changes]
+    if section.a.share is not None and section.b.share is not None:
+        assert None not in pps, "every point gets a denominator when both ends have one"
+        assert sum(pps, Fraction(0)) == section.b.share - section.a.share  # type: ignore[arg-type]
+    assert [c.group for c in section.changes][-2:] == ["figures", "gdp"]
