@@ -27,7 +27,9 @@ def test_record__unknown_category_is_one_line_exit_2(cli: Callable[..., Result])
         "--category", "NOPE", "--amount", "1", "--stage", "initial",
     )  # fmt: skip
     assert result.exit_code == 2
-    assert result.stderr == "Error: category NOPE is not defined (define it first, or fix the code)\n"
+    assert (
+        result.stderr == "Error: category NOPE is not defined (define it first, or fix the code)\n"
+    )
 
 
 def test_verify__ok_on_fresh_records(cli: Callable[..., Result]) -> None:

@@ -77,7 +77,9 @@ def test_chain_md__script_matches_the_shipped_copy() -> None:
     text = (ROOT / "docs" / "chain.md").read_text(encoding="utf-8")
     block = re.search(r"```python\n(.+?)```", text, re.S)
     assert block
-    assert block.group(1) == (ROOT / "docs" / "scripts" / "verify_chain.py").read_text(encoding="utf-8")
+    assert block.group(1) == (ROOT / "docs" / "scripts" / "verify_chain.py").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_chain_md__independent_script_verifies_and_detects_an_edit(cli, db_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -93,5 +95,7 @@ def test_chain_md__independent_script_verifies_and_detects_an_edit(cli, db_path:
     conn.execute("UPDATE events SET payload = replace(payload, '8500', '9500') WHERE seq = 6")
     conn.commit()
     conn.close()
-    bad = subprocess.run([sys.executable, str(script), str(db_path)], capture_output=True, text=True)
+    bad = subprocess.run(
+        [sys.executable, str(script), str(db_path)], capture_output=True, text=True
+    )
     assert bad.returncode != 0 and "FAILED at seq 6" in bad.stderr
