@@ -15,6 +15,16 @@ from ledger.store import EventStore, PendingEvent
 
 PG_URL = os.environ.get("DEFLEDGER_TEST_PG_URL")
 
+# Both backends: `backend` ("sqlite", "postgresql"), `backend_url`, `backend_store`, `backend_cli`.
+from backends import (  # noqa: E402, F401
+    backend,
+    backend_cli,
+    backend_store,
+    backend_url,
+    pg_admin_url,
+    pg_url,
+)
+
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
@@ -39,7 +49,9 @@ def cli(runner: CliRunner, db_path: Path) -> Callable[..., Result]:
     from cli.app import cli as app
 
     def invoke(*args: str, input: str | bytes | None = None) -> Result:
-        return runner.invoke(app, ["--db", str(db_path), *args], input=input, catch_exceptions=False)
+        return runner.invoke(
+            app, ["--db", str(db_path), *args], input=input, catch_exceptions=False
+        )
 
     return invoke
 
@@ -47,13 +59,19 @@ def cli(runner: CliRunner, db_path: Path) -> Callable[..., Result]:
 def pending(event_type: str, actor: str = "tester", **fields: Any) -> PendingEvent:
     """A validated pending event, for tests."""
     provenance = {k: fields.pop(k) for k in ("reason", "source", "idempotency_key") if k in fields}
-    return PendingEvent(parse_event({**fields, "type": event_type}), Provenance(actor=actor, **provenance))
+    return PendingEvent(
+        parse_event({**fields, "type": event_type}), Provenance(actor=actor, **provenance)
+    )
 
 
 def category(code: str = "JP.CORE.DBP", **extra: Any) -> PendingEvent:
     return pending("CategoryDefined", code=code, name=extra.pop("name", code), **extra)
 
 
-def line(line_id: str, amount: str, category_code: str = "JP.CORE.DBP", **extra: Any) -> PendingEvent:
+def line(
+    line_id: str, amount: str, category_code: str = "JP.CORE.DBP", **extra: Any
+) -> PendingEvent:
     fields = {"fiscal_year": 2025, "agency": "MoD", "stage": "initial", **extra}
-    return pending("BudgetLineRecorded", line_id=line_id, amount=amount, category=category_code, **fields)
+    return pending(
+        "BudgetLineRecorded", line_id=line_id, amount=amount, category=category_code, **fields
+    )

@@ -1,0 +1,105 @@
+"""Administration: ``copy`` (a ledger to another database, byte for byte) and ``db grants`` (the
+SQL that sets up a PostgreSQL application role which cannot rewrite history)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from cli.options import db_of, output_options
+from cli.output import emit
+
+
+@click.command()
+@click.option(
+    "--to",
+    "target_url",
+    required=True,
+    metavar="PATH|URL",
+    help="The ledger to copy into: a SQLite path or a URL (postgresql+psycopg://…). "
+    "Created if needed; must be empty.",
+)
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Finish an interrupted copy: the target must hold a prefix of this ledger.",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1, max=100_000),
+    default=5000,
+    show_default=True,
+    help="Events per transaction on the target.",
+)
+@output_options
+@click.pass_context
+def copy(
+    ctx: click.Context,
+    target_url: str,
+    resume: bool,
+    batch_size: int,
+    fmt: str | None,
+    output: str | None,
+) -> None:
+    """Copy the whole ledger (--db) to another database, preserving every event byte for byte
+    (seq, ids, times, provenance, hashes), then verify the copy: same chain, same head hash.
+
+    Refuses a non-empty target (exit 2); exit 3 if the copy does not verify."""
+    from ledger.copy import check_copied, copy_ledger
+    from ledger.store import EventStore
+
+    show_progress = sys.stderr.isatty()
+
+    def progress(count: int) -> None:
+        if show_progress:
+            click.echo(f"\rcopied {count:,} events", err=True, nl=False)
+
+    source = EventStore.open(db_of(ctx))
+    try:
+        target = EventStore.open(target_url, create=True)
+        try:
+            report = copy_ledger(
+                source, target, resume=resume, batch_size=batch_size, progress=progress
+            )
+        finally:
+            target.close()
+    finally:
+        source.close()
+    if show_progress:
+        click.echo("", err=True)
+    table = report.table()
+    if fmt not in (None, "table") or output or not report.ok:
+        emit(table, fmt, output)
+    check_copied(report)  # IntegrityFailure: exit 3
+    click.echo(table.caption, err=fmt not in (None, "table") or bool(output))
+
+
+@click.group()
+def db() -> None:
+    """Database administration (PostgreSQL)."""
+
+
+@db.command()
+@click.option(
+    "--role",
+    default="defledger_app",
+    show_default=True,
+    help="The application role to create (lower-case letters, digits, _).",
+)
+@click.option("--schema", default="public", show_default=True, help="Schema of the ledger.")
+@click.option(
+    "--database",
+    help="Database to grant CONNECT on (default: the one in --db, if a PostgreSQL URL).",
+)
+@click.pass_context
+def grants(ctx: click.Context, role: str, schema: str, database: str | None) -> None:
+    """Print the SQL (for an administrator to run, after `defledger init` as the tables' owner)
+    that creates an application role allowed to read and append, with UPDATE, DELETE and
+    TRUNCATE revoked on the history tables. Connects to nothing."""
+    from ledger.db import resolve_url
+    from ledger.postgres import database_of, grants_sql
+
+    if database is None:
+        database = database_of(resolve_url(db_of(ctx)))
+    click.echo(grants_sql(role, database=database, schema=schema), nl=False)
