@@ -24,6 +24,21 @@ COMMANDS: dict[str, str] = {
     "show": "cli.history:show",
     "verify": "cli.audit:verify",
     "digest": "cli.audit:digest",
+    "copy": "cli.admin:copy",
+    "db": "cli.admin:db",
+    "totals": "cli.totals:totals",
+    "replay": "cli.totals:replay",
+    "trace": "cli.totals:trace",
+    "explain": "cli.totals:explain",
+    "rebuild": "cli.totals:rebuild",
+    "keygen": "cli.proofs:keygen",
+    "checkpoint": "cli.proofs:checkpoint",
+    "prove": "cli.proofs:prove",
+    "verify-proof": "cli.proofs:verify_proof",
+    "export": "cli.export:export",
+    "verify-export": "cli.export:verify_export",
+    "diff": "cli.diff:diff",
+    "what-if": "cli.diff:what_if",
 }
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
