@@ -39,6 +39,7 @@ COMMANDS: dict[str, str] = {
     "verify-export": "cli.export:verify_export",
     "diff": "cli.diff:diff",
     "what-if": "cli.diff:what_if",
+    "demo": "cli.demo:demo",
 }
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
