@@ -20,7 +20,8 @@ def _read_optional(path: str | None) -> str | None:
     "--digest",
     "digest_value",
     metavar="FILE|JSON",
-    help="A digest kept earlier (file or JSON text); fails if the ledger no longer holds that prefix.",
+    help="A digest kept earlier (file or JSON text); fails if the ledger no longer holds "
+    "that prefix.",
 )
 @click.option(
     "--checkpoint",
@@ -79,7 +80,9 @@ def verify(
         "first_bad_seq": report.first_bad_seq,
     }
     if report.ok:
-        caption = f"ok: {report.checked} events verified, head seq {report.head_seq} {report.head_hash}"
+        caption = (
+            f"ok: {report.checked} events verified, head seq {report.head_seq} {report.head_hash}"
+        )
         if checkpoint is not None:
             from ledger.checkpoints import checkpoint_size
 
@@ -92,7 +95,10 @@ def verify(
     if rows or resolved != "table" or to_file:
         emit(Table("problems", ["seq", "kind", "message"], rows, meta, caption), fmt, output)
     if not report.ok:
-        raise CliError(f"verification failed at seq {report.first_bad_seq}: {report.problems[0].message}", EXIT_INTEGRITY)
+        raise CliError(
+            f"verification failed at seq {report.first_bad_seq}: {report.problems[0].message}",
+            EXIT_INTEGRITY,
+        )
     click.echo(caption, err=resolved != "table" or to_file)
 
 

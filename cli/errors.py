@@ -40,7 +40,9 @@ def run_guarded(action: Callable[[], T]) -> T:
     except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
         raise
     except OSError as exc:
-        raise CliError(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)) from exc
+        raise CliError(
+            f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)
+        ) from exc
     except Exception as exc:
         if os.environ.get("DEFLEDGER_DEBUG"):
             raise

@@ -9,7 +9,9 @@ from cli.output import emit, format_from
 
 
 @click.command()
-@click.option("--stream", help="Only this stream (a trailing * matches a prefix: line/JP/FY2025/*).")
+@click.option(
+    "--stream", help="Only this stream (a trailing * matches a prefix: line/JP/FY2025/*)."
+)
 @click.option("--type", "types", multiple=True, help="Only events of this type (repeatable).")
 @click.option("--since", metavar="ISO-TIME", help="Recorded at or after this time.")
 @click.option("--until", metavar="ISO-TIME", help="Recorded at or before this time.")
@@ -37,7 +39,14 @@ def log(
     try:
         full = format_from(fmt, output) in ("jsonl", "json")
         table = log_table(
-            store, limit=limit, full=full, stream=stream, types=types, actor=actor, since=since, until=until
+            store,
+            limit=limit,
+            full=full,
+            stream=stream,
+            types=types,
+            actor=actor,
+            since=since,
+            until=until,
         )
     finally:
         store.close()

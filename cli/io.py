@@ -36,10 +36,17 @@ def init(ctx: click.Context) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @click.pass_context
 def import_(
-    ctx: click.Context, file: str, kind: str | None, actor: str, reason: str | None, dry_run: bool, quiet: bool
+    ctx: click.Context,
+    file: str,
+    kind: str | None,
+    actor: str,
+    reason: str | None,
+    dry_run: bool,
+    quiet: bool,
 ) -> None:
     """Import FILE (or - for stdin): JSON Lines of events, or CSV of categories, budget lines or
-    GDP figures (see docs/formats.md). All-or-nothing; importing the same file twice adds nothing."""
+    GDP figures (see docs/formats.md). All-or-nothing; importing the same file twice adds
+    nothing."""
     from ledger.importers import MAX_FILE_BYTES, decode, import_text
     from ledger.store import EventStore
 
@@ -60,7 +67,9 @@ def import_(
 
     store = EventStore.open(db_of(ctx), create=True)
     try:
-        report = import_text(store, text, kind=kind, actor=actor, reason=reason, dry_run=dry_run, progress=progress)
+        report = import_text(
+            store, text, kind=kind, actor=actor, reason=reason, dry_run=dry_run, progress=progress
+        )
     finally:
         store.close()
     if show_progress:

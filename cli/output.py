@@ -18,7 +18,14 @@ import orjson
 from ledger.tabular import Table
 
 FORMATS = ("table", "json", "jsonl", "csv", "markdown")
-EXTENSIONS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".md": "markdown", ".txt": "table"}
+EXTENSIONS = {
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".md": "markdown",
+    ".txt": "table",
+}
 
 
 def _default(value: Any) -> Any:
@@ -71,8 +78,12 @@ def render(table: Table, fmt: str) -> str:
         return "\n".join(lines) + "\n" + (f"\n{table.caption}\n" if table.caption else "")
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
     right = [all(_is_number(row.get(c)) for row in table.rows) and table.rows for c in columns]
+
     def line(values: list[str]) -> str:
-        return "  ".join(v.rjust(w) if r else v.ljust(w) for v, w, r in zip(values, widths, right, strict=True)).rstrip()
+        return "  ".join(
+            v.rjust(w) if r else v.ljust(w) for v, w, r in zip(values, widths, right, strict=True)
+        ).rstrip()
+
     out = [line(columns), line(["-" * w for w in widths])] + [line(row) for row in cells]
     if table.caption:
         out += ["", table.caption]

@@ -59,7 +59,9 @@ def _make(name: str, event_type: str) -> click.Command:
             )
         )
     params += [
-        click.Option(["--actor"], default=default_actor, show_default="the OS user", help="Who records it."),
+        click.Option(
+            ["--actor"], default=default_actor, show_default="the OS user", help="Who records it."
+        ),
         click.Option(["--reason"], help="Why (required for revise, reclassify, withdraw)."),
         click.Option(["--source-title"], help="Title of the source document."),
         click.Option(["--source-url"], help="URL of the source document."),
@@ -71,14 +73,24 @@ def _make(name: str, event_type: str) -> click.Command:
     @click.pass_context
     def callback(ctx: click.Context, **values: Any) -> None:
         from ledger.history import summary
-        from ledger.recording import build_pending, record as record_event
+        from ledger.recording import build_pending
+        from ledger.recording import record as record_event
         from ledger.store import EventStore
 
         provenance = {k: values.pop(k) for k in ("actor", "reason", "idempotency_key")}
-        title, url, page = values.pop("source_title"), values.pop("source_url"), values.pop("source_page")
+        title, url, page = (
+            values.pop("source_title"),
+            values.pop("source_url"),
+            values.pop("source_page"),
+        )
         hypothetical = values.pop("hypothetical")
         if title or url or page:
-            provenance["source"] = {"title": title or url or "", "url": url, "page": page, "hypothetical": hypothetical}
+            provenance["source"] = {
+                "title": title or url or "",
+                "url": url,
+                "page": page,
+                "hypothetical": hypothetical,
+            }
         elif hypothetical:
             provenance["source"] = {"title": "hypothetical figure", "hypothetical": True}
         fields = {k: (list(v) or None) if k in MULTIPLE else v for k, v in values.items()}
@@ -91,7 +103,10 @@ def _make(name: str, event_type: str) -> click.Command:
         if stored is None:
             click.echo("already recorded (same idempotency key): nothing added", err=True)
             return
-        click.echo(f"seq {stored.seq}  {stored.type}  {stored.stream} v{stored.stream_version}  {summary(stored)}")
+        click.echo(
+            f"seq {stored.seq}  {stored.type}  {stored.stream} v{stored.stream_version}  "
+            f"{summary(stored)}"
+        )
 
     doc = (model.__doc__ or event_type).strip().splitlines()[0]
     return click.Command(name, callback=callback, params=params, help=f"{doc} ({event_type})")

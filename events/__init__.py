@@ -54,7 +54,7 @@ EVENT_CLASSES: dict[str, type[EventModel]] = {
     cls.model_fields["type"].default: cls for cls in EVENT_TYPES
 }
 SCHEMA_VERSIONS: dict[str, int] = {
-    name: int(getattr(cls, "schema_version")) for name, cls in EVENT_CLASSES.items()
+    name: int(cls.schema_version) for name, cls in EVENT_CLASSES.items()
 }
 
 AnyEvent = Annotated[

@@ -42,9 +42,12 @@ def summary(event: StoredEvent) -> str:
         case "BudgetLineReclassified":
             return f"category → {p['category']}"
         case "GdpRecorded":
-            return f"{p['jurisdiction']} FY{p['fiscal_year']} {p['amount']} {p['currency']} [{p['vintage']}]"
+            figure = f"{p['amount']} {p['currency']}"
+            return f"{p['jurisdiction']} FY{p['fiscal_year']} {figure} [{p['vintage']}]"
         case "TargetSet":
-            return f"{p['target_id']}: {p['percent_of_gdp']}% by FY{p['by_fiscal_year']} ({p['kind']})"
+            return (
+                f"{p['target_id']}: {p['percent_of_gdp']}% by FY{p['by_fiscal_year']} ({p['kind']})"
+            )
         case "ExchangeRateRecorded":
             return f"1 {p['base']} = {p['rate']} {p['quote']} FY{p['fiscal_year']}"
     return ""
@@ -96,7 +99,9 @@ def iter_log(
     )
 
 
-def log_table(store: EventStore, limit: int | None = None, full: bool = False, **filters: Any) -> Table:
+def log_table(
+    store: EventStore, limit: int | None = None, full: bool = False, **filters: Any
+) -> Table:
     """The filtered history; ``limit`` keeps the last N matching events."""
     from collections import deque
 
@@ -120,7 +125,11 @@ def log_table(store: EventStore, limit: int | None = None, full: bool = False, *
                 }
             )
     head = store.head()
-    meta = {"head_seq": head.seq if head else 0, "head_hash": head.hash if head else None, "count": len(rows)}
+    meta = {
+        "head_seq": head.seq if head else 0,
+        "head_hash": head.hash if head else None,
+        "count": len(rows),
+    }
     columns = list(rows[0]) if full and rows else LOG_COLUMNS
     return Table("events", columns, rows, meta)
 

@@ -14,14 +14,18 @@ from ledger.store import EventStore, PendingEvent, StoredEvent
 REASON_REQUIRED = frozenset({"BudgetLineRevised", "BudgetLineReclassified", "BudgetLineWithdrawn"})
 
 
-def build_pending(event_type: str, fields: dict[str, Any], provenance: dict[str, Any]) -> PendingEvent:
+def build_pending(
+    event_type: str, fields: dict[str, Any], provenance: dict[str, Any]
+) -> PendingEvent:
     """Validate one event and its provenance from plain values; ``InvalidInput`` if bad."""
     if event_type not in EVENT_CLASSES:
         raise InvalidInput(f"unknown event type {event_type!r}")
     if event_type in REASON_REQUIRED and not provenance.get("reason"):
         raise InvalidInput(f"{event_type} needs --reason: a change of figure must say why")
     try:
-        event = parse_event({**{k: v for k, v in fields.items() if v is not None}, "type": event_type})
+        event = parse_event(
+            {**{k: v for k, v in fields.items() if v is not None}, "type": event_type}
+        )
         prov = Provenance.model_validate({k: v for k, v in provenance.items() if v is not None})
     except ValidationError as exc:
         raise InvalidInput(describe_validation_error(exc)) from exc

@@ -138,7 +138,10 @@ def _problem(event: object, state: _State) -> str | None:
                 return f"{event.definition}@{event.version} is not open"
             current = state.status[stream]
             if event.status not in TRANSITIONS[current]:
-                return f"{event.definition}@{event.version} cannot move from {current.value} to {event.status.value}"
+                return (
+                    f"{event.definition}@{event.version} cannot move from {current.value} "
+                    f"to {event.status.value}"
+                )
         case TargetSet(definition=definition) if (
             definition
             and not state.store.stream_names(f"definition/{definition}/")

@@ -15,20 +15,99 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 EXAMPLES: dict[str, dict[str, Any]] = {
-    "CategoryDefined": {"code": "JP.CAND.SPACE", "name": "Space and aviation development", "parent": "JP.CAND", "description": "Candidate category (seed, Nov 2025)"},
-    "DefinitionVersionOpened": {"definition": "jp-defense-related", "version": 3, "based_on": 2, "title": "Proposed expansion", "description": "Adds the seed's candidate categories"},
-    "CategoryIncluded": {"definition": "nato", "version": 1, "category": "JP.REL.JCG", "share": "0.5", "tier": "core", "note": "NATO counts other forces only in proportion"},
-    "CategoryExcluded": {"definition": "jp-defense-related", "version": 4, "category": "JP.REL.PKO", "note": ""},
-    "StagesSet": {"definition": "jp-defense-related", "version": 2, "stages": ["initial", "supplementary"]},
-    "GdpBasisSet": {"definition": "jp-defense-related", "version": 1, "basis": "fixed-year", "fiscal_year": 2022, "vintage": "2022-12-estimate"},
-    "DefinitionStatusChanged": {"definition": "jp-defense-related", "version": 2, "status": "adopted", "effective_from": 2025},
-    "BudgetLineRecorded": {"jurisdiction": "JP", "fiscal_year": 2025, "line_id": "MOD-SUPP-1", "agency": "Ministry of Defense", "program": "FY2025 supplementary", "category": "JP.CORE.DBP", "amount": "847200000000", "currency": "JPY", "stage": "supplementary"},
-    "BudgetLineRevised": {"jurisdiction": "JP", "fiscal_year": 2025, "line_id": "MOD-SUPP-1", "amount": "847300000000"},
-    "BudgetLineReclassified": {"jurisdiction": "JP", "fiscal_year": 2025, "line_id": "SPACE-FUND", "category": "JP.CAND.SPACE"},
+    "CategoryDefined": {
+        "code": "JP.CAND.SPACE",
+        "name": "Space and aviation development",
+        "parent": "JP.CAND",
+        "description": "Candidate category (seed, Nov 2025)",
+    },
+    "DefinitionVersionOpened": {
+        "definition": "jp-defense-related",
+        "version": 3,
+        "based_on": 2,
+        "title": "Proposed expansion",
+        "description": "Adds the seed's candidate categories",
+    },
+    "CategoryIncluded": {
+        "definition": "nato",
+        "version": 1,
+        "category": "JP.REL.JCG",
+        "share": "0.5",
+        "tier": "core",
+        "note": "NATO counts other forces only in proportion",
+    },
+    "CategoryExcluded": {
+        "definition": "jp-defense-related",
+        "version": 4,
+        "category": "JP.REL.PKO",
+        "note": "",
+    },
+    "StagesSet": {
+        "definition": "jp-defense-related",
+        "version": 2,
+        "stages": ["initial", "supplementary"],
+    },
+    "GdpBasisSet": {
+        "definition": "jp-defense-related",
+        "version": 1,
+        "basis": "fixed-year",
+        "fiscal_year": 2022,
+        "vintage": "2022-12-estimate",
+    },
+    "DefinitionStatusChanged": {
+        "definition": "jp-defense-related",
+        "version": 2,
+        "status": "adopted",
+        "effective_from": 2025,
+    },
+    "BudgetLineRecorded": {
+        "jurisdiction": "JP",
+        "fiscal_year": 2025,
+        "line_id": "MOD-SUPP-1",
+        "agency": "Ministry of Defense",
+        "program": "FY2025 supplementary",
+        "category": "JP.CORE.DBP",
+        "amount": "847200000000",
+        "currency": "JPY",
+        "stage": "supplementary",
+    },
+    "BudgetLineRevised": {
+        "jurisdiction": "JP",
+        "fiscal_year": 2025,
+        "line_id": "MOD-SUPP-1",
+        "amount": "847300000000",
+    },
+    "BudgetLineReclassified": {
+        "jurisdiction": "JP",
+        "fiscal_year": 2025,
+        "line_id": "SPACE-FUND",
+        "category": "JP.CAND.SPACE",
+    },
     "BudgetLineWithdrawn": {"jurisdiction": "JP", "fiscal_year": 2025, "line_id": "DUPLICATE-1"},
-    "GdpRecorded": {"jurisdiction": "JP", "fiscal_year": 2022, "amount": "566500000000000", "currency": "JPY", "vintage": "esri-2023-annual"},
-    "TargetSet": {"jurisdiction": "JP", "target_id": "nss-2pct", "percent_of_gdp": "2", "by_fiscal_year": 2025, "kind": "floor", "definition": "jp-defense-related", "tier": None, "description": "2% of GDP, moved forward from FY2027"},
-    "ExchangeRateRecorded": {"base": "USD", "quote": "JPY", "fiscal_year": 2025, "rate": "154.5", "rate_type": "average"},
+    "GdpRecorded": {
+        "jurisdiction": "JP",
+        "fiscal_year": 2022,
+        "amount": "566500000000000",
+        "currency": "JPY",
+        "vintage": "esri-2023-annual",
+    },
+    "TargetSet": {
+        "jurisdiction": "JP",
+        "target_id": "nss-2pct",
+        "percent_of_gdp": "2",
+        "by_fiscal_year": 2025,
+        "kind": "floor",
+        "definition": "jp-defense-related",
+        "tier": None,
+        "description": "2% of GDP, moved forward from FY2027",
+    },
+    "ExchangeRateRecorded": {
+        "base": "USD",
+        "quote": "JPY",
+        "fiscal_year": 2025,
+        "rate": "154.5",
+        "rate_type": "average",
+    },
 }
 
 
@@ -46,11 +125,21 @@ def _type_name(schema: dict[str, Any], defs: dict[str, Any]) -> str:
     if schema.get("type") == "array":
         return f"list of {_type_name(schema.get('items', {}), defs)}"
     kind = schema.get("type", "string")
-    return {"integer": "integer", "string": "string", "boolean": "boolean", "null": "null"}.get(kind, kind)
+    return {"integer": "integer", "string": "string", "boolean": "boolean", "null": "null"}.get(
+        kind, kind
+    )
 
 
 def events_markdown() -> str:
-    from events import EVENT_TYPES, ENVELOPE_FIELDS, Provenance, Source, event_payload, parse_event, stream_of
+    from events import (
+        ENVELOPE_FIELDS,
+        EVENT_TYPES,
+        Provenance,
+        Source,
+        event_payload,
+        parse_event,
+        stream_of,
+    )
 
     out = [
         "# Event reference",
@@ -60,7 +149,7 @@ def events_markdown() -> str:
         "Every change is one of these events. Each is stored with the envelope below; its `type`",
         "is a stable string (never a Python path) and its `schema_version` says which payload",
         "schema it was written with: older payloads are upcast on read (events/upcasters.py),",
-        "never rewritten. Amounts are exact decimal **strings** (`\"8500000000000\"`), in",
+        'never rewritten. Amounts are exact decimal **strings** (`"8500000000000"`), in',
         "currency units, with one canonical spelling (no exponent, no trailing zeros).",
         "Codes are ASCII after NFKC normalisation (`[A-Za-z0-9][A-Za-z0-9._-]{0,63}`).",
         "",
@@ -70,13 +159,21 @@ def events_markdown() -> str:
         "|---|---|",
     ]
     out += [f"| `{name}` | {meaning} |" for name, meaning in ENVELOPE_FIELDS]
-    out += ["", "## Provenance (given when recording or importing)", "", "| field | type | meaning |", "|---|---|---|"]
+    out += [
+        "",
+        "## Provenance (given when recording or importing)",
+        "",
+        "| field | type | meaning |",
+        "|---|---|---|",
+    ]
     for model in (Provenance, Source):
         schema = model.model_json_schema()
         defs = schema.get("$defs", {})
         for name, prop in schema["properties"].items():
             prefix = "source." if model is Source else ""
-            out.append(f"| `{prefix}{name}` | {_type_name(prop, defs)} | {prop.get('description', '')} |")
+            out.append(
+                f"| `{prefix}{name}` | {_type_name(prop, defs)} | {prop.get('description', '')} |"
+            )
     for model in EVENT_TYPES:
         name = model.model_fields["type"].default
         schema = model.model_json_schema(mode="serialization")
@@ -91,7 +188,8 @@ def events_markdown() -> str:
             "",
             doc,
             "",
-            f"Schema version {getattr(model, 'schema_version')}. Stream: `{stream_of(example_event)}` (for the example).",
+            f"Schema version {model.schema_version}. "
+            f"Stream: `{stream_of(example_event)}` (for the example).",
             "",
             "| field | type | required | meaning |",
             "|---|---|---|---|",
@@ -100,7 +198,8 @@ def events_markdown() -> str:
             if field == "type":
                 continue
             out.append(
-                f"| `{field}` | {_type_name(prop, defs)} | {'yes' if field in required else 'no'} | {prop.get('description', '')} |"
+                f"| `{field}` | {_type_name(prop, defs)} | {'yes' if field in required else 'no'} "
+                f"| {prop.get('description', '')} |"
             )
         out += ["", "```json", json.dumps(example, ensure_ascii=False), "```"]
     return "\n".join(out) + "\n"

@@ -1,4 +1,5 @@
 """Re-verify a defledger SQLite ledger's hash chain with the standard library only."""
+
 import hashlib
 import json
 import sqlite3
@@ -14,10 +15,18 @@ rows = db.execute(
 prev, expected = bytes(32), 1
 for seq, eid, stream, version, kind, schema, payload, at, actor, reason, source, key, ph, h in rows:
     envelope = {
-        "seq": seq, "event_id": str(uuid.UUID(bytes=eid)), "stream": stream,
-        "stream_version": version, "type": kind, "schema_version": schema,
-        "payload": json.loads(payload), "recorded_at": at, "actor": actor, "reason": reason,
-        "source": json.loads(source) if source else None, "idempotency_key": key,
+        "seq": seq,
+        "event_id": str(uuid.UUID(bytes=eid)),
+        "stream": stream,
+        "stream_version": version,
+        "type": kind,
+        "schema_version": schema,
+        "payload": json.loads(payload),
+        "recorded_at": at,
+        "actor": actor,
+        "reason": reason,
+        "source": json.loads(source) if source else None,
+        "idempotency_key": key,
         "prev_hash": prev.hex(),
     }
     canonical = json.dumps(envelope, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
