@@ -1,0 +1,252 @@
+"""defledger itself, through its public code paths.
+
+* append: ``ledger.importers.import_text`` on a JSON Lines file of 1000 events, exactly what
+  ``defledger import FILE`` runs after reading the file: JSON parsing, upcasting, pydantic
+  validation, content idempotency keys, the domain rules (categories exist, revisions revise a
+  recorded line), canonical JSON, the hash chain, expected-version checks, one transaction.
+  Timed per file from "the text is in memory" to "COMMIT returned"; writing the text is not.
+  Before the line events, the set-up (categories, definitions with shares, GDP) is imported
+  untimed.
+* replay: ``EventStore.read_payloads()`` of every event (seq, type, schema version, decoded
+  payload: what a fold reads), ``Decimal`` sums as the other variants; then the same through
+  ``EventStore.read()`` (``StoredEvent`` with every envelope field), reported apart.
+* verify: ``ledger.verify.verify_ledger`` (the chain, seq and stream-version contiguity).
+* get: ``EventStore.read(stream=…)`` of one line and a fold into its current state.
+* command: read a line's stream, then append one revision with that expected version
+  (``EventStore.append`` checks it inside its write transaction); ``record``: the same
+  revision through ``ledger.recording.record`` (rules + append), as ``defledger record`` does.
+* projections, export: measured when ``ledger.projection_store``, ``ledger.rebuild``,
+  ``ledger.totals`` and ``ledger.exports`` exist (``projections`` and ``export`` below).
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from common import COMMANDS, GETS, checkpoint_size, median_us, sample_lines, timed_each
+from workload import ACTOR, batches, checksum, replay_key, setup_events, stream_name, to_jsonl
+
+from events import BudgetLineRevised, Provenance
+from ledger.importers import import_text
+from ledger.lines import fold_line
+from ledger.store import EventStore, PendingEvent, StreamWrite
+
+LINE_TYPES = frozenset({"BudgetLineRecorded", "BudgetLineRevised"})
+
+
+def _open(path: Path, create: bool = False) -> EventStore:
+    return EventStore.open(str(path), create=create)
+
+
+def _sync_level(store: EventStore) -> int:
+    raw = store.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA synchronous")
+        return int(cursor.fetchone()[0])
+    finally:
+        raw.close()
+
+
+def append(path: Path, n: int) -> dict[str, Any]:
+    store = _open(path, create=True)
+    setup = import_text(store, to_jsonl(setup_events()), actor=ACTOR)
+    spent, count = 0.0, 0
+    for batch in batches(n):
+        text = to_jsonl(batch)
+        began = time.perf_counter()
+        report = import_text(store, text, actor=ACTOR)
+        spent += time.perf_counter() - began
+        assert report.appended == len(batch), report
+        count += len(batch)
+    sync = _sync_level(store)
+    total = store.count()
+    store.close()
+    size = checkpoint_size(path)
+    return {
+        "append_s": spent,
+        "append_events": count,
+        "setup_events": setup.appended,
+        "db_bytes": size,
+        "db_bytes_per_event": round(size / total, 1),
+        "synchronous": sync,
+    }
+
+
+def _replay(events: Iterator[Any]) -> tuple[int, str]:
+    sums: dict[tuple[Any, str], Decimal] = {}
+    count = 0
+    for event in events:
+        count += 1
+        if event.type in LINE_TYPES:
+            payload = event.payload
+            key = replay_key(event.type, payload)
+            sums[key] = sums.get(key, Decimal(0)) + Decimal(payload["amount"])
+    return count, checksum(sums)
+
+
+def replay(path: Path, n: int) -> dict[str, Any]:
+    """``read_payloads()`` (seq, type, schema version, payload: what a fold reads), then the
+    same through ``read()`` (every envelope field as a ``StoredEvent``)."""
+    store = _open(path)
+    began = time.perf_counter()
+    count, digest = _replay(store.read_payloads())
+    spent = time.perf_counter() - began
+    began = time.perf_counter()
+    envelopes, again = _replay(store.read())
+    spent_envelopes = time.perf_counter() - began
+    store.close()
+    assert (envelopes, again) == (count, digest)
+    return {
+        "replay_s": spent,
+        "replay_events": count,
+        "checksum": digest,
+        "replay_envelopes_eps": round(envelopes / spent_envelopes),
+    }
+
+
+def verify(path: Path, n: int) -> dict[str, Any]:
+    from ledger.verify import verify_ledger
+
+    store = _open(path)
+    began = time.perf_counter()
+    report = verify_ledger(store)
+    spent = time.perf_counter() - began
+    store.close()
+    assert report.ok, report.problems[:3]
+    return {"verify_s": spent, "verify_events": report.checked}
+
+
+def get(path: Path, n: int) -> dict[str, Any]:
+    store = _open(path)
+    samples = []
+    for number in sample_lines(n, GETS, seed=1):
+        stream = stream_name(number)
+        began = time.perf_counter()
+        state = None
+        for stored in store.read(stream=stream):
+            state = fold_line(state, stored.type, stored.payload)
+        samples.append(time.perf_counter() - began)
+        assert state is not None, stream
+    store.close()
+    return {"get_us": median_us(samples)}
+
+
+def _revision(stream: str, index: int) -> PendingEvent:
+    _, jurisdiction, fiscal_year, line_id = stream.split("/")
+    event = BudgetLineRevised(
+        jurisdiction=jurisdiction,
+        fiscal_year=fiscal_year,
+        line_id=line_id,
+        amount=str(1_000_000 + index),
+    )
+    return PendingEvent(
+        event, Provenance(actor=ACTOR, reason="単一コマンド計測 (single-command benchmark)")
+    )
+
+
+def command(path: Path, n: int) -> dict[str, Any]:
+    """Read a stream, append one event at the version read; then the same via ``record``."""
+    from ledger.recording import record
+
+    store = _open(path)
+    samples, recorded = [], []
+    for index, number in enumerate(sample_lines(n, COMMANDS, seed=2)):
+        stream = stream_name(number)
+        began = time.perf_counter()
+        version = 0
+        for stored in store.read(stream=stream):
+            version = stored.stream_version
+        store.append([StreamWrite(stream, version, [_revision(stream, index)])])
+        samples.append(time.perf_counter() - began)
+    for index, number in enumerate(sample_lines(n, COMMANDS, seed=3)):
+        stream = stream_name(number)
+        began = time.perf_counter()
+        assert record(store, _revision(stream, COMMANDS + index)) is not None
+        recorded.append(time.perf_counter() - began)
+    store.close()
+    return {"command_us": median_us(samples), "record_us": median_us(recorded)}
+
+
+def _median_ms(samples: list[float]) -> float:
+    return round(statistics.median(samples) * 1000, 2)
+
+
+def projections(path: Path, n: int) -> dict[str, Any]:
+    """Build the stored projections from nothing (catch-up from seq 0), ``rebuild`` (recompute
+    everything and compare), ``totals`` warm (the CLI's default request, median of 5) and
+    ``--as-of`` a seq in the middle of the ledger (median of 3), then catch-up after one new
+    event (median of 5 rounds of append 1 + catch-up; the append is not timed)."""
+    try:
+        from ledger.projection_store import catch_up
+        from ledger.rebuild import rebuild
+        from ledger.totals import TotalsRequest, totals_table
+    except ImportError as exc:
+        return {"skipped": f"projections not available: {exc}"}
+    store = _open(path)
+    head = store.count()
+    began = time.perf_counter()
+    catch_up(store)
+    build_s = time.perf_counter() - began
+    began = time.perf_counter()
+    rebuilt = rebuild(store)
+    rebuild_s = time.perf_counter() - began
+    assert not rebuilt.rows, rebuilt.rows[:3]
+    request = TotalsRequest()
+    totals_table(store, request)  # warm-up
+    warm = timed_each([lambda: totals_table(store, request)] * 5)
+    middle = TotalsRequest(as_of=str(head // 2 + 7))
+    as_of = timed_each([lambda: totals_table(store, middle)] * 3)
+    catchups = []
+    for index in range(5):
+        stream = stream_name(index)
+        version = store.stream_version(stream)
+        store.append([StreamWrite(stream, version, [_revision(stream, 10_000 + index)])])
+        began = time.perf_counter()
+        catch_up(store)
+        catchups.append(time.perf_counter() - began)
+    store.close()
+    return {
+        "build_eps": round(head / build_s),
+        "rebuild_eps": round(head / rebuild_s),
+        "totals_ms": _median_ms(warm),
+        "totals_asof_ms": _median_ms(as_of),
+        "catchup_ms": _median_ms(catchups),
+    }
+
+
+def export(path: Path, n: int) -> dict[str, Any]:
+    """``export_bundle`` of the whole ledger (events and projections as CSV, JSON Lines, XLSX,
+    manifest, datapackage) into a fresh directory next to the database."""
+    try:
+        from ledger.exports import export_bundle
+    except ImportError as exc:
+        return {"skipped": f"exports not available: {exc}"}
+    store = _open(path)
+    head = store.count()
+    target = path.parent / f"{path.stem}-export"
+    shutil.rmtree(target, ignore_errors=True)
+    began = time.perf_counter()
+    export_bundle(store, target.name, head, root=str(path.parent))
+    spent = time.perf_counter() - began
+    store.close()
+    size = sum(f.stat().st_size for f in target.rglob("*") if f.is_file())
+    shutil.rmtree(target, ignore_errors=True)
+    return {"export_eps": round(head / spent), "export_mb": round(size / 2**20, 1)}
+
+
+PHASES = {
+    "append": append,
+    "replay": replay,
+    "verify": verify,
+    "get": get,
+    "projections": projections,
+    "export": export,
+    "command": command,
+}
