@@ -25,6 +25,21 @@ RATIO_DIGITS = 50
 _BASIS = re.compile(r"(same-year|(?:FY)?\d{4})(?:@(.+))?", re.IGNORECASE)
 
 
+@dataclass
+class MeasureRequest:
+    """One measure (jurisdiction × fiscal year × definition, optionally one tier and stages)
+    as the ``replay`` and ``trace`` commands ask for it."""
+
+    jurisdiction: str = "JP"
+    year: str = ""
+    definition: str | None = None
+    tier: str | None = None
+    stages: tuple[str, ...] = ()
+    gdp_basis: str | None = None
+    places: int = 2
+    as_of: str | None = None
+
+
 @dataclass(frozen=True)
 class GdpUsed:
     """The GDP figure a share divides by, and the event that recorded it."""

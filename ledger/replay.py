@@ -8,7 +8,6 @@ total or the share changed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import localcontext
 from fractions import Fraction
 from typing import Any, cast
@@ -16,7 +15,14 @@ from typing import Any, cast
 from ledger.definitions import DefinitionVersion, in_force, parse_spec
 from ledger.errors import InvalidInput
 from ledger.history import summary
-from ledger.measure import Measure, exact_str, measure, parse_basis, rounded_str
+from ledger.measure import (
+    Measure,
+    MeasureRequest,
+    exact_str,
+    measure,
+    parse_basis,
+    rounded_str,
+)
 from ledger.projection_db import prefix_events
 from ledger.projections import EXACT, LedgerState, apply_raw, dec_str
 from ledger.query import open_context, parse_jurisdiction, parse_stages, parse_year, provenance
@@ -29,16 +35,8 @@ COLUMNS = [
 ]  # fmt: skip
 
 
-@dataclass
-class ReplayRequest:
-    jurisdiction: str = "JP"
-    year: str = ""
-    definition: str | None = None
-    tier: str | None = None
-    stages: tuple[str, ...] = ()
-    gdp_basis: str | None = None
-    places: int = 2
-    as_of: str | None = None
+class ReplayRequest(MeasureRequest):
+    """The options of ``defledger replay``."""
 
 
 def _selected(

@@ -928,6 +928,19 @@ class EventStore:
         scans of the whole ledger such as ``verify``."""
         return self._paged(_row_to_chain_tuple, raw_text=True, start=start, stop=stop)
 
+    def chain_pages(self, start: int = 1, stop: int | None = None) -> Iterator[list[Any]]:
+        """``scan_chain``'s rows undecoded (event id and hashes as bytes), a page at a time: what
+        ``ledger.chain_scan.check_rows`` reads."""
+        query, params = self._select(start=start, stop=stop)
+        query = self._sql(query + " ORDER BY e.seq LIMIT ?")
+        first = params[0]
+        while True:
+            batch, _ = self._page(query, [first, *params[1:], READ_BATCH])
+            yield batch
+            if len(batch) < READ_BATCH:
+                return
+            first = batch[-1][0] + 1
+
     def read_payloads(self, start: int = 1, stop: int | None = None) -> Iterator[EventPayload]:
         """(seq, type, schema_version, payload) of every event in seq order, streamed in pages:
         what a fold needs (it satisfies ``ledger.projections.EventLike``), without the rest of

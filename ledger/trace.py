@@ -15,7 +15,14 @@ from typing import Any
 
 from ledger.definitions import DefinitionVersion
 from ledger.errors import IntegrityFailure, InvalidInput
-from ledger.measure import Measure, exact_str, measure, parse_basis, rounded_str
+from ledger.measure import (
+    Measure,
+    MeasureRequest,
+    exact_str,
+    measure,
+    parse_basis,
+    rounded_str,
+)
 from ledger.projection_db import prefix_events
 from ledger.projections import (
     EXACT,
@@ -54,15 +61,10 @@ COLUMNS = [
 
 
 @dataclass
-class TraceRequest:
-    jurisdiction: str = "JP"
-    year: str = ""
-    definition: str | None = None
-    tier: str | None = None
-    stages: tuple[str, ...] = ()
-    gdp_basis: str | None = None
-    places: int = 2
-    as_of: str | None = None
+class TraceRequest(MeasureRequest):
+    """The options of ``defledger trace``: a measure, and whether to list lines that do not
+    count."""
+
     all_lines: bool = False
 
 

@@ -3,10 +3,11 @@ digest (which also catches a truncated or rewritten tail)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from typing import Any
 
-from ledger import checkpoints
+from ledger import chain_scan, checkpoints
 from ledger.chain import ChainRow, ChainTuple, Problem, VerifyReport, check_chain, decode_digest
 from ledger.errors import InvalidInput
 from ledger.store import EventStore
@@ -22,13 +23,13 @@ def verify_ledger(
     ``checkpoint`` (C2SP text), the same pass rebuilds the Merkle tree and the ledger must be a
     consistent extension of it (``ledger.checkpoints.check_checkpoint``); ``pubkey`` checks
     the checkpoint's signature."""
-    rows: Iterable[ChainRow | ChainTuple] = store.scan_chain()
     tee = None
-    if checkpoint is not None:
+    if checkpoint is not None:  # the Merkle tree takes every hash in order: one pass
+        rows: Iterable[ChainRow | ChainTuple] = store.scan_chain()
         tee = checkpoints.MerkleTee(rows, checkpoints.checkpoint_size(checkpoint))
-        rows = tee
-    problems = list(check_chain(rows))
-    checked = 0
+        problems = list(check_chain(tee))
+    else:
+        problems = _chain_problems(store)
     head = store.head()
     checked = head.seq if head else 0
     for stream, count, highest in store.stream_version_gaps():
@@ -45,6 +46,17 @@ def verify_ledger(
         tee.drain()
         problems.extend(checkpoints.check_checkpoint(store, checkpoint, pubkey, tee))
     return VerifyReport(checked, checked, head.hash if head else "0" * 64, tuple(problems))
+
+
+def _chain_problems(store: EventStore) -> list[Problem]:
+    """``check_chain`` over the whole ledger: in one worker process per CPU for a large SQLite
+    file (``chain_scan.parallel_problems``), else in this process over raw pages."""
+    path = chain_scan.sqlite_file(store.engine.url) if store.sqlite else None
+    if path is not None and (os.cpu_count() or 1) > 1:
+        head = store.head()
+        if head is not None and head.seq >= chain_scan.PARALLEL_MIN_EVENTS:
+            return chain_scan.parallel_problems(path, head.seq)
+    return chain_scan.check_rows(store.chain_pages())
 
 
 def _first_version_gap(store: EventStore, stream: str) -> int:
