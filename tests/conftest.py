@@ -75,3 +75,18 @@ def line(
     return pending(
         "BudgetLineRecorded", line_id=line_id, amount=amount, category=category_code, **fields
     )
+
+
+def ok(result: Result) -> Result:
+    """Assert a CLI run succeeded (showing its stderr if not) and return it."""
+    assert result.exit_code == 0, result.stderr
+    return result
+
+
+def one_line_error(result: Result, code: int) -> str:
+    """Assert a CLI run failed with ``code`` and exactly one ``Error:`` line, no traceback."""
+    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    return lines[0]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import ok, one_line_error
 
 import ledger.importers as importers
 from ledger.store import EventStore
@@ -24,19 +25,6 @@ LINES = (
     ",2025,JCG,Coast Guard,-1,B,1.5E11,,initial,,\n"
 )
 QUICKSTART = Path(__file__).resolve().parent.parent / "examples" / "quickstart.jsonl"
-
-
-def ok(result: Result) -> Result:
-    assert result.exit_code == 0, result.stderr
-    return result
-
-
-def one_line_error(result: Result, code: int) -> str:
-    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
-    return lines[0]
 
 
 @pytest.fixture

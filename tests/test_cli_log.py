@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from conftest import category, line, pending
+from conftest import category, line, one_line_error, pending
 
 from ledger.store import EventStore
 from ledger.verify import verify_ledger
@@ -39,14 +39,6 @@ def filled(store: EventStore) -> EventStore:
                  by_fiscal_year=2027, reason="cabinet decision")]
     )  # fmt: skip
     return store
-
-
-def one_line_error(result: Result, code: int) -> str:
-    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
-    return lines[0]
 
 
 def parse(text: str, fmt: str) -> object:

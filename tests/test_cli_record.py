@@ -9,25 +9,13 @@ from collections.abc import Callable
 
 import pytest
 from click.testing import Result
+from conftest import ok, one_line_error
 
 from ledger.store import EventStore
 from ledger.verify import verify_ledger
 
 LINE = ("record", "line", "--fiscal-year", "FY2025", "--line-id", "L1", "--agency", "MoD",
         "--category", "A", "--amount", "100", "--stage", "initial")  # fmt: skip
-
-
-def ok(result: Result) -> Result:
-    assert result.exit_code == 0, result.stderr
-    return result
-
-
-def one_line_error(result: Result, code: int) -> str:
-    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
-    return lines[0]
 
 
 def shown(cli: Callable[..., Result], seq: int) -> dict[str, object]:

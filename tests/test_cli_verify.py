@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from conftest import category, line
+from conftest import category, line, one_line_error
 
 from ledger.store import EventStore
 
@@ -17,14 +17,6 @@ from ledger.store import EventStore
 def filled(store: EventStore) -> EventStore:
     store.append_events([category("A"), line("L1", "100", "A"), line("L2", "7.25", "A")])
     return store
-
-
-def one_line_error(result: Result, code: int) -> str:
-    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
-    return lines[0]
 
 
 def test_cli_verify__ok_line_on_stdout(filled: EventStore, cli: Callable[..., Result]) -> None:
