@@ -12,6 +12,7 @@ with ``'`` per OWASP ASVS 1.2.10.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -94,17 +95,41 @@ def fiscal_period(years: dict[str, set[int]]) -> dict[str, Any] | None:
     }
 
 
+class LineFacts:
+    """What ``datapackage.json`` says about the lines (fiscal years per jurisdiction and the
+    currencies), gathered one line row at a time."""
+
+    def __init__(self) -> None:
+        self.years: dict[str, set[int]] = {}
+        self.currencies: set[str] = set()
+
+    def add(self, line: dict[str, Any]) -> dict[str, Any]:
+        self.years.setdefault(line["jurisdiction"], set()).add(int(line["fiscal_year"]))
+        self.currencies.add(str(line["currency"]))
+        return line
+
+    def gather(self, lines: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """``lines`` passed through, each added on the way."""
+        for line in lines:
+            yield self.add(line)
+
+
 def build(
     directory: Path,
     tables: tuple[TableSpec, ...],
     provenance: dict[str, Any],
-    lines: list[dict[str, Any]],
+    lines: Iterable[dict[str, Any]] | LineFacts,
     created: str | None,
 ) -> bytes:
-    """The ``datapackage.json`` bytes for the CSV files already written in ``directory``."""
-    years: dict[str, set[int]] = {}
-    for line in lines:
-        years.setdefault(line["jurisdiction"], set()).add(int(line["fiscal_year"]))
+    """The ``datapackage.json`` bytes for the CSV files already written in ``directory``;
+    ``lines`` are the line rows, or their ``LineFacts``."""
+    if isinstance(lines, LineFacts):
+        facts = lines
+    else:
+        facts = LineFacts()
+        for line in lines:
+            facts.add(line)
+    years = facts.years
     package: dict[str, Any] = {
         "$schema": PROFILE,
         "name": "defledger-export",
@@ -122,7 +147,7 @@ def build(
         "provenance": provenance,
         "fiscal": {
             "hints": "Fiscal Data Package (frictionlessdata.io): columnType per field",
-            "currencies": sorted({str(line["currency"]) for line in lines}),
+            "currencies": sorted(facts.currencies),
             "phaseColumn": "stage",
             "phases": STAGE_PHASES,
             "fiscalYears": {k: sorted(v) for k, v in sorted(years.items())},

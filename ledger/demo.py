@@ -18,7 +18,7 @@ from typing import Any
 
 from ledger.asof import resolve_as_of
 from ledger.db import safe_url
-from ledger.definitions import DefinitionVersion, in_force, select
+from ledger.definitions import DefinitionVersion, in_force, select, version_meta
 from ledger.demo_format import gdp_doc, labels_text, places_of, trillions, years_text
 from ledger.diffs import definition_diff
 from ledger.errors import IntegrityFailure
@@ -186,13 +186,7 @@ def _definition(
             used.setdefault((cell["gdp"]["fiscal_year"], cell["gdp"]["seq"]), cell["gdp"])
     return {
         "label": version.label,
-        "definition": version.definition,
-        "version": version.version,
-        "status": version.status,
-        "effective_from": version.effective_from,
-        "title": version.title,
-        "stages": list(version.counted_stages),
-        "gdp_basis": version.basis.label(),
+        **version_meta(version),
         "divided_by": [used[key] for key in sorted(used)],
         "in_force": years_text([c["fiscal_year"] for c in cells if c["in_force"]]),
         "years": cells,

@@ -7,10 +7,11 @@ time (from ``events.jsonl``), so ``verify-export`` recomputes the files byte for
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ledger.export_format import Column, TableSpec
-from ledger.projections import LedgerState
+from ledger.projections import LedgerState, LineState
 from ledger.store import StoredEvent
 
 _PHASE = "phase:id"
@@ -171,28 +172,36 @@ def _category_name(state: LedgerState, code: str | None) -> str | None:
     return found.name if found else None
 
 
-def line_rows(state: LedgerState) -> list[dict[str, Any]]:
-    lines = sorted(
-        state.lines.values(), key=lambda ln: (ln.jurisdiction, ln.fiscal_year, ln.line_id)
-    )
-    return [
-        {
-            "jurisdiction": ln.jurisdiction,
-            "fiscal_year": ln.fiscal_year,
-            "line_id": ln.line_id,
-            "agency": ln.agency,
-            "program": ln.program,
-            "category": ln.category,
-            "category_name": _category_name(state, ln.category),
-            "amount": ln.amount,
-            "currency": ln.currency,
-            "stage": ln.stage,
-            "status": "withdrawn" if ln.withdrawn else "active",
-            "recorded_seq": ln.recorded_seq,
-            "last_seq": ln.last_seq,
-        }
-        for ln in lines
-    ]
+def line_row(state: LedgerState, ln: LineState) -> dict[str, Any]:
+    """The ``lines.csv`` row of one line (category names from ``state``)."""
+    return {
+        "jurisdiction": ln.jurisdiction,
+        "fiscal_year": ln.fiscal_year,
+        "line_id": ln.line_id,
+        "agency": ln.agency,
+        "program": ln.program,
+        "category": ln.category,
+        "category_name": _category_name(state, ln.category),
+        "amount": ln.amount,
+        "currency": ln.currency,
+        "stage": ln.stage,
+        "status": "withdrawn" if ln.withdrawn else "active",
+        "recorded_seq": ln.recorded_seq,
+        "last_seq": ln.last_seq,
+    }
+
+
+def line_rows(
+    state: LedgerState, lines: Iterable[LineState] | None = None
+) -> Iterator[dict[str, Any]]:
+    """The ``lines.csv`` rows, streamed: of ``lines`` (already sorted by jurisdiction, fiscal
+    year, line id, as ``SpilledFold.lines`` gives them), or of ``state.lines`` sorted."""
+    if lines is None:
+        lines = sorted(
+            state.lines.values(), key=lambda ln: (ln.jurisdiction, ln.fiscal_year, ln.line_id)
+        )
+    for ln in lines:
+        yield line_row(state, ln)
 
 
 def definition_rows(state: LedgerState) -> list[dict[str, Any]]:
@@ -238,9 +247,9 @@ def totals_rows(state: LedgerState, as_of_seq: int) -> list[dict[str, Any]]:
 
 
 def table_rows(state: LedgerState, as_of_seq: int) -> dict[str, list[dict[str, Any]]]:
-    """The rows of every table but events, by table name."""
+    """The rows of every table but events, by table name (lines from ``state.lines``)."""
     return {
-        LINES.name: line_rows(state),
+        LINES.name: list(line_rows(state)),
         DEFINITIONS.name: definition_rows(state),
         TOTALS.name: totals_rows(state, as_of_seq),
     }

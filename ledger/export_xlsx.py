@@ -109,13 +109,19 @@ class WorkbookWriter:
                 names.append(column.name + "_exact")
         return names
 
-    def write_table(self, spec: TableSpec, rows: list[dict[str, Any]]) -> None:
+    def write_table(self, spec: TableSpec, rows: Iterable[dict[str, Any]]) -> None:
+        """Write the rows in order (streamed: ``constant_memory`` flushes each finished row);
+        rows past Excel's limit are left out."""
         sheet = self.sheets[spec.name]
         names = self.headers(spec)
         self._header(sheet, names)
-        for index, values in enumerate(rows[: MAX_ROWS - 1], start=1):
-            self._cells(sheet, index, spec.columns, values)
-        sheet.autofilter(0, 0, max(1, min(len(rows), MAX_ROWS - 1)), len(names) - 1)
+        count = 0
+        for values in rows:
+            if count == MAX_ROWS - 1:
+                break
+            count += 1
+            self._cells(sheet, count, spec.columns, values)
+        sheet.autofilter(0, 0, max(1, count), len(names) - 1)
 
     def write_provenance(self, items: list[tuple[str, str]]) -> None:
         sheet = self.sheets["provenance"]
