@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import IO, Any
+from typing import Any, Protocol
 
 FORMULA_ESCAPING = "owasp-asvs-1.2.10"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
@@ -84,21 +84,33 @@ def csv_cell(value: Any, column: Column) -> str:
     return neutralize(str(value))
 
 
-def csv_writer(handle: IO[str]) -> Any:
+def csv_row(values: dict[str, Any], spec: TableSpec) -> list[str]:
+    return [csv_cell(values.get(c.name), c) for c in spec.columns]
+
+
+class TextSink(Protocol):
+    """Where CSV text goes: a text file opened with ``newline=""``, or a hashing spool."""
+
+    def write(self, text: str, /) -> int: ...
+
+
+def csv_writer(handle: TextSink) -> Any:
     return csv.writer(handle, lineterminator="\r\n")
 
 
-def csv_row(values: dict[str, Any], spec: TableSpec) -> list[str]:
-    return [csv_cell(values.get(c.name), c) for c in spec.columns]
+def write_csv(handle: TextSink, spec: TableSpec, rows: Iterable[dict[str, Any]]) -> None:
+    """Write a table's CSV, header included, row by row to a text handle (opened with
+    ``newline=""``; UTF-8 for a file)."""
+    writer = csv_writer(handle)
+    writer.writerow(spec.names)
+    for row in rows:
+        writer.writerow(csv_row(row, spec))
 
 
 def render_csv(spec: TableSpec, rows: Iterable[dict[str, Any]]) -> bytes:
     """The whole CSV file of a table, header included, as UTF-8 bytes."""
     buffer = io.StringIO(newline="")
-    writer = csv_writer(buffer)
-    writer.writerow(spec.names)
-    for row in rows:
-        writer.writerow(csv_row(row, spec))
+    write_csv(buffer, spec, rows)
     return buffer.getvalue().encode("utf-8")
 
 

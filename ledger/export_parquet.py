@@ -8,6 +8,7 @@ double would round them); text is ``string``. The provenance is in the schema me
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,7 @@ class ParquetTable:
 
 
 def write_table(
-    path: Path, spec: TableSpec, rows: list[dict[str, Any]], metadata: dict[str, str]
+    path: Path, spec: TableSpec, rows: Iterable[dict[str, Any]], metadata: dict[str, str]
 ) -> None:
     table = ParquetTable(path, spec, metadata)
     for row in rows:

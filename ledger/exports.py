@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -24,12 +24,22 @@ from ledger.chain import GENESIS_HASH, chain_hash
 from ledger.errors import IntegrityFailure, InvalidInput
 from ledger.event_lines import event_line, without_hash
 from ledger.export_cloudevents import cloudevent_line
-from ledger.export_format import FORMULA_ESCAPING, csv_row, csv_writer, render_csv
-from ledger.export_tables import DEFINITIONS, EVENTS, LINES, TABLES, TOTALS, event_row, table_rows
+from ledger.export_fold import SpilledFold
+from ledger.export_format import FORMULA_ESCAPING, TableSpec, csv_row, csv_writer, write_csv
+from ledger.export_tables import (
+    DEFINITIONS,
+    EVENTS,
+    LINES,
+    TABLES,
+    TOTALS,
+    definition_rows,
+    event_row,
+    line_rows,
+    totals_rows,
+)
 from ledger.export_xlsx import WorkbookWriter
 from ledger.merkle import CompactRange, leaf_hash
 from ledger.meta import origin
-from ledger.projections import fold_all
 from ledger.signing import Checkpoint, SignatureError, sign_checkpoint, verifier_key_from_private
 from ledger.store import EventStore, StoredEvent
 from ledger.tabular import Table
@@ -135,6 +145,14 @@ class _EventStream:
             self.parquet.close()
 
 
+def _write_csv(directory: Path, spec: TableSpec, rows: Iterable[dict[str, Any]]) -> None:
+    """Write one table's CSV file row by row (created exclusively, then fsynced)."""
+    with open(bundle.create(directory, spec.path), "w", encoding="utf-8", newline="") as handle:
+        write_csv(handle, spec, rows)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
 def _provenance(
     source: str, stop: int, last: StoredEvent | None, cp: Checkpoint, key: str | None, text: str
 ) -> dict[str, Any]:
@@ -188,11 +206,13 @@ def export_bundle(
         notes.append(export_parquet.MISSING)
         parquet = False
     source = origin(store)
-    with bundle.staging(target) as tmp:
+    with bundle.staging(target) as tmp, SpilledFold() as fold:
         last_time = store.get(as_of_seq).recorded_at if as_of_seq else None
         stream = _EventStream(store, tmp, as_of_seq, source, cloudevents, parquet)
         try:
-            state = fold_all(stream)
+            for event in stream:
+                fold.add_event(event)
+            state = fold.finish()
         finally:
             stream.close()
         if stream.tree.size != as_of_seq:
@@ -200,28 +220,37 @@ def export_bundle(
                 f"the ledger has {stream.tree.size} events up to seq {as_of_seq}; "
                 "nothing was exported"
             )
-        rows = table_rows(state, as_of_seq)
-        for spec in (LINES, DEFINITIONS, TOTALS):
-            bundle.write_file(tmp, spec.path, render_csv(spec, rows[spec.name]))
+        small = {
+            DEFINITIONS.name: definition_rows(state),
+            TOTALS.name: totals_rows(state, as_of_seq),
+        }
+
+        def rows(spec: TableSpec) -> Iterable[dict[str, Any]]:
+            if spec is LINES:
+                return line_rows(state, fold.lines())
+            return small[spec.name]
+
+        facts = datapackage.LineFacts()
+        _write_csv(tmp, LINES, facts.gather(rows(LINES)))
+        for spec in (DEFINITIONS, TOTALS):
+            _write_csv(tmp, spec, rows(spec))
         cp = Checkpoint(source, as_of_seq, stream.tree.root())
         text = sign_checkpoint(cp, private_key) if private_key else cp.body().decode("utf-8")
         bundle.write_file(tmp, bundle.CHECKPOINT, text.encode("utf-8"))
         provenance = _provenance(source, as_of_seq, stream.last, cp, private_key, text)
         book = WorkbookWriter(tmp / bundle.WORKBOOK, last_time, {"ledger": source})
         for spec in (TOTALS, LINES, DEFINITIONS):
-            book.write_table(spec, rows[spec.name])
+            book.write_table(spec, rows(spec))
         book.write_provenance([(k, "" if v is None else str(v)) for k, v in provenance.items()])
         book.close()
         if parquet:
             metadata = {k: "" if v is None else str(v) for k, v in provenance.items()}
             for spec in (LINES, DEFINITIONS, TOTALS):
-                export_parquet.write_table(
-                    tmp / f"{spec.name}.parquet", spec, rows[spec.name], metadata
-                )
+                export_parquet.write_table(tmp / f"{spec.name}.parquet", spec, rows(spec), metadata)
         bundle.write_file(
             tmp,
             bundle.DATAPACKAGE,
-            datapackage.build(tmp, TABLES, provenance, rows[LINES.name], last_time),
+            datapackage.build(tmp, TABLES, provenance, facts, last_time),
         )
         sums = bundle.sums_text(tmp)
         bundle.write_file(tmp, bundle.SUMS, sums)

@@ -31,10 +31,21 @@ from ledger.errors import InvalidInput
 from ledger.event_lines import LineError, chain_row, parse_line, stored_event
 from ledger.export_cloudevents import cloudevent_line
 from ledger.export_compare import compare_csv
-from ledger.export_format import csv_row, csv_writer, render_csv
-from ledger.export_tables import DEFINITIONS, EVENTS, LINES, TABLES, TOTALS, event_row, table_rows
+from ledger.export_fold import SpilledFold
+from ledger.export_format import csv_row, csv_writer, write_csv
+from ledger.export_tables import (
+    DEFINITIONS,
+    EVENTS,
+    LINES,
+    TABLES,
+    TOTALS,
+    definition_rows,
+    event_row,
+    line_rows,
+    totals_rows,
+)
 from ledger.merkle import CompactRange, leaf_hash
-from ledger.projections import LedgerState, fold_all
+from ledger.projections import LedgerState
 from ledger.signing import (
     SignatureError,
     parse_signed_checkpoint,
@@ -338,26 +349,35 @@ def verify_export(directory: str | os.PathLike[str], pubkey: str | None = None) 
             source = None
     cloud = (path / bundle.CLOUDEVENTS).is_file()
     replay = _Replay(events, report, source if cloud else None)
-    state: LedgerState | None
-    try:
-        state = fold_all(replay)
-    except Exception as exc:  # noqa: BLE001 - a hostile file must give a report, not a crash
-        report.add(
-            bundle.EVENTS_JSONL,
-            None,
-            "replay-failed",
-            f"events.jsonl: cannot replay the events ({exc})",
-        )
-        state = None
-    report.events, report.root = replay.tree.size, replay.tree.root()
-    _check_checkpoint(path, replay.tree, report)
-    _check_datapackage(path, report)
-    if state is None or not replay.parsed_all:
-        return report
-    _compare(path, EVENTS.path, replay.csv, EVENTS, report)
-    if source is not None and cloud:
-        _compare(path, bundle.CLOUDEVENTS, replay.cloud, None, report)
-    rows = table_rows(state, state.last_seq)
-    for spec in (LINES, DEFINITIONS, TOTALS):
-        _compare(path, spec.path, render_csv(spec, rows[spec.name]), spec, report)
+    with SpilledFold() as fold:
+        state: LedgerState | None
+        try:
+            for event in replay:
+                fold.add_event(event)
+            state = fold.finish()
+        except Exception as exc:  # noqa: BLE001 - a hostile file must give a report, not a crash
+            report.add(
+                bundle.EVENTS_JSONL,
+                None,
+                "replay-failed",
+                f"events.jsonl: cannot replay the events ({exc})",
+            )
+            state = None
+        report.events, report.root = replay.tree.size, replay.tree.root()
+        _check_checkpoint(path, replay.tree, report)
+        _check_datapackage(path, report)
+        if state is None or not replay.parsed_all:
+            return report
+        _compare(path, EVENTS.path, replay.csv, EVENTS, report)
+        if source is not None and cloud:
+            _compare(path, bundle.CLOUDEVENTS, replay.cloud, None, report)
+        tables = {
+            LINES.name: line_rows(state, fold.lines()),
+            DEFINITIONS.name: definition_rows(state),
+            TOTALS.name: totals_rows(state, state.last_seq),
+        }
+        for spec in (LINES, DEFINITIONS, TOTALS):
+            spool = _Spool()
+            write_csv(spool, spec, tables[spec.name])
+            _compare(path, spec.path, spool, spec, report)
     return report
