@@ -8,6 +8,7 @@ content (or the key it already had).
 
 from __future__ import annotations
 
+import base64
 import csv
 import hashlib
 import io
@@ -31,6 +32,7 @@ from events import (
     parse_event,
 )
 from events.upcasters import upcast
+from ledger.canonical import canonical_json
 from ledger.errors import InvalidInput, describe_validation_error
 from ledger.rules import Numbered, Plan, plan
 from ledger.store import AppendResult, EventStore, PendingEvent, event_type_of
@@ -76,9 +78,14 @@ class ImportReport:
     last_seq: int | None
 
 
+KEY_PREFIX = "i:"  # then 22 base64url characters: the first 128 bits of a SHA-256
+
+
 def content_key(event: EventModel, provenance: Provenance) -> str:
     """Idempotency key of an imported event: a hash of what it asserts (type, payload, reason,
-    source) and not of who imports it, so the same file imported twice adds nothing."""
+    source) and not of who imports it, so the same file imported twice adds nothing.
+    ``i:`` and the first 128 bits of the SHA-256 of that content in base64url (24
+    characters; keys stored before this scheme, ``import:`` and 40 hex digits, stay valid)."""
     return pending_key(PendingEvent(event, provenance))
 
 
@@ -94,7 +101,8 @@ def pending_key(pending: PendingEvent) -> str:
     }
     # ASCII keys, strings, null and canonical fragments: canonical_json's own orjson call
     canonical = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
-    return "import:" + hashlib.sha256(canonical).hexdigest()[:40]
+    digest = hashlib.sha256(canonical).digest()[:16]
+    return KEY_PREFIX + base64.urlsafe_b64encode(digest)[:22].decode("ascii")  # no "==" pad
 
 
 def decode(data: bytes) -> str:
@@ -194,12 +202,45 @@ def _strict_json_slow(text: str) -> Any:
     )
 
 
-def _pending(data: dict[str, Any], provenance: dict[str, Any], default_actor: str) -> PendingEvent:
+ProvenanceCache = dict[bytes, tuple[Provenance, bytes | None]]
+PROVENANCE_CACHE_SIZE = 4096
+
+
+def _provenance(
+    raw: dict[str, Any], cache: ProvenanceCache | None
+) -> tuple[Provenance, bytes | None]:
+    """The validated provenance of ``raw`` and its source's canonical JSON. A file's events
+    mostly share one actor, reason and source: each distinct one is validated and encoded
+    once per file (keyed by its JSON text; the models are frozen, so sharing is safe)."""
+    key = None
+    if cache is not None and raw.get("idempotency_key") is None:
+        try:
+            key = orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)
+        except TypeError:  # e.g. an integer beyond 64 bits: validated without the cache
+            key = None
+        found = cache.get(key) if key is not None else None
+        if found is not None:
+            return found
+    prov = Provenance.model_validate(raw)
+    source = prov.source
+    entry = (prov, None if source is None else canonical_json(source.model_dump(mode="json")))
+    if key is not None and cache is not None and len(cache) < PROVENANCE_CACHE_SIZE:
+        cache[key] = entry
+    return entry
+
+
+def _pending(
+    data: dict[str, Any],
+    provenance: dict[str, Any],
+    default_actor: str,
+    cache: ProvenanceCache | None = None,
+) -> PendingEvent:
     event = parse_event(data)
-    prov = Provenance.model_validate(
-        {"actor": default_actor, **{k: v for k, v in provenance.items() if v is not None}}
+    prov, source_json = _provenance(
+        {"actor": default_actor, **{k: v for k, v in provenance.items() if v is not None}}, cache
     )
     pending = PendingEvent(event, prov)
+    pending.__dict__["source_json"] = source_json  # PendingEvent.source_json, already known
     if prov.idempotency_key is None:
         key = pending_key(pending)
         pending = pending.with_provenance(prov.model_copy(update={"idempotency_key": key}))
@@ -208,6 +249,7 @@ def _pending(data: dict[str, Any], provenance: dict[str, Any], default_actor: st
 
 def iter_jsonl(text: str, actor: str) -> Iterator[tuple[int, PendingEvent | str]]:
     """(line, event) or (line, problem) for each non-blank line of a JSON Lines file."""
+    cache: ProvenanceCache = {}
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
@@ -232,7 +274,7 @@ def iter_jsonl(text: str, actor: str) -> Iterator[tuple[int, PendingEvent | str]
             if not isinstance(version, int):
                 raise ValueError("schema_version must be an integer")
             data = upcast(event_type, version, data, SCHEMA_VERSIONS[event_type])
-            yield number, _pending({**data, "type": event_type}, provenance, actor)
+            yield number, _pending({**data, "type": event_type}, provenance, actor, cache)
         except ValidationError as exc:
             yield number, describe_validation_error(exc)
         except ValueError as exc:
@@ -293,6 +335,7 @@ def iter_csv(text: str, kind: str, actor: str) -> Iterator[tuple[int, PendingEve
         "lines": "BudgetLineRecorded",
         "gdp": "GdpRecorded",
     }[kind]
+    cache: ProvenanceCache = {}
     for line, row in _csv_rows(text, kind):
         if isinstance(row, str):
             yield line, row
@@ -302,7 +345,7 @@ def iter_csv(text: str, kind: str, actor: str) -> Iterator[tuple[int, PendingEve
             fields = {k: v for k, v in row.items() if v.strip() != ""}
             if kind == "categories":
                 fields.setdefault("description", "")
-            yield line, _pending({**fields, "type": event_type}, {"source": source}, actor)
+            yield line, _pending({**fields, "type": event_type}, {"source": source}, actor, cache)
         except ValidationError as exc:
             yield line, describe_validation_error(exc)
 
@@ -435,11 +478,12 @@ def import_text(
     if dry_run:
         appended = sum(len(w.events) for w in checked.writes)
         return ImportReport(kind, count, appended, checked.skipped, True, None, None)
-    result: AppendResult = store.append(checked.writes) if checked.writes else AppendResult((), 0)
-    seqs = [e.seq for e in result.appended]
+    # plan looked every idempotency key up just now: the store need not look them up again
+    result = store.append_checked(checked.writes) if checked.writes else AppendResult((), 0)
+    first, last = result.first_seq, result.last_seq
+    appended = 0 if first is None or last is None else last - first + 1
     return ImportReport(
-        kind, count, len(seqs), checked.skipped + result.skipped, False,
-        min(seqs, default=None), max(seqs, default=None),
+        kind, count, appended, checked.skipped + result.skipped, False, first, last
     )  # fmt: skip
 
 

@@ -181,8 +181,10 @@ class EventPayload(NamedTuple):
 
 @dataclass(frozen=True)
 class AppendResult:
-    appended: tuple[StoredEvent, ...]
+    appended: tuple[StoredEvent, ...]  # empty from ``append_checked`` (only counts needed)
     skipped: int  # events whose idempotency key was already stored with the same content
+    first_seq: int | None = None  # the appended seqs are first_seq..last_seq (gapless)
+    last_seq: int | None = None
 
 
 ALTERED = "the ledger was altered outside defledger (run `defledger verify`)"
@@ -296,6 +298,17 @@ def _row_to_chain(row: Sequence[Any]) -> ChainRow:
         prev_hash=bytes(row[12]),
         hash=bytes(row[13]),
     )
+
+
+def _stored_from_row(row: tuple[Any, ...], stream: str) -> StoredEvent:
+    """The ``StoredEvent`` of a row ``_build_row`` made (what ``append`` returns)."""
+    payload_text, source_text = row[6], row[10]
+    return stored_event(
+        row[0], uuid_text(row[1]), stream, row[3], row[4], row[5], orjson.loads(payload_text),
+        payload_text, row[7], row[8], row[9],
+        None if source_text is None else orjson.loads(source_text), row[11],
+        row[12].hex(), row[13].hex(),
+    )  # fmt: skip
 
 
 def translate(exc: BaseException) -> LedgerError:
@@ -472,11 +485,34 @@ class EventStore:
                     raise pg.gave_up(exc, attempt) from exc
                 time.sleep(delay)
 
+    def append_checked(self, writes: Sequence[StreamWrite]) -> AppendResult:
+        """``append`` for a caller that has just looked up every idempotency key of ``writes``
+        and found none stored and none repeated (an import's ``plan``), returning only the seq
+        range (``appended`` is empty: no ``StoredEvent`` is built). The keys are not looked up
+        again: the unique index on them and the expected versions still guard the insert, and
+        if either trips (another writer got in since the caller's look-up) the transaction is
+        rolled back and run again with the full check, so the outcome is ``append``'s."""
+        if not self.sqlite:
+            return self.append(writes)
+        try:
+            with self._write_transaction() as cur:
+                return self._append_locked(cur, writes, check_keys=False, light=True)
+        except (DuplicateEvent, ConcurrencyConflict):
+            pass
+        with self._write_transaction() as cur:
+            return self._append_locked(cur, writes, light=True)
+
     def append_events(self, events: Sequence[PendingEvent]) -> AppendResult:
         """Append events to their own streams at whatever version they are (no expectation)."""
         return self.append([StreamWrite(e.stream, None, [e]) for e in events])
 
-    def _append_locked(self, cur: Any, writes: Sequence[StreamWrite]) -> AppendResult:
+    def _append_locked(
+        self,
+        cur: Any,
+        writes: Sequence[StreamWrite],
+        check_keys: bool = True,
+        light: bool = False,
+    ) -> AppendResult:
         sql = self._sql
         cur.execute(sql("SELECT seq, hash, recorded_at FROM events ORDER BY seq DESC LIMIT 1"))
         head = cur.fetchone()
@@ -487,7 +523,7 @@ class EventStore:
         recorded_at = max(now, last_time)  # transaction time never decreases along seq
 
         encoded = [[(p, p.payload_json) for p in write.events] for write in writes]
-        skip = self._already_stored(cur, encoded)
+        skip = self._already_stored(cur, encoded) if check_keys else set()
         fresh = [[(p, payload) for p, payload in items if id(p) not in skip] for items in encoded]
         touched = [w.stream for w, items in zip(writes, fresh, strict=True) if items]
         states = self._stream_states(cur, touched)
@@ -511,7 +547,7 @@ class EventStore:
                     )
                 seq += 1
                 current += 1
-                row, stored = self._build_row(
+                row = self._build_row(
                     seq,
                     stream_id,
                     write.stream,
@@ -523,7 +559,8 @@ class EventStore:
                     next(event_ids),
                 )
                 rows.append(row)
-                appended.append(stored)
+                if not light:
+                    appended.append(_stored_from_row(row, write.stream))
                 prev_hash = row[-1]
             versions[write.stream] = current
         if rows:
@@ -536,7 +573,8 @@ class EventStore:
                 cur.execute(insert, rows[0])
             else:
                 cur.executemany(insert, rows)
-        return AppendResult(tuple(appended), len(skip))
+        first = rows[0][0] if rows else None
+        return AppendResult(tuple(appended), len(skip), first, rows[-1][0] if rows else None)
 
     def _build_row(
         self,
@@ -549,7 +587,8 @@ class EventStore:
         recorded_at: str,
         prev_hash: bytes,
         event_id_bytes: bytes,
-    ) -> tuple[tuple[Any, ...], StoredEvent]:
+    ) -> tuple[Any, ...]:
+        """The events-table row of one new event (with its chain hash)."""
         event = pending.event
         prov = pending.provenance
         event_type = event_type_of(event)
@@ -580,13 +619,7 @@ class EventStore:
             seq, event_id_bytes, stream_id, version, event_type, schema_version, payload_text,
             recorded_at, prov.actor, prov.reason, source_text, prov.idempotency_key, prev_hash, digest,
         )  # fmt: skip
-        stored = stored_event(
-            seq, event_id, stream, version, event_type, schema_version, orjson.loads(payload),
-            payload_text, recorded_at, prov.actor, prov.reason,
-            None if source_json is None else orjson.loads(source_json), prov.idempotency_key,
-            prev_hash.hex(), digest.hex(),
-        )  # fmt: skip
-        return row, stored
+        return row
 
     def _already_stored(
         self, cur: Any, encoded: list[list[tuple[PendingEvent, bytes]]]

@@ -3,7 +3,6 @@ digest (which also catches a truncated or rewritten tail)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from typing import Any
 
@@ -49,13 +48,14 @@ def verify_ledger(
 
 
 def _chain_problems(store: EventStore) -> list[Problem]:
-    """``check_chain`` over the whole ledger: in one worker process per CPU for a large SQLite
-    file (``chain_scan.parallel_problems``), else in this process over raw pages."""
+    """``check_chain`` over the whole ledger: in one process per physical core for a large
+    SQLite file (``chain_scan.parallel_problems``), else in this process over raw pages."""
     path = chain_scan.sqlite_file(store.engine.url) if store.sqlite else None
-    if path is not None and (os.cpu_count() or 1) > 1:
+    workers = chain_scan.default_workers()
+    if path is not None and workers > 1:
         head = store.head()
         if head is not None and head.seq >= chain_scan.PARALLEL_MIN_EVENTS:
-            return chain_scan.parallel_problems(path, head.seq)
+            return chain_scan.parallel_problems(path, head.seq, workers)
     return chain_scan.check_rows(store.chain_pages())
 
 

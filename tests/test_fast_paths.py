@@ -7,6 +7,7 @@ light rows of ``read_payloads`` and ``scan_chain``.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import hashlib
 import json
@@ -158,7 +159,8 @@ def _old_content_key(pending: PendingEvent) -> str:
         "reason": prov.reason,
         "source": None if prov.source is None else prov.source.model_dump(mode="json"),
     }
-    return "import:" + hashlib.sha256(canonical_json(body)).hexdigest()[:40]
+    digest = hashlib.sha256(canonical_json(body)).digest()[:16]
+    return "i:" + base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 SOURCES = st.none() | st.builds(

@@ -420,7 +420,8 @@ def test_import_jsonl__events_with_provenance(store: EventStore) -> None:
     assert imported(store, text, actor="importer").appended == 2
     first, second = store.get(1), store.get(2)
     assert (first.actor, first.reason, first.source["page"]) == ("alice", "taxonomy", "p.1")  # type: ignore[index]
-    assert first.idempotency_key is not None and first.idempotency_key.startswith("import:")
+    assert first.idempotency_key is not None and first.idempotency_key.startswith("i:")
+    assert len(first.idempotency_key) == 24
     assert (second.actor, second.idempotency_key) == ("importer", "mine-1")
 
 

@@ -1,0 +1,257 @@
+"""The whole-ledger chain check, fast and (for large SQLite ledgers) in parallel.
+
+``check_rows`` checks raw rows as the store's chain query returns them (event id and hashes as
+bytes) with the same rules, problems and messages as ``ledger.chain.check_chain``, doing no
+work beyond the hash on rows that check out. Each row's check depends only on the previous
+row's *stored* hash, so a seq range can be checked on its own once that hash is known:
+``verify_range`` checks one range with its own connection, and ``parallel_problems`` splits
+the ledger into one range per CPU, checks them in worker processes and concatenates their
+problems in seq order (the same list, capped the same way, as one pass would give).
+
+This module imports only the standard library, orjson and ``ledger.chain`` (not SQLAlchemy or
+pydantic), so a worker process starts in a few tens of milliseconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import orjson
+
+from ledger.chain import GENESIS_HASH, MAX_PROBLEMS, ChainTuple, Problem, recompute
+
+PARALLEL_MIN_EVENTS = 50_000  # below this, starting worker processes costs more than it saves
+PAGE = 2000
+_MAX_SAFE_INT = 2**53
+CHAIN_QUERY = (
+    "SELECT e.seq, e.event_id, s.name, e.stream_version, e.type, e.schema_version, e.payload, "
+    "e.recorded_at, e.actor, e.reason, e.source, e.idempotency_key, e.prev_hash, e.hash "
+    "FROM events e JOIN streams s ON s.id = e.stream_id"
+)
+
+
+def uuid_text(raw: bytes) -> str:
+    """``str(uuid.UUID(bytes=raw))`` without building a UUID object."""
+    if len(raw) != 16:
+        return str(uuid.UUID(bytes=raw))  # raises as before
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def to_chain_tuple(row: Sequence[Any]) -> ChainTuple:
+    """A raw chain-query row as a ``ChainTuple`` (event id as text, hashes as bytes)."""
+    return ChainTuple(
+        row[0], uuid_text(bytes(row[1])), row[2], row[3], row[4], row[5], row[6], row[7],
+        row[8], row[9], row[10], row[11], bytes(row[12]), bytes(row[13]),
+    )  # fmt: skip
+
+
+def row_problems(row: ChainTuple, expected_seq: int, previous: bytes) -> list[Problem]:
+    """Every problem of one row that did not check out (``check_chain``'s rules)."""
+    problems: list[Problem] = []
+    if row.seq != expected_seq:
+        problems.append(
+            Problem(row.seq, "seq-gap", f"seq {row.seq} follows seq {expected_seq - 1}")
+        )
+    if row.prev_hash != previous:
+        problems.append(
+            Problem(
+                row.seq,
+                "broken-link",
+                f"seq {row.seq}: prev_hash does not match the hash of the previous event",
+            )
+        )
+    try:
+        matches = recompute(row, row.prev_hash) == row.hash
+        message = f"seq {row.seq}: stored hash does not match its contents"
+    except (TypeError, ValueError):  # text that is not UTF-8 cannot be what was hashed
+        matches = False
+        message = f"seq {row.seq}: stored contents are not valid UTF-8, so cannot match the hash"
+    if not matches:
+        problems.append(Problem(row.seq, "hash-mismatch", message))
+    return problems
+
+
+def check_rows(
+    pages: Iterable[Sequence[Sequence[Any]]],
+    expected_seq: int = 1,
+    previous: bytes = GENESIS_HASH,
+    limit: int = MAX_PROBLEMS,
+) -> list[Problem]:
+    """``check_chain`` over pages of raw chain-query rows, starting after the row whose stored
+    hash is ``previous`` (seq ``expected_seq - 1``); at most ``limit`` problems."""
+    problems: list[Problem] = []
+    sha256, dumps, fragment = hashlib.sha256, orjson.dumps, orjson.Fragment
+    high = _MAX_SAFE_INT
+    for page in pages:
+        for row in page:
+            (seq, raw_id, stream, version, kind, schema, payload, recorded_at, actor, reason,
+             source, key, prev_hash, stored_hash) = row  # fmt: skip
+            if (
+                seq == expected_seq
+                and prev_hash == previous
+                and seq < high
+                and raw_id.__class__ is bytes
+                and len(raw_id) == 16
+                and version.__class__ is int
+                and -high < version < high
+                and schema.__class__ is int
+                and -high < schema < high
+            ):
+                h = raw_id.hex()
+                try:  # keys written in sorted order (RFC 8785's): orjson need not sort them
+                    envelope = dumps(
+                        {
+                            "actor": actor,
+                            "event_id": f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}",
+                            "idempotency_key": key,
+                            "payload": fragment(payload),
+                            "prev_hash": previous.hex(),
+                            "reason": reason,
+                            "recorded_at": recorded_at,
+                            "schema_version": schema,
+                            "seq": seq,
+                            "source": None if source is None else fragment(source),
+                            "stream": stream,
+                            "stream_version": version,
+                            "type": kind,
+                        }
+                    )
+                    if sha256(previous + envelope).digest() == stored_hash:
+                        previous = stored_hash
+                        expected_seq += 1
+                        continue
+                except (TypeError, ValueError):
+                    pass
+            tuple_row = to_chain_tuple(row)
+            for problem in row_problems(tuple_row, expected_seq, previous):
+                problems.append(problem)
+                if len(problems) >= limit:
+                    return problems
+            previous = tuple_row.hash
+            expected_seq = tuple_row.seq + 1
+    return problems
+
+
+# -- one range, on its own connection (SQLite) ------------------------------------------------
+
+
+def _surrogate_text(data: bytes) -> str:
+    return data.decode("utf-8", "surrogateescape")
+
+
+def _pages(connection: sqlite3.Connection, start: int, stop: int | None) -> Iterable[list[Any]]:
+    """Pages of chain rows with ``start <= seq (<= stop)``; a page holding text that is not
+    UTF-8 is read again with such bytes as lone surrogates (as ``EventStore._page`` does)."""
+    query = CHAIN_QUERY + " WHERE e.seq >= ?" + (" AND e.seq <= ?" if stop is not None else "")
+    query += " ORDER BY e.seq LIMIT ?"
+    bounds = [] if stop is None else [stop]
+    first = start
+    while True:
+        params = [first, *bounds, PAGE]
+        try:
+            page = connection.execute(query, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "utf-8" not in str(exc).lower():
+                raise
+            connection.text_factory = _surrogate_text
+            try:
+                page = connection.execute(query, params).fetchall()
+            finally:
+                connection.text_factory = str
+        yield page
+        if len(page) < PAGE:
+            return
+        first = page[-1][0] + 1
+
+
+def verify_range(path: str, start: int, stop: int | None, limit: int = MAX_PROBLEMS) -> list[Any]:
+    """The chain problems of the rows with ``start <= seq (<= stop)`` of the SQLite ledger at
+    ``path``, as ``(seq, kind, message)`` tuples (picklable), checked against the stored hash
+    of the last row before ``start``. Runs in a worker process."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("PRAGMA busy_timeout = 10000")
+        before = connection.execute(
+            "SELECT seq, hash FROM events WHERE seq >= 1 AND seq < ? ORDER BY seq DESC LIMIT 1",
+            (start,),
+        ).fetchone()
+        expected, previous = (before[0] + 1, bytes(before[1])) if before else (1, GENESIS_HASH)
+        problems = check_rows(_pages(connection, start, stop), expected, previous, limit)
+    finally:
+        connection.close()
+    return [(p.seq, p.kind, p.message) for p in problems]
+
+
+def default_workers() -> int:
+    """Processes for a whole-ledger check: one per physical core, taken as half the logical
+    CPUs (virtual CPUs usually come as hyperthread pairs). Measured on a 2-vCPU machine: two
+    processes ran at 1.2x one process's throughput, and a 2-way split was slower than one pass
+    (start-up and two connections), so 2 vCPUs check in one process."""
+    return max(1, (os.cpu_count() or 1) // 2)
+
+
+def chunk_bounds(head_seq: int, chunks: int) -> list[tuple[int, int | None]]:
+    """``chunks`` contiguous seq ranges covering 1..``head_seq``; the last one is open-ended
+    (rows appended meanwhile are checked too, as a single pass would)."""
+    size = -(-head_seq // chunks)
+    bounds: list[tuple[int, int | None]] = []
+    for index in range(chunks):
+        start = 1 + index * size
+        bounds.append((start, None if index == chunks - 1 else start + size - 1))
+    return bounds
+
+
+def parallel_problems(path: str, head_seq: int, workers: int | None = None) -> list[Problem]:
+    """The chain problems of the SQLite ledger at ``path`` (1..``head_seq`` and on), one seq
+    range per CPU: the first range in this process, each other one meanwhile in a worker
+    process (``python -m ledger.chain_scan``: a fresh interpreter that imports only this
+    module, so it works from any host program and never re-runs its ``__main__``). The
+    ranges' problems are concatenated in seq order and capped at ``MAX_PROBLEMS``. A range
+    whose worker fails is checked again in this process."""
+    count = workers or default_workers()
+    bounds = chunk_bounds(head_seq, count)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([p for p in sys.path if p] + [env.get("PYTHONPATH", "")])
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-m", "ledger.chain_scan", path, str(start), str(stop or "")],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        for start, stop in bounds[1:]
+    ]
+    results = [verify_range(path, *bounds[0])]
+    for child, (start, stop) in zip(children, bounds[1:], strict=True):
+        output, _ = child.communicate()
+        if child.returncode == 0:
+            results.append(orjson.loads(output))
+        else:
+            results.append(verify_range(path, start, stop))
+    problems = [Problem(*item) for result in results for item in result]
+    return problems[:MAX_PROBLEMS]
+
+
+def sqlite_file(url: Any) -> str | None:
+    """The file of a SQLite engine URL, or None (a memory database, or not SQLite)."""
+    if not str(url.drivername).startswith("sqlite"):
+        return None
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return database if os.path.isfile(database) else None
+
+
+if __name__ == "__main__":  # a worker of ``parallel_problems``: PATH START [STOP]
+    _path, _start, _stop = sys.argv[1], int(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else ""
+    sys.stdout.buffer.write(
+        orjson.dumps(verify_range(_path, _start, int(_stop) if _stop else None))
+    )

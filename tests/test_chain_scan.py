@@ -1,0 +1,116 @@
+"""The parallel chain check (``ledger.chain_scan``) gives exactly the problems of one pass:
+edits inside each range and at the range boundary are named at their seq, in seq order."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import category, line
+
+from ledger import chain_scan
+from ledger.chain import MAX_PROBLEMS, check_chain
+from ledger.store import EventStore
+from ledger.verify import verify_ledger
+
+N = 120
+
+
+@pytest.fixture
+def ledger(store: EventStore) -> EventStore:
+    """120 events: 2 categories, then 118 budget lines."""
+    store.append_events([category("A"), category("B")])
+    store.append_events([line(f"L{k}", str(k), "A") for k in range(3, N + 1)])
+    assert store.count() == N
+    return store
+
+
+@pytest.fixture
+def parallel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Force the parallel path (two ranges) whatever the machine."""
+    monkeypatch.setattr(chain_scan, "PARALLEL_MIN_EVENTS", 10)
+    monkeypatch.setattr(chain_scan, "default_workers", lambda: 2)
+
+
+def _tamper(db_path: Path, *statements: str) -> None:
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        conn.execute("DROP TRIGGER IF EXISTS events_no_update")
+        conn.execute("DROP TRIGGER IF EXISTS events_no_delete")
+        for statement in statements:
+            conn.execute(statement)
+    finally:
+        conn.close()
+
+
+def _one_pass(store: EventStore) -> list[tuple[int, str, str]]:
+    return [(p.seq, p.kind, p.message) for p in check_chain(store.read_chain())]
+
+
+def test_chain_scan_bounds__cover_every_seq_once() -> None:
+    assert chain_scan.chunk_bounds(120, 2) == [(1, 60), (61, None)]
+    assert chain_scan.chunk_bounds(7, 3) == [(1, 3), (4, 6), (7, None)]
+
+
+def test_chain_scan_parallel__clean_ledger_ok(ledger: EventStore, parallel: None) -> None:
+    report = verify_ledger(ledger)
+    assert report.ok and report.checked == N
+
+
+def test_chain_scan_parallel__edit_in_each_range_and_at_boundary(
+    ledger: EventStore, db_path: Path, parallel: None
+) -> None:
+    # ranges are 1..60 and 61..: edit 20 (first range), 60 and 61 (the boundary), 100 (second)
+    _tamper(
+        db_path,
+        *(
+            f"UPDATE events SET reason = 'edited' WHERE seq = {seq}"  # noqa: S608
+            for seq in (20, 60, 61, 100)
+        ),
+    )
+    report = verify_ledger(ledger)
+    expected = _one_pass(ledger)
+    assert [p.seq for p in report.problems] == [20, 60, 61, 100]
+    assert [(p.seq, p.kind, p.message) for p in report.problems] == expected
+    assert all(p.kind == "hash-mismatch" for p in report.problems)
+
+
+def test_chain_scan_parallel__broken_link_across_boundary(
+    ledger: EventStore, db_path: Path, parallel: None
+) -> None:
+    # seq 61 (the second range's first row) must link to seq 60's stored hash
+    _tamper(db_path, "UPDATE events SET prev_hash = zeroblob(32) WHERE seq = 61")
+    report = verify_ledger(ledger)
+    assert [(p.seq, p.kind) for p in report.problems] == [
+        (61, "broken-link"),
+        (61, "hash-mismatch"),  # prev_hash is part of what is hashed
+    ]
+    assert [(p.seq, p.kind, p.message) for p in report.problems] == _one_pass(ledger)
+
+
+def test_chain_scan_parallel__deleted_boundary_row_is_a_gap(
+    ledger: EventStore, db_path: Path, parallel: None
+) -> None:
+    _tamper(db_path, "DELETE FROM events WHERE seq = 60")
+    report = verify_ledger(ledger)
+    kinds = [(p.seq, p.kind) for p in report.problems if p.kind != "stream-version-gap"]
+    assert kinds == [(61, "seq-gap"), (61, "broken-link")]
+    assert [(p.seq, p.kind, p.message) for p in report.problems][:2] == _one_pass(ledger)
+
+
+def test_chain_scan_parallel__cap_kept_in_seq_order(
+    ledger: EventStore, db_path: Path, parallel: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(chain_scan, "MAX_PROBLEMS", 8)
+    _tamper(db_path, "UPDATE events SET reason = 'edited' WHERE seq % 10 = 0")
+    problems = chain_scan.parallel_problems(str(db_path), N, workers=2)
+    assert [p.seq for p in problems] == [10, 20, 30, 40, 50, 60, 70, 80]  # both ranges, capped
+    assert MAX_PROBLEMS == 100
+
+
+def test_chain_scan_check_rows__same_as_check_chain(ledger: EventStore, db_path: Path) -> None:
+    _tamper(db_path, "UPDATE events SET payload = '{}' WHERE seq = 7")
+    found = chain_scan.check_rows(ledger.chain_pages())
+    assert [(p.seq, p.kind, p.message) for p in found] == _one_pass(ledger)
+    assert [p.seq for p in found] == [7]
