@@ -38,7 +38,8 @@ def envelope_bytes(
     idempotency_key: str | None,
     prev_hash: bytes,
 ) -> bytes:
-    """Canonical bytes of the envelope without ``hash``; payload and source are already canonical."""
+    """Canonical bytes of the envelope without ``hash``; payload and source are already
+    canonical."""
     return _envelope_bytes(
         seq, event_id, stream, stream_version, type, schema_version, payload_json, recorded_at,
         actor, reason, source_json, idempotency_key, prev_hash,

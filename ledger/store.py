@@ -538,7 +538,8 @@ class EventStore:
             current = versions.get(write.stream, current)
             if write.expected_version is not None and write.expected_version != current:
                 raise ConcurrencyConflict(
-                    f"stream {write.stream} is at version {current}, expected {write.expected_version}"
+                    f"stream {write.stream} is at version {current}, "
+                    f"expected {write.expected_version}"
                 )
             for pending, payload in new_items:
                 if pending.stream != write.stream:
@@ -617,7 +618,8 @@ class EventStore:
         source_text = None if source_json is None else source_json.decode()
         row = (
             seq, event_id_bytes, stream_id, version, event_type, schema_version, payload_text,
-            recorded_at, prov.actor, prov.reason, source_text, prov.idempotency_key, prev_hash, digest,
+            recorded_at, prov.actor, prov.reason, source_text, prov.idempotency_key, prev_hash,
+            digest,
         )  # fmt: skip
         return row
 
@@ -640,7 +642,8 @@ class EventStore:
             marks = ",".join("?" * len(chunk))
             cur.execute(
                 self._sql(
-                    f"SELECT idempotency_key, type, payload FROM events WHERE idempotency_key IN ({marks})"
+                    "SELECT idempotency_key, type, payload FROM events "
+                    f"WHERE idempotency_key IN ({marks})"
                 ),
                 chunk,
             )
@@ -729,7 +732,8 @@ class EventStore:
         sql = self._sql
         cur.execute(
             sql(
-                "SELECT s.id, (SELECT MAX(e.stream_version) FROM events e WHERE e.stream_id = s.id) "
+                "SELECT s.id, "
+                "(SELECT MAX(e.stream_version) FROM events e WHERE e.stream_id = s.id) "
                 "FROM streams s WHERE s.name = ?"
             ),
             (stream,),
@@ -821,7 +825,8 @@ class EventStore:
         with self._read_cursor() as cur:
             cur.execute(
                 self._sql(
-                    "SELECT MAX(e.stream_version) FROM events e JOIN streams s ON s.id = e.stream_id "
+                    "SELECT MAX(e.stream_version) FROM events e "
+                    "JOIN streams s ON s.id = e.stream_id "
                     "WHERE s.name = ?"
                 ),
                 (stream,),
@@ -1052,7 +1057,8 @@ class EventStore:
         """Streams whose versions are not exactly 1..n: (stream, count, max version)."""
         with self._read_cursor() as cur:
             cur.execute(
-                "SELECT s.name, COUNT(*), MIN(e.stream_version), MAX(e.stream_version) FROM events e "
+                "SELECT s.name, COUNT(*), MIN(e.stream_version), MAX(e.stream_version) "
+                "FROM events e "
                 "JOIN streams s ON s.id = e.stream_id GROUP BY s.name "
                 "HAVING COUNT(*) <> MAX(e.stream_version) OR MIN(e.stream_version) <> 1"
             )

@@ -91,7 +91,8 @@ def _check_digest(store: EventStore, text: str) -> list[Problem]:
             Problem(
                 kept["seq"],
                 "digest-mismatch",
-                f"seq {kept['seq']} has hash {stored_hash[:16]}…, the digest says {kept['hash'][:16]}…",
+                f"seq {kept['seq']} has hash {stored_hash[:16]}…, "
+                f"the digest says {kept['hash'][:16]}…",
             )
         ]
     return []
