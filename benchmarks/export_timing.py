@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from events import Provenance, parse_event  # noqa: E402
-from ledger.store import EventStore, PendingEvent  # noqa: E402
+from ledger.records import PendingEvent  # noqa: E402
+from ledger.store import EventStore  # noqa: E402
 
 CATEGORIES = ("JP.CORE.DBP", "JP.REL.JCG", "JP.CAND.SPACE")
 

@@ -35,7 +35,8 @@ from workload import ACTOR, batches, checksum, replay_key, setup_events, stream_
 from events import BudgetLineRevised, Provenance
 from ledger.importers import import_text
 from ledger.lines import fold_line
-from ledger.store import EventStore, PendingEvent, StreamWrite
+from ledger.records import PendingEvent, StreamWrite
+from ledger.store import EventStore
 
 LINE_TYPES = frozenset({"BudgetLineRecorded", "BudgetLineRevised"})
 

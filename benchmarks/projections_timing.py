@@ -33,7 +33,8 @@ from ledger.importers import import_text  # noqa: E402
 from ledger.projection_db import TABLES, transaction  # noqa: E402
 from ledger.projection_store import catch_up  # noqa: E402
 from ledger.rebuild import rebuild  # noqa: E402
-from ledger.store import EventStore, PendingEvent  # noqa: E402
+from ledger.records import PendingEvent  # noqa: E402
+from ledger.store import EventStore
 from ledger.totals import TotalsRequest, totals_table  # noqa: E402
 
 REPS = 11

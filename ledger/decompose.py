@@ -40,8 +40,9 @@ from ledger.diffs import (
 from ledger.errors import InvalidInput
 from ledger.history import summary
 from ledger.projections import LINE_EVENTS, LedgerState, key_of_payload
+from ledger.records import StoredEvent
 from ledger.report_model import DiffReport, Section, check_sums
-from ledger.store import EventStore, StoredEvent
+from ledger.store import EventStore
 from ledger.valuation import evaluate, figures_of
 
 ORDER_TEXT = (

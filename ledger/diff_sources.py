@@ -15,8 +15,9 @@ from ledger.errors import InvalidInput, NotFound
 from ledger.measure import fiscal_years_with_lines
 from ledger.projections import LedgerState, fold_all
 from ledger.query import parse_years, provenance
+from ledger.records import StoredEvent
 from ledger.report_model import PP_PLACES, Section
-from ledger.store import EventStore, StoredEvent
+from ledger.store import EventStore
 
 
 def read_events(store: EventStore, stop: int) -> list[StoredEvent]:

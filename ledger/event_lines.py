@@ -15,7 +15,7 @@ import orjson
 
 from ledger.canonical import canonical_json
 from ledger.chain import ChainRow, recompute
-from ledger.store import StoredEvent
+from ledger.records import StoredEvent
 
 _FIELDS: dict[str, tuple[type, ...]] = {
     "seq": (int,),

@@ -15,7 +15,7 @@ import re
 import orjson
 
 from ledger.canonical import canonical_json
-from ledger.store import StoredEvent
+from ledger.records import StoredEvent
 
 TYPE_PREFIX = "org.defledger."
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")

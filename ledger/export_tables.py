@@ -12,7 +12,7 @@ from typing import Any
 
 from ledger.export_format import Column, TableSpec
 from ledger.projections import LedgerState, LineState
-from ledger.store import StoredEvent
+from ledger.records import StoredEvent
 
 _PHASE = "phase:id"
 

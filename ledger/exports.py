@@ -40,8 +40,9 @@ from ledger.export_tables import (
 from ledger.export_xlsx import WorkbookWriter
 from ledger.merkle import CompactRange, leaf_hash
 from ledger.meta import origin
+from ledger.records import StoredEvent
 from ledger.signing import Checkpoint, SignatureError, sign_checkpoint, verifier_key_from_private
-from ledger.store import EventStore, StoredEvent
+from ledger.store import EventStore
 from ledger.tabular import Table
 
 

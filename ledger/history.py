@@ -8,7 +8,8 @@ from typing import Any
 from events import EVENT_CLASSES
 from ledger.asof import parse_time
 from ledger.errors import InvalidInput
-from ledger.store import EventStore, StoredEvent
+from ledger.records import StoredEvent
+from ledger.store import EventStore
 from ledger.tabular import Table
 
 LOG_COLUMNS = ["seq", "recorded_at", "actor", "type", "stream", "summary", "reason"]

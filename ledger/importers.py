@@ -34,8 +34,9 @@ from events import (
 from events.upcasters import upcast
 from ledger.canonical import canonical_json
 from ledger.errors import InvalidInput, describe_validation_error
+from ledger.records import AppendResult, PendingEvent, event_type_of
 from ledger.rules import Numbered, Plan, plan
-from ledger.store import AppendResult, EventStore, PendingEvent, event_type_of
+from ledger.store import EventStore
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_FIELD_CHARS = 100_000

@@ -8,8 +8,9 @@ from pydantic import ValidationError
 
 from events import EVENT_CLASSES, Provenance, parse_event
 from ledger.errors import InvalidInput, describe_validation_error
+from ledger.records import PendingEvent, StoredEvent
 from ledger.rules import Numbered, plan
-from ledger.store import EventStore, PendingEvent, StoredEvent
+from ledger.store import EventStore
 
 REASON_REQUIRED = frozenset({"BudgetLineRevised", "BudgetLineReclassified", "BudgetLineWithdrawn"})
 

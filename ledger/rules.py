@@ -28,7 +28,8 @@ from events import (
     event_payload,
 )
 from ledger.canonical import canonical_json
-from ledger.store import EventStore, PendingEvent, StreamWrite
+from ledger.records import PendingEvent, StreamWrite
+from ledger.store import EventStore
 
 # Which statuses a version may move to from each status.
 TRANSITIONS: dict[Status, frozenset[Status]] = {

@@ -46,13 +46,13 @@ from ledger.export_tables import (
 )
 from ledger.merkle import CompactRange, leaf_hash
 from ledger.projections import LedgerState
+from ledger.records import StoredEvent
 from ledger.signing import (
     SignatureError,
     parse_signed_checkpoint,
     verify_bytes,
     verify_checkpoint_signature,
 )
-from ledger.store import StoredEvent
 from ledger.tabular import Table
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from conftest import category, line, pending
 
-from ledger.store import EventStore, PendingEvent
+from ledger.records import PendingEvent
+from ledger.store import EventStore
 
 HOSTILE_PROGRAM = '=HYPERLINK("http://x")'
 

@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from events import Provenance, parse_event
-from ledger.store import EventStore, PendingEvent
+from ledger.records import PendingEvent
+from ledger.store import EventStore
 
 PG_URL = os.environ.get("DEFLEDGER_TEST_PG_URL")
 

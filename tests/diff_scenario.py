@@ -13,7 +13,8 @@ from typing import Any
 
 from events import SCHEMA_VERSIONS, Provenance, parse_event
 from ledger.projections import LedgerState, fold_all
-from ledger.store import EventStore, PendingEvent
+from ledger.records import PendingEvent
+from ledger.store import EventStore
 
 T = 10**12
 BOTH = ["initial", "supplementary"]

@@ -7,7 +7,8 @@ import pytest
 from conftest import category
 
 from ledger.errors import DuplicateEvent
-from ledger.store import EventStore, PendingEvent, StreamWrite
+from ledger.records import PendingEvent, StreamWrite
+from ledger.store import EventStore
 
 
 def _keyed(code: str, key: str) -> PendingEvent:

@@ -29,8 +29,7 @@ from ledger.canonical import canonical_json
 from ledger.chain import ChainRow, check_chain, envelope_bytes
 from ledger.errors import IntegrityFailure
 from ledger.importers import _strict_json, _strict_json_slow, content_key, pending_key
-from ledger.store import (
-    EventStore,
+from ledger.records import (
     PendingEvent,
     StoredEvent,
     event_type_of,
@@ -38,6 +37,7 @@ from ledger.store import (
     stored_event,
     uuid_text,
 )
+from ledger.store import EventStore
 
 KEYS = st.sampled_from(["a", "b", "c", "é", "k:", "日本"]) | st.text(max_size=4)
 SCALARS = (

@@ -21,7 +21,8 @@ import pytest
 from conftest import category, pending
 
 from ledger.errors import ConcurrencyConflict
-from ledger.store import EventStore, StreamWrite, utc_now
+from ledger.records import StreamWrite, utc_now
+from ledger.store import EventStore
 from ledger.verify import verify_ledger
 
 pytestmark = pytest.mark.slow

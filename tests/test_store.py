@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from ledger.errors import ConcurrencyConflict, DuplicateEvent, InvalidInput, NotFound
-from ledger.store import EventStore, PendingEvent, StreamWrite, format_time
+from ledger.records import PendingEvent, StreamWrite, format_time
+from ledger.store import EventStore
 from ledger.verify import verify_ledger
 
 T0 = datetime(2025, 4, 1, 9, 0, tzinfo=UTC)

@@ -23,7 +23,8 @@ from ledger.errors import (
     NotFound,
     StoreError,
 )
-from ledger.store import EventStore, PendingEvent, StreamWrite, translate
+from ledger.records import PendingEvent, StreamWrite
+from ledger.store import EventStore, translate
 from ledger.verify import verify_ledger
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "quickstart.jsonl"

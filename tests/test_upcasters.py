@@ -21,7 +21,8 @@ from ledger.canonical import canonical_json
 from ledger.chain import chain_hash, envelope_bytes
 from ledger.importers import import_text
 from ledger.lines import current_lines
-from ledger.store import EventStore, format_time, utc_now
+from ledger.records import format_time, utc_now
+from ledger.store import EventStore
 from ledger.verify import verify_ledger
 
 DATA = Path(__file__).parent / "data"

@@ -20,7 +20,7 @@ RACE_STREAM = "target/JP/race"
 
 def target_event(target_id: str, description: str) -> Any:
     from events import Provenance, TargetSet
-    from ledger.store import PendingEvent
+    from ledger.records import PendingEvent
 
     event = TargetSet(
         target_id=target_id, percent_of_gdp="2", by_fiscal_year=2027, description=description
@@ -60,7 +60,8 @@ def race_writer(db: str, writer: int, attempts: int, go: Event, out: Queue[Any])
 
     def run() -> tuple[int, int, list[int]]:
         from ledger.errors import ConcurrencyConflict
-        from ledger.store import EventStore, StreamWrite
+        from ledger.records import StreamWrite
+        from ledger.store import EventStore
 
         store = EventStore.open(db)
         events = [target_event("race", f"{writer}:{i}") for i in range(attempts)]
