@@ -15,9 +15,9 @@ from sqlmodel import SQLModel
 
 from events import SCHEMA_VERSIONS
 from ledger import tables
-from ledger.errors import IntegrityFailure, LedgerError, StoreError
+from ledger.errors import IntegrityFailure, StoreError
 from ledger.projections import LINE_EVENTS, GroupKey, current_payload, line_key
-from ledger.store import EventStore, translate
+from ledger.store import EventStore, abort, translate, translated
 
 NAME = "ledger"
 CHUNK = 500
@@ -84,8 +84,11 @@ def transaction(store: EventStore, write: bool) -> Iterator[Db]:
     """A consistent read transaction, or a write transaction holding the projection lock."""
     try:
         raw = store.engine.raw_connection()
-    except SQLAlchemyError as exc:
-        raise translate(exc) from exc
+    except Exception as exc:
+        error = translated(exc)
+        if error is exc:
+            raise
+        raise error from exc
     cursor = raw.cursor()
     try:
         if store.sqlite:
@@ -97,23 +100,7 @@ def transaction(store: EventStore, write: bool) -> Iterator[Db]:
         yield Db(cursor, store.sqlite)
         cursor.execute("COMMIT") if store.sqlite else raw.commit()
     except BaseException as exc:
-        try:
-            if store.sqlite:
-                driver = raw.driver_connection
-                if driver is not None and driver.in_transaction:
-                    cursor.execute("ROLLBACK")
-            else:
-                raw.rollback()
-        except Exception:  # noqa: BLE001 - the original error is the one to report
-            pass
-        if isinstance(exc, LedgerError) or not isinstance(exc, Exception):
-            raise
-        if isinstance(exc, SQLAlchemyError) or type(exc).__module__.split(".")[0] in (
-            "sqlite3",
-            "psycopg",
-        ):
-            raise translate(exc) from exc
-        raise
+        abort(raw, cursor, store.sqlite, exc)
     finally:
         raw.close()
 

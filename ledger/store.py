@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NoReturn
 
 import orjson
 from sqlalchemy import Engine
@@ -93,6 +93,35 @@ def translate(exc: BaseException) -> LedgerError:
     return StoreError(message)
 
 
+def translated(exc: BaseException) -> BaseException:
+    """``exc`` as a domain error if it comes from a database driver; otherwise ``exc`` itself."""
+    if isinstance(exc, LedgerError) or not isinstance(exc, Exception):
+        return exc
+    if isinstance(exc, SQLAlchemyError) or type(exc).__module__.split(".")[0] in (
+        "sqlite3",
+        "psycopg",
+    ):
+        return translate(exc)
+    return exc
+
+
+def abort(raw: Any, cursor: Any, sqlite: bool, exc: BaseException) -> NoReturn:
+    """End a failed transaction: roll back quietly, then raise ``exc`` (translated)."""
+    try:
+        if sqlite:
+            driver = raw.driver_connection
+            if driver is not None and driver.in_transaction:
+                cursor.execute("ROLLBACK")
+        else:
+            raw.rollback()
+    except Exception:  # noqa: BLE001 - the original error is the one to report
+        pass
+    error = translated(exc)
+    if error is exc:
+        raise exc
+    raise error from exc
+
+
 class EventStore:
     """The ledger's event store over a SQLAlchemy engine (SQLite or PostgreSQL)."""
 
@@ -141,12 +170,10 @@ class EventStore:
         try:
             raw = self.engine.raw_connection()
         except Exception as exc:  # the pool passes the driver's connect error through as is
-            if isinstance(exc, SQLAlchemyError) or type(exc).__module__.split(".")[0] in (
-                "sqlite3",
-                "psycopg",
-            ):
-                raise translate(exc) from exc
-            raise
+            error = translated(exc)
+            if error is exc:
+                raise
+            raise error from exc
         try:
             yield raw
         finally:
@@ -165,22 +192,7 @@ class EventStore:
                 yield cursor
                 raw.commit() if not self.sqlite else cursor.execute("COMMIT")
             except BaseException as exc:
-                try:
-                    if self.sqlite:
-                        if raw.driver_connection.in_transaction:
-                            cursor.execute("ROLLBACK")
-                    else:
-                        raw.rollback()
-                except Exception:  # noqa: BLE001 - the original error is the one to report
-                    pass
-                if isinstance(exc, LedgerError) or not isinstance(exc, Exception):
-                    raise
-                if isinstance(exc, SQLAlchemyError) or type(exc).__module__.split(".")[0] in (
-                    "sqlite3",
-                    "psycopg",
-                ):
-                    raise translate(exc) from exc
-                raise
+                abort(raw, cursor, self.sqlite, exc)
 
     @contextmanager
     def _read_cursor(self, lenient: bool = False) -> Iterator[Any]:
@@ -191,14 +203,10 @@ class EventStore:
             try:
                 yield cursor
             except Exception as exc:
-                if isinstance(exc, LedgerError):
+                error = translated(exc)
+                if error is exc:
                     raise
-                if isinstance(exc, SQLAlchemyError) or type(exc).__module__.split(".")[0] in (
-                    "sqlite3",
-                    "psycopg",
-                ):
-                    raise translate(exc) from exc
-                raise
+                raise error from exc
             finally:
                 cursor.close()  # ends a SQLite read snapshot before the connection is pooled
                 if lenient:
