@@ -181,6 +181,32 @@ def recompute(row: ChainRow | ChainTuple, prev_hash: bytes) -> bytes:
     ).digest()
 
 
+def row_problems(row: ChainRow | ChainTuple, expected_seq: int, previous: bytes) -> list[Problem]:
+    """Every problem of one row, given the seq it should have and the previous stored hash."""
+    problems: list[Problem] = []
+    if row.seq != expected_seq:
+        problems.append(
+            Problem(row.seq, "seq-gap", f"seq {row.seq} follows seq {expected_seq - 1}")
+        )
+    if row.prev_hash != previous:
+        problems.append(
+            Problem(
+                row.seq,
+                "broken-link",
+                f"seq {row.seq}: prev_hash does not match the hash of the previous event",
+            )
+        )
+    try:
+        matches = recompute(row, row.prev_hash) == row.hash
+        message = f"seq {row.seq}: stored hash does not match its contents"
+    except (TypeError, ValueError):  # text that is not UTF-8 cannot be what was hashed
+        matches = False
+        message = f"seq {row.seq}: stored contents are not valid UTF-8, so cannot match the hash"
+    if not matches:
+        problems.append(Problem(row.seq, "hash-mismatch", message))
+    return problems
+
+
 def check_chain(
     rows: Iterable[ChainRow | ChainTuple], stop_seq: int | None = None
 ) -> Iterator[Problem]:
@@ -204,29 +230,7 @@ def check_chain(
                     continue
             except (TypeError, ValueError):
                 pass
-        problems: list[Problem] = []
-        if row.seq != expected_seq:
-            problems.append(
-                Problem(row.seq, "seq-gap", f"seq {row.seq} follows seq {expected_seq - 1}")
-            )
-        if row.prev_hash != previous:
-            problems.append(
-                Problem(
-                    row.seq,
-                    "broken-link",
-                    f"seq {row.seq}: prev_hash does not match the hash of the previous event",
-                )
-            )
-        try:
-            matches = recompute(row, row.prev_hash) == row.hash
-            message = f"seq {row.seq}: stored hash does not match its contents"
-        except (TypeError, ValueError):  # text that is not UTF-8 cannot be what was hashed
-            matches = False
-            message = (
-                f"seq {row.seq}: stored contents are not valid UTF-8, so cannot match the hash"
-            )
-        if not matches:
-            problems.append(Problem(row.seq, "hash-mismatch", message))
+        problems = row_problems(row, expected_seq, previous)
         for problem in problems:
             yield problem
             found += 1

@@ -25,7 +25,7 @@ from typing import Any
 
 import orjson
 
-from ledger.chain import GENESIS_HASH, MAX_PROBLEMS, ChainTuple, Problem, recompute
+from ledger.chain import GENESIS_HASH, MAX_PROBLEMS, ChainTuple, Problem, row_problems
 
 PARALLEL_MIN_EVENTS = 50_000  # below this, starting worker processes costs more than it saves
 PAGE = 2000
@@ -51,32 +51,6 @@ def to_chain_tuple(row: Sequence[Any]) -> ChainTuple:
         row[0], uuid_text(bytes(row[1])), row[2], row[3], row[4], row[5], row[6], row[7],
         row[8], row[9], row[10], row[11], bytes(row[12]), bytes(row[13]),
     )  # fmt: skip
-
-
-def row_problems(row: ChainTuple, expected_seq: int, previous: bytes) -> list[Problem]:
-    """Every problem of one row that did not check out (``check_chain``'s rules)."""
-    problems: list[Problem] = []
-    if row.seq != expected_seq:
-        problems.append(
-            Problem(row.seq, "seq-gap", f"seq {row.seq} follows seq {expected_seq - 1}")
-        )
-    if row.prev_hash != previous:
-        problems.append(
-            Problem(
-                row.seq,
-                "broken-link",
-                f"seq {row.seq}: prev_hash does not match the hash of the previous event",
-            )
-        )
-    try:
-        matches = recompute(row, row.prev_hash) == row.hash
-        message = f"seq {row.seq}: stored hash does not match its contents"
-    except (TypeError, ValueError):  # text that is not UTF-8 cannot be what was hashed
-        matches = False
-        message = f"seq {row.seq}: stored contents are not valid UTF-8, so cannot match the hash"
-    if not matches:
-        problems.append(Problem(row.seq, "hash-mismatch", message))
-    return problems
 
 
 def check_rows(
