@@ -59,6 +59,10 @@ from ledger.records import (
 PG_LOCK_KEY = dbmod.PG_LOCK_KEY  # one advisory lock serialises appends to a ledger
 COPY_BATCH = 5000
 READ_BATCH = 2000
+IN_CHUNK = 500
+_CONTENT_BY_KEY = (
+    "SELECT idempotency_key, type, payload FROM events WHERE idempotency_key IN ({marks})"
+)
 _COLUMNS = (
     "e.seq, e.event_id, s.name, e.stream_version, e.type, e.schema_version, e.payload, "
     "e.recorded_at, e.actor, e.reason, e.source, e.idempotency_key, e.prev_hash, e.hash"
@@ -164,6 +168,15 @@ class EventStore:
 
     def _sql(self, statement: str) -> str:
         return statement if self.sqlite else statement.replace("?", "%s")
+
+    def _rows_in(self, cur: Any, query: str, values: Sequence[Any]) -> Iterator[Any]:
+        """Rows of ``query``, whose ``{marks}`` is an ``IN (…)`` list, for all ``values`` (each
+        once), ``IN_CHUNK`` at a time so no statement exceeds the drivers' parameter limits."""
+        unique = list(dict.fromkeys(values))
+        for start in range(0, len(unique), IN_CHUNK):
+            chunk = unique[start : start + IN_CHUNK]
+            cur.execute(self._sql(query.format(marks=",".join("?" * len(chunk)))), chunk)
+            yield from cur.fetchall()
 
     @contextmanager
     def _connection(self) -> Iterator[Any]:
@@ -398,94 +411,47 @@ class EventStore:
         if not keyed:
             return set()
         skip: set[int] = set()
-        keys = list(keyed)
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            cur.execute(
-                self._sql(
-                    "SELECT idempotency_key, type, payload FROM events "
-                    f"WHERE idempotency_key IN ({marks})"
-                ),
-                chunk,
-            )
-            for key, event_type, payload in cur.fetchall():
-                pending, new_payload = keyed[key]
-                same_type = event_type == event_type_of(pending.event)
-                if not same_type or payload.encode() != new_payload:
-                    raise DuplicateEvent(
-                        f"idempotency key {key!r} was already used for a different event"
-                    )
-                skip.add(id(pending))
+        for key, event_type, payload in self._rows_in(cur, _CONTENT_BY_KEY, list(keyed)):
+            pending, new_payload = keyed[key]
+            same_type = event_type == event_type_of(pending.event)
+            if not same_type or payload.encode() != new_payload:
+                raise DuplicateEvent(
+                    f"idempotency key {key!r} was already used for a different event"
+                )
+            skip.add(id(pending))
         return skip
 
     def stored_idempotency_keys(self, keys: Sequence[str]) -> set[str]:
         """The subset of ``keys`` already stored."""
-        found: set[str] = set()
-        unique = list(dict.fromkeys(keys))
         with self._read_cursor() as cur:
-            for start in range(0, len(unique), 500):
-                chunk = unique[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                cur.execute(
-                    self._sql(
-                        f"SELECT idempotency_key FROM events WHERE idempotency_key IN ({marks})"
-                    ),
-                    chunk,
-                )
-                found.update(row[0] for row in cur.fetchall())
-        return found
+            query = "SELECT idempotency_key FROM events WHERE idempotency_key IN ({marks})"
+            return {row[0] for row in self._rows_in(cur, query, keys)}
 
     def stored_contents(self, keys: Sequence[str]) -> dict[str, tuple[str, str]]:
         """For each of ``keys`` already stored: the (type, canonical payload JSON) stored under
         it, so a caller can tell a retry (same content) from a reused key (other content)."""
-        found: dict[str, tuple[str, str]] = {}
-        unique = list(dict.fromkeys(keys))
         with self._read_cursor() as cur:
-            for start in range(0, len(unique), 500):
-                chunk = unique[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                cur.execute(
-                    self._sql(
-                        "SELECT idempotency_key, type, payload FROM events "
-                        f"WHERE idempotency_key IN ({marks})"
-                    ),
-                    chunk,
-                )
-                found.update((key, (kind, payload)) for key, kind, payload in cur.fetchall())
-        return found
+            rows = self._rows_in(cur, _CONTENT_BY_KEY, keys)
+            return {key: (kind, payload) for key, kind, payload in rows}
 
     def _stream_states(self, cur: Any, streams: Sequence[str]) -> dict[str, tuple[int, int]]:
         """(id, current version) of each stream, inserting the missing ones (under the append
         lock only): a few statements per batch rather than two or three per stream."""
-        sql = self._sql
         names = list(dict.fromkeys(streams))
-        ids: dict[str, int] = {}
-        versions: dict[int, int] = {}
-
-        def select_ids(chunk: list[str]) -> None:
-            marks = ",".join("?" * len(chunk))
-            cur.execute(sql(f"SELECT name, id FROM streams WHERE name IN ({marks})"), chunk)
-            ids.update((name, int(stream_id)) for name, stream_id in cur.fetchall())
-
-        for start in range(0, len(names), 500):
-            select_ids(names[start : start + 500])
-        known = list(ids.values())
-        for start in range(0, len(known), 500):
-            chunk = known[start : start + 500]
-            cur.execute(
-                sql(
-                    "SELECT stream_id, MAX(stream_version) FROM events "
-                    f"WHERE stream_id IN ({','.join('?' * len(chunk))}) GROUP BY stream_id"
-                ),
-                chunk,
-            )
-            versions.update((int(i), int(v)) for i, v in cur.fetchall())
+        ids_query = "SELECT name, id FROM streams WHERE name IN ({marks})"
+        ids = {name: int(i) for name, i in self._rows_in(cur, ids_query, names)}
+        versions_query = (
+            "SELECT stream_id, MAX(stream_version) FROM events "
+            "WHERE stream_id IN ({marks}) GROUP BY stream_id"
+        )
+        versions = {
+            int(i): int(v) for i, v in self._rows_in(cur, versions_query, list(ids.values()))
+        }
         missing = [name for name in names if name not in ids]
         if missing:
-            cur.executemany(sql("INSERT INTO streams (name) VALUES (?)"), [(n,) for n in missing])
-            for start in range(0, len(missing), 500):
-                select_ids(missing[start : start + 500])
+            insert = self._sql("INSERT INTO streams (name) VALUES (?)")
+            cur.executemany(insert, [(n,) for n in missing])
+            ids.update((name, int(i)) for name, i in self._rows_in(cur, ids_query, missing))
         return {name: (ids[name], versions.get(ids[name], 0)) for name in names}
 
     def _stream_state(self, cur: Any, stream: str) -> tuple[int, int]:
@@ -598,40 +564,25 @@ class EventStore:
     def stream_versions(self, streams: Sequence[str]) -> dict[str, int]:
         """Current versions of many streams (absent streams are at 0)."""
         result = dict.fromkeys(streams, 0)
-        names = list(result)
+        query = (
+            "SELECT s.name, MAX(e.stream_version) FROM streams s JOIN events e "
+            "ON e.stream_id = s.id WHERE s.name IN ({marks}) GROUP BY s.name"
+        )
         with self._read_cursor() as cur:
-            for start in range(0, len(names), 500):
-                chunk = names[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                cur.execute(
-                    self._sql(
-                        "SELECT s.name, MAX(e.stream_version) FROM streams s JOIN events e "
-                        f"ON e.stream_id = s.id WHERE s.name IN ({marks}) GROUP BY s.name"
-                    ),
-                    chunk,
-                )
-                for name, version in cur.fetchall():
-                    result[name] = int(version)
+            result.update(
+                (name, int(version)) for name, version in self._rows_in(cur, query, list(result))
+            )
         return result
 
     def last_event_types(self, streams: Sequence[str]) -> dict[str, str]:
         """Type of the latest event of each existing stream among ``streams``."""
-        result: dict[str, str] = {}
-        names = list(dict.fromkeys(streams))
+        query = (
+            "SELECT s.name, e.type FROM streams s JOIN events e ON e.stream_id = s.id "
+            "WHERE s.name IN ({marks}) AND e.stream_version = "
+            "(SELECT MAX(stream_version) FROM events WHERE stream_id = s.id)"
+        )
         with self._read_cursor() as cur:
-            for start in range(0, len(names), 500):
-                chunk = names[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                cur.execute(
-                    self._sql(
-                        "SELECT s.name, e.type FROM streams s JOIN events e ON e.stream_id = s.id "
-                        f"WHERE s.name IN ({marks}) AND e.stream_version = "
-                        "(SELECT MAX(stream_version) FROM events WHERE stream_id = s.id)"
-                    ),
-                    chunk,
-                )
-                result.update({name: event_type for name, event_type in cur.fetchall()})
-        return result
+            return {name: event_type for name, event_type in self._rows_in(cur, query, streams)}
 
     def _select(
         self,
