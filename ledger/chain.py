@@ -23,7 +23,6 @@ MAX_PROBLEMS = 100
 
 
 def envelope_bytes(
-    *,
     seq: int,
     event_id: str,
     stream: str,
@@ -39,28 +38,7 @@ def envelope_bytes(
     prev_hash: bytes,
 ) -> bytes:
     """Canonical bytes of the envelope without ``hash``; payload and source are already
-    canonical."""
-    return _envelope_bytes(
-        seq, event_id, stream, stream_version, type, schema_version, payload_json, recorded_at,
-        actor, reason, source_json, idempotency_key, prev_hash,
-    )  # fmt: skip
-
-
-def _envelope_bytes(
-    seq: int,
-    event_id: str,
-    stream: str,
-    stream_version: int,
-    type: str,
-    schema_version: int,
-    payload_json: str | bytes,
-    recorded_at: str,
-    actor: str,
-    reason: str | None,
-    source_json: str | bytes | None,
-    idempotency_key: str | None,
-    prev_hash: bytes,
-) -> bytes:
+    canonical. Positional calls are the hot path (verify, append); keywords read better."""
     envelope: dict[str, Any] = {
         "actor": actor,
         "event_id": event_id,
@@ -163,7 +141,7 @@ def recompute(row: ChainRow | ChainTuple, prev_hash: bytes) -> bytes:
     """The hash ``row`` must have when it follows ``prev_hash``."""
     return hashlib.sha256(
         prev_hash
-        + _envelope_bytes(
+        + envelope_bytes(
             row.seq,
             row.event_id,
             row.stream,
