@@ -169,8 +169,18 @@ def _check_jurisdiction(value: Any) -> str:
 
 Currency = Annotated[str, BeforeValidator(_check_currency)]
 Jurisdiction = Annotated[str, BeforeValidator(_check_jurisdiction)]
-Text = Annotated[str, Field(max_length=2000)]
-ShortText = Annotated[str, Field(max_length=300)]
+
+
+def _no_nul(value: str) -> str:
+    """PostgreSQL cannot store NUL in text, and no citation needs one: refuse it on every
+    backend alike, so a ledger can always be copied between them."""
+    if "\x00" in value:
+        raise ValueError("text must not contain NUL characters")
+    return value
+
+
+Text = Annotated[str, Field(max_length=2000), AfterValidator(_no_nul)]
+ShortText = Annotated[str, Field(max_length=300), AfterValidator(_no_nul)]
 
 
 def _check_url(value: Any) -> str | None:

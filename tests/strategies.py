@@ -18,7 +18,9 @@ from events import EVENT_CLASSES, BudgetLineRecorded, EventModel
 from events.currencies import DEFAULT_CURRENCY, ISO_4217
 
 CODES = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,20}", fullmatch=True)
-TEXT = st.text(max_size=40)
+# Any text a model accepts: every character but NUL (refused by the models on every backend).
+CHARS = st.characters(exclude_characters="\x00")
+TEXT = st.text(CHARS, max_size=40)
 
 
 def _decimal_strings(low: Decimal | None, high: Decimal | None) -> st.SearchStrategy[str]:
@@ -88,7 +90,7 @@ def strategy_for(annotation: Any, metadata: list[Any]) -> st.SearchStrategy[Any]
     if annotation is str:
         low = next((m.min_length for m in metadata if isinstance(m, MinLen)), 0)
         high = next((m.max_length for m in metadata if isinstance(m, MaxLen)), 40)
-        return st.text(min_size=low, max_size=min(high, 40))
+        return st.text(CHARS, min_size=low, max_size=min(high, 40))
     raise AssertionError(f"no strategy for {annotation!r}")
 
 

@@ -20,6 +20,7 @@ from events import (
     CategoryDefined,
     CategoryIncluded,
     EventModel,
+    Provenance,
     event_payload,
     parse_event,
 )
@@ -311,3 +312,22 @@ def test_event_model__frozen() -> None:
     event = _line(1)
     with pytest.raises(ValidationError):
         event.amount = Decimal(2)  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"type": "CategoryDefined", "code": "A", "name": "nul\x00name"},
+        {"type": "CategoryDefined", "code": "A", "name": "A", "description": "x\x00y"},
+    ],
+)
+def test_text_fields__nul_is_refused_on_every_backend(fields: dict[str, str]) -> None:
+    with pytest.raises(ValidationError, match="NUL"):
+        parse_event(fields)
+
+
+def test_provenance__nul_in_actor_or_reason_is_refused() -> None:
+    with pytest.raises(ValidationError, match="NUL"):
+        Provenance(actor="nul\x00here")
+    with pytest.raises(ValidationError, match="NUL"):
+        Provenance(actor="a", reason="why\x00")
