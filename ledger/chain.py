@@ -9,7 +9,8 @@ hex digits) and the envelope is the object of ``events.ENVELOPE_FIELDS`` minus `
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -97,9 +98,9 @@ class VerifyReport:
         return min((p.seq for p in self.problems), default=None)
 
 
-@dataclass(frozen=True, slots=True)
-class ChainRow:
-    """What verification needs of a stored event, straight from the table."""
+class ChainRow(NamedTuple):
+    """What verification needs of a stored event, straight from the table (a named tuple:
+    whole-ledger scans build one per event, and tuples are the cheapest to build)."""
 
     seq: int
     event_id: str
@@ -117,27 +118,23 @@ class ChainRow:
     hash: bytes
 
 
-class ChainTuple(NamedTuple):
-    """``ChainRow``'s fields as a named tuple: what whole-ledger scans yield, at a fraction of
-    a frozen dataclass's construction cost (``check_chain`` reads either)."""
-
-    seq: int
-    event_id: str
-    stream: str
-    stream_version: int
-    type: str
-    schema_version: int
-    payload_json: str
-    recorded_at: str
-    actor: str
-    reason: str | None
-    source_json: str | None
-    idempotency_key: str | None
-    prev_hash: bytes
-    hash: bytes
+def uuid_text(raw: bytes) -> str:
+    """``str(uuid.UUID(bytes=raw))`` without building a UUID object."""
+    if len(raw) != 16:
+        return str(uuid.UUID(bytes=raw))  # raises as before
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def recompute(row: ChainRow | ChainTuple, prev_hash: bytes) -> bytes:
+def row_to_chain(row: Sequence[Any]) -> ChainRow:
+    """A row of the chain query (event id and hashes as bytes) as a ``ChainRow``."""
+    return ChainRow(
+        row[0], uuid_text(bytes(row[1])), row[2], row[3], row[4], row[5], row[6], row[7],
+        row[8], row[9], row[10], row[11], bytes(row[12]), bytes(row[13]),
+    )  # fmt: skip
+
+
+def recompute(row: ChainRow, prev_hash: bytes) -> bytes:
     """The hash ``row`` must have when it follows ``prev_hash``."""
     return hashlib.sha256(
         prev_hash
@@ -159,7 +156,7 @@ def recompute(row: ChainRow | ChainTuple, prev_hash: bytes) -> bytes:
     ).digest()
 
 
-def row_problems(row: ChainRow | ChainTuple, expected_seq: int, previous: bytes) -> list[Problem]:
+def row_problems(row: ChainRow, expected_seq: int, previous: bytes) -> list[Problem]:
     """Every problem of one row, given the seq it should have and the previous stored hash."""
     problems: list[Problem] = []
     if row.seq != expected_seq:
@@ -185,9 +182,7 @@ def row_problems(row: ChainRow | ChainTuple, expected_seq: int, previous: bytes)
     return problems
 
 
-def check_chain(
-    rows: Iterable[ChainRow | ChainTuple], stop_seq: int | None = None
-) -> Iterator[Problem]:
+def check_chain(rows: Iterable[ChainRow], stop_seq: int | None = None) -> Iterator[Problem]:
     """Stream the rows in seq order and yield every problem found, up to ``MAX_PROBLEMS``.
 
     Each row is checked on its own terms (its stored ``prev_hash`` against the previous row's

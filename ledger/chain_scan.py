@@ -19,13 +19,12 @@ import os
 import sqlite3
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
 
-from ledger.chain import GENESIS_HASH, MAX_PROBLEMS, ChainTuple, Problem, row_problems
+from ledger.chain import GENESIS_HASH, MAX_PROBLEMS, Problem, row_problems, row_to_chain
 
 PARALLEL_MIN_EVENTS = 50_000  # below this, starting worker processes costs more than it saves
 PAGE = 2000
@@ -35,22 +34,6 @@ CHAIN_QUERY = (
     "e.recorded_at, e.actor, e.reason, e.source, e.idempotency_key, e.prev_hash, e.hash "
     "FROM events e JOIN streams s ON s.id = e.stream_id"
 )
-
-
-def uuid_text(raw: bytes) -> str:
-    """``str(uuid.UUID(bytes=raw))`` without building a UUID object."""
-    if len(raw) != 16:
-        return str(uuid.UUID(bytes=raw))  # raises as before
-    h = raw.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-def to_chain_tuple(row: Sequence[Any]) -> ChainTuple:
-    """A raw chain-query row as a ``ChainTuple`` (event id as text, hashes as bytes)."""
-    return ChainTuple(
-        row[0], uuid_text(bytes(row[1])), row[2], row[3], row[4], row[5], row[6], row[7],
-        row[8], row[9], row[10], row[11], bytes(row[12]), bytes(row[13]),
-    )  # fmt: skip
 
 
 def check_rows(
@@ -104,7 +87,7 @@ def check_rows(
                         continue
                 except (TypeError, ValueError):
                     pass
-            tuple_row = to_chain_tuple(row)
+            tuple_row = row_to_chain(row)
             for problem in row_problems(tuple_row, expected_seq, previous):
                 problems.append(problem)
                 if len(problems) >= limit:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,7 +20,7 @@ import orjson
 
 from events import EventModel, Provenance, event_payload, load_stored, stream_of
 from ledger.canonical import canonical_json
-from ledger.chain import ChainRow, ChainTuple
+from ledger.chain import uuid_text
 from ledger.errors import IntegrityFailure
 
 Clock = Callable[[], datetime]
@@ -193,14 +192,6 @@ def not_utf8(row: Sequence[Any]) -> bool:
     return False
 
 
-def uuid_text(raw: bytes) -> str:
-    """``str(uuid.UUID(bytes=raw))`` without building a UUID object (a hot path of reads)."""
-    if len(raw) != 16:
-        return str(uuid.UUID(bytes=raw))  # raises as before
-    h = raw.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
 def new_event_ids(count: int) -> list[bytes]:
     """``count`` new event ids as 16 bytes: UUIDv7 (RFC 9562: the Unix time in milliseconds,
     then 74 random bits). Time-ordered ids keep the unique index on ``event_id`` growing at its
@@ -247,32 +238,6 @@ def row_to_event(row: Sequence[Any]) -> StoredEvent:
         row[11],
         bytes(row[12]).hex(),
         bytes(row[13]).hex(),
-    )
-
-
-def row_to_chain_tuple(row: Sequence[Any]) -> ChainTuple:
-    return ChainTuple(
-        row[0], uuid_text(bytes(row[1])), row[2], row[3], row[4], row[5], row[6], row[7],
-        row[8], row[9], row[10], row[11], bytes(row[12]), bytes(row[13]),
-    )  # fmt: skip
-
-
-def row_to_chain(row: Sequence[Any]) -> ChainRow:
-    return ChainRow(
-        seq=row[0],
-        event_id=uuid_text(bytes(row[1])),
-        stream=row[2],
-        stream_version=row[3],
-        type=row[4],
-        schema_version=row[5],
-        payload_json=row[6],
-        recorded_at=row[7],
-        actor=row[8],
-        reason=row[9],
-        source_json=row[10],
-        idempotency_key=row[11],
-        prev_hash=bytes(row[12]),
-        hash=bytes(row[13]),
     )
 
 

@@ -20,7 +20,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ledger import db as dbmod
 from ledger import postgres as pg
-from ledger.chain import GENESIS_HASH, ChainRow, ChainTuple, chain_hash, envelope_bytes
+from ledger.chain import (
+    GENESIS_HASH,
+    ChainRow,
+    chain_hash,
+    envelope_bytes,
+    row_to_chain,
+    uuid_text,
+)
 from ledger.errors import (
     AppendOnlyViolation,
     ConcurrencyConflict,
@@ -47,13 +54,10 @@ from ledger.records import (
     json_object,
     new_event_ids,
     not_utf8,
-    row_to_chain,
-    row_to_chain_tuple,
     row_to_event,
     stored_from_row,
     surrogate_text,
     utc_now,
-    uuid_text,
 )
 
 PG_LOCK_KEY = dbmod.PG_LOCK_KEY  # one advisory lock serialises appends to a ledger
@@ -674,13 +678,8 @@ class EventStore:
         UTF-8 comes through as lone surrogates (the chain check reports that row's seq)."""
         return self._paged(row_to_chain, raw_text=True, start=start, stop=stop, stream=stream)
 
-    def scan_chain(self, start: int = 1, stop: int | None = None) -> Iterator[ChainTuple]:
-        """``read_chain`` as named tuples (same fields, a fraction of the cost per row): for
-        scans of the whole ledger such as ``verify``."""
-        return self._paged(row_to_chain_tuple, raw_text=True, start=start, stop=stop)
-
     def chain_pages(self, start: int = 1, stop: int | None = None) -> Iterator[list[Any]]:
-        """``scan_chain``'s rows undecoded (event id and hashes as bytes), a page at a time: what
+        """``read_chain``'s rows undecoded (event id and hashes as bytes), a page at a time: what
         ``ledger.chain_scan.check_rows`` reads."""
         query, params = self._select(start=start, stop=stop)
         query = self._sql(query + " ORDER BY e.seq LIMIT ?")

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ledger import chain_scan, checkpoints
-from ledger.chain import ChainRow, ChainTuple, Problem, VerifyReport, check_chain, decode_digest
+from ledger.chain import ChainRow, Problem, VerifyReport, check_chain, decode_digest
 from ledger.errors import InvalidInput
 from ledger.store import EventStore
 
@@ -24,7 +24,7 @@ def verify_ledger(
     the checkpoint's signature."""
     tee = None
     if checkpoint is not None:  # the Merkle tree takes every hash in order: one pass
-        rows: Iterable[ChainRow | ChainTuple] = store.scan_chain()
+        rows: Iterable[ChainRow] = store.read_chain()
         tee = checkpoints.MerkleTee(rows, checkpoints.checkpoint_size(checkpoint))
         problems = list(check_chain(tee))
     else:

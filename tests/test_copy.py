@@ -4,7 +4,6 @@ are refused; an interrupted copy can be resumed; a tampered source does not veri
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import islice
@@ -58,7 +57,7 @@ def source(tmp_path: Path) -> Iterator[EventStore]:
 
 
 def _rows(store: EventStore) -> list[tuple[object, ...]]:
-    return [dataclasses.astuple(row) for row in store.read_chain()]
+    return [tuple(row) for row in store.read_chain()]
 
 
 def _merkle_root(store: EventStore) -> bytes:
@@ -143,7 +142,7 @@ def test_copy_rows__must_continue_the_head(source: EventStore, backend_store: Ev
     rows = list(source.read_chain())
     with pytest.raises(InvalidInput, match="cannot copy seq 2 into a ledger that is empty"):
         backend_store.copy_rows(rows[1:])
-    forged = dataclasses.replace(rows[0], prev_hash=b"\x01" * 32)
+    forged = rows[0]._replace(prev_hash=b"\x01" * 32)
     with pytest.raises(IntegrityFailure, match="prev_hash"):
         backend_store.copy_rows([forged])
     assert backend_store.count() == 0
