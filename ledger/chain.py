@@ -4,6 +4,10 @@
 is the previous event's hash as 32 raw bytes (32 zero bytes before seq 1; in JSON, 64 ``0``
 hex digits) and the envelope is the object of ``events.ENVELOPE_FIELDS`` minus ``hash``, with
 ``payload`` and ``source`` as JSON objects. ``docs/chain.md`` states it for auditors.
+
+The store keeps ``prev_hash`` only as what it is, the stored hash of the row before: each row
+is checked against that, so an edited row is reported at its own seq, and a replaced hash at
+the row after it (which is still chained to the original).
 """
 
 from __future__ import annotations
@@ -19,6 +23,14 @@ import orjson
 from ledger.canonical import canonical_json
 
 GENESIS_HASH = bytes(32)
+# What verification reads of each row, in seq order: the envelope without prev_hash (the
+# previous row's hash, which the check carries along) with event id and hash as bytes.
+CHAIN_QUERY = (
+    "SELECT e.seq, e.event_id, s.name, e.stream_version, t.name, e.schema_version, e.payload, "
+    "e.recorded_at, a.name, e.reason, e.source, e.idempotency_key, e.hash "
+    "FROM events e JOIN streams s ON s.id = e.stream_id "
+    "JOIN event_types t ON t.id = e.type_id JOIN actors a ON a.id = e.actor_id"
+)
 _MAX_SAFE_INT = 2**53
 MAX_PROBLEMS = 100
 
@@ -127,10 +139,20 @@ def uuid_text(raw: bytes) -> str:
 
 
 def row_to_chain(row: Sequence[Any]) -> ChainRow:
-    """A row of the chain query (event id and hashes as bytes) as a ``ChainRow``."""
+    """A row of the store's full read (event id and hashes as bytes; prev_hash NULL when no
+    row precedes it: the genesis hash) as a ``ChainRow``."""
+    prev = GENESIS_HASH if row[12] is None else bytes(row[12])
     return ChainRow(
         row[0], uuid_text(bytes(row[1])), row[2], row[3], row[4], row[5], row[6], row[7],
-        row[8], row[9], row[10], row[11], bytes(row[12]), bytes(row[13]),
+        row[8], row[9], row[10], row[11], prev, bytes(row[13]),
+    )  # fmt: skip
+
+
+def scanned_to_chain(row: Sequence[Any], previous: bytes) -> ChainRow:
+    """A row of ``CHAIN_QUERY`` as a ``ChainRow`` chained to ``previous``."""
+    return ChainRow(
+        row[0], uuid_text(bytes(row[1])), row[2], row[3], row[4], row[5], row[6], row[7],
+        row[8], row[9], row[10], row[11], previous, bytes(row[12]),
     )  # fmt: skip
 
 
@@ -156,54 +178,81 @@ def recompute(row: ChainRow, prev_hash: bytes) -> bytes:
     ).digest()
 
 
-def row_problems(row: ChainRow, expected_seq: int, previous: bytes) -> list[Problem]:
-    """Every problem of one row, given the seq it should have and the previous stored hash."""
+def implied_hash(row: ChainRow, previous: bytes) -> bytes | None:
+    """``recompute``, or None when the stored text cannot be what was hashed (not UTF-8)."""
+    try:
+        return recompute(row, previous)
+    except (TypeError, ValueError):
+        return None
+
+
+def row_problems(
+    row: ChainRow, expected_seq: int, previous: bytes, replaced: bytes | None = None
+) -> tuple[list[Problem], bytes | None]:
+    """Every problem of one row, given the seq it should have and the previous row's stored
+    hash; ``replaced`` is the hash the previous row's contents give when its stored hash does
+    not match them. Also returns the hash this row's contents give if its stored hash does not
+    match them (the next row's ``replaced``), else None.
+
+    A row whose hash does not match, but that was chained to the previous row's *original*
+    hash (``replaced``), is intact: the previous hash was replaced, and the link is broken."""
     problems: list[Problem] = []
     if row.seq != expected_seq:
         problems.append(
             Problem(row.seq, "seq-gap", f"seq {row.seq} follows seq {expected_seq - 1}")
         )
-    if row.prev_hash != previous:
+    implied = implied_hash(row, previous)
+    if implied == row.hash:
+        return problems, None
+    if replaced is not None and implied_hash(row, replaced) == row.hash:
         problems.append(
             Problem(
                 row.seq,
                 "broken-link",
-                f"seq {row.seq}: prev_hash does not match the hash of the previous event",
+                f"seq {row.seq}: chained to a previous hash that is not the one stored "
+                "(the previous event's hash was replaced)",
             )
         )
-    try:
-        matches = recompute(row, row.prev_hash) == row.hash
-        message = f"seq {row.seq}: stored hash does not match its contents"
-    except (TypeError, ValueError):  # text that is not UTF-8 cannot be what was hashed
-        matches = False
-        message = f"seq {row.seq}: stored contents are not valid UTF-8, so cannot match the hash"
-    if not matches:
-        problems.append(Problem(row.seq, "hash-mismatch", message))
-    return problems
+        return problems, None
+    if row.seq != expected_seq and implied is not None:
+        problems.append(
+            Problem(
+                row.seq,
+                "broken-link",
+                f"seq {row.seq}: not chained to the hash of seq {expected_seq - 1}, "
+                "the event stored before it",
+            )
+        )
+        return problems, None
+    message = (
+        f"seq {row.seq}: stored hash does not match its contents and the hash before it"
+        if implied is not None
+        else f"seq {row.seq}: stored contents are not valid UTF-8, so cannot match the hash"
+    )
+    problems.append(Problem(row.seq, "hash-mismatch", message))
+    return problems, implied
 
 
 def check_chain(rows: Iterable[ChainRow], stop_seq: int | None = None) -> Iterator[Problem]:
     """Stream the rows in seq order and yield every problem found, up to ``MAX_PROBLEMS``.
 
-    Each row is checked on its own terms (its stored ``prev_hash`` against the previous row's
-    stored hash, its stored hash against the recomputation), so an edit is reported at the
+    Each row is checked against the previous row's stored hash (whatever the row says its
+    ``prev_hash`` is: the store derives that from the same row), so an edit is reported at the
     seq that was edited and not at every seq after it.
     """
     expected_seq = 1
     previous = GENESIS_HASH
+    replaced: bytes | None = None
     found = 0
     for row in rows:
         if stop_seq is not None and row.seq > stop_seq:
             break
-        if row.seq == expected_seq and row.prev_hash == previous:
-            try:  # the common case first: nothing to report, nothing built
-                if recompute(row, previous) == row.hash:
-                    previous = row.hash
-                    expected_seq += 1
-                    continue
-            except (TypeError, ValueError):
-                pass
-        problems = row_problems(row, expected_seq, previous)
+        if row.seq == expected_seq and implied_hash(row, previous) == row.hash:
+            previous = row.hash  # the common case first: nothing to report, nothing built
+            expected_seq += 1
+            replaced = None
+            continue
+        problems, replaced = row_problems(row, expected_seq, previous, replaced)
         for problem in problems:
             yield problem
             found += 1

@@ -12,6 +12,7 @@ import random
 import re
 from collections.abc import Iterator
 
+from ledger.db import APPEND_ONLY_TABLES
 from ledger.errors import (
     AppendOnlyViolation,
     ConcurrencyConflict,
@@ -25,14 +26,16 @@ from ledger.errors import (
 
 # 40001 serialization_failure, 40P01 deadlock_detected: the transaction did nothing and may be
 # run again as is. A unique violation on a key the store derived itself under the append lock
-# (seq, a stream name) can only come from a writer that bypassed the lock; it is retried too.
+# (seq, a stream, type or actor name) can only come from a writer that bypassed the lock; it is
+# retried too.
 RETRY_SQLSTATES = frozenset({"40001", "40P01"})
-RETRY_CONSTRAINTS = frozenset({"events_pkey", "streams_name_key"})
+RETRY_CONSTRAINTS = frozenset(
+    {"events_pkey", "streams_name_key", "event_types_name_key", "actors_name_key"}
+)
 MAX_ATTEMPTS = 5
 BACKOFF_BASE_S = 0.02
 BACKOFF_CAP_S = 0.5
 
-APPEND_ONLY_TABLES = ("events", "streams", "ledger_meta")
 _ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
@@ -175,8 +178,10 @@ def grants_sql(
         "-- History: read and append only.",
         f"REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {tables} FROM {role}, PUBLIC;",
         f"GRANT SELECT, INSERT ON {tables} TO {role};",
-        "-- streams.id is a serial column: the first event of a new stream takes its next value.",
-        f"GRANT USAGE, SELECT ON SEQUENCE {schema}.streams_id_seq TO {role};",
+        "-- streams.id, event_types.id and actors.id are serial columns: the first event of a",
+        "-- new stream, type or actor takes the next value.",
+        f"GRANT USAGE, SELECT ON SEQUENCE {schema}.streams_id_seq, {schema}.event_types_id_seq,"
+        f" {schema}.actors_id_seq TO {role};",
         "-- Projection tables are rebuilt from the events, so the application may rewrite them.",
         "DO $$ DECLARE t text; BEGIN",
         "  FOR t IN SELECT tablename FROM pg_tables",

@@ -159,8 +159,8 @@ def event_rows(db: Db, after: int, upto: int) -> tuple[list[Row], set[str], set[
     current = SCHEMA_VERSIONS
     loads = orjson.loads
     db.run(
-        "SELECT seq, type, schema_version, stream_version, payload FROM events "
-        "WHERE seq > ? AND seq <= ? ORDER BY seq",
+        "SELECT e.seq, t.name, e.schema_version, e.stream_version, e.payload FROM events e "
+        "JOIN event_types t ON t.id = e.type_id WHERE e.seq > ? AND e.seq <= ? ORDER BY e.seq",
         (after, upto),
     )
     for seq, event_type, version, stream_version, text in db.cursor.fetchall():
@@ -190,8 +190,9 @@ def stream_rows(
         chunk = ordered[start : start + CHUNK]
         marks = ",".join("?" * len(chunk))
         for seq, typ, version, payload in db.all(
-            "SELECT e.seq, e.type, e.schema_version, e.payload FROM events e "
-            f"JOIN streams s ON s.id = e.stream_id WHERE s.name IN ({marks}) AND e.seq <= ? "
+            "SELECT e.seq, t.name, e.schema_version, e.payload FROM events e "
+            "JOIN streams s ON s.id = e.stream_id JOIN event_types t ON t.id = e.type_id "
+            f"WHERE s.name IN ({marks}) AND e.seq <= ? "
             "ORDER BY e.seq",
             (*chunk, upto),
         ):
@@ -221,8 +222,10 @@ def prefix_events(store: EventStore, prefixes: Iterable[str], upto: int) -> list
     params = [bound for prefix in ranges for bound in (prefix, prefix + "\U0010ffff")]
     with transaction(store, write=False) as db:
         rows = db.all(
-            "SELECT e.seq, e.type, e.schema_version, e.payload, e.recorded_at, e.actor, s.name "
-            f"FROM events e JOIN streams s ON s.id = e.stream_id WHERE ({where}) AND e.seq <= ? "
+            "SELECT e.seq, t.name, e.schema_version, e.payload, e.recorded_at, a.name, s.name "
+            "FROM events e JOIN streams s ON s.id = e.stream_id "
+            "JOIN event_types t ON t.id = e.type_id JOIN actors a ON a.id = e.actor_id "
+            f"WHERE ({where}) AND e.seq <= ? "
             "ORDER BY e.seq",
             (*params, upto),
         )

@@ -20,7 +20,7 @@ import orjson
 
 from events import EventModel, Provenance, event_payload, load_stored, stream_of
 from ledger.canonical import canonical_json
-from ledger.chain import uuid_text
+from ledger.chain import GENESIS_HASH, uuid_text
 from ledger.errors import IntegrityFailure
 
 Clock = Callable[[], datetime]
@@ -162,6 +162,7 @@ class AppendResult:
     last_seq: int | None = None
 
 
+GENESIS_HEX = GENESIS_HASH.hex()  # the prev_hash of seq 1
 ALTERED = "the ledger was altered outside defledger (run `defledger verify`)"
 
 
@@ -236,17 +237,20 @@ def row_to_event(row: Sequence[Any]) -> StoredEvent:
         row[9],
         None if source_json is None else json_object(seq, "source", source_json),
         row[11],
-        bytes(row[12]).hex(),
+        GENESIS_HEX if row[12] is None else bytes(row[12]).hex(),
         bytes(row[13]).hex(),
     )
 
 
-def stored_from_row(row: tuple[Any, ...], stream: str) -> StoredEvent:
-    """The ``StoredEvent`` of a row ``_build_row`` made (what ``append`` returns)."""
+def stored_from_row(
+    row: tuple[Any, ...], stream: str, event_type: str, actor: str, prev_hash: bytes
+) -> StoredEvent:
+    """The ``StoredEvent`` of a row ``_build_row`` made (what ``append`` returns); the row
+    holds ids where the envelope has the stream, type and actor names."""
     payload_text, source_text = row[6], row[10]
     return stored_event(
-        row[0], uuid_text(row[1]), stream, row[3], row[4], row[5], orjson.loads(payload_text),
-        payload_text, row[7], row[8], row[9],
+        row[0], uuid_text(row[1]), stream, row[3], event_type, row[5], orjson.loads(payload_text),
+        payload_text, row[7], actor, row[9],
         None if source_text is None else orjson.loads(source_text), row[11],
-        row[12].hex(), row[13].hex(),
+        prev_hash.hex(), row[12].hex(),
     )  # fmt: skip

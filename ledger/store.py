@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ledger import db as dbmod
 from ledger import postgres as pg
 from ledger.chain import (
+    CHAIN_QUERY,
     GENESIS_HASH,
     ChainRow,
     chain_hash,
@@ -65,11 +66,32 @@ COPY_BATCH = 5000
 READ_BATCH = 2000
 IN_CHUNK = 500
 _CONTENT_BY_KEY = (
-    "SELECT idempotency_key, type, payload FROM events WHERE idempotency_key IN ({marks})"
+    "SELECT e.idempotency_key, t.name, e.payload FROM events e "
+    "JOIN event_types t ON t.id = e.type_id WHERE e.idempotency_key IN ({marks})"
 )
+# An event's prev_hash is not stored: it is the hash of the event at seq - 1 (NULL before seq 1,
+# read as the genesis hash), one primary-key look-up per row.
 _COLUMNS = (
-    "e.seq, e.event_id, s.name, e.stream_version, e.type, e.schema_version, e.payload, "
-    "e.recorded_at, e.actor, e.reason, e.source, e.idempotency_key, e.prev_hash, e.hash"
+    "e.seq, e.event_id, s.name, e.stream_version, t.name, e.schema_version, e.payload, "
+    "e.recorded_at, a.name, e.reason, e.source, e.idempotency_key, "
+    "(SELECT p.hash FROM events p WHERE p.seq = e.seq - 1), e.hash"
+)
+_FROM = (
+    "FROM events e JOIN streams s ON s.id = e.stream_id "
+    "JOIN event_types t ON t.id = e.type_id JOIN actors a ON a.id = e.actor_id"
+)
+_INSERT = (
+    "INSERT INTO events (seq, event_id, stream_id, stream_version, type_id, schema_version, "
+    "payload, recorded_at, actor_id, reason, source, idempotency_key, hash) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+NAME_TABLES = ("streams", "event_types", "actors")  # interned names: id <-> name, insert-only
+
+
+OLD_SCHEMA = (
+    "this ledger was made by a development version of defledger (type, actor and prev_hash in "
+    "every row): with that version, `defledger log --format jsonl -o events.jsonl`, then "
+    "`defledger import events.jsonl` into a new ledger"
 )
 
 
@@ -96,6 +118,10 @@ def translate(exc: BaseException) -> LedgerError:
         return DuplicateEvent("idempotency key already used")
     if "uq_stream_version" in lowered or "stream_version" in lowered:
         return ConcurrencyConflict("a concurrent append to the same stream won")
+    if ("no such" in lowered or "does not exist" in lowered) and any(
+        name in lowered for name in ("event_types", "actors", "type_id", "actor_id")
+    ):
+        return StoreError(OLD_SCHEMA)
     if "unable to open" in lowered or "no such table" in lowered or "does not exist" in lowered:
         return StoreError(f"cannot open the ledger: {message}")
     return StoreError(message)
@@ -138,6 +164,9 @@ class EventStore:
         self.clock = clock
         self.sqlite = dbmod.is_sqlite(engine)
         self._mark = "?" if self.sqlite else "%s"
+        # Type and actor ids found committed in the ledger (never ones inserted by a transaction
+        # still open, which may roll back): those rows can never change or go away.
+        self._known_ids: dict[tuple[str, str], int] = {}
 
     @classmethod
     def open(
@@ -306,6 +335,9 @@ class EventStore:
         fresh = [[(p, payload) for p, payload in items if id(p) not in skip] for items in encoded]
         touched = [w.stream for w, items in zip(writes, fresh, strict=True) if items]
         states = self._stream_states(cur, touched)
+        new_events = [p for items in fresh for p, _ in items]
+        type_ids = self._name_ids(cur, "event_types", [event_type_of(p.event) for p in new_events])
+        actor_ids = self._name_ids(cur, "actors", [p.provenance.actor for p in new_events])
         event_ids = iter(new_event_ids(sum(map(len, fresh))))
         rows: list[tuple[Any, ...]] = []
         appended: list[StoredEvent] = []
@@ -327,11 +359,14 @@ class EventStore:
                     )
                 seq += 1
                 current += 1
+                event_type = event_type_of(pending.event)
+                actor = pending.provenance.actor
                 row = self._build_row(
                     seq,
-                    stream_id,
-                    write.stream,
+                    (stream_id, write.stream),
                     current,
+                    (type_ids[event_type], event_type),
+                    (actor_ids[actor], actor),
                     pending,
                     payload,
                     recorded_at,
@@ -340,15 +375,12 @@ class EventStore:
                 )
                 rows.append(row)
                 if not light:
-                    appended.append(stored_from_row(row, write.stream))
+                    stored = stored_from_row(row, write.stream, event_type, actor, prev_hash)
+                    appended.append(stored)
                 prev_hash = row[-1]
             versions[write.stream] = current
         if rows:
-            insert = sql(
-                "INSERT INTO events (seq, event_id, stream_id, stream_version, type, "
-                "schema_version, payload, recorded_at, actor, reason, source, "
-                "idempotency_key, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-            )
+            insert = sql(_INSERT)
             if len(rows) == 1:  # one round trip (psycopg's executemany pipelines: several)
                 cur.execute(insert, rows[0])
             else:
@@ -359,19 +391,20 @@ class EventStore:
     def _build_row(
         self,
         seq: int,
-        stream_id: int,
-        stream: str,
+        stream: tuple[int, str],
         version: int,
+        event_type: tuple[int, str],
+        actor: tuple[int, str],
         pending: PendingEvent,
         payload: bytes,
         recorded_at: str,
         prev_hash: bytes,
         event_id_bytes: bytes,
     ) -> tuple[Any, ...]:
-        """The events-table row of one new event (with its chain hash)."""
+        """The events-table row of one new event (with its chain hash); stream, type and actor
+        are (id, name) pairs: the row holds the id, the hashed envelope the name."""
         event = pending.event
         prov = pending.provenance
-        event_type = event_type_of(event)
         schema_version = int(event.schema_version)
         event_id = uuid_text(event_id_bytes)
         source_json = pending.source_json
@@ -380,13 +413,13 @@ class EventStore:
             envelope_bytes(
                 seq=seq,
                 event_id=event_id,
-                stream=stream,
+                stream=stream[1],
                 stream_version=version,
-                type=event_type,
+                type=event_type[1],
                 schema_version=schema_version,
                 payload_json=payload,
                 recorded_at=recorded_at,
-                actor=prov.actor,
+                actor=actor[1],
                 reason=prov.reason,
                 source_json=source_json,
                 idempotency_key=prov.idempotency_key,
@@ -396,9 +429,8 @@ class EventStore:
         payload_text = payload.decode()
         source_text = None if source_json is None else source_json.decode()
         row = (
-            seq, event_id_bytes, stream_id, version, event_type, schema_version, payload_text,
-            recorded_at, prov.actor, prov.reason, source_text, prov.idempotency_key, prev_hash,
-            digest,
+            seq, event_id_bytes, stream[0], version, event_type[0], schema_version, payload_text,
+            recorded_at, actor[0], prov.reason, source_text, prov.idempotency_key, digest,
         )  # fmt: skip
         return row
 
@@ -438,12 +470,48 @@ class EventStore:
             rows = self._rows_in(cur, _CONTENT_BY_KEY, keys)
             return {key: (kind, payload) for key, kind, payload in rows}
 
+    def _intern(self, cur: Any, table: str, names: Sequence[str]) -> dict[str, int]:
+        """The id of each name in ``table`` (one of ``NAME_TABLES``), inserting the missing
+        ones (under the append lock only): a few statements per batch, not one per name."""
+        assert table in NAME_TABLES
+        wanted = list(dict.fromkeys(names))
+        query = f"SELECT name, id FROM {table} WHERE name IN ({{marks}})"  # noqa: S608
+        ids = {name: int(i) for name, i in self._rows_in(cur, query, wanted)}
+        missing = [name for name in wanted if name not in ids]
+        if missing:
+            cur.executemany(
+                self._sql(f"INSERT INTO {table} (name) VALUES (?)"),  # noqa: S608
+                [(name,) for name in missing],
+            )
+            ids.update((name, int(i)) for name, i in self._rows_in(cur, query, missing))
+        return ids
+
+    def _name_ids(self, cur: Any, table: str, names: Sequence[str]) -> dict[str, int]:
+        """``_intern`` for type and actor names, with the ids already seen committed cached on
+        the store (a ledger has a handful of each: a single append skips the look-ups)."""
+        known = self._known_ids
+        result: dict[str, int] = {}
+        unknown: list[str] = []
+        for name in dict.fromkeys(names):
+            found = known.get((table, name))
+            if found is None:
+                unknown.append(name)
+            else:
+                result[name] = found
+        if unknown:
+            query = f"SELECT name, id FROM {table} WHERE name IN ({{marks}})"  # noqa: S608
+            for name, i in self._rows_in(cur, query, unknown):
+                result[name] = known[(table, name)] = int(i)  # stored before this transaction
+            missing = [name for name in unknown if name not in result]
+            if missing:
+                result.update(self._intern(cur, table, missing))  # not cached: may roll back
+        return result
+
     def _stream_states(self, cur: Any, streams: Sequence[str]) -> dict[str, tuple[int, int]]:
         """(id, current version) of each stream, inserting the missing ones (under the append
         lock only): a few statements per batch rather than two or three per stream."""
         names = list(dict.fromkeys(streams))
-        ids_query = "SELECT name, id FROM streams WHERE name IN ({marks})"
-        ids = {name: int(i) for name, i in self._rows_in(cur, ids_query, names)}
+        ids = self._intern(cur, "streams", names)
         versions_query = (
             "SELECT stream_id, MAX(stream_version) FROM events "
             "WHERE stream_id IN ({marks}) GROUP BY stream_id"
@@ -451,30 +519,7 @@ class EventStore:
         versions = {
             int(i): int(v) for i, v in self._rows_in(cur, versions_query, list(ids.values()))
         }
-        missing = [name for name in names if name not in ids]
-        if missing:
-            insert = self._sql("INSERT INTO streams (name) VALUES (?)")
-            cur.executemany(insert, [(n,) for n in missing])
-            ids.update((name, int(i)) for name, i in self._rows_in(cur, ids_query, missing))
         return {name: (ids[name], versions.get(ids[name], 0)) for name in names}
-
-    def _stream_state(self, cur: Any, stream: str) -> tuple[int, int]:
-        """(stream id, current version); a new stream is inserted (only ever under the append
-        lock). One statement each way: on PostgreSQL each is a round trip inside the lock."""
-        sql = self._sql
-        cur.execute(
-            sql(
-                "SELECT s.id, "
-                "(SELECT MAX(e.stream_version) FROM events e WHERE e.stream_id = s.id) "
-                "FROM streams s WHERE s.name = ?"
-            ),
-            (stream,),
-        )
-        found = cur.fetchone()
-        if found is None:
-            cur.execute(sql("INSERT INTO streams (name) VALUES (?) RETURNING id"), (stream,))
-            return int(cur.fetchone()[0]), 0
-        return int(found[0]), int(found[1] or 0)
 
     # -- copying (``defledger copy``) -----------------------------------------------------------
 
@@ -488,19 +533,18 @@ class EventStore:
         again that it continues the head, so a concurrent writer cannot interleave. Returns how
         many rows were stored. Nothing is recomputed: verify the ledger afterwards.
         """
-        stream_ids: dict[str, int] = {}
         copied = 0
         batch: list[ChainRow] = []
         for row in rows:
             batch.append(row)
             if len(batch) >= batch_size:
-                copied += self._copy_batch(batch, stream_ids)
+                copied += self._copy_batch(batch)
                 batch = []
         if batch:
-            copied += self._copy_batch(batch, stream_ids)
+            copied += self._copy_batch(batch)
         return copied
 
-    def _copy_batch(self, batch: Sequence[ChainRow], stream_ids: dict[str, int]) -> int:
+    def _copy_batch(self, batch: Sequence[ChainRow]) -> int:
         sql = self._sql
         with self._write_transaction() as cur:
             cur.execute(sql("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"))
@@ -517,25 +561,18 @@ class EventStore:
                 raise IntegrityFailure(
                     f"seq {first.seq} does not follow the target's head: its prev_hash differs"
                 )
-            values = []
-            for row in batch:
-                stream_id = stream_ids.get(row.stream)
-                if stream_id is None:
-                    stream_id = stream_ids[row.stream] = self._stream_state(cur, row.stream)[0]
-                value = (
-                    row.seq, uuid.UUID(row.event_id).bytes, stream_id, row.stream_version, row.type,
-                    row.schema_version, row.payload_json, row.recorded_at, row.actor, row.reason,
-                    row.source_json, row.idempotency_key, row.prev_hash, row.hash,
-                )  # fmt: skip
-                values.append(value)
-            cur.executemany(
-                sql(
-                    "INSERT INTO events (seq, event_id, stream_id, stream_version, type, "
-                    "schema_version, payload, recorded_at, actor, reason, source, "
-                    "idempotency_key, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-                ),
-                values,
-            )
+            streams = self._intern(cur, "streams", [row.stream for row in batch])
+            types = self._intern(cur, "event_types", [row.type for row in batch])
+            actors = self._intern(cur, "actors", [row.actor for row in batch])
+            values = [
+                (
+                    row.seq, uuid.UUID(row.event_id).bytes, streams[row.stream], row.stream_version,
+                    types[row.type], row.schema_version, row.payload_json, row.recorded_at,
+                    actors[row.actor], row.reason, row.source_json, row.idempotency_key, row.hash,
+                )
+                for row in batch
+            ]  # fmt: skip
+            cur.executemany(sql(_INSERT), values)
         return len(batch)
 
     # -- reading -----------------------------------------------------------------------------
@@ -581,7 +618,8 @@ class EventStore:
     def last_event_types(self, streams: Sequence[str]) -> dict[str, str]:
         """Type of the latest event of each existing stream among ``streams``."""
         query = (
-            "SELECT s.name, e.type FROM streams s JOIN events e ON e.stream_id = s.id "
+            "SELECT s.name, t.name FROM streams s JOIN events e ON e.stream_id = s.id "
+            "JOIN event_types t ON t.id = e.type_id "
             "WHERE s.name IN ({marks}) AND e.stream_version = "
             "(SELECT MAX(stream_version) FROM events WHERE stream_id = s.id)"
         )
@@ -612,10 +650,10 @@ class EventStore:
             clauses.append("substr(s.name, 1, ?) = ?")
             params += [len(stream_prefix), stream_prefix]
         if types:
-            clauses.append(f"e.type IN ({','.join('?' * len(types))})")
+            clauses.append(f"t.name IN ({','.join('?' * len(types))})")
             params += list(types)
         if actor is not None:
-            clauses.append("e.actor = ?")
+            clauses.append("a.name = ?")
             params.append(actor)
         if since is not None:
             clauses.append("e.recorded_at >= ?")
@@ -625,7 +663,7 @@ class EventStore:
             params.append(until)
         where = " AND ".join(clauses)
         return (
-            f"SELECT {_COLUMNS} FROM events e JOIN streams s ON s.id = e.stream_id WHERE {where}",
+            f"SELECT {_COLUMNS} {_FROM} WHERE {where}",
             params,
         )
 
@@ -679,13 +717,17 @@ class EventStore:
         return self._paged(row_to_chain, raw_text=True, start=start, stop=stop, stream=stream)
 
     def chain_pages(self, start: int = 1, stop: int | None = None) -> Iterator[list[Any]]:
-        """``read_chain``'s rows undecoded (event id and hashes as bytes), a page at a time: what
-        ``ledger.chain_scan.check_rows`` reads."""
-        query, params = self._select(start=start, stop=stop)
+        """Rows of ``ledger.chain.CHAIN_QUERY`` (the envelope without prev_hash; event id and
+        hash as bytes), a page at a time: what ``ledger.chain_scan.check_rows`` reads."""
+        query = CHAIN_QUERY + " WHERE e.seq >= ?"
+        bounds: list[Any] = []
+        if stop is not None:
+            query += " AND e.seq <= ?"
+            bounds.append(stop)
         query = self._sql(query + " ORDER BY e.seq LIMIT ?")
-        first = params[0]
+        first = start
         while True:
-            batch, _ = self._page(query, [first, *params[1:], READ_BATCH])
+            batch, _ = self._page(query, [first, *bounds, READ_BATCH])
             yield batch
             if len(batch) < READ_BATCH:
                 return
@@ -697,13 +739,16 @@ class EventStore:
         the envelope. The fastest way to replay the whole ledger."""
         # SQLite hands the payload over as its UTF-8 bytes (orjson parses and checks those
         # directly, without building a str first).
-        column = "CAST(payload AS BLOB)" if self.sqlite else "payload"
-        query = f"SELECT seq, type, schema_version, {column} FROM events WHERE seq > ?"
+        column = "CAST(e.payload AS BLOB)" if self.sqlite else "e.payload"
+        query = (
+            f"SELECT e.seq, t.name, e.schema_version, {column} FROM events e "
+            "JOIN event_types t ON t.id = e.type_id WHERE e.seq > ?"
+        )
         bounds: list[Any] = []
         if stop is not None:
-            query += " AND seq <= ?"
+            query += " AND e.seq <= ?"
             bounds.append(stop)
-        query = self._sql(query + " ORDER BY seq LIMIT ?")
+        query = self._sql(query + " ORDER BY e.seq LIMIT ?")
         after = start - 1
         loads, decode_error, make = orjson.loads, orjson.JSONDecodeError, tuple.__new__
         while True:

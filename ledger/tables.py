@@ -26,8 +26,31 @@ class StreamRow(SQLModel, table=True):
     name: str = Field(sa_column=Column(OrderedText, nullable=False, unique=True))
 
 
+class EventTypeRow(SQLModel, table=True):
+    """An event type name (``BudgetLineRecorded``), interned: a ledger has a handful, and each
+    event row stores a one-byte id instead of ~18 bytes of text. Insert-only."""
+
+    __tablename__ = "event_types"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(OrderedText, nullable=False, unique=True))
+
+
+class ActorRow(SQLModel, table=True):
+    """An actor (who recorded events), interned like stream and type names. Insert-only."""
+
+    __tablename__ = "actors"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(OrderedText, nullable=False, unique=True))
+
+
 class EventRow(SQLModel, table=True):
-    """One stored event: the envelope columns, the canonical payload, and the chain hashes."""
+    """One stored event: the envelope columns, the canonical payload and the chain hash.
+
+    Stream, type and actor are ids into their name tables; an event's ``prev_hash`` is not
+    stored, it is the ``hash`` of the event at ``seq - 1`` (32 zero bytes before seq 1): the
+    envelope that is hashed still holds it, and every read derives it."""
 
     __tablename__ = "events"
     __table_args__ = (UniqueConstraint("stream_id", "stream_version", name="uq_stream_version"),)
@@ -36,17 +59,16 @@ class EventRow(SQLModel, table=True):
     event_id: bytes = Field(sa_column=Column(LargeBinary(16), nullable=False, unique=True))
     stream_id: int = Field(foreign_key="streams.id", nullable=False)
     stream_version: int = Field(nullable=False)
-    type: str = Field(sa_column=Column(Text, nullable=False))
+    type_id: int = Field(foreign_key="event_types.id", nullable=False)
     schema_version: int = Field(nullable=False)
     payload: str = Field(sa_column=Column(Text, nullable=False))
     recorded_at: str = Field(sa_column=Column(OrderedText, nullable=False))
-    actor: str = Field(sa_column=Column(Text, nullable=False))
+    actor_id: int = Field(foreign_key="actors.id", nullable=False)
     reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     source: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     idempotency_key: str | None = Field(
         default=None, sa_column=Column(Text, nullable=True, unique=True)
     )
-    prev_hash: bytes = Field(sa_column=Column(LargeBinary(32), nullable=False))
     hash: bytes = Field(sa_column=Column(LargeBinary(32), nullable=False))
 
 

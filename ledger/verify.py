@@ -48,7 +48,7 @@ def verify_ledger(
 
 
 def _chain_problems(store: EventStore) -> list[Problem]:
-    """``check_chain`` over the whole ledger: in one process per physical core for a large
+    """``check_chain`` over the whole ledger: in one process per CPU for a large
     SQLite file (``chain_scan.parallel_problems``), else in this process over raw pages."""
     path = chain_scan.sqlite_file(store.engine.url) if store.sqlite else None
     workers = chain_scan.default_workers()

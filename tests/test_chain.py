@@ -21,17 +21,21 @@ from ledger.verify import digest, verify_ledger
 
 
 def independent_hashes(db_path: Path) -> list[tuple[int, bytes, bytes, bytes]]:
-    """(seq, stored prev_hash, stored hash, recomputed hash) for every row, computed with the
-    reference RFC 8785 implementation and nothing from ``ledger``."""
+    """(seq, prev_hash, stored hash, recomputed hash) for every row, computed with the
+    reference RFC 8785 implementation and nothing from ``ledger``; prev_hash is the stored hash
+    of the row before (not a column)."""
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     rows = conn.execute(
-        "SELECT e.seq, e.event_id, s.name, e.stream_version, e.type, e.schema_version, e.payload,"
-        " e.recorded_at, e.actor, e.reason, e.source, e.idempotency_key, e.prev_hash, e.hash"
-        " FROM events e JOIN streams s ON s.id = e.stream_id ORDER BY e.seq"
+        "SELECT e.seq, e.event_id, s.name, e.stream_version, t.name, e.schema_version, e.payload,"
+        " e.recorded_at, a.name, e.reason, e.source, e.idempotency_key,"
+        " (SELECT p.hash FROM events p WHERE p.seq = e.seq - 1), e.hash"
+        " FROM events e JOIN streams s ON s.id = e.stream_id"
+        " JOIN event_types t ON t.id = e.type_id JOIN actors a ON a.id = e.actor_id ORDER BY e.seq"
     ).fetchall()
     conn.close()
     out = []
     for seq, eid, stream, ver, kind, schema, payload, at, actor, reason, source, key, ph, h in rows:
+        ph = ph if ph is not None else bytes(32)
         envelope: dict[str, Any] = {
             "seq": seq,
             "event_id": str(uuid.UUID(bytes=eid)),

@@ -79,12 +79,13 @@ def test_chain_scan_parallel__edit_in_each_range_and_at_boundary(
 def test_chain_scan_parallel__broken_link_across_boundary(
     ledger: EventStore, db_path: Path, parallel: None
 ) -> None:
-    # seq 61 (the second range's first row) must link to seq 60's stored hash
-    _tamper(db_path, "UPDATE events SET prev_hash = zeroblob(32) WHERE seq = 61")
+    # seq 60 (the first range's last row) gets a new hash: seq 61, the second range's first row,
+    # is still chained to the original, which only the row before the range can tell
+    _tamper(db_path, "UPDATE events SET hash = zeroblob(32) WHERE seq = 60")
     report = verify_ledger(ledger)
     assert [(p.seq, p.kind) for p in report.problems] == [
+        (60, "hash-mismatch"),
         (61, "broken-link"),
-        (61, "hash-mismatch"),  # prev_hash is part of what is hashed
     ]
     assert [(p.seq, p.kind, p.message) for p in report.problems] == _one_pass(ledger)
 

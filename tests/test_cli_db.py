@@ -16,7 +16,8 @@ def test_cli_db_grants__default_role_and_database_from_db_url() -> None:
     assert "CREATE ROLE defledger_app LOGIN" in sql
     assert 'GRANT CONNECT ON DATABASE "ledger" TO defledger_app;' in sql
     assert "REVOKE UPDATE, DELETE, TRUNCATE" in sql
-    assert "GRANT SELECT, INSERT ON public.events, public.streams, public.ledger_meta" in sql
+    tables = "public.events, public.streams, public.event_types, public.actors, public.ledger_meta"
+    assert f"GRANT SELECT, INSERT ON {tables}" in sql
     assert "pw" not in sql.replace("PASSWORD", "")
 
 

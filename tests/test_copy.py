@@ -157,7 +157,7 @@ def test_copy__tampered_source_is_copied_faithfully_and_fails_verification(
 ) -> None:
     with source.engine.begin() as conn:
         conn.execute(text("DROP TRIGGER events_no_update"))
-        conn.execute(text("UPDATE events SET actor = 'mallory' WHERE seq = 4"))
+        conn.execute(text("UPDATE events SET reason = 'mallory' WHERE seq = 4"))
     target = EventStore.open(backend_url, create=True)
     try:
         report = copy_ledger(source, target)
@@ -165,7 +165,7 @@ def test_copy__tampered_source_is_copied_faithfully_and_fails_verification(
         assert report.verify.first_bad_seq == 4
         with pytest.raises(IntegrityFailure, match="seq 4"):
             check_copied(report)
-        assert target.get(4).actor == "mallory"  # the copy hides nothing
+        assert target.get(4).reason == "mallory"  # the copy hides nothing
     finally:
         target.close()
 

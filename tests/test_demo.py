@@ -204,7 +204,7 @@ def test_demo__a_ledger_that_does_not_verify_exits_3(
     assert cli("demo", "--db", str(db_path)).exit_code == 0
     with sqlite3.connect(db_path) as conn:  # a forger who can drop the append-only trigger
         conn.execute("DROP TRIGGER events_no_update")
-        conn.execute("UPDATE events SET actor = 'mallory' WHERE seq = 5")
+        conn.execute("UPDATE events SET reason = 'mallory' WHERE seq = 5")
     result = cli("demo", "--db", str(db_path))
     assert result.exit_code == 3
     assert "does not verify: first bad seq 5" in result.output

@@ -92,11 +92,11 @@ def test_postgres_grants__unsafe_role_names_refused(role: str) -> None:
 
 def test_postgres_grants__revokes_rewrites_and_grants_append() -> None:
     sql = pg.grants_sql("ledger_app", database='my"db')
-    tables = "public.events, public.streams, public.ledger_meta"
+    tables = "public.events, public.streams, public.event_types, public.actors, public.ledger_meta"
     assert f"REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {tables}" in sql
     assert f"GRANT SELECT, INSERT ON {tables} TO ledger_app;" in sql
     assert 'GRANT CONNECT ON DATABASE "my""db" TO ledger_app;' in sql
-    assert "streams_id_seq" in sql
+    assert "streams_id_seq" in sql and "actors_id_seq" in sql
 
 
 def test_postgres_database_of__url_kinds() -> None:
@@ -249,10 +249,12 @@ def test_postgres_grants__app_role_appends_but_cannot_rewrite(app_role: str) -> 
         assert [e.seq for e in app.read()] == [1, 2]
         with psycopg.connect(_driver(app_role)) as conn:
             for statement in (
-                "UPDATE events SET actor = 'x'",
+                "UPDATE events SET reason = 'x'",
                 "DELETE FROM events",
                 "TRUNCATE events",
                 "DELETE FROM streams",
+                "UPDATE actors SET name = 'x'",
+                "TRUNCATE event_types CASCADE",
                 "ALTER TABLE events DISABLE TRIGGER events_no_change",
             ):
                 with pytest.raises(psycopg.errors.InsufficientPrivilege):
@@ -285,7 +287,7 @@ def test_postgres_unique_violations__seq_retryable_stream_version_is_a_conflict(
     pg_store: EventStore, pg_url: str
 ) -> None:
     pg_store.append_events([category("A")])
-    columns = "stream_id, type, schema_version, payload, recorded_at, actor, prev_hash, hash"
+    columns = "stream_id, type_id, schema_version, payload, recorded_at, actor_id, hash"
     insert = f"INSERT INTO events (seq, event_id, stream_version, {columns}) SELECT "
     other_id = "'\\x00'::bytea || substr(event_id, 2)"
     duplicate_seq = f"{insert} seq, {other_id}, stream_version + 1, {columns} FROM events"

@@ -14,7 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from ledger.errors import ConcurrencyConflict, DuplicateEvent, InvalidInput, NotFound
+from ledger.errors import (
+    ConcurrencyConflict,
+    DuplicateEvent,
+    InvalidInput,
+    NotFound,
+    StoreError,
+)
 from ledger.records import PendingEvent, StreamWrite, format_time
 from ledger.store import EventStore
 from ledger.verify import verify_ledger
@@ -55,11 +61,15 @@ def filled(store: EventStore) -> EventStore:
     "statement",
     [
         "UPDATE events SET payload = '{}' WHERE seq = 1",
-        "UPDATE events SET actor = 'mallory'",
+        "UPDATE events SET actor_id = 1",
         "DELETE FROM events WHERE seq = 4",
         "DELETE FROM events",
         "UPDATE streams SET name = 'x' WHERE id = 1",
         "DELETE FROM streams",
+        "UPDATE event_types SET name = 'x'",
+        "DELETE FROM event_types",
+        "UPDATE actors SET name = 'mallory'",
+        "DELETE FROM actors",
     ],
 )
 def test_store_append_only__raw_sql_update_and_delete_refused(
@@ -355,3 +365,25 @@ def test_store_open__missing_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(NotFound, match="defledger init"):
         EventStore.open(str(tmp_path / "absent.db"))
     assert not (tmp_path / "absent.db").exists()
+
+
+def test_store_old_schema__one_clear_line(tmp_path: Path) -> None:
+    """A ledger from the development schema (type, actor and prev_hash columns, no name tables)
+    is refused with a line that says what to do, not a driver message."""
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE streams (id INTEGER PRIMARY KEY, name TEXT UNIQUE)")
+    conn.execute(
+        "CREATE TABLE events (seq INTEGER PRIMARY KEY, event_id BLOB, stream_id INTEGER,"
+        " stream_version INTEGER, type TEXT, schema_version INTEGER, payload TEXT,"
+        " recorded_at TEXT, actor TEXT, reason TEXT, source TEXT, idempotency_key TEXT,"
+        " prev_hash BLOB, hash BLOB)"
+    )
+    conn.close()
+    store = EventStore.open(str(path))
+    try:
+        with pytest.raises(StoreError, match="development version") as raised:
+            list(store.read())
+        assert "\n" not in str(raised.value)
+    finally:
+        store.close()

@@ -141,10 +141,14 @@ def test_contract_append__text_round_trips_exactly(backend_store: EventStore) ->
 @pytest.mark.parametrize(
     "statement",
     [
-        "UPDATE events SET actor = 'mallory'",
+        "UPDATE events SET actor_id = 1",
         "DELETE FROM events WHERE seq = 2",
         "UPDATE streams SET name = 'x'",
         "DELETE FROM streams",
+        "UPDATE event_types SET name = 'x'",
+        "DELETE FROM event_types",
+        "UPDATE actors SET name = 'mallory'",
+        "DELETE FROM actors",
         "UPDATE ledger_meta SET value = 'other'",
         "DELETE FROM ledger_meta",
     ],

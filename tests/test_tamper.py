@@ -79,10 +79,10 @@ def test_tamper_edit__seq_42_payload_named_by_verify_exit_3(
 @pytest.mark.parametrize(
     ("column", "value"),
     [
-        ("actor", "'mallory'"),
+        ("actor_id", "(SELECT id FROM actors WHERE name = 'mallory')"),
         ("reason", "'because'"),
         ("recorded_at", "'2020-01-01T00:00:00.000000Z'"),
-        ("type", "'BudgetLineRevised'"),
+        ("type_id", "(SELECT id FROM event_types WHERE name = 'CategoryDefined')"),
         ("schema_version", "1"),
         ("stream_version", "7"),
         ("idempotency_key", "'forged'"),
@@ -93,10 +93,32 @@ def test_tamper_edit__seq_42_payload_named_by_verify_exit_3(
 def test_tamper_edit__any_envelope_column_detected(
     ledger: EventStore, db_path: Path, column: str, value: str
 ) -> None:
-    tamper(db_path, f"UPDATE events SET {column} = {value} WHERE seq = 42")
+    tamper(
+        db_path,
+        "INSERT INTO actors (name) VALUES ('mallory')",
+        f"UPDATE events SET {column} = {value} WHERE seq = 42",
+    )
     report = verify_ledger(ledger)
     assert report.first_bad_seq in (0, 42) and not report.ok
     assert any(p.seq == 42 and p.kind == "hash-mismatch" for p in report.problems)
+
+
+@pytest.mark.parametrize(
+    ("table", "old", "new"),
+    [("actors", "tester", "mallory"), ("event_types", "CategoryDefined", "Category")],
+)
+def test_tamper_edit__renamed_type_or_actor_detected_at_its_first_event(
+    ledger: EventStore, db_path: Path, table: str, old: str, new: str
+) -> None:
+    """Types and actors are stored once, by id: renaming one rewrites every event that uses it."""
+    assert old in {e.actor for e in ledger.read()} | {e.type for e in ledger.read()}
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute(f"DROP TRIGGER {table}_no_update")
+    conn.execute(f"UPDATE {table} SET name = ? WHERE name = ?", (new, old))  # noqa: S608
+    conn.close()
+    report = verify_ledger(ledger)
+    assert report.first_bad_seq == 1
+    assert all(p.kind == "hash-mismatch" for p in report.problems)
 
 
 def test_tamper_edit__stream_rename_detected(ledger: EventStore, db_path: Path) -> None:
@@ -131,9 +153,7 @@ def test_tamper_edit__rewritten_tail_passes_chain_but_fails_kept_digest(
             prev_hash=previous,
         )  # fmt: skip
         new_hash = chain_hash(previous, envelope)
-        conn.execute(
-            "UPDATE events SET prev_hash = ?, hash = ? WHERE seq = ?", (previous, new_hash, row.seq)
-        )
+        conn.execute("UPDATE events SET hash = ? WHERE seq = ?", (new_hash, row.seq))
         previous = new_hash
     conn.close()
     assert cli("verify").exit_code == 0  # the chain alone cannot see it
@@ -206,7 +226,11 @@ def test_tamper_reorder__two_rows_swapped_detected(ledger: EventStore, db_path: 
     )
     report = verify_ledger(ledger)
     assert report.first_bad_seq == 10
-    assert {"broken-link", "hash-mismatch"} <= {p.kind for p in report.problems if p.seq == 10}
+    assert [(p.seq, p.kind) for p in report.problems] == [
+        (10, "hash-mismatch"),  # each was hashed with its own seq and predecessor
+        (11, "hash-mismatch"),
+        (12, "hash-mismatch"),  # follows what is now seq 11, not the event it was chained to
+    ]
 
 
 def test_tamper_insert__forged_event_in_the_middle_detected(
@@ -232,26 +256,32 @@ def test_tamper_insert__forged_event_in_the_middle_detected(
             idempotency_key=None, prev_hash=row49[0],
         ),
     )  # fmt: skip
+    conn.execute("INSERT INTO event_types (name) VALUES ('BudgetLineRevised')")
+    conn.execute("INSERT INTO actors (name) VALUES ('mallory')")
     conn.execute(
-        "INSERT INTO events (seq, event_id, stream_id, stream_version, type, schema_version,"
-        " payload, recorded_at, actor, reason, source, idempotency_key, prev_hash, hash)"
-        " VALUES (50, ?, ?, 2, 'BudgetLineRevised', 1, ?, ?, 'mallory', 'forged', NULL, NULL,"
-        " ?, ?)",
-        (uuid.UUID(forged_id).bytes, row49[2], payload, row49[1], row49[0], digest_),
+        "INSERT INTO events (seq, event_id, stream_id, stream_version, type_id, schema_version,"
+        " payload, recorded_at, actor_id, reason, source, idempotency_key, hash)"
+        " VALUES (50, ?, ?, 2, (SELECT id FROM event_types WHERE name = 'BudgetLineRevised'), 1,"
+        " ?, ?, (SELECT id FROM actors WHERE name = 'mallory'), 'forged', NULL, NULL, ?)",
+        (uuid.UUID(forged_id).bytes, row49[2], payload, row49[1], digest_),
     )
     conn.close()
     assert ledger.count() == N + 1
     report = verify_ledger(ledger)
     assert not report.ok
     assert report.first_bad_seq == 51
-    assert {"broken-link", "hash-mismatch"} <= {p.kind for p in report.problems if p.seq == 51}
+    # the old seq 50, now at 51, was hashed with seq 50 and after seq 49; and so on
+    assert {(p.seq, p.kind) for p in report.problems if p.seq <= 52} == {
+        (51, "hash-mismatch"),
+        (52, "hash-mismatch"),
+    }
 
 
 def test_tamper_insert__appended_row_with_made_up_hash(ledger: EventStore, db_path: Path) -> None:
     tamper(
         db_path,
-        "INSERT INTO events SELECT 101, randomblob(16), stream_id, 99, type, schema_version,"
-        " payload, recorded_at, actor, reason, source, NULL, hash, randomblob(32)"
+        "INSERT INTO events SELECT 101, randomblob(16), stream_id, 99, type_id, schema_version,"
+        " payload, recorded_at, actor_id, reason, source, NULL, randomblob(32)"
         " FROM events WHERE seq = 100",
     )
     assert verify_ledger(ledger).first_bad_seq == 101
@@ -273,10 +303,25 @@ def test_tamper_hash__flipped_byte_detected(ledger: EventStore, db_path: Path) -
     assert (31, "broken-link") in [(p.seq, p.kind) for p in report.problems]
 
 
-def test_tamper_hash__genesis_prev_hash_changed(ledger: EventStore, db_path: Path) -> None:
-    tamper(db_path, "UPDATE events SET prev_hash = ? WHERE seq = 1", params=(b"\x01" * 32,))
-    assert GENESIS_HASH != b"\x01" * 32
-    assert verify_ledger(ledger).first_bad_seq == 1
+def test_tamper_hash__seq_1_chained_to_another_genesis(ledger: EventStore, db_path: Path) -> None:
+    """seq 1 must be chained to 32 zero bytes: a first event hashed after anything else (the
+    tail of another ledger, say) is reported, even with its hash right for that predecessor."""
+    other = b"\x01" * 32
+    assert GENESIS_HASH != other
+    row = next(ledger.read_chain(stop=1))
+    forged = chain_hash(
+        other,
+        envelope_bytes(
+            seq=1, event_id=row.event_id, stream=row.stream, stream_version=row.stream_version,
+            type=row.type, schema_version=row.schema_version, payload_json=row.payload_json,
+            recorded_at=row.recorded_at, actor=row.actor, reason=row.reason,
+            source_json=row.source_json, idempotency_key=row.idempotency_key, prev_hash=other,
+        ),
+    )  # fmt: skip
+    tamper(db_path, "UPDATE events SET hash = ? WHERE seq = 1", params=(forged,))
+    report = verify_ledger(ledger)
+    assert report.first_bad_seq == 1
+    assert [(p.seq, p.kind) for p in report.problems] == [(1, "hash-mismatch"), (2, "broken-link")]
 
 
 @pytest.mark.parametrize(
@@ -287,13 +332,17 @@ def test_tamper_hash__genesis_prev_hash_changed(ledger: EventStore, db_path: Pat
         ("not-an-object", "UPDATE events SET payload = '[1,2]'"),
         ("empty", "UPDATE events SET payload = ''"),
         ("bit-flip", "UPDATE events SET payload = replace(payload, 'MoD', 'MoE')"),
-        ("invalid-utf8-actor", "UPDATE events SET actor = CAST(X'C328' AS TEXT)"),
+        (
+            "invalid-utf8-actor",
+            "INSERT INTO actors (name) VALUES (CAST(X'C328' AS TEXT));"
+            "UPDATE events SET actor_id = (SELECT MAX(id) FROM actors)",
+        ),
     ],
 )
 def test_tamper_corrupt__payload_reported_naming_the_seq_no_traceback(
     ledger: EventStore, db_path: Path, cli: Callable[..., Result], label: str, statement: str
 ) -> None:
-    tamper(db_path, statement + " WHERE seq = 60")
+    tamper(db_path, *(statement + " WHERE seq = 60").split(";"))
     report = verify_ledger(ledger)
     assert report.first_bad_seq == 60, label
     assert all(p.seq == 60 for p in report.problems), report.problems

@@ -68,12 +68,14 @@ def insert_v1_row(store: EventStore, db_path: Path) -> int:
         stream_id = conn.execute(
             "INSERT INTO streams (name) VALUES (?) RETURNING id", (STREAM,)
         ).fetchone()[0]
+        conn.execute("INSERT OR IGNORE INTO event_types (name) VALUES ('BudgetLineRecorded')")
+        conn.execute("INSERT OR IGNORE INTO actors (name) VALUES ('prototype')")
         conn.execute(
-            "INSERT INTO events (seq, event_id, stream_id, stream_version, type, schema_version,"
-            " payload, recorded_at, actor, reason, source, idempotency_key, prev_hash, hash)"
-            " VALUES (?, ?, ?, 1, 'BudgetLineRecorded', 1, ?, ?, 'prototype', NULL, NULL, NULL,"
-            " ?, ?)",
-            (seq, event_id.bytes, stream_id, payload.decode(), recorded_at, prev_hash, digest),
+            "INSERT INTO events (seq, event_id, stream_id, stream_version, type_id, schema_version,"
+            " payload, recorded_at, actor_id, reason, source, idempotency_key, hash)"
+            " VALUES (?, ?, ?, 1, (SELECT id FROM event_types WHERE name = 'BudgetLineRecorded'),"
+            " 1, ?, ?, (SELECT id FROM actors WHERE name = 'prototype'), NULL, NULL, NULL, ?)",
+            (seq, event_id.bytes, stream_id, payload.decode(), recorded_at, digest),
         )
         conn.execute("COMMIT")
     finally:
