@@ -39,7 +39,10 @@ def parse_time(text: str) -> str:
         raise InvalidInput(f"{text!r} is not a seq, an ISO 8601 time or an event id") from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return format_time(moment)
+    try:
+        return format_time(moment)
+    except (ValueError, OverflowError) as exc:  # a year a ledger cannot hold
+        raise InvalidInput(f"{text!r} is outside the years 1000-9999") from exc
 
 
 def resolve_as_of(store: EventStore, spec: str | None) -> AsOf:

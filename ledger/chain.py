@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from ledger.canonical import canonical_json
+from ledger.times import cached_text_of
 
 GENESIS_HASH = bytes(32)
 # What verification reads of each row, in seq order: the envelope without prev_hash (the
@@ -138,21 +139,30 @@ def uuid_text(raw: bytes) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
+def chain_time(value: Any) -> str:
+    """A stored ``recorded_at`` as the envelope's text; for a value that is not a stored time
+    (a hand-edited row), a text no envelope can hold, so the row's hash cannot match."""
+    try:
+        return cached_text_of(value)
+    except (TypeError, ValueError):
+        return f"(not a stored time: {value!r})"
+
+
 def row_to_chain(row: Sequence[Any]) -> ChainRow:
     """A row of the store's full read (event id and hashes as bytes; prev_hash NULL when no
     row precedes it: the genesis hash) as a ``ChainRow``."""
     prev = GENESIS_HASH if row[12] is None else bytes(row[12])
     return ChainRow(
-        row[0], uuid_text(bytes(row[1])), row[2], row[3], row[4], row[5], row[6], row[7],
-        row[8], row[9], row[10], row[11], prev, bytes(row[13]),
+        row[0], uuid_text(bytes(row[1])), row[2], row[3], row[4], row[5], row[6],
+        chain_time(row[7]), row[8], row[9], row[10], row[11], prev, bytes(row[13]),
     )  # fmt: skip
 
 
 def scanned_to_chain(row: Sequence[Any], previous: bytes) -> ChainRow:
     """A row of ``CHAIN_QUERY`` as a ``ChainRow`` chained to ``previous``."""
     return ChainRow(
-        row[0], uuid_text(bytes(row[1])), row[2], row[3], row[4], row[5], row[6], row[7],
-        row[8], row[9], row[10], row[11], previous, bytes(row[12]),
+        row[0], uuid_text(bytes(row[1])), row[2], row[3], row[4], row[5], row[6],
+        chain_time(row[7]), row[8], row[9], row[10], row[11], previous, bytes(row[12]),
     )  # fmt: skip
 
 

@@ -33,6 +33,7 @@ from ledger.chain import (
     row_problems,
     scanned_to_chain,
 )
+from ledger.times import text_of
 
 PARALLEL_MIN_EVENTS = 50_000  # below this, starting worker processes costs more than it saves
 PAGE = 2000
@@ -52,6 +53,7 @@ def check_rows(
     problems: list[Problem] = []
     sha256, dumps, fragment = hashlib.sha256, orjson.dumps, orjson.Fragment
     high = _MAX_SAFE_INT
+    last_at, last_text = None, ""  # the events of one append share a time: format it once
     for page in pages:
         for row in page:
             (seq, raw_id, stream, version, kind, schema, payload, recorded_at, actor, reason,
@@ -68,6 +70,8 @@ def check_rows(
             ):
                 h = raw_id.hex()
                 try:  # keys written in sorted order (RFC 8785's): orjson need not sort them
+                    if recorded_at != last_at or recorded_at.__class__ is not int:
+                        last_text, last_at = text_of(recorded_at), recorded_at
                     envelope = dumps(
                         {
                             "actor": actor,
@@ -76,7 +80,7 @@ def check_rows(
                             "payload": fragment(payload),
                             "prev_hash": previous.hex(),
                             "reason": reason,
-                            "recorded_at": recorded_at,
+                            "recorded_at": last_text,
                             "schema_version": schema,
                             "seq": seq,
                             "source": None if source is None else fragment(source),

@@ -17,6 +17,7 @@ from events import SCHEMA_VERSIONS
 from ledger import tables
 from ledger.errors import IntegrityFailure, StoreError
 from ledger.projections import LINE_EVENTS, GroupKey, current_payload, line_key
+from ledger.records import stored_time
 from ledger.store import EventStore, abort, translate, translated
 
 NAME = "ledger"
@@ -230,6 +231,6 @@ def prefix_events(store: EventStore, prefixes: Iterable[str], upto: int) -> list
             (*params, upto),
         )
     return [
-        EventRecord(seq, typ, version, orjson.loads(payload), at, actor, name)
+        EventRecord(seq, typ, version, orjson.loads(payload), stored_time(seq, at), actor, name)
         for seq, typ, version, payload, at, actor, name in rows
     ]

@@ -22,6 +22,7 @@ from events import EventModel, Provenance, event_payload, load_stored, stream_of
 from ledger.canonical import canonical_json
 from ledger.chain import GENESIS_HASH, uuid_text
 from ledger.errors import IntegrityFailure
+from ledger.times import cached_text_of, micros_at, text_of
 
 Clock = Callable[[], datetime]
 
@@ -31,8 +32,18 @@ def utc_now() -> datetime:
 
 
 def format_time(moment: datetime) -> str:
-    """Transaction time as stored and hashed: UTC, microseconds, ``Z`` (sorts as text)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Transaction time as hashed: UTC, microseconds, ``Z`` (sorts as text); ``ledger.times``."""
+    return text_of(micros_at(moment.astimezone(UTC)))
+
+
+def stored_time(seq: int, value: Any) -> str:
+    """A stored ``recorded_at`` (integer) as the envelope's text, or ``IntegrityFailure``."""
+    try:
+        return cached_text_of(value)
+    except (TypeError, ValueError):
+        raise IntegrityFailure(
+            f"seq {seq}: the stored recorded_at is not a time; {ALTERED}"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -232,7 +243,7 @@ def row_to_event(row: Sequence[Any]) -> StoredEvent:
         row[5],
         json_object(seq, "payload", payload_json),
         payload_json,
-        row[7],
+        stored_time(seq, row[7]),
         row[8],
         row[9],
         None if source_json is None else json_object(seq, "source", source_json),
@@ -250,7 +261,7 @@ def stored_from_row(
     payload_text, source_text = row[6], row[10]
     return stored_event(
         row[0], uuid_text(row[1]), stream, row[3], event_type, row[5], orjson.loads(payload_text),
-        payload_text, row[7], actor, row[9],
+        payload_text, text_of(row[7]), actor, row[9],
         None if source_text is None else orjson.loads(source_text), row[11],
         prev_hash.hex(), row[12].hex(),
     )  # fmt: skip

@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 import orjson
@@ -51,15 +52,16 @@ from ledger.records import (
     StoredEvent,
     StreamWrite,
     event_type_of,
-    format_time,
     json_object,
     new_event_ids,
     not_utf8,
     row_to_event,
     stored_from_row,
+    stored_time,
     surrogate_text,
     utc_now,
 )
+from ledger.times import MIN_MICROS, micros_at, micros_of, text_of
 
 PG_LOCK_KEY = dbmod.PG_LOCK_KEY  # one advisory lock serialises appends to a ledger
 COPY_BATCH = 5000
@@ -93,6 +95,28 @@ OLD_SCHEMA = (
     "every row): with that version, `defledger log --format jsonl -o events.jsonl`, then "
     "`defledger import events.jsonl` into a new ledger"
 )
+
+
+def _micros(moment: str) -> int:
+    """An ISO 8601 time (naive means UTC) as a stored ``recorded_at``."""
+    try:
+        return micros_of(moment)
+    except ValueError:
+        pass
+    try:
+        parsed = datetime.fromisoformat(moment.strip().replace("Z", "+00:00"))
+        return micros_at(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
+    except (ValueError, OverflowError) as exc:
+        raise InvalidInput(f"{moment!r} is not an ISO 8601 time") from exc
+
+
+def _copied_time(row: ChainRow) -> int:
+    try:
+        return micros_of(row.recorded_at)
+    except ValueError:
+        raise IntegrityFailure(
+            f"seq {row.seq}: recorded_at {row.recorded_at!r} is not a time as stored"
+        ) from None
 
 
 def translate(exc: BaseException) -> LedgerError:
@@ -325,10 +349,13 @@ class EventStore:
         cur.execute(sql("SELECT seq, hash, recorded_at FROM events ORDER BY seq DESC LIMIT 1"))
         head = cur.fetchone()
         seq, prev_hash, last_time = (
-            (head[0], bytes(head[1]), head[2]) if head else (0, GENESIS_HASH, "")
+            (head[0], bytes(head[1]), head[2]) if head else (0, GENESIS_HASH, MIN_MICROS)
         )
-        now = format_time(self.clock())
-        recorded_at = max(now, last_time)  # transaction time never decreases along seq
+        if last_time.__class__ is not int:  # a hand-edited head: verify reports it
+            last_time = MIN_MICROS
+        # transaction time never decreases along seq; stored as an integer, hashed as text
+        at = max(micros_at(self.clock().astimezone(UTC)), last_time)
+        recorded_at = (at, text_of(at))
 
         encoded = [[(p, p.payload_json) for p in write.events] for write in writes]
         skip = self._already_stored(cur, encoded) if check_keys else set()
@@ -397,12 +424,13 @@ class EventStore:
         actor: tuple[int, str],
         pending: PendingEvent,
         payload: bytes,
-        recorded_at: str,
+        recorded_at: tuple[int, str],
         prev_hash: bytes,
         event_id_bytes: bytes,
     ) -> tuple[Any, ...]:
         """The events-table row of one new event (with its chain hash); stream, type and actor
-        are (id, name) pairs: the row holds the id, the hashed envelope the name."""
+        are (id, name) pairs and the time (micros, text): the row holds the first, the hashed
+        envelope the second."""
         event = pending.event
         prov = pending.provenance
         schema_version = int(event.schema_version)
@@ -418,7 +446,7 @@ class EventStore:
                 type=event_type[1],
                 schema_version=schema_version,
                 payload_json=payload,
-                recorded_at=recorded_at,
+                recorded_at=recorded_at[1],
                 actor=actor[1],
                 reason=prov.reason,
                 source_json=source_json,
@@ -430,7 +458,7 @@ class EventStore:
         source_text = None if source_json is None else source_json.decode()
         row = (
             seq, event_id_bytes, stream[0], version, event_type[0], schema_version, payload_text,
-            recorded_at, actor[0], prov.reason, source_text, prov.idempotency_key, digest,
+            recorded_at[0], actor[0], prov.reason, source_text, prov.idempotency_key, digest,
         )  # fmt: skip
         return row
 
@@ -567,8 +595,9 @@ class EventStore:
             values = [
                 (
                     row.seq, uuid.UUID(row.event_id).bytes, streams[row.stream], row.stream_version,
-                    types[row.type], row.schema_version, row.payload_json, row.recorded_at,
-                    actors[row.actor], row.reason, row.source_json, row.idempotency_key, row.hash,
+                    types[row.type], row.schema_version, row.payload_json,
+                    _copied_time(row), actors[row.actor], row.reason, row.source_json,
+                    row.idempotency_key, row.hash,
                 )
                 for row in batch
             ]  # fmt: skip
@@ -582,7 +611,9 @@ class EventStore:
         with self._read_cursor() as cur:
             cur.execute("SELECT seq, hash, recorded_at FROM events ORDER BY seq DESC LIMIT 1")
             row = cur.fetchone()
-        return None if row is None else Head(row[0], bytes(row[1]).hex(), row[2])
+        if row is None:
+            return None
+        return Head(row[0], bytes(row[1]).hex(), stored_time(row[0], row[2]))
 
     def count(self) -> int:
         with self._read_cursor() as cur:
@@ -657,10 +688,10 @@ class EventStore:
             params.append(actor)
         if since is not None:
             clauses.append("e.recorded_at >= ?")
-            params.append(since)
+            params.append(_micros(since))
         if until is not None:
             clauses.append("e.recorded_at <= ?")
-            params.append(until)
+            params.append(_micros(until))
         where = " AND ".join(clauses)
         return (
             f"SELECT {_COLUMNS} {_FROM} WHERE {where}",
@@ -787,6 +818,7 @@ class EventStore:
     def seq_at_time(self, moment: str) -> int:
         """Last seq recorded at or before ``moment`` (0 if none). ``recorded_at`` never decreases
         along seq, so this is a binary search by primary key, with no time index needed."""
+        limit = _micros(moment)
         with self._read_cursor() as cur:
             cur.execute("SELECT MAX(seq) FROM events")
             high = int(cur.fetchone()[0] or 0)
@@ -795,7 +827,7 @@ class EventStore:
                 middle = (low + high + 1) // 2
                 cur.execute(self._sql("SELECT recorded_at FROM events WHERE seq = ?"), (middle,))
                 row = cur.fetchone()
-                if row is not None and row[0] <= moment:
+                if row is not None and row[0].__class__ is int and row[0] <= limit:
                     low = middle
                 else:
                     high = middle - 1

@@ -48,9 +48,10 @@ class ActorRow(SQLModel, table=True):
 class EventRow(SQLModel, table=True):
     """One stored event: the envelope columns, the canonical payload and the chain hash.
 
-    Stream, type and actor are ids into their name tables; an event's ``prev_hash`` is not
-    stored, it is the ``hash`` of the event at ``seq - 1`` (32 zero bytes before seq 1): the
-    envelope that is hashed still holds it, and every read derives it."""
+    Stream, type and actor are ids into their name tables and ``recorded_at`` is an integer
+    (``ledger.times``); an event's ``prev_hash`` is not stored, it is the ``hash`` of the event
+    at ``seq - 1`` (32 zero bytes before seq 1). The envelope that is hashed holds the names,
+    the time's text and ``prev_hash``, and every read gives them back."""
 
     __tablename__ = "events"
     __table_args__ = (UniqueConstraint("stream_id", "stream_version", name="uq_stream_version"),)
@@ -62,7 +63,8 @@ class EventRow(SQLModel, table=True):
     type_id: int = Field(foreign_key="event_types.id", nullable=False)
     schema_version: int = Field(nullable=False)
     payload: str = Field(sa_column=Column(Text, nullable=False))
-    recorded_at: str = Field(sa_column=Column(OrderedText, nullable=False))
+    # microseconds since 1970-01-01T00:00:00Z; the envelope's text form is ``ledger.times``'s
+    recorded_at: int = Field(sa_column=Column(BigInteger, nullable=False))
     actor_id: int = Field(foreign_key="actors.id", nullable=False)
     reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     source: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

@@ -7,6 +7,7 @@ import hashlib
 import json
 import sqlite3
 import uuid
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ def independent_hashes(db_path: Path) -> list[tuple[int, bytes, bytes, bytes]]:
     out = []
     for seq, eid, stream, ver, kind, schema, payload, at, actor, reason, source, key, ph, h in rows:
         ph = ph if ph is not None else bytes(32)
+        at = (datetime(1970, 1, 1) + timedelta(microseconds=at)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         envelope: dict[str, Any] = {
             "seq": seq,
             "event_id": str(uuid.UUID(bytes=eid)),

@@ -15,6 +15,7 @@ from conftest import category, line
 
 from ledger.chain import GENESIS_HASH, chain_hash, envelope_bytes
 from ledger.store import EventStore
+from ledger.times import text_of
 from ledger.verify import digest, verify_ledger
 
 N = 100
@@ -81,7 +82,8 @@ def test_tamper_edit__seq_42_payload_named_by_verify_exit_3(
     [
         ("actor_id", "(SELECT id FROM actors WHERE name = 'mallory')"),
         ("reason", "'because'"),
-        ("recorded_at", "'2020-01-01T00:00:00.000000Z'"),
+        ("recorded_at", "1577836800000000"),  # 2020-01-01T00:00:00.000000Z
+        ("recorded_at", "'2020-01-01T00:00:00.000000Z'"),  # text where an integer belongs
         ("type_id", "(SELECT id FROM event_types WHERE name = 'CategoryDefined')"),
         ("schema_version", "1"),
         ("stream_version", "7"),
@@ -252,7 +254,7 @@ def test_tamper_insert__forged_event_in_the_middle_detected(
         envelope_bytes(
             seq=50, event_id=forged_id, stream="line/JP/FY2025/L49", stream_version=2,
             type="BudgetLineRevised", schema_version=1, payload_json=payload,
-            recorded_at=row49[1], actor="mallory", reason="forged", source_json=None,
+            recorded_at=text_of(row49[1]), actor="mallory", reason="forged", source_json=None,
             idempotency_key=None, prev_hash=row49[0],
         ),
     )  # fmt: skip

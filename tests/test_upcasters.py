@@ -23,6 +23,7 @@ from ledger.importers import import_text
 from ledger.lines import current_lines
 from ledger.records import format_time, utc_now
 from ledger.store import EventStore
+from ledger.times import micros_of
 from ledger.verify import verify_ledger
 
 DATA = Path(__file__).parent / "data"
@@ -75,7 +76,7 @@ def insert_v1_row(store: EventStore, db_path: Path) -> int:
             " payload, recorded_at, actor_id, reason, source, idempotency_key, hash)"
             " VALUES (?, ?, ?, 1, (SELECT id FROM event_types WHERE name = 'BudgetLineRecorded'),"
             " 1, ?, ?, (SELECT id FROM actors WHERE name = 'prototype'), NULL, NULL, NULL, ?)",
-            (seq, event_id.bytes, stream_id, payload.decode(), recorded_at, digest),
+            (seq, event_id.bytes, stream_id, payload.decode(), micros_of(recorded_at), digest),
         )
         conn.execute("COMMIT")
     finally:

@@ -5,6 +5,7 @@ import json
 import sqlite3
 import sys
 import uuid
+from datetime import datetime, timedelta
 
 db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
 rows = db.execute(
@@ -14,6 +15,7 @@ rows = db.execute(
     " JOIN actors a ON a.id = e.actor_id ORDER BY e.seq"
 )
 prev, expected = bytes(32), 1  # prev_hash: the hash of the row before (zeros before seq 1)
+epoch = datetime(1970, 1, 1)  # recorded_at is stored as microseconds since then, UTC
 for seq, eid, stream, version, kind, schema, payload, at, actor, reason, source, key, h in rows:
     envelope = {
         "seq": seq,
@@ -23,7 +25,7 @@ for seq, eid, stream, version, kind, schema, payload, at, actor, reason, source,
         "type": kind,
         "schema_version": schema,
         "payload": json.loads(payload),
-        "recorded_at": at,
+        "recorded_at": (epoch + timedelta(microseconds=at)).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         "actor": actor,
         "reason": reason,
         "source": json.loads(source) if source else None,
