@@ -77,6 +77,8 @@ def test_benchmarks_quick__ratios_and_goals(results: dict) -> None:
     goals = {goal["goal"]: goal for goal in results["goals"]["1000"]}
     assert "append ≥ 2.5× eventsourcing" in goals and "verify ≥ 250k events/s" in goals
     assert goals["verify ≥ 250k events/s"]["figure"] is not None
+    assert goals["append ≥ 2.5× eventsourcing"]["source"] == "issue 8"
+    assert goals["get ≤ 0.3× eventsourcing"]["source"] == "reference"
 
 
 def test_benchmarks_quick__optional_sections_run_when_their_modules_exist(results: dict) -> None:
