@@ -24,14 +24,6 @@ from ledger.canonical import canonical_json
 from ledger.times import cached_text_of
 
 GENESIS_HASH = bytes(32)
-# What verification reads of each row, in seq order: the envelope without prev_hash (the
-# previous row's hash, which the check carries along) with event id and hash as bytes.
-CHAIN_QUERY = (
-    "SELECT e.seq, e.event_id, s.name, e.stream_version, t.name, e.schema_version, e.payload, "
-    "e.recorded_at, a.name, e.reason, e.source, e.idempotency_key, e.hash "
-    "FROM events e JOIN streams s ON s.id = e.stream_id "
-    "JOIN event_types t ON t.id = e.type_id JOIN actors a ON a.id = e.actor_id"
-)
 _MAX_SAFE_INT = 2**53
 MAX_PROBLEMS = 100
 
@@ -159,7 +151,7 @@ def row_to_chain(row: Sequence[Any]) -> ChainRow:
 
 
 def scanned_to_chain(row: Sequence[Any], previous: bytes) -> ChainRow:
-    """A row of ``CHAIN_QUERY`` as a ``ChainRow`` chained to ``previous``."""
+    """A row of ``ledger.chain_scan.CHAIN_QUERY`` as a ``ChainRow`` chained to ``previous``."""
     return ChainRow(
         row[0], uuid_text(bytes(row[1])), row[2], row[3], row[4], row[5], row[6],
         chain_time(row[7]), row[8], row[9], row[10], row[11], previous, bytes(row[12]),
@@ -205,7 +197,9 @@ def row_problems(
     match them (the next row's ``replaced``), else None.
 
     A row whose hash does not match, but that was chained to the previous row's *original*
-    hash (``replaced``), is intact: the previous hash was replaced, and the link is broken."""
+    hash (``replaced``), is intact: the previous hash was replaced, and the link is broken.
+    After a seq gap the row it was chained to is gone, so a mismatch there is reported as a
+    broken link (with the gap), not as an edit of this row: the two cannot be told apart."""
     problems: list[Problem] = []
     if row.seq != expected_seq:
         problems.append(

@@ -25,7 +25,6 @@ from typing import Any
 import orjson
 
 from ledger.chain import (
-    CHAIN_QUERY,
     GENESIS_HASH,
     MAX_PROBLEMS,
     Problem,
@@ -38,6 +37,14 @@ from ledger.times import text_of
 PARALLEL_MIN_EVENTS = 50_000  # below this, starting worker processes costs more than it saves
 PAGE = 2000
 _MAX_SAFE_INT = 2**53
+# What verification reads of each row, in seq order: the envelope without prev_hash (the
+# previous row's hash, which the check carries along) with event id and hash as bytes.
+CHAIN_QUERY = (
+    "SELECT e.seq, e.event_id, s.name, e.stream_version, t.name, e.schema_version, e.payload, "
+    "e.recorded_at, a.name, e.reason, e.source, e.idempotency_key, e.hash "
+    "FROM events e JOIN streams s ON s.id = e.stream_id "
+    "JOIN event_types t ON t.id = e.type_id JOIN actors a ON a.id = e.actor_id"
+)
 
 
 def check_rows(

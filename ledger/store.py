@@ -22,7 +22,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from ledger import db as dbmod
 from ledger import postgres as pg
 from ledger.chain import (
-    CHAIN_QUERY,
     GENESIS_HASH,
     ChainRow,
     chain_hash,
@@ -30,6 +29,7 @@ from ledger.chain import (
     row_to_chain,
     uuid_text,
 )
+from ledger.chain_scan import CHAIN_QUERY
 from ledger.errors import (
     AppendOnlyViolation,
     ConcurrencyConflict,
@@ -748,7 +748,7 @@ class EventStore:
         return self._paged(row_to_chain, raw_text=True, start=start, stop=stop, stream=stream)
 
     def chain_pages(self, start: int = 1, stop: int | None = None) -> Iterator[list[Any]]:
-        """Rows of ``ledger.chain.CHAIN_QUERY`` (the envelope without prev_hash; event id and
+        """Rows of ``ledger.chain_scan.CHAIN_QUERY`` (the envelope without prev_hash; event id and
         hash as bytes), a page at a time: what ``ledger.chain_scan.check_rows`` reads."""
         query = CHAIN_QUERY + " WHERE e.seq >= ?"
         bounds: list[Any] = []
