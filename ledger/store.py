@@ -498,13 +498,18 @@ class EventStore:
             rows = self._rows_in(cur, _CONTENT_BY_KEY, keys)
             return {key: (kind, payload) for key, kind, payload in rows}
 
-    def _intern(self, cur: Any, table: str, names: Sequence[str]) -> dict[str, int]:
+    def _intern(
+        self, cur: Any, table: str, names: Sequence[str], stored: set[str] | None = None
+    ) -> dict[str, int]:
         """The id of each name in ``table`` (one of ``NAME_TABLES``), inserting the missing
-        ones (under the append lock only): a few statements per batch, not one per name."""
+        ones (under the append lock only): a few statements per batch, not one per name.
+        ``stored`` collects the names that were there before this call."""
         assert table in NAME_TABLES
         wanted = list(dict.fromkeys(names))
         query = f"SELECT name, id FROM {table} WHERE name IN ({{marks}})"  # noqa: S608
         ids = {name: int(i) for name, i in self._rows_in(cur, query, wanted)}
+        if stored is not None:
+            stored.update(ids)
         missing = [name for name in wanted if name not in ids]
         if missing:
             cur.executemany(
@@ -518,21 +523,14 @@ class EventStore:
         """``_intern`` for type and actor names, with the ids already seen committed cached on
         the store (a ledger has a handful of each: a single append skips the look-ups)."""
         known = self._known_ids
-        result: dict[str, int] = {}
-        unknown: list[str] = []
-        for name in dict.fromkeys(names):
-            found = known.get((table, name))
-            if found is None:
-                unknown.append(name)
-            else:
-                result[name] = found
+        wanted = list(dict.fromkeys(names))
+        result = {name: known[(table, name)] for name in wanted if (table, name) in known}
+        unknown = [name for name in wanted if name not in result]
         if unknown:
-            query = f"SELECT name, id FROM {table} WHERE name IN ({{marks}})"  # noqa: S608
-            for name, i in self._rows_in(cur, query, unknown):
-                result[name] = known[(table, name)] = int(i)  # stored before this transaction
-            missing = [name for name in unknown if name not in result]
-            if missing:
-                result.update(self._intern(cur, table, missing))  # not cached: may roll back
+            stored: set[str] = set()
+            result.update(self._intern(cur, table, unknown, stored))
+            # only names stored before this transaction: the ones it inserts may roll back
+            known.update(((table, name), result[name]) for name in stored)
         return result
 
     def _stream_states(self, cur: Any, streams: Sequence[str]) -> dict[str, tuple[int, int]]:

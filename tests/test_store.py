@@ -387,3 +387,20 @@ def test_store_old_schema__one_clear_line(tmp_path: Path) -> None:
         assert "\n" not in str(raised.value)
     finally:
         store.close()
+
+
+def test_store_names__an_actor_added_by_a_rolled_back_append_is_not_remembered(
+    store: EventStore,
+) -> None:
+    """The store caches type and actor ids; one inserted by a transaction that then rolls back
+    must not be used by the next append (its row is gone)."""
+    store.append_events([category("A")])
+    conflict = StreamWrite(
+        "category/B", 5, [pending("CategoryDefined", actor="new", code="B", name="B")]
+    )
+    with pytest.raises(ConcurrencyConflict):
+        store.append([conflict])
+    stored = store.append_events([pending("CategoryDefined", actor="new", code="C", name="C")])
+    assert [e.actor for e in stored.appended] == ["new"]
+    assert [e.actor for e in store.read()] == ["tester", "new"]
+    assert verify_ledger(store).ok
