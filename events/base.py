@@ -26,6 +26,9 @@ MIN_FISCAL_YEAR = 1900
 MAX_FISCAL_YEAR = 2200
 MAX_DECIMAL_DIGITS = 40
 MAX_DECIMAL_EXPONENT = 30
+# Longest text an amount may be given as: the canonical spelling of the smallest and longest
+# amount ("-0.", 29 zeros, 40 digits) is 72 characters, and every canonical spelling must parse.
+MAX_DECIMAL_TEXT = 80
 
 _CODE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,63}")
 _JURISDICTION_RE = re.compile(r"[A-Z]{2}")
@@ -98,7 +101,7 @@ def parse_decimal(value: Any) -> Decimal:
         number = value
     elif isinstance(value, str):
         text = value.strip()
-        if len(text) > 64 or not _DECIMAL_RE.fullmatch(text):
+        if len(text) > MAX_DECIMAL_TEXT or not _DECIMAL_RE.fullmatch(text):
             raise ValueError(f"{value!r} is not a decimal number")
         try:
             number = Decimal(text)

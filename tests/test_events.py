@@ -116,6 +116,22 @@ def test_event_canonical__any_decimal_spelling_is_one_string(number: Decimal, ze
 @pytest.mark.parametrize(
     "amount",
     [
+        "-9.735507998021749930918043209812579E-29",  # hypothesis found: 64 chars when plain
+        "-1.234567890123456789012345678901234567890E-30",  # the longest plain spelling (72)
+        "1234567890123456789012345678901234567890",  # 40 digits
+    ],
+)
+def test_event_canonical__every_accepted_amount_parses_again_in_canonical_form(
+    amount: str,
+) -> None:
+    text = _line(amount).model_dump(mode="json")["amount"]
+    assert Decimal(text) == Decimal(amount)
+    assert _line(text).model_dump(mode="json")["amount"] == text
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [
         1.5,  # a JSON float, already inexact
         100.0,
         float("nan"),
