@@ -4,12 +4,18 @@ The leaves are the events' 32-byte chain hashes in seq order: leaf index ``i`` i
 and its leaf hash is ``SHA-256(0x00 ‖ event hash)``. A tree head (size, root) is what an
 auditor keeps, as a C2SP checkpoint signed with Ed25519 (``ledger.signing``).
 
-Incremental: the table ``merkle_blocks`` caches, for every complete block of ``BLOCK`` leaves,
-the block's subtree root and the ``CompactRange`` frontier at its end. The head at any size then
-costs one frontier plus fewer than ``BLOCK`` leaves, and a proof O(size / BLOCK) node hashes
-plus at most two blocks of leaves: no O(n) rebuild per question. The cache is a projection: it
-is filled lazily from the events, checked against the events it summarises (the chain hash of
-each block's last event), and a mismatch is reported as an integrity failure, never trusted.
+The table ``merkle_blocks`` caches, for every complete block of ``BLOCK`` leaves, the block's
+subtree root, the ``CompactRange`` frontier at its end and the chain hash of its last event. It
+is insert-only (triggers on both backends; ``db grants`` gives the application role SELECT and
+INSERT only), and it is never trusted for what is signed or asserted:
+
+- ``tree_head`` (``checkpoint``, and ``prove``'s check of the checkpoint) derives the root from
+  the events themselves, one streamed pass over their hashes, and compares every cached block it
+  passes with what the events give; a block that differs is an ``IntegrityFailure`` naming it,
+  so a poisoned cache can never make the operator sign a root the events do not have.
+- Proofs take O(size / BLOCK) node hashes from the cache plus at most two blocks of leaves, and
+  are then checked against a root derived from the events (``prove``) or streamed from them
+  (``verify --checkpoint``) before they are trusted.
 """
 
 from __future__ import annotations
@@ -133,21 +139,20 @@ def ensure_blocks(store: EventStore, size: int) -> int:
             for first in range(have, wanted, _PAGE_BLOCKS):
                 last = min(wanted, first + _PAGE_BLOCKS)
                 rows: list[dict[str, Any]] = []
-                block_range = CompactRange()
+                leaves: list[bytes] = []
                 for seq, digest in _leaves(conn, first * BLOCK, last * BLOCK):
-                    leaf = leaf_hash(digest)
-                    frontier.append_leaf_hash(leaf)
-                    block_range.append_leaf_hash(leaf)
+                    leaves.append(leaf_hash(digest))
+                    frontier.append_leaf_hash(leaves[-1])
                     if seq % BLOCK == 0:
                         rows.append(
                             {
                                 "block": seq // BLOCK - 1,
-                                "root": block_range.root(),
+                                "root": merkle.perfect_root(leaves),
                                 "frontier": orjson.dumps(frontier.to_state()).decode(),
                                 "last_hash": digest,
                             }
                         )
-                        block_range = CompactRange()
+                        leaves = []
                 conn.rollback()  # end the read transaction before writing (SQLite locks)
                 _insert_blocks(store, rows)
     except SQLAlchemyError as exc:
@@ -166,18 +171,89 @@ def _check_size(conn: Connection, size: int | None) -> int:
     return size
 
 
+def _cached_blocks(conn: Connection, blocks: int) -> dict[int, tuple[bytes, str, bytes]]:
+    rows = conn.execute(
+        text("SELECT block, root, frontier, last_hash FROM merkle_blocks WHERE block < :m"),
+        {"m": blocks},
+    )
+    return {int(b): (bytes(root), str(frontier), bytes(last)) for b, root, frontier, last in rows}
+
+
+def _cache_mismatch(block: int, what: str) -> IntegrityFailure:
+    first, last = block * BLOCK + 1, (block + 1) * BLOCK
+    return IntegrityFailure(
+        f"the Merkle cache (merkle_blocks) block {block}, seq {first}..{last}, does not match "
+        f"the events: its {what} is not the one the events give (the cache was altered, or the "
+        "events were: run verify); refusing to use it"
+    )
+
+
+def _check_cached(
+    block: int, cached: tuple[bytes, str, bytes], root: bytes, frontier: dict[str, Any],
+    last_hash: bytes,
+) -> None:  # fmt: skip
+    """Raise unless the cached row of ``block`` is what the events give."""
+    cached_root, cached_frontier, cached_last = cached
+    if cached_last != last_hash:
+        raise IntegrityFailure(
+            f"the stored events no longer match the Merkle cache at seq {(block + 1) * BLOCK}: "
+            "the history was rewritten (run verify)"
+        )
+    if cached_root != root:
+        raise _cache_mismatch(block, "root")
+    try:
+        same_frontier = orjson.loads(cached_frontier) == frontier
+    except orjson.JSONDecodeError:
+        same_frontier = False
+    if not same_frontier:
+        raise _cache_mismatch(block, "frontier")
+
+
 def tree_head(store: EventStore, size: int | None = None) -> TreeHead:
-    """The tree head of the first ``size`` events (default: all of them)."""
+    """The tree head of the first ``size`` events (default: all of them), derived from the
+    events' hashes in one streamed pass (O(size) hashes, O(BLOCK) memory). Every cached block on
+    the way is compared with what the events give (``IntegrityFailure`` naming the first that
+    differs); blocks not yet cached are added."""
     try:
         with store.engine.connect() as conn:
             size = _check_size(conn, size)
-        blocks = ensure_blocks(store, size)
-        with store.engine.connect() as conn:
-            frontier = _checked_block(conn, blocks - 1)[1] if blocks else CompactRange()
-            frontier.extend(_leaf_hashes(conn, blocks * BLOCK, size))
+            complete = size // BLOCK
+            cached = _cached_blocks(conn, complete)
+            over_blocks = CompactRange()  # the tree of the block roots: its frontier, with
+            leaves: list[bytes] = []  # the size in leaves, is the leaves' frontier
+            missing: list[dict[str, Any]] = []
+            for seq, digest in _leaves(conn, 0, size):
+                leaves.append(leaf_hash(digest))
+                if len(leaves) < BLOCK:
+                    continue
+                block, root = seq // BLOCK - 1, merkle.perfect_root(leaves)
+                leaves = []
+                over_blocks.append_leaf_hash(root)
+                frontier = {
+                    "size": seq,
+                    "hashes": [h.hex() for h in over_blocks.frontier],
+                }
+                if block in cached:
+                    _check_cached(block, cached[block], root, frontier, digest)
+                else:
+                    missing.append(
+                        {
+                            "block": block,
+                            "root": root,
+                            "frontier": orjson.dumps(frontier).decode(),
+                            "last_hash": digest,
+                        }
+                    )
+            conn.rollback()  # end the read transaction before writing (SQLite locks)
+        head = CompactRange.from_state(
+            {"size": complete * BLOCK, "hashes": [h.hex() for h in over_blocks.frontier]}
+        )
+        head.extend(leaves)
+        if missing:
+            _insert_blocks(store, missing)
     except SQLAlchemyError as exc:
         raise translate(exc) from exc
-    return TreeHead(size, frontier.root())
+    return TreeHead(size, head.root())
 
 
 @dataclass
@@ -231,17 +307,31 @@ def _tree(store: EventStore, size: int) -> Iterator[_Tree]:
         yield _Tree(conn, size, roots)
 
 
-def inclusion_proof(store: EventStore, seq: int, size: int | None = None) -> list[bytes]:
-    """Audit path of the event at ``seq`` (leaf index ``seq - 1``) in the tree of ``size``."""
+def inclusion_proof(
+    store: EventStore, seq: int, size: int | None = None, *, root: bytes | None = None
+) -> list[bytes]:
+    """Audit path of the event at ``seq`` (leaf index ``seq - 1``) in the tree of ``size``.
+    With ``root`` (derived from the events, e.g. by ``tree_head``) the path is checked against
+    it: a path made from a cache that does not match the events is an ``IntegrityFailure``."""
     try:
         with store.engine.connect() as conn:
             size = _check_size(conn, size)
-        if not 1 <= seq <= size:
+            event_hash = _event_hash(conn, seq) if 1 <= seq <= size else None
+        if event_hash is None:
             raise InvalidInput(f"seq {seq} is not in a tree of {size} events")
         with _tree(store, size) as tree:
-            return [tree.mth(a, b) for a, b in merkle._inclusion_ranges(seq - 1, size)]
+            path = [tree.mth(a, b) for a, b in merkle._inclusion_ranges(seq - 1, size)]
     except SQLAlchemyError as exc:
         raise translate(exc) from exc
+    if root is not None and not merkle.verify_inclusion(
+        seq - 1, size, leaf_hash(event_hash), path, root
+    ):
+        raise IntegrityFailure(
+            f"the inclusion proof of seq {seq} made from the Merkle cache (merkle_blocks) does "
+            "not lead to the root the events give: the cache was altered (run checkpoint to "
+            "find the block)"
+        )
+    return path
 
 
 def consistency_proof(store: EventStore, old_size: int, new_size: int | None = None) -> list[bytes]:
@@ -345,9 +435,14 @@ def check_checkpoint(
     except IntegrityFailure as exc:
         return [*problems, Problem(cp.size, "consistency", str(exc))]
     if not merkle.verify_consistency(cp.size, size, cp.root, tee.range.root(), proof):
+        # Both roots were just computed from the events, so the proof's nodes are what is wrong.
         problems.append(
             Problem(
-                cp.size, "consistency", "the consistency proof from the checkpoint does not verify"
+                cp.size,
+                "consistency",
+                "the consistency proof made from the Merkle cache (merkle_blocks) does not "
+                "verify against the events' roots: the cache was altered (run checkpoint to "
+                "find the block)",
             )
         )
     return problems

@@ -25,11 +25,15 @@ BUSY_TIMEOUT_MS = 60_000
 # Insert-only tables: the events and the names they refer to (an edited name would rewrite
 # every event that uses it), and the ledger's own facts.
 APPEND_ONLY_TABLES = ("events", "streams", "event_types", "actors", "ledger_meta")
+# The Merkle tree cache is insert-only too: a block, once derived from the events, never changes,
+# so nothing may rewrite it (``ledger.checkpoints`` still checks it against the events).
+INSERT_ONLY_CACHES = ("merkle_blocks",)
+GUARDED_TABLES = APPEND_ONLY_TABLES + INSERT_ONLY_CACHES
 
 _SQLITE_TRIGGERS = [
     f"""CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table}
     BEGIN SELECT RAISE(ABORT, '{table} are append-only: {op} is not allowed'); END"""
-    for table in APPEND_ONLY_TABLES
+    for table in GUARDED_TABLES
     for op in ("UPDATE", "DELETE")
 ]
 
@@ -52,7 +56,7 @@ _PG_TRIGGERS = [
             CREATE TRIGGER {table}_no_{kind} BEFORE {ops} ON {table}
             FOR EACH {each} EXECUTE FUNCTION defledger_append_only();
         END IF; END $$"""
-        for table in APPEND_ONLY_TABLES
+        for table in GUARDED_TABLES
         for kind, ops, each in (
             ("change", "UPDATE OR DELETE", "ROW"),
             ("truncate", "TRUNCATE", "STATEMENT"),

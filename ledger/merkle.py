@@ -31,6 +31,7 @@ __all__ = [
     "inclusion_proof_from_leaves",
     "leaf_hash",
     "node_hash",
+    "perfect_root",
     "root_from_leaf_hashes",
     "subtree_root",
     "verify_consistency",
@@ -168,6 +169,21 @@ def root_from_leaf_hashes(leaf_hashes: Iterable[bytes]) -> bytes:
     rng = CompactRange()
     rng.extend(leaf_hashes)
     return rng.root()
+
+
+def perfect_root(leaf_hashes: Sequence[bytes]) -> bytes:
+    """Return MTH of a perfect subtree (a power-of-two number of leaf hashes), one level at a
+    time: the same root as ``root_from_leaf_hashes``, in about half its time (no frontier
+    bookkeeping). Raises ValueError unless the count is a power of two."""
+    count = len(leaf_hashes)
+    if count == 0 or count & (count - 1):
+        raise ValueError(f"a perfect subtree has a power-of-two number of leaves, not {count}")
+    sha256 = hashlib.sha256
+    level = list(leaf_hashes)
+    while len(level) > 1:
+        pairs = zip(level[::2], level[1::2], strict=True)
+        level = [sha256(b"\x01" + left + right).digest() for left, right in pairs]
+    return _check_hash(level[0], "leaf hash")
 
 
 def subtree_root(start: int, end: int, get_leaf_hash: LeafHashGetter) -> bytes:

@@ -12,7 +12,7 @@ import random
 import re
 from collections.abc import Iterator
 
-from ledger.db import APPEND_ONLY_TABLES
+from ledger.db import APPEND_ONLY_TABLES, GUARDED_TABLES, INSERT_ONLY_CACHES
 from ledger.errors import (
     AppendOnlyViolation,
     ConcurrencyConflict,
@@ -162,10 +162,12 @@ def grants_sql(
     role: str = "defledger_app", database: str | None = None, schema: str = "public"
 ) -> str:
     """SQL for an administrator: an application role that may read and append but never
-    UPDATE, DELETE or TRUNCATE the ledger's history (the triggers refuse those too)."""
+    UPDATE, DELETE or TRUNCATE the ledger's history or its Merkle cache (the triggers refuse
+    those too); the projection tables, rebuilt from the events, it may rewrite."""
     check_role_name(role)
     check_role_name(schema)
     tables = ", ".join(f"{schema}.{table}" for table in APPEND_ONLY_TABLES)
+    caches = ", ".join(f"{schema}.{table}" for table in INSERT_ONLY_CACHES)
     lines = [
         "-- Run as the owner of the ledger's tables, after `defledger init` (as that owner).",
         "-- The application connects as this role: it can read and append, never rewrite.",
@@ -178,6 +180,9 @@ def grants_sql(
         "-- History: read and append only.",
         f"REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {tables} FROM {role}, PUBLIC;",
         f"GRANT SELECT, INSERT ON {tables} TO {role};",
+        "-- The Merkle cache: read and add blocks only (a block never changes once derived).",
+        f"REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {caches} FROM {role}, PUBLIC;",
+        f"GRANT SELECT, INSERT ON {caches} TO {role};",
         "-- streams.id, event_types.id and actors.id are serial columns: the first event of a",
         "-- new stream, type or actor takes the next value.",
         f"GRANT USAGE, SELECT ON SEQUENCE {schema}.streams_id_seq, {schema}.event_types_id_seq,"
@@ -186,7 +191,7 @@ def grants_sql(
         "DO $$ DECLARE t text; BEGIN",
         "  FOR t IN SELECT tablename FROM pg_tables",
         f"           WHERE schemaname = '{schema}'",
-        f"             AND tablename NOT IN ({', '.join(repr(t) for t in APPEND_ONLY_TABLES)})",
+        f"             AND tablename NOT IN ({', '.join(repr(t) for t in GUARDED_TABLES)})",
         "  LOOP EXECUTE format(",
         f"    'GRANT SELECT, INSERT, UPDATE, DELETE ON {schema}.%I TO {role}', t);",
         "  END LOOP; END $$;",

@@ -60,7 +60,8 @@ def make_proof(store: EventStore, seq: int, checkpoint_text: str | bytes) -> dic
     check_checkpoint_matches(store, cp)
     if not 1 <= seq <= cp.size:
         raise InvalidInput(f"seq {seq} is not among the checkpoint's {cp.size} events")
-    path = checkpoints.inclusion_proof(store, seq, cp.size)
+    # cp.root is now the root the events give: a path from a cache that disagrees is refused.
+    path = checkpoints.inclusion_proof(store, seq, cp.size, root=cp.root)
     event = store.get(seq)
     event_hash = bytes.fromhex(event.hash)
     return {

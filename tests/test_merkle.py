@@ -22,6 +22,7 @@ from ledger.merkle import (
     inclusion_proof_from_leaves,
     leaf_hash,
     node_hash,
+    perfect_root,
     root_from_leaf_hashes,
     subtree_root,
     verify_consistency,
@@ -227,6 +228,17 @@ def test_compact_range__resume_from_json_state_at_every_size() -> None:
         assert resumed.root() == final, n
         if n < 200:
             rng.append_leaf_hash(BIG_LEAVES[n])
+
+
+@pytest.mark.parametrize("size", [1, 2, 4, 8, 16, 32, 64, 128])
+def test_perfect_root__equals_the_recursive_root(size: int) -> None:
+    assert perfect_root(BIG_LEAVES[:size]) == ref_mth(BIG_LEAVES[:size])
+
+
+@pytest.mark.parametrize("size", [0, 3, 6, 100])
+def test_perfect_root__refuses_a_tree_that_is_not_perfect(size: int) -> None:
+    with pytest.raises(ValueError, match="power-of-two"):
+        perfect_root(BIG_LEAVES[:size])
 
 
 def test_compact_range__copy_is_independent() -> None:

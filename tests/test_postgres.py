@@ -15,6 +15,7 @@ from conftest import category
 
 import ledger.store as store_module
 from events import Provenance
+from ledger import checkpoints
 from ledger import db as dbmod
 from ledger import postgres as pg
 from ledger.errors import (
@@ -95,6 +96,10 @@ def test_postgres_grants__revokes_rewrites_and_grants_append() -> None:
     tables = "public.events, public.streams, public.event_types, public.actors, public.ledger_meta"
     assert f"REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {tables}" in sql
     assert f"GRANT SELECT, INSERT ON {tables} TO ledger_app;" in sql
+    cache = "public.merkle_blocks"
+    assert f"REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {cache} FROM" in sql
+    assert f"GRANT SELECT, INSERT ON {cache} TO ledger_app;" in sql
+    assert "'ledger_meta', 'merkle_blocks')" in sql  # not among the rewritable projections
     assert 'GRANT CONNECT ON DATABASE "my""db" TO ledger_app;' in sql
     assert "streams_id_seq" in sql and "actors_id_seq" in sql
 
@@ -242,7 +247,9 @@ def app_role(pg_url: str, pg_store: EventStore) -> Iterator[str]:
 
 
 @pytest.mark.pg
-def test_postgres_grants__app_role_appends_but_cannot_rewrite(app_role: str) -> None:
+def test_postgres_grants__app_role_appends_but_cannot_rewrite(
+    app_role: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = EventStore.open(app_role, create=True)  # `init` as the app role changes nothing
     try:
         app.append_events([category("A"), category("B")])
@@ -256,6 +263,10 @@ def test_postgres_grants__app_role_appends_but_cannot_rewrite(app_role: str) -> 
                 "UPDATE actors SET name = 'x'",
                 "TRUNCATE event_types CASCADE",
                 "ALTER TABLE events DISABLE TRIGGER events_no_change",
+                "UPDATE merkle_blocks SET root = last_hash",
+                "DELETE FROM merkle_blocks",
+                "TRUNCATE merkle_blocks",
+                "ALTER TABLE merkle_blocks DISABLE TRIGGER merkle_blocks_no_change",
             ):
                 with pytest.raises(psycopg.errors.InsufficientPrivilege):
                     conn.execute(statement)
@@ -263,6 +274,11 @@ def test_postgres_grants__app_role_appends_but_cannot_rewrite(app_role: str) -> 
             conn.execute("INSERT INTO projection_demo VALUES ('a', '1')")
             conn.execute("UPDATE projection_demo SET v = '2'")  # projections may be rewritten
         assert app.count() == 2
+        # The app role adds Merkle cache blocks (INSERT) as it makes checkpoints.
+        monkeypatch.setattr(checkpoints, "BLOCK", 1)
+        assert checkpoints.tree_head(app).size == 2
+        with psycopg.connect(_driver(app_role)) as conn:
+            assert conn.execute("SELECT COUNT(*) FROM merkle_blocks").fetchone() == (2,)
     finally:
         app.close()
 
