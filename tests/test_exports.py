@@ -13,7 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from audit_scenario import HOSTILE_PROGRAM, build_scenario
-from conftest import line
+from conftest import category, line
 
 from ledger import exports
 from ledger.bundle import REQUIRED
@@ -153,6 +153,26 @@ def test_workbook__no_formula_cells_numbers_numeric_exact_text_beside(
     assert provenance["head_hash"] == store.get(15).hash
 
 
+def test_workbook__a_text_shaped_like_rich_text_stays_one_text_cell(
+    store: EventStore, tmp_path: Path
+) -> None:
+    """XlsxWriter copies a string of the form '<r>…</r>' into the sheet unescaped (as the runs
+    of a rich string): such a program name used to inject a formula cell into the workbook."""
+    from ledger.verify_export import verify_export
+
+    program = (
+        '<r><t>shown</t></r></is></c><c r="Z2"><f>HYPERLINK("http://x")</f><v>2</v></c>'
+        '<c t="inlineStr"><is><r><t>x</t></r>'
+    )
+    store.append_events([category(), line("L1", "5", program=program)])
+    bundle = _export(store, tmp_path)
+    sheet = openpyxl.load_workbook(bundle / "workbook.xlsx")["lines"]
+    assert [c.data_type for row in sheet.iter_rows() for c in row if c.data_type == "f"] == []
+    assert sheet["E2"].value == program
+    assert sheet["Z2"].value is None
+    assert verify_export(bundle).ok
+
+
 def test_datapackage__frictionless_validates_it(store: EventStore, tmp_path: Path) -> None:
     from frictionless import validate
 
@@ -208,7 +228,7 @@ def test_parquet__absent_pyarrow_is_skipped_with_a_clear_note(
 
 
 def test_parquet__written_when_pyarrow_is_installed(store: EventStore, tmp_path: Path) -> None:
-    pq = pytest.importorskip("pyarrow.parquet")
+    pq = pytest.importorskip("pyarrow.parquet")  # the `test` extra installs it
     build_scenario(store)
     bundle = _export(store, tmp_path, parquet=True)
     table = pq.read_table(str(bundle / "lines.parquet")).to_pylist()
