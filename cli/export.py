@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cli.errors import EXIT_INTEGRITY, CliError
+from cli.errors import EXIT_ERROR, EXIT_INTEGRITY, CliError
 from cli.options import as_of_option, db_of, output_options
 from cli.output import emit, render
 
@@ -87,13 +87,22 @@ def export(
     type=_FILE,
     help="Verifier key: SHA256SUMS.sig and the checkpoint must verify.",
 )
+@click.option(
+    "--allow-unchecked",
+    is_flag=True,
+    help="Exit 0 even if some files could not be checked here (Parquet files without "
+    "pyarrow); they are still named.",
+)
 @output_options
 def verify_export(
-    directory: str, pubkey_file: str | None, fmt: str | None, output: str | None
-) -> None:
-    """Check a bundle offline (no database): every SHA-256 in SHA256SUMS, no missing or extra
-    file, the signatures (with --pubkey), the hash chain in events.jsonl, the Merkle root in
-    the checkpoint, and every CSV recomputed from the events. Exit 3 on any problem."""
+    directory: str, pubkey_file: str | None, allow_unchecked: bool, fmt: str | None,
+    output: str | None,
+) -> None:  # fmt: skip
+    """Check a bundle offline (no database): every SHA-256 in SHA256SUMS, no missing, extra or
+    unknown file, the signatures (with --pubkey), the hash chain in events.jsonl, the Merkle
+    root in the checkpoint, and every other file recomputed from the events and compared: the
+    CSVs row by row, the workbook cell by cell, CloudEvents, datapackage.json and Parquet.
+    Exit 3 on any problem; exit 1 if a file could not be checked (unless --allow-unchecked)."""
     from ledger.verify_export import verify_export as check
 
     pubkey = Path(pubkey_file).read_text(encoding="utf-8") if pubkey_file else None
@@ -106,5 +115,11 @@ def verify_export(
         raise CliError(
             f"verify-export failed: {len(report.problems)} problem(s); first: {first}",
             EXIT_INTEGRITY,
+        )
+    if not report.complete and not allow_unchecked:
+        raise CliError(
+            f"verify-export could not check every file: NOT CHECKED: {report.unchecked_text()}; "
+            "nothing else was wrong (pass --allow-unchecked to accept that)",
+            EXIT_ERROR,
         )
     click.echo(table.caption, err=fmt not in (None, "table"))

@@ -125,6 +125,12 @@ def write_file(directory: Path, name: str, data: bytes) -> None:
         os.fsync(handle.fileno())
 
 
+def read_regular(directory: Path, name: str) -> bytes | None:
+    """The bytes of ``directory/name`` if it is a regular file (not a symlink), else None."""
+    path = directory / name
+    return path.read_bytes() if path.is_file() and not path.is_symlink() else None
+
+
 def sha256_file(path: Path) -> tuple[str, int]:
     """(hex SHA-256, size in bytes) of a file, streamed."""
     digest = hashlib.sha256()

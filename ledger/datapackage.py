@@ -47,8 +47,10 @@ def _field(column: Any) -> dict[str, Any]:
     return field
 
 
-def _resource(directory: Path, spec: TableSpec) -> dict[str, Any]:
-    digest, size = sha256_file(directory / spec.path)
+def _resource(
+    directory: Path, spec: TableSpec, digests: dict[str, tuple[str, int]] | None
+) -> dict[str, Any]:
+    digest, size = (digests or {}).get(spec.path) or sha256_file(directory / spec.path)
     schema: dict[str, Any] = {
         "fields": [_field(c) for c in spec.columns],
         "missingValues": [""],
@@ -120,9 +122,11 @@ def build(
     provenance: dict[str, Any],
     lines: Iterable[dict[str, Any]] | LineFacts,
     created: str | None,
+    digests: dict[str, tuple[str, int]] | None = None,
 ) -> bytes:
-    """The ``datapackage.json`` bytes for the CSV files already written in ``directory``;
-    ``lines`` are the line rows, or their ``LineFacts``."""
+    """The ``datapackage.json`` bytes for the CSV files already written in ``directory`` (or of
+    the files whose (SHA-256, size) ``digests`` gives by name); ``lines`` are the line rows, or
+    their ``LineFacts``."""
     if isinstance(lines, LineFacts):
         facts = lines
     else:
@@ -137,7 +141,7 @@ def build(
         "description": "Events, budget lines, definition versions and totals of a defledger "
         "ledger as of one seq. events.jsonl holds the exact hashed events; checkpoint the "
         "signed Merkle tree head; SHA256SUMS every file's hash.",
-        "resources": [_resource(directory, spec) for spec in tables],
+        "resources": [_resource(directory, spec, digests) for spec in tables],
         "formula_escaping": FORMULA_ESCAPING,
         "formulaEscaping": {
             "rule": FORMULA_ESCAPING,

@@ -22,6 +22,11 @@ def available() -> bool:
     return importlib.util.find_spec("pyarrow") is not None
 
 
+def file_name(spec: TableSpec) -> str:
+    """``lines.parquet`` for the ``lines`` table."""
+    return f"{spec.name}.parquet"
+
+
 def _value(value: Any, kind: str) -> Any:
     if value is None or value == "":
         return None
@@ -30,6 +35,22 @@ def _value(value: Any, kind: str) -> Any:
     if kind == "number":
         return number_text(value) or str(value)
     return str(value)
+
+
+def parquet_row(spec: TableSpec, row: dict[str, Any]) -> dict[str, Any]:
+    """A table row as its Parquet values."""
+    return {c.name: _value(row.get(c.name), c.type) for c in spec.columns}
+
+
+def schema(spec: TableSpec, metadata: dict[str, str]) -> Any:
+    """The Arrow schema of a table's Parquet file, with ``metadata`` (the provenance)."""
+    import pyarrow as pa
+
+    fields = [
+        pa.field(c.name, pa.int64() if c.type == "integer" else pa.string(), not c.required)
+        for c in spec.columns
+    ]
+    return pa.schema(fields, metadata={k.encode(): v.encode() for k, v in metadata.items()})
 
 
 class ParquetTable:
@@ -41,18 +62,12 @@ class ParquetTable:
 
         self._pa = pa
         self.spec = spec
-        fields = [
-            pa.field(c.name, pa.int64() if c.type == "integer" else pa.string(), not c.required)
-            for c in spec.columns
-        ]
-        self.schema = pa.schema(
-            fields, metadata={k.encode(): v.encode() for k, v in metadata.items()}
-        )
+        self.schema = schema(spec, metadata)
         self.writer = pq.ParquetWriter(str(path), self.schema, compression="zstd")
         self.rows: list[dict[str, Any]] = []
 
     def add(self, row: dict[str, Any]) -> None:
-        self.rows.append({c.name: _value(row.get(c.name), c.type) for c in self.spec.columns})
+        self.rows.append(parquet_row(self.spec, row))
         if len(self.rows) >= BATCH:
             self.flush()
 

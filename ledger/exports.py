@@ -104,7 +104,9 @@ class _EventStream:
             open(bundle.create(tmp, bundle.CLOUDEVENTS), "wb") if cloudevents else None
         )
         self.parquet = (
-            export_parquet.ParquetTable(tmp / "events.parquet", EVENTS, {}) if parquet else None
+            export_parquet.ParquetTable(tmp / export_parquet.file_name(EVENTS), EVENTS, {})
+            if parquet
+            else None
         )
         self.tree = CompactRange()
         self.last: StoredEvent | None = None
@@ -154,16 +156,24 @@ def _write_csv(directory: Path, spec: TableSpec, rows: Iterable[dict[str, Any]])
         os.fsync(handle.fileno())
 
 
-def _provenance(
-    source: str, stop: int, last: StoredEvent | None, cp: Checkpoint, key: str | None, text: str
-) -> dict[str, Any]:
-    signer = "+".join(verifier_key_from_private(key).split("+")[:2]) if key else None
+def signer_of(private_key: str | None) -> str | None:
+    """``name+keyid`` of the key that signs the checkpoint, as the provenance names it."""
+    return "+".join(verifier_key_from_private(private_key).split("+")[:2]) if private_key else None
+
+
+def provenance(
+    source: str, stop: int, last: StoredEvent | None, cp: Checkpoint, signer: str | None,
+    text: str, tool: str,
+) -> dict[str, Any]:  # fmt: skip
+    """The bundle's provenance (the workbook's sheet, ``datapackage.json``, Parquet metadata):
+    all of it follows from the events, the checkpoint file and ``tool``, the exporting program,
+    so ``verify-export`` recomputes it."""
     return {
         "ledger": source,
         "as_of_seq": stop,
         "head_hash": last.hash if last else GENESIS_HASH.hex(),
         "head_recorded_at": last.recorded_at if last else None,
-        "tool": tool_version(),
+        "tool": tool,
         "checkpoint_size": cp.size,
         "checkpoint_root": base64.b64encode(cp.root).decode("ascii"),
         "checkpoint_root_hex": cp.root.hex(),
@@ -175,6 +185,11 @@ def _provenance(
         "amounts": "exact decimals in CSV and JSON; in XLSX numbers are doubles and the "
         "*_exact columns exact",
     }
+
+
+def provenance_texts(facts: dict[str, Any]) -> dict[str, str]:
+    """The provenance as text, as the workbook and the Parquet metadata hold it."""
+    return {key: "" if value is None else str(value) for key, value in facts.items()}
 
 
 def _check_key(private_key: str | None) -> None:
@@ -238,20 +253,23 @@ def export_bundle(
         cp = Checkpoint(source, as_of_seq, stream.tree.root())
         text = sign_checkpoint(cp, private_key) if private_key else cp.body().decode("utf-8")
         bundle.write_file(tmp, bundle.CHECKPOINT, text.encode("utf-8"))
-        provenance = _provenance(source, as_of_seq, stream.last, cp, private_key, text)
+        prov = provenance(
+            source, as_of_seq, stream.last, cp, signer_of(private_key), text, tool_version()
+        )
+        texts = provenance_texts(prov)
         book = WorkbookWriter(tmp / bundle.WORKBOOK, last_time, {"ledger": source})
         for spec in (TOTALS, LINES, DEFINITIONS):
             book.write_table(spec, rows(spec))
-        book.write_provenance([(k, "" if v is None else str(v)) for k, v in provenance.items()])
+        book.write_provenance(list(texts.items()))
         book.close()
         if parquet:
-            metadata = {k: "" if v is None else str(v) for k, v in provenance.items()}
             for spec in (LINES, DEFINITIONS, TOTALS):
-                export_parquet.write_table(tmp / f"{spec.name}.parquet", spec, rows(spec), metadata)
+                path = tmp / export_parquet.file_name(spec)
+                export_parquet.write_table(path, spec, rows(spec), texts)
         bundle.write_file(
             tmp,
             bundle.DATAPACKAGE,
-            datapackage.build(tmp, TABLES, provenance, facts, last_time),
+            datapackage.build(tmp, TABLES, prov, facts, last_time),
         )
         sums = bundle.sums_text(tmp)
         bundle.write_file(tmp, bundle.SUMS, sums)
@@ -264,7 +282,7 @@ def export_bundle(
     return ExportResult(
         directory=target,
         as_of_seq=as_of_seq,
-        head_hash=provenance["head_hash"],
+        head_hash=prov["head_hash"],
         root=cp.root,
         signed=private_key is not None,
         files=listing,

@@ -1,15 +1,22 @@
 """``verify-export``: check a compliance bundle offline, with no database.
 
-1. ``SHA256SUMS``: every listed file exists with that SHA-256; no file is missing or extra.
+1. ``SHA256SUMS``: every listed file exists with that SHA-256; no file is missing or extra, and
+   every file is one that ``export`` writes.
 2. With a verifier key: ``SHA256SUMS.sig`` and the ``checkpoint`` signature verify.
 3. ``events.jsonl``: each line is a canonical envelope, its hash recomputes, it links to the
    previous line's hash, and seq runs 1..n without gaps.
 4. The RFC 6962 Merkle root of those hashes equals the checkpoint's, at the same size.
-5. The events are replayed (the projections' pure fold) and ``events.csv``, ``lines.csv``,
-   ``definitions.csv``, ``totals.csv`` (and ``events.cloudevents.jsonl``) are recomputed and
-   compared with the files, row by row; ``datapackage.json``'s sizes and hashes are checked.
+5. The events are replayed (the projections' pure fold) and every other file is recomputed from
+   them and compared: ``events.csv``, ``lines.csv``, ``definitions.csv``, ``totals.csv`` row by
+   row, ``events.cloudevents.jsonl`` line by line, ``datapackage.json`` member by member,
+   ``workbook.xlsx`` cell by cell (``workbook_compare``) and the ``*.parquet`` files row by row
+   (``parquet_compare``, with the optional pyarrow). The provenance they carry is recomputed
+   too, from the events and the checkpoint file; only the exporting program's name and version
+   (``tool``) is taken from ``datapackage.json``.
 
-Every failure is its own problem naming the file and, where there is one, the row or line.
+Every failure is its own problem naming the file and, where there is one, the row or line. A
+file that cannot be checked here (a Parquet file without pyarrow) is listed in ``unchecked``:
+the report is then not ``complete``, and the CLI fails unless told to accept that.
 """
 
 from __future__ import annotations
@@ -19,20 +26,17 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import orjson
-
-from ledger import bundle
+from ledger import bundle, datapackage
 from ledger.chain import GENESIS_HASH, recompute
 from ledger.errors import InvalidInput
 from ledger.event_lines import LineError, chain_row, parse_line, stored_event
 from ledger.export_cloudevents import cloudevent_line
-from ledger.export_compare import compare_csv
+from ledger.export_compare import compare_csv, compare_lines
 from ledger.export_fold import SpilledFold
-from ledger.export_format import csv_row, csv_writer, write_csv
+from ledger.export_format import TableSpec, csv_row, csv_writer, write_csv
+from ledger.export_report import ExportProblem, ExportReport
 from ledger.export_tables import (
     DEFINITIONS,
     EVENTS,
@@ -48,66 +52,24 @@ from ledger.merkle import CompactRange, leaf_hash
 from ledger.projections import LedgerState
 from ledger.records import StoredEvent
 from ledger.signing import (
+    Checkpoint,
+    Signature,
     SignatureError,
     parse_signed_checkpoint,
     verify_bytes,
     verify_checkpoint_signature,
 )
-from ledger.tabular import Table
+from ledger.verify_recomputed import (
+    PARQUET,
+    Recomputed,
+    check_datapackage,
+    check_parquet,
+    check_workbook,
+)
 
+__all__ = ["ExportProblem", "ExportReport", "verify_export"]
 
-@dataclass(frozen=True)
-class ExportProblem:
-    """One failed check: the file, the row or line (when there is one), a kind, a message."""
-
-    file: str
-    row: int | None
-    kind: str
-    message: str
-
-
-@dataclass
-class ExportReport:
-    directory: str
-    events: int = 0
-    root: bytes | None = None
-    signature: str = "not checked (no --pubkey)"
-    files: int = 0
-    problems: list[ExportProblem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def add(self, file: str, row: int | None, kind: str, message: str) -> None:
-        self.problems.append(ExportProblem(file, row, kind, message))
-
-    def table(self) -> Table:
-        rows = [
-            {"file": p.file, "row": p.row, "kind": p.kind, "message": p.message}
-            for p in self.problems
-        ]
-        meta = {
-            "ok": self.ok,
-            "directory": self.directory,
-            "files": self.files,
-            "events": self.events,
-            "merkle_root": self.root.hex() if self.root else None,
-            "signature": self.signature,
-        }
-        if self.ok:
-            caption = (
-                f"ok: {self.files} files, {self.events} events, Merkle root "
-                f"{(self.root or b'').hex()}; signature {self.signature}"
-            )
-        else:
-            caption = f"FAILED: {len(self.problems)} problem(s) in {self.directory}"
-        return Table("problems", ["file", "row", "kind", "message"], rows, meta, caption)
-
-
-def _read(directory: Path, name: str) -> bytes | None:
-    path = directory / name
-    return path.read_bytes() if path.is_file() and not path.is_symlink() else None
+KNOWN = frozenset({*bundle.REQUIRED, bundle.CLOUDEVENTS, bundle.SUMS, bundle.SIGNATURE, *PARQUET})
 
 
 def _check_manifest(directory: Path, report: ExportReport) -> bytes | None:
@@ -121,7 +83,7 @@ def _check_manifest(directory: Path, report: ExportReport) -> bytes | None:
         else:
             present.add(name)
     report.files = len(present)
-    sums = _read(directory, bundle.SUMS)
+    sums = bundle.read_regular(directory, bundle.SUMS)
     listed: set[str] = set()
     if sums is None:
         report.add(bundle.SUMS, None, "missing-file", f"missing file: {bundle.SUMS}")
@@ -146,6 +108,12 @@ def _check_manifest(directory: Path, report: ExportReport) -> bytes | None:
                 report.add(name, None, "sha256-mismatch", f"sha256 mismatch: {name}")
     for name in sorted(present - listed - {bundle.SUMS, bundle.SIGNATURE}):
         report.add(name, None, "unexpected-file", f"unexpected file: {name} (not in {bundle.SUMS})")
+    for name in sorted((present & listed) - KNOWN):
+        report.add(
+            name, None, "unexpected-file",
+            f"unexpected file: {name} (listed in {bundle.SUMS}, but export never writes it, "
+            "so nothing can check it)",
+        )  # fmt: skip
     for name in bundle.REQUIRED:
         if name not in present and name not in listed:
             report.add(name, None, "missing-file", f"missing file: {name}")
@@ -155,7 +123,7 @@ def _check_manifest(directory: Path, report: ExportReport) -> bytes | None:
 def _check_signatures(
     directory: Path, sums: bytes | None, pubkey: str, report: ExportReport
 ) -> None:
-    signature = _read(directory, bundle.SIGNATURE)
+    signature = bundle.read_regular(directory, bundle.SIGNATURE)
     report.signature = "failed"
     if signature is None:
         report.add(
@@ -170,7 +138,7 @@ def _check_signatures(
             report.signature = "verified with " + "+".join(pubkey.strip().split("+")[:2])
         except (SignatureError, ValueError) as exc:
             report.add(bundle.SIGNATURE, None, "bad-signature", f"{bundle.SIGNATURE}: {exc}")
-    checkpoint = _read(directory, bundle.CHECKPOINT)
+    checkpoint = bundle.read_regular(directory, bundle.CHECKPOINT)
     if checkpoint is not None:
         try:
             verify_checkpoint_signature(checkpoint, pubkey)
@@ -186,11 +154,13 @@ class _Spool:
     def __init__(self) -> None:
         self.file = tempfile.TemporaryFile()
         self.digest = hashlib.sha256()
+        self.size = 0
 
     def write(self, text: str | bytes) -> int:
         data = text.encode("utf-8") if isinstance(text, str) else text
         self.digest.update(data)
         self.file.write(data)
+        self.size += len(data)
         return len(text)
 
     def read(self) -> bytes:
@@ -212,6 +182,7 @@ class _Replay:
         self.writer.writerow(EVENTS.names)
         self.cloud = _Spool()
         self.parsed_all = True
+        self.last: StoredEvent | None = None
 
     def _problem(self, line: int, kind: str, message: str) -> None:
         self.report.add(bundle.EVENTS_JSONL, line, kind, f"events.jsonl line {line}: {message}")
@@ -249,11 +220,12 @@ class _Replay:
             self.writer.writerow(csv_row(event_row(event), EVENTS))
             if self.source is not None:
                 self.cloud.write(cloudevent_line(event, self.source) + b"\n")
+            self.last = event
             yield event
 
 
 def _check_checkpoint(directory: Path, tree: CompactRange, report: ExportReport) -> str | None:
-    data = _read(directory, bundle.CHECKPOINT)
+    data = bundle.read_regular(directory, bundle.CHECKPOINT)
     if data is None:
         return None
     try:
@@ -276,56 +248,20 @@ def _check_checkpoint(directory: Path, tree: CompactRange, report: ExportReport)
 
 
 def _compare(
-    directory: Path, name: str, expected: bytes | _Spool, spec: Any, report: ExportReport
+    directory: Path, name: str, expected: _Spool, spec: TableSpec | None, report: ExportReport
 ) -> None:
+    """Compare a CSV (``spec``) or JSON Lines file with its recomputation."""
     path = directory / name
     if not path.is_file() or path.is_symlink():
         return
-    if isinstance(expected, _Spool):
-        if bundle.sha256_file(path)[0] == expected.digest.hexdigest():
-            expected.file.close()
-            return
-        expected = expected.read()
-    actual = path.read_bytes()
-    found = compare_csv(spec, actual, expected) if spec else _lines_differ(actual, expected)
-    for row, message in found:
-        where = f"{name} row {row}" if row else name
-        report.add(name, row, "recomputed-mismatch", f"{where}: {message}")
-
-
-def _lines_differ(actual: bytes, expected: bytes) -> list[tuple[int | None, str]]:
-    if actual == expected:
-        return []
-    got, want = actual.split(b"\n"), expected.split(b"\n")
-    for number, (a, b) in enumerate(zip(got, want, strict=False), start=1):
-        if a != b:
-            return [(number, "differs from the recomputation from events.jsonl")]
-    return [(None, f"has {len(got) - 1} lines, the recomputation {len(want) - 1}")]
-
-
-def _check_datapackage(directory: Path, report: ExportReport) -> None:
-    data = _read(directory, bundle.DATAPACKAGE)
-    if data is None:
+    if bundle.sha256_file(path)[0] == expected.digest.hexdigest():
+        expected.file.close()
         return
-    try:
-        resources = {r["path"]: r for r in orjson.loads(data)["resources"]}
-    except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
-        report.add(bundle.DATAPACKAGE, None, "malformed", f"datapackage.json: {exc}")
-        return
-    for spec in TABLES:
-        resource, path = resources.get(spec.path), directory / spec.path
-        if resource is None:
-            report.add(
-                bundle.DATAPACKAGE,
-                None,
-                "malformed",
-                f"datapackage.json has no resource for {spec.path}",
-            )
-        elif path.is_file():
-            digest, size = bundle.sha256_file(path)
-            if resource.get("hash") != f"sha256:{digest}" or resource.get("bytes") != size:
-                message = f"datapackage.json: the bytes or hash of {spec.path} differ from the file"
-                report.add(bundle.DATAPACKAGE, None, "hash-mismatch", message)
+    wanted, actual = expected.read(), path.read_bytes()
+    if spec is not None:
+        report.add_all(name, "recomputed-mismatch", compare_csv(spec, actual, wanted))
+    else:
+        report.add_all(name, "recomputed-mismatch", compare_lines(actual, wanted), "line")
 
 
 def verify_export(directory: str | os.PathLike[str], pubkey: str | None = None) -> ExportReport:
@@ -338,15 +274,20 @@ def verify_export(directory: str | os.PathLike[str], pubkey: str | None = None) 
     if pubkey is not None:
         _check_signatures(path, sums, pubkey, report)
     events = path / bundle.EVENTS_JSONL
+    derived = sorted(n for n in KNOWN - {bundle.SUMS, bundle.SIGNATURE} if (path / n).is_file())
     if not events.is_file() or events.is_symlink():
+        for name in derived:
+            report.skip(name, "there is no events.jsonl to recompute it from")
         return report
-    checkpoint = _read(path, bundle.CHECKPOINT)
-    source = None
+    checkpoint = bundle.read_regular(path, bundle.CHECKPOINT)
+    head: Checkpoint | None = None
+    signatures: list[Signature] = []
     if checkpoint is not None:
         try:
-            source = parse_signed_checkpoint(checkpoint)[0].origin
+            head, signatures = parse_signed_checkpoint(checkpoint)
         except SignatureError:
-            source = None
+            head = None
+    source = head.origin if head is not None else None
     cloud = (path / bundle.CLOUDEVENTS).is_file()
     replay = _Replay(events, report, source if cloud else None)
     with SpilledFold() as fold:
@@ -365,19 +306,37 @@ def verify_export(directory: str | os.PathLike[str], pubkey: str | None = None) 
             state = None
         report.events, report.root = replay.tree.size, replay.tree.root()
         _check_checkpoint(path, replay.tree, report)
-        _check_datapackage(path, report)
         if state is None or not replay.parsed_all:
+            for name in derived:
+                if name not in (bundle.EVENTS_JSONL, bundle.CHECKPOINT):
+                    report.skip(name, "events.jsonl cannot be replayed")
             return report
+        digests = {EVENTS.path: (replay.csv.digest.hexdigest(), replay.csv.size)}
         _compare(path, EVENTS.path, replay.csv, EVENTS, report)
-        if source is not None and cloud:
-            _compare(path, bundle.CLOUDEVENTS, replay.cloud, None, report)
+        facts = datapackage.LineFacts()
         tables = {
-            LINES.name: line_rows(state, fold.lines()),
+            LINES.name: facts.gather(line_rows(state, fold.lines())),
             DEFINITIONS.name: definition_rows(state),
             TOTALS.name: totals_rows(state, state.last_seq),
         }
         for spec in (LINES, DEFINITIONS, TOTALS):
             spool = _Spool()
             write_csv(spool, spec, tables[spec.name])
+            digests[spec.path] = (spool.digest.hexdigest(), spool.size)
             _compare(path, spec.path, spool, spec, report)
+        if head is None or checkpoint is None:
+            why = "the checkpoint, which names the ledger, is missing or malformed"
+            for name in derived:
+                if name not in (bundle.EVENTS_JSONL, bundle.CHECKPOINT, *(s.path for s in TABLES)):
+                    report.skip(name, why)
+            return report
+        if cloud:
+            _compare(path, bundle.CLOUDEVENTS, replay.cloud, None, report)
+        got = Recomputed(
+            path, state, fold, replay.tree, replay.last, facts, digests, checkpoint, head.origin,
+            signatures,
+        )  # fmt: skip
+        check_datapackage(got, report)
+        check_workbook(got, report)
+        check_parquet(got, report)
     return report
