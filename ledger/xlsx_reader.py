@@ -33,6 +33,7 @@ _M = MAIN[1:-1] + "}"  # how expat names an element of the main namespace
 _ROW, _C, _V, _F, _IS, _T, _RPH = (_M + tag for tag in ("row", "c", "v", "f", "is", "t", "rPh"))
 _TEXT_ENDS = frozenset({_V, _F, _T, _RPH})
 _CHUNK = 1 << 16
+MAX_PART = 64 << 20  # a part read whole (styles, shared strings...): a hostile file stays small
 _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
@@ -139,7 +140,10 @@ class Workbook:
         self.zip.close()
 
     def _xml(self, part: str) -> ET.Element:
+        """A whole part as an element tree (every part but the sheets, which are streamed)."""
         try:
+            if self.zip.getinfo(part).file_size > MAX_PART:
+                raise XlsxError(f"{part} is larger than {MAX_PART >> 20} MiB: not read")
             return ET.fromstring(self.zip.read(part))
         except KeyError:
             raise XlsxError(f"the part {part} is missing") from None

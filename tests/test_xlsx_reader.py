@@ -113,6 +113,18 @@ def test_reader__what_is_not_a_workbook(tmp_path: Path) -> None:
         Workbook(tmp_path / "b.xlsx")
 
 
+def test_reader__a_part_read_whole_is_bounded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ledger import xlsx_reader
+
+    monkeypatch.setattr(xlsx_reader, "MAX_PART", 100)
+    with zipfile.ZipFile(tmp_path / "big.xlsx", "w") as archive:
+        archive.writestr("_rels/.rels", "<Relationships>" + " " * 200 + "</Relationships>")
+    with pytest.raises(XlsxError, match="_rels/.rels is larger than 0 MiB: not read"):
+        Workbook(tmp_path / "big.xlsx")
+
+
 def test_fit_text__excel_limit_in_utf16_units_never_splits_a_pair() -> None:
     assert fit_text("x" * MAX_TEXT) == "x" * MAX_TEXT
     cut = fit_text("x" * (MAX_TEXT - 1) + "\U0001f600")  # the pair would end past the limit
