@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from events.quoting import quoted
 from ledger.errors import InvalidInput
 from ledger.signing import sign_bytes
 
@@ -55,12 +56,12 @@ def resolve_target(directory: str, root: str | os.PathLike[str] | None = None) -
     if not raw.strip():
         raise InvalidInput("the export directory is empty")
     if ".." in re.split(r"[\\/]+", raw):
-        raise InvalidInput(f"the export directory {raw!r} contains '..': refused")
+        raise InvalidInput(f"the export directory {quoted(raw)} contains '..': refused")
     root_real = os.path.realpath(os.fspath(root) if root is not None else os.getcwd())
     target = os.path.realpath(os.path.join(root_real, raw))
     if target == root_real or os.path.commonpath([root_real, target]) != root_real:
         raise InvalidInput(
-            f"the export directory {raw!r} resolves to {target}, outside the export root "
+            f"the export directory {quoted(raw)} resolves to {target}, outside the export root "
             f"{root_real} (absolute path or symlink): refused; pass --root to allow it"
         )
     parent = os.path.dirname(target)

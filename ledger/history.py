@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from events import EVENT_CLASSES
+from events.quoting import quoted
 from ledger.asof import parse_time
 from ledger.errors import InvalidInput
 from ledger.records import StoredEvent
@@ -87,7 +88,7 @@ def iter_log(
 ) -> Iterator[StoredEvent]:
     unknown = [t for t in types if t not in EVENT_CLASSES]
     if unknown:
-        raise InvalidInput(f"unknown event type {unknown[0]!r} (see docs/events.md)")
+        raise InvalidInput(f"unknown event type {quoted(unknown[0])} (see docs/events.md)")
     prefix = stream[:-1] if stream and stream.endswith("*") else None
     return store.read(
         stream=None if prefix is not None else stream,

@@ -8,6 +8,7 @@ from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Any
 
+from events.quoting import quoted
 from ledger.definitions import GdpBasis, parse_spec
 from ledger.errors import InvalidInput
 from ledger.measure import (
@@ -204,7 +205,7 @@ def totals_table(store: EventStore, req: TotalsRequest) -> Table:
         raise no_version_error(state, req.definitions, years)
     if req.tier is not None and not any(tiers_of(m, req.tier) for m, _ in measures):
         known = sorted({t for m, _ in measures for t in tiers_of(m, None)})
-        raise InvalidInput(f"unknown tier {req.tier!r} (tiers: {', '.join(known)})")
+        raise InvalidInput(f"unknown tier {quoted(req.tier)} (tiers: {', '.join(known)})")
     rows = _rows(state, measures, req, basis)
     columns = [*COLUMNS[:6], *(["category"] if req.by_category else []), *COLUMNS[6:]]
     columns += CHANGE_COLUMNS if req.change else []

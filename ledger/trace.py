@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from typing import Any
 
+from events.quoting import quoted
 from ledger.definitions import DefinitionVersion
 from ledger.errors import IntegrityFailure, InvalidInput
 from ledger.measure import (
@@ -181,7 +182,7 @@ def trace_table(store: EventStore, req: TraceRequest) -> Table:
     m = measure(state, jurisdiction, year, version, stages=stages, basis=basis)
     if tier != ALL and tier not in m.tiers:
         raise InvalidInput(
-            f"unknown tier {tier!r} (tiers of {version.label}: {', '.join(m.tiers)})"
+            f"unknown tier {quoted(tier)} (tiers of {version.label}: {', '.join(m.tiers)})"
         )
     rows = _definition_rows(version, m, tier)
     lines, seqs = _lines(store, jurisdiction, year, context.as_of.seq)
