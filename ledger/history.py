@@ -9,7 +9,8 @@ from events import EVENT_CLASSES
 from events.quoting import quoted
 from ledger.asof import parse_time
 from ledger.errors import InvalidInput
-from ledger.records import StoredEvent
+from ledger.projections import current_payload
+from ledger.records import DECODE_ERRORS, StoredEvent, unreadable
 from ledger.store import EventStore
 from ledger.tabular import Table
 
@@ -17,8 +18,16 @@ LOG_COLUMNS = ["seq", "recorded_at", "actor", "type", "stream", "summary", "reas
 
 
 def summary(event: StoredEvent) -> str:
-    """A short human description of an event's payload."""
-    p = event.payload
+    """A short human description of an event's payload (``IntegrityFailure`` naming the seq
+    if the stored payload lacks what its type has)."""
+    try:
+        return _summary(event)
+    except DECODE_ERRORS as exc:
+        raise unreadable(event.seq, event.type, event.schema_version, exc) from None
+
+
+def _summary(event: StoredEvent) -> str:
+    p = current_payload(event.type, event.schema_version, event.payload)  # a v1 line too
     match event.type:
         case "CategoryDefined":
             return f"{p['code']} {p['name']}"

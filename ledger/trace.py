@@ -42,6 +42,7 @@ from ledger.query import (
     provenance,
     versions_for,
 )
+from ledger.records import DECODE_ERRORS, unreadable
 from ledger.store import EventStore
 from ledger.tabular import Table
 from ledger.totals import ALL, applicable_targets, target_fields
@@ -139,9 +140,12 @@ def _lines(
     lines: dict[str, LineState] = {}
     seqs: dict[str, list[int]] = {}
     for event in prefix_events(store, [f"line/{jurisdiction}/FY{year}/"], seq):
-        payload = current_payload(event.type, event.schema_version, event.payload)
-        key = key_of_payload(payload)
-        line = line_transition(lines.get(key), event.seq, event.type, payload)
+        try:
+            payload = current_payload(event.type, event.schema_version, event.payload)
+            key = key_of_payload(payload)
+            line = line_transition(lines.get(key), event.seq, event.type, payload)
+        except DECODE_ERRORS as exc:
+            raise unreadable(event.seq, event.type, event.schema_version, exc) from None
         if line is not None:
             lines[key] = line
             seqs.setdefault(key, []).append(event.seq)
