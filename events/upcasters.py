@@ -37,6 +37,7 @@ class UpcastError(ValueError):
 
 
 MISSING: Any = object()
+TYPE_NAMES = {int: "an integer", str: "a string", dict: "an object", list: "an array"}
 
 
 def take(payload: Payload, key: str, *types: type) -> Any:
@@ -51,9 +52,6 @@ def take(payload: Payload, key: str, *types: type) -> Any:
     return value
 
 
-TYPE_NAMES = {int: "an integer", str: "a string", dict: "an object", list: "an array"}
-
-
 def check_version(event_type: str, schema_version: Any, current: int) -> int:
     """``schema_version`` as a version of ``event_type`` this program can read: an integer
     (not a bool) from 1 to ``current``."""
@@ -61,8 +59,8 @@ def check_version(event_type: str, schema_version: Any, current: int) -> int:
         raise UpcastError(f"schema_version must be an integer, not {quoted(schema_version)}")
     if schema_version > current:
         raise UpcastError(
-            f"{event_type} schema_version {quoted(schema_version)} is newer than this program "
-            f"(v{current})"
+            f"schema_version {quoted(schema_version)} of {event_type} is newer than this "
+            f"program (v{current})"
         )
     if schema_version < 1:
         raise UpcastError(
