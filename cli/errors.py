@@ -56,8 +56,10 @@ def run_guarded(action: Callable[[], T]) -> T:
     except (click.exceptions.Exit, click.Abort, KeyboardInterrupt):
         raise
     except OSError as exc:
+        from events.quoting import path_named
+
         raise CliError(
-            f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)
+            f"{exc.strerror or exc}: {path_named(exc.filename)}" if exc.filename else str(exc)
         ) from exc
     except Exception as exc:
         if os.environ.get("DEFLEDGER_DEBUG"):

@@ -17,7 +17,6 @@ CHECKPOINT_BYTES = 1 * MiB  # a C2SP checkpoint: three lines and its signatures
 DIGEST_BYTES = 64 * KiB  # {seq, hash, recorded_at}
 PROOF_BYTES = 16 * MiB  # an inclusion proof: ≤ 63 hashes and one event
 CHUNK = 1 * MiB
-PATH_SHOWN = 300  # characters of a path an error names (longer ones are cut)
 
 
 def read_upto(path: str, what: str, limit: int) -> bytearray:
@@ -37,9 +36,9 @@ def read_upto(path: str, what: str, limit: int) -> bytearray:
             if handle is not sys.stdin.buffer:
                 handle.close()
     except OSError as exc:
-        from events.quoting import named  # only on this path: events loads pydantic
+        from events.quoting import path_named  # only on this path: events loads pydantic
 
-        message = f"cannot read the {what} {named(path, PATH_SHOWN)}: {exc.strerror or exc}"
+        message = f"cannot read the {what} {path_named(path)}: {exc.strerror or exc}"
         raise CliError(message, EXIT_INPUT) from exc
     return data
 
@@ -49,10 +48,10 @@ def read_bytes(path: str, what: str, limit: int) -> bytes:
     than ``limit``."""
     data = read_upto(path, what, limit)
     if len(data) > limit:
-        from events.quoting import named
+        from events.quoting import path_named
 
         raise CliError(
-            f"the {what} {named(path, PATH_SHOWN)} is larger than {_size(limit)}: refused "
+            f"the {what} {path_named(path)} is larger than {_size(limit)}: refused "
             "(is it the right file?)",
             EXIT_INPUT,
         )
@@ -65,10 +64,10 @@ def read_text(path: str, what: str, limit: int) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        from events.quoting import named
+        from events.quoting import path_named
 
         raise CliError(
-            f"the {what} {named(path, PATH_SHOWN)} is not UTF-8 text (byte {exc.start + 1})",
+            f"the {what} {path_named(path)} is not UTF-8 text (byte {exc.start + 1})",
             EXIT_INPUT,
         ) from exc
 

@@ -54,14 +54,15 @@ def refuse_nul(args: Sequence[str]) -> None:
     for index, arg in enumerate(args):
         if "\x00" not in arg:
             continue
+        from events.quoting import named, quoted  # only now: events loads pydantic
+
         if arg.startswith("--") and "=" in arg:
             where, arg = arg.split("=", 1)
+            where = named(where)
         elif index > 0 and args[index - 1].startswith("-") and "\x00" not in args[index - 1]:
             where = args[index - 1]
         else:
             where = f"argument {index + 1}"
-        from events.quoting import quoted  # only now: events loads pydantic
-
         raise CliError(
             f"{where}: {quoted(arg)} holds a NUL character, which no argument may contain",
             EXIT_INPUT,

@@ -38,12 +38,15 @@ def keygen(name: str, prefix: str) -> None:
 
     Refuses to overwrite either file. Keep PREFIX.key secret; give PREFIX.pub (also printed)
     to auditors, who pass it as --pubkey."""
+    from events.quoting import path_named
     from ledger.signing import generate_keypair, write_key_file
 
     key_path, pub_path = Path(prefix + ".key"), Path(prefix + ".pub")
     for path in (key_path, pub_path):
         if os.path.lexists(path):
-            raise CliError(f"{path} already exists: refusing to overwrite it", EXIT_INPUT)
+            raise CliError(
+                f"{path_named(path)} already exists: refusing to overwrite it", EXIT_INPUT
+            )
     try:
         private, public = generate_keypair(name)
     except ValueError as exc:
@@ -53,7 +56,7 @@ def keygen(name: str, prefix: str) -> None:
         write_key_file(pub_path, public, private=False)
     except FileExistsError as exc:
         raise CliError(
-            f"{exc.filename} already exists: refusing to overwrite it", EXIT_INPUT
+            f"{path_named(exc.filename)} already exists: refusing to overwrite it", EXIT_INPUT
         ) from exc
     click.echo(public)
     click.echo(f"wrote {key_path} (private: keep it secret) and {pub_path}", err=True)

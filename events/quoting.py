@@ -12,6 +12,7 @@ import reprlib
 from typing import Any
 
 MAX_QUOTED = 60
+MAX_PATH_SHOWN = 300  # a path is worth more characters than a value: its end names the file
 
 _SHORT = reprlib.Repr()
 _SHORT.maxlevel = 2
@@ -41,6 +42,11 @@ def named(text: str, limit: int = MAX_QUOTED) -> str:
     """A name or path as typed when it is short and printable (``kept.checkpoint``), else
     ``quoted``: a message can name what the user gave without quotes around every name."""
     return text if len(text) <= limit and text.isprintable() else quoted(text, limit)
+
+
+def path_named(path: object) -> str:
+    """A file or directory path for a message: ``named`` with room for a long path."""
+    return named(str(path), MAX_PATH_SHOWN)
 
 
 def clipped(text: str, limit: int = MAX_QUOTED) -> str:

@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +33,7 @@ from events import (
     Source,
     parse_event,
 )
-from events.quoting import clipped, quoted
+from events.quoting import clipped, named, quoted
 from events.upcasters import upcast
 from ledger.canonical import canonical_json
 from ledger.errors import InvalidInput, describe_validation_error
@@ -336,12 +337,15 @@ def _csv_rows(text: str, kind: str) -> Iterator[tuple[int, dict[str, str] | str]
         return
     except csv.Error as exc:
         raise InvalidInput(f"bad CSV header: {exc}", line=1) from exc
-    duplicates = sorted({h for h in header if header.count(h) > 1})
+    duplicates = sorted(h for h, n in Counter(header).items() if n > 1)  # linear: 1e5 columns
     if duplicates:
-        raise InvalidInput(f"duplicate column {', '.join(duplicates)}", line=1)
+        raise InvalidInput(f"duplicate column {', '.join(map(named, duplicates))}", line=1)
     unknown = [h for h in header if h not in COLUMNS[kind]]
     if unknown:
-        raise InvalidInput(f"unknown column {', '.join(unknown)} for a {kind} file", line=1)
+        raise InvalidInput(
+            f"unknown column {', '.join(map(named, unknown[:MAX_REPORTED]))} for a {kind} file",
+            line=1,
+        )
     missing = sorted(REQUIRED[kind] - set(header))
     if missing:
         raise InvalidInput(f"missing column {', '.join(missing)} for a {kind} file", line=1)

@@ -259,6 +259,18 @@ def stored_event(*values: Any) -> StoredEvent:
 
 
 def row_to_event(row: Sequence[Any]) -> StoredEvent:
+    """The ``StoredEvent`` of a ``store.read`` row; a column that is not what the schema
+    stores there (an id or hash that is not bytes, a payload that is not an object: a row
+    edited outside defledger) is an ``IntegrityFailure`` naming the seq."""
+    try:
+        return _row_to_event(row)
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise IntegrityFailure(
+            f"seq {row[0]}: the stored row cannot be read ({clipped(str(exc), 200)}); {ALTERED}"
+        ) from None
+
+
+def _row_to_event(row: Sequence[Any]) -> StoredEvent:
     seq, payload_json, source_json = row[0], row[6], row[10]
     return stored_event(
         seq,

@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from events.quoting import quoted
+from events.quoting import named, quoted
 
 __all__ = [
     "Checkpoint",
@@ -234,7 +234,9 @@ def verify_bytes(verifier_key_text: str, data: bytes, sig: bytes) -> None:
     try:
         public.verify(bytes(sig), bytes(data))
     except InvalidSignature:
-        raise SignatureError(f"signature does not verify with key {name}+{kid.hex()}") from None
+        raise SignatureError(
+            f"signature does not verify with key {named(name)}+{kid.hex()}"
+        ) from None
 
 
 def sign_note(text: str, private_key_text: str) -> str:
@@ -298,12 +300,14 @@ def verify_note(note: str | bytes, verifier_key_text: str) -> str:
     text, sigs = parse_signed_note(note)
     matching = [s for s in sigs if s.name == name and s.key_id == kid]
     if not matching:
-        raise SignatureError(f"no signature by key {name}+{kid.hex()} in note")
+        raise SignatureError(f"no signature by key {named(name)}+{kid.hex()} in note")
     for sig in matching:
         try:
             public.verify(sig.signature, text.encode("utf-8"))
         except InvalidSignature:
-            raise SignatureError(f"signature by key {name}+{kid.hex()} does not verify") from None
+            raise SignatureError(
+                f"signature by key {named(name)}+{kid.hex()} does not verify"
+            ) from None
     return text
 
 

@@ -19,7 +19,7 @@ import orjson
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from events.quoting import quoted
+from events.quoting import path_named, quoted
 from ledger import db as dbmod
 from ledger import postgres as pg
 from ledger.chain import (
@@ -205,7 +205,9 @@ class EventStore:
 
             path = Path(url.removeprefix("sqlite:///"))
             if not path.exists():
-                raise NotFound(f"no ledger at {path} (run `defledger init` or pass --db)")
+                raise NotFound(
+                    f"no ledger at {path_named(path)} (run `defledger init` or pass --db)"
+                )
         engine = dbmod.make_engine(url)
         store = cls(engine, clock)
         if create:

@@ -30,6 +30,7 @@ from cli.app import cli as app
 
 V1_JSONL = Path(__file__).parent / "data" / "budget_line_recorded_v1.jsonl"
 MEMORY_BOUND = 300 * 2**20
+MAX_ERROR_LINE = 2_000  # values are quoted to 60 characters (an import of 20 bad rows: longer)
 ADDRESS_SPACE_HEADROOM = 2 * 2**30
 EXAMPLES = int(os.environ.get("DEFLEDGER_FUZZ_EXAMPLES", "15"))
 # Commands that run forever or wait for something outside the test: none exist. A command added
@@ -62,46 +63,52 @@ LONG_HOSTILE = st.sampled_from(  # (prefix, character, count, closing character)
      ("", "[", 100_000, "]"), ("a@", "9", 5000, ""), ("#", "9", 5000, "")]
 ).map(lambda s: s[0] + s[1] * s[2] + s[3] * s[2])  # fmt: skip
 HOSTILE = st.one_of(st.sampled_from(SHORT_HOSTILE), LONG_HOSTILE)
+# Values that are valid for the demo ledger (most of them: a plausible call should mostly
+# reach the command's logic, not its argument checks); hostile values are drawn apart.
 HINTS: dict[str, list[str]] = {
-    "fy": ["FY2025", "2024", "FY2022..FY2025", "FY1900..FY2200", "FY2023..FY2023"],
+    "fy": ["FY2025", "2024", "FY2022..FY2025", "FY1900..FY2200", "FY2023"],
+    "years": ["FY2025", "2024", "FY2022..FY2025", "FY1900..FY2200", "FY2023"],
+    "year": ["FY2025", "FY2024", "2023", "FY2022"],
     "definition": ["jp-defense-related", "jp-defense-related@1", "jp-defense-related@2",
-                   "nato@1", "jp-mod-core", "nope@3"],
-    "as_of": ["1", "50", "#3", "2025-01-01", "2999-01-01", "1999-01-01T00:00:00Z"],
-    "jurisdiction": ["JP", "US", "jp", "XX"],
+                   "jp-defense-related@3", "nato", "nato@1", "jp-mod-core"],
+    "definitions": ["jp-defense-related", "jp-defense-related@2", "nato@1", "jp-mod-core@1"],
+    "as_of": ["119", "#100", "90", "2999-01-01", "1"],
+    "jurisdiction": ["JP", "jp"],
     "tier": ["core", "related", "all"],
-    "gdp_basis": ["same-year", "FY2022", "FY2022@2025-07", "same-year@x"],
+    "gdp_basis": ["same-year", "FY2022", "FY2022@2022-12-estimate",
+                  "same-year@esri-2022-annual-report"],
     "basis": ["same-year", "fixed-year"],
     "stages": ["initial", "initial,supplementary", "settled"],
     "status": ["draft", "proposed", "adopted", "withdrawn", "superseded"],
-    "category": ["JP.CORE.DBP", "JP.MOD.PERSONNEL", "NEW.CAT"],
-    "code": ["NEW.CAT", "JP.CORE.DBP"],
-    "amount": ["1", "0.5", "123456789", "1e30", "-5", "1" * 41],
-    "rate": ["150.25", "0", "1e-30"],
-    "share": ["1", "0.5", "0"],
-    "percent_of_gdp": ["2", "2.5", "100"],
-    "includes": ["JP.CORE.DBP=0.5:core", "JP.MOD.PERSONNEL", "X=2:related", "=:"],
-    "excludes": ["JP.CORE.DBP", "NOPE"],
+    "category": ["JP.CORE.DBP", "JP.REL.JCG", "JP.CAND.SPACE", "NEW.CAT"],
+    "code": ["NEW.CAT", "JP.CORE.NEW"],
+    "parent": ["JP.CORE"],
+    "amount": ["1", "0.5", "123456789", "1e30"],
+    "rate": ["150.25", "1e-30"],
+    "share": ["1", "0.5"],
+    "percent_of_gdp": ["2", "2.5"],
+    "includes": ["JP.CORE.DBP=0.5:core", "JP.CAND.SPACE", "JP.REL.JCG=1:related"],
+    "excludes": ["JP.CORE.DBP", "JP.REL.JCG"],
     "stream": ["line/JP/FY2025/*", "definition/nato/v1", "*"],
-    "types": ["BudgetLineRecorded", "GdpRecorded", "Nope"],
-    "version": ["1", "2", "3", "100000", "100001"],
+    "types": ["BudgetLineRecorded", "GdpRecorded"],
+    "version": ["1", "2", "3", "4"],
     "based_on": ["1", "2"],
     "specs": ["jp-defense-related@1", "jp-defense-related@2", "nato@1"],
-    "spec": ["jp-defense-related@1", "jp-defense-related@2"],
-    "role": ["defledger_app", "Robert'); DROP"],
-    "schema": ["public", "a b"],
-    "currency": ["JPY", "USD", "XXX"],
+    "spec": ["jp-defense-related@1", "jp-defense-related@2", "nato@1"],
+    "role": ["defledger_app", "auditor"],
+    "schema": ["public"],
+    "currency": ["JPY", "USD"],
     "fiscal_year": ["2025", "FY2024"],
     "by_fiscal_year": ["2027"],
     "effective_from": ["2025"],
-    "line_id": ["MOD-DBP-2025", "NEW-LINE"],
+    "line_id": ["MOD-DBP", "NEW-LINE"],
     "stage": ["initial", "supplementary"],
-    "kind": ["floor", "ceiling", "events", "lines", "gdp", "categories"],
-    "vintage": ["2025-07", "x"],
+    "kind": ["floor", "cap"],
+    "vintage": ["2022-12-estimate", "2025-07"],
     "base": ["USD"],
     "quote": ["JPY"],
     "rate_type": ["average"],
     "target_id": ["t1"],
-    "batch_size": ["1", "5000", "100000"],
     "since": ["2025-01-01", "2000-01-01T00:00:00Z"],
     "until": ["2999-12-31", "2025-06-30T12:00:00+09:00"],
     "actor": ["defledger-seed", "fuzzer"],
@@ -143,7 +150,8 @@ def plausible(param: click.Parameter, files: dict[str, Path]) -> st.SearchStrate
         return st.sampled_from([str(c) for c in kind.choices])
     if isinstance(kind, click.types.IntParamType):
         low = getattr(kind, "min", None) or 0
-        return st.integers(low, low + 130).map(str)
+        high = getattr(kind, "max", None) or low + 130
+        return st.integers(low, min(high, low + 130)).map(str)
     if name in PATH_HINTS:
         return st.sampled_from([str(files[n]) if n in files else n for n in PATH_HINTS[name]])
     if isinstance(kind, click.Path) and kind.exists:
@@ -172,12 +180,12 @@ def arguments(
 ) -> st.SearchStrategy[list[str]]:
     """Random arguments for ``command``: each option present or not (required ones usually),
     repeated when ``multiple``; arguments given or not. Values are plausible, except for the
-    parameters chosen to be hostile: none, one, or (in one example of four) any."""
+    parameters chosen to be hostile: none (half the examples), one, or any."""
     params = [p for p in command.params if not (isinstance(p, click.Option) and p.is_flag)]
 
     @st.composite
     def build(draw: st.DrawFn) -> list[str]:
-        mode = draw(st.sampled_from(["calm", "one", "one", "chaos"]))
+        mode = draw(st.sampled_from(["calm", "calm", "one", "chaos"]))
         target = draw(st.sampled_from(params)) if params and mode == "one" else None
 
         def value(param: click.Parameter) -> str:
@@ -333,6 +341,3 @@ def test_fuzz__every_command_ends_cleanly_within_bounds(
             assert len(errors[0]) <= MAX_ERROR_LINE, (shown, len(errors[0]))
 
     run()
-
-
-MAX_ERROR_LINE = 10_000
