@@ -93,6 +93,7 @@ def iter_log(
     actor: str | None = None,
     since: str | None = None,
     until: str | None = None,
+    start: int = 1,
     stop: int | None = None,
 ) -> Iterator[StoredEvent]:
     unknown = [t for t in types if t not in EVENT_CLASSES]
@@ -106,6 +107,7 @@ def iter_log(
         actor=actor,
         since=parse_time(since) if since else None,
         until=parse_time(until) if until else None,
+        start=start,
         stop=stop,
     )
 
@@ -113,9 +115,13 @@ def iter_log(
 def log_table(
     store: EventStore, limit: int | None = None, full: bool = False, **filters: Any
 ) -> Table:
-    """The filtered history; ``limit`` keeps the last N matching events."""
+    """The filtered history; ``limit`` keeps the last N matching events (without a filter,
+    only those are read: seqs are gapless, so they are the last N seqs)."""
     from collections import deque
 
+    if limit is not None and not any(filters.values()):
+        head = store.head()
+        filters["start"] = max(1, (head.seq if head else 0) - limit + 1)
     events: Any = iter_log(store, **filters)
     if limit is not None:
         events = deque(events, maxlen=limit)

@@ -235,3 +235,25 @@ def test_totals__refuses_more_cells_than_the_limit(
         f"Error: this would measure {len(cells):,} fiscal year × definition version cells; "
         f"the limit is {len(cells) - 1:,}: narrow --fy or name the definitions with --definition"
     )
+
+
+def test_log_n__without_filters_reads_only_the_last_n(
+    cli: Cli, store: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``log -n N`` kept the last N of a scan of the whole ledger; it now reads seqs from
+    head − N + 1 (they are gapless), and with a filter keeps at most N while scanning."""
+    store.append_events([category(code) for code in "ABCDE"])
+    starts: list[int] = []
+    original = EventStore.read
+
+    def read(self: EventStore, **filters: object) -> object:
+        starts.append(int(str(filters.get("start", 1))))
+        return original(self, **filters)
+
+    monkeypatch.setattr(EventStore, "read", read)
+    body = json.loads(cli("log", "-n", "2", "--format", "json").stdout)
+    assert [e["seq"] for e in body["events"]] == [4, 5] and starts == [4]
+    body = json.loads(cli("log", "-n", str(MAX_SEQ), "--format", "json").stdout)
+    assert [e["seq"] for e in body["events"]] == [1, 2, 3, 4, 5] and starts[-1] == 1
+    body = json.loads(cli("log", "-n", "1", "--actor", "tester", "--format", "json").stdout)
+    assert [e["seq"] for e in body["events"]] == [5] and starts[-1] == 1
