@@ -25,7 +25,7 @@ class BoundedInt(click.IntRange):
     unbounded ``int`` ends in ``OverflowError`` or in memory without limit), and an error
     quotes at most a short prefix of what was typed."""
 
-    def __init__(self, min: int, max: int) -> None:
+    def __init__(self, min: int, max: int) -> None:  # both ends, always
         super().__init__(min, max)
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
@@ -36,7 +36,7 @@ class BoundedInt(click.IntRange):
         text = str(value).strip()
         if not _INTEGER.fullmatch(text):
             self.fail(f"{quoted(value)} is not an integer", param, ctx)
-        if len(text.lstrip("+-")) > len(str(MAX_SEQ)):
+        if len(text.lstrip("+-").lstrip("0")) > len(str(MAX_SEQ)):  # no int() of 1e5 digits
             self.fail(f"{clipped(text)} is not in the range {self._describe_range()}.", param, ctx)
         return super().convert(int(text), param, ctx)  # type: ignore[no-any-return]
 
@@ -60,7 +60,7 @@ def refuse_nul(args: Sequence[str]) -> None:
             where, arg = arg.split("=", 1)
             where = named(where)
         elif index > 0 and args[index - 1].startswith("-") and "\x00" not in args[index - 1]:
-            where = args[index - 1]
+            where = named(args[index - 1])
         else:
             where = f"argument {index + 1}"
         raise CliError(
