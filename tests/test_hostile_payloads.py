@@ -239,7 +239,7 @@ def test_cli_import__exit_0_or_one_line_naming_line_1(
         )
 
 
-def test_cli_import__the_reported_line() -> None:
+def test_cli_import__the_reported_line(tmp_path: Path) -> None:
     """Issue 12 item 7, as reported: a v1 line without amount_yen."""
     line_text = json.dumps(
         {
@@ -249,9 +249,10 @@ def test_cli_import__the_reported_line() -> None:
         }
     )
     runner = CliRunner()
-    with runner.isolated_filesystem():
-        Path("v1.jsonl").write_text(line_text + "\n")
-        result = runner.invoke(app, ["--db", "ledger.db", "import", "v1.jsonl"])
+    (tmp_path / "v1.jsonl").write_text(line_text + "\n")
+    result = runner.invoke(
+        app, ["--db", str(tmp_path / "ledger.db"), "import", str(tmp_path / "v1.jsonl")]
+    )
     assert result.exit_code == 2
     assert result.stderr == (
         "Error: nothing imported: 1 problem in the events file: "
@@ -310,7 +311,7 @@ READ_COMMANDS = [
     ["log", "--format", "jsonl"],
     ["totals"],
     ["rebuild", "--check"],
-    ["export", "-o", "bundle"],
+    ["export", "-o", "{tmp}/bundle", "--root", "{tmp}"],
 ]
 
 
@@ -341,9 +342,9 @@ def stored_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def run_reads(db: Path, tmp: Path) -> list[tuple[list[str], Result]]:
     runner = CliRunner()
     results = []
-    with runner.isolated_filesystem(temp_dir=tmp):
-        for command in READ_COMMANDS:
-            results.append((command, runner.invoke(app, ["--db", str(db), *command])))
+    for command in READ_COMMANDS:
+        args = [arg.format(tmp=tmp) for arg in command]
+        results.append((command, runner.invoke(app, ["--db", str(db), *args])))
     return results
 
 
