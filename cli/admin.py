@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from cli.options import db_of, output_options
+from cli.options import BoundedInt, db_of, output_options
 from cli.output import emit
 
 
@@ -27,7 +27,7 @@ from cli.output import emit
 )
 @click.option(
     "--batch-size",
-    type=click.IntRange(min=1, max=100_000),
+    type=BoundedInt(1, 100_000),
     default=5000,
     show_default=True,
     help="Events per transaction on the target.",

@@ -59,6 +59,12 @@ class LazyGroup(click.Group):
         assert isinstance(command, click.Command)
         return command
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        from cli.options import refuse_nul
+
+        refuse_nul(args)  # the root group sees every argument of every command
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         return run_guarded(lambda: super(LazyGroup, self).invoke(ctx))
 

@@ -7,12 +7,13 @@ from pathlib import Path
 import click
 
 from cli.errors import EXIT_INPUT, EXIT_INTEGRITY, CliError
+from cli.files import CHECKPOINT_BYTES, DIGEST_BYTES, KEY_BYTES, read_text
 from cli.options import db_of, output_options
 from cli.output import emit, format_from
 
 
-def _read_optional(path: str | None) -> str | None:
-    return None if path is None else Path(path).read_text(encoding="utf-8")
+def _read_optional(path: str | None, what: str, limit: int) -> str | None:
+    return None if path is None else read_text(path, what, limit)
 
 
 @click.command()
@@ -57,15 +58,12 @@ def verify(
 
     text = None
     if digest_value is not None:
-        try:
-            is_json = digest_value.lstrip().startswith("{")
-            text = digest_value if is_json else Path(digest_value).read_text(encoding="utf-8")
-        except OSError as exc:
-            message = f"cannot read the digest {digest_value}: {exc.strerror or exc}"
-            raise CliError(message, EXIT_INPUT) from exc
+        is_json = digest_value.lstrip().startswith("{")
+        text = digest_value if is_json else read_text(digest_value, "digest", DIGEST_BYTES)
     if pubkey_file is not None and checkpoint_file is None:
         raise CliError("--pubkey checks a checkpoint's signature: add --checkpoint", EXIT_INPUT)
-    checkpoint, pubkey = _read_optional(checkpoint_file), _read_optional(pubkey_file)
+    checkpoint = _read_optional(checkpoint_file, "checkpoint", CHECKPOINT_BYTES)
+    pubkey = _read_optional(pubkey_file, "verifier key", KEY_BYTES)
     store = EventStore.open(db_of(ctx))
     try:
         report = verify_ledger(store, text, checkpoint=checkpoint, pubkey=pubkey)

@@ -21,6 +21,17 @@ EXIT_INTEGRITY = 3
 EXIT_DIFFERENCES = 4
 
 
+# click's usage errors quote the value or argument they refuse whole (a 100 KB argument, a
+# 100 KB line); ours quote through ``events.quoting``. Longer than this is cut.
+MAX_USAGE_MESSAGE = 300
+
+
+def _clip(message: str, limit: int) -> str:
+    from events.quoting import clipped  # only on this path: events loads pydantic
+
+    return clipped(message, limit)
+
+
 class CliError(click.ClickException):
     """A one-line error with a chosen exit code (no usage banner)."""
 
@@ -37,11 +48,18 @@ def run_guarded(action: Callable[[], T]) -> T:
         return action()
     except LedgerError as exc:
         raise CliError(str(exc).replace("\n", " "), exc.exit_code) from exc
-    except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+    except CliError:
+        raise
+    except click.ClickException as exc:  # click's own usage errors echo what was typed
+        exc.message = _clip(exc.message, MAX_USAGE_MESSAGE)
+        raise
+    except (click.exceptions.Exit, click.Abort, KeyboardInterrupt):
         raise
     except OSError as exc:
+        from events.quoting import path_named
+
         raise CliError(
-            f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)
+            f"{exc.strerror or exc}: {path_named(exc.filename)}" if exc.filename else str(exc)
         ) from exc
     except Exception as exc:
         if os.environ.get("DEFLEDGER_DEBUG"):

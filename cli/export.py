@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from cli.errors import EXIT_ERROR, EXIT_INTEGRITY, CliError
+from cli.files import KEY_BYTES, read_text
 from cli.options import as_of_option, db_of, output_options
 from cli.output import emit, render
 
@@ -58,7 +57,7 @@ def export(
     from ledger.exports import export_bundle
     from ledger.store import EventStore
 
-    key = Path(key_file).read_text(encoding="utf-8") if key_file else None
+    key = read_text(key_file, "key", KEY_BYTES) if key_file else None
     store = EventStore.open(db_of(ctx))
     try:
         seq = resolve_as_of(store, as_of).seq
@@ -105,7 +104,7 @@ def verify_export(
     Exit 3 on any problem; exit 1 if a file could not be checked (unless --allow-unchecked)."""
     from ledger.verify_export import verify_export as check
 
-    pubkey = Path(pubkey_file).read_text(encoding="utf-8") if pubkey_file else None
+    pubkey = read_text(pubkey_file, "verifier key", KEY_BYTES) if pubkey_file else None
     report = check(directory, pubkey)
     table = report.table()
     if report.problems or fmt not in (None, "table"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli.options import db_of, output_options
+from cli.options import SEQ, db_of, output_options
 from cli.output import emit, format_from
 
 
@@ -16,7 +16,7 @@ from cli.output import emit, format_from
 @click.option("--since", metavar="ISO-TIME", help="Recorded at or after this time.")
 @click.option("--until", metavar="ISO-TIME", help="Recorded at or before this time.")
 @click.option("--actor", help="Only events recorded by this actor.")
-@click.option("-n", "limit", type=click.IntRange(min=1), help="Only the last N matching events.")
+@click.option("-n", "limit", type=SEQ, help="Only the last N matching events.")
 @output_options
 @click.pass_context
 def log(
@@ -54,7 +54,7 @@ def log(
 
 
 @click.command()
-@click.argument("seq", type=click.IntRange(min=1))
+@click.argument("seq", type=SEQ)
 @output_options
 @click.pass_context
 def show(ctx: click.Context, seq: int, fmt: str | None, output: str | None) -> None:

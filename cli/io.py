@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from cli.errors import EXIT_INPUT, CliError
+from cli.files import read_upto
 from cli.options import db_of
 from cli.record import default_actor
 
@@ -50,15 +50,8 @@ def import_(
     from ledger.importers import MAX_FILE_BYTES, decode, import_text
     from ledger.store import EventStore
 
-    if file == "-":
-        data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
-    else:
-        try:
-            with open(file, "rb") as handle:
-                data = handle.read(MAX_FILE_BYTES + 1)
-        except OSError as exc:  # a file named on the command line: bad input, not a crash
-            raise CliError(f"cannot read {file}: {exc.strerror or exc}", EXIT_INPUT) from exc
-    text = decode(data)
+    # at most one byte past the limit is read: decode() names the limit
+    text = decode(read_upto(file, "file", MAX_FILE_BYTES))
     show_progress = not quiet and sys.stderr.isatty()
 
     def progress(rows: int) -> None:

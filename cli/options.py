@@ -1,15 +1,72 @@
-"""Option decorators shared by commands."""
+"""Option decorators and parameter types shared by commands, and the checks every argument
+passes before any command sees it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
 
+from cli.errors import EXIT_INPUT, CliError
 from cli.output import FORMATS
 
 F = Callable[..., Any]
+
+# The largest seq, count or position a ledger can hold: SQLite's INTEGER and PostgreSQL's bigint.
+MAX_SEQ = 2**63 - 1
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+class BoundedInt(click.IntRange):
+    """An integer parameter bounded at both ends. Every integer option and argument uses it, so
+    no value reaches a command that the database, a ``deque`` or a loop cannot take (an
+    unbounded ``int`` ends in ``OverflowError`` or in memory without limit), and an error
+    quotes at most a short prefix of what was typed."""
+
+    def __init__(self, min: int, max: int) -> None:  # both ends, always
+        super().__init__(min, max)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return super().convert(value, param, ctx)  # type: ignore[no-any-return]
+        from events.quoting import clipped, quoted  # only now: events loads pydantic
+
+        text = str(value).strip()
+        if not _INTEGER.fullmatch(text):
+            self.fail(f"{quoted(value)} is not an integer", param, ctx)
+        if len(text.lstrip("+-").lstrip("0")) > len(str(MAX_SEQ)):  # no int() of 1e5 digits
+            self.fail(f"{clipped(text)} is not in the range {self._describe_range()}.", param, ctx)
+        return super().convert(int(text), param, ctx)  # type: ignore[no-any-return]
+
+    def _describe_range(self) -> str:
+        return super()._describe_range().replace(str(MAX_SEQ), "2^63-1")
+
+
+SEQ = BoundedInt(1, MAX_SEQ)
+
+
+def refuse_nul(args: Sequence[str]) -> None:
+    """No argument may hold a NUL character: no path, database or text can carry one (the OS
+    and PostgreSQL refuse it; ``events.base`` refuses it in every text). One check, before
+    parsing, for every command; the error names the option it was given to."""
+    for index, arg in enumerate(args):
+        if "\x00" not in arg:
+            continue
+        from events.quoting import named, quoted  # only now: events loads pydantic
+
+        if arg.startswith("--") and "=" in arg:
+            where, arg = arg.split("=", 1)
+            where = named(where)
+        elif index > 0 and args[index - 1].startswith("-") and "\x00" not in args[index - 1]:
+            where = named(args[index - 1])
+        else:
+            where = f"argument {index + 1}"
+        raise CliError(
+            f"{where}: {quoted(arg)} holds a NUL character, which no argument may contain",
+            EXIT_INPUT,
+        )
 
 
 def output_options(command: F) -> F:

@@ -4,19 +4,15 @@ inclusion proofs an auditor keeps and checks outside our system (see docs/audit.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import click
 
 from cli.errors import EXIT_INPUT, EXIT_INTEGRITY, CliError
-from cli.options import as_of_option, db_of
+from cli.files import CHECKPOINT_BYTES, KEY_BYTES, PROOF_BYTES, read_text
+from cli.options import SEQ, as_of_option, db_of
 
 _FILE = click.Path(exists=True, dir_okay=False, allow_dash=False)
-
-
-def _read(path: str) -> str:
-    return Path(path).read_text(encoding="utf-8")
 
 
 def _write(text: str, output: str | None) -> None:
@@ -42,12 +38,15 @@ def keygen(name: str, prefix: str) -> None:
 
     Refuses to overwrite either file. Keep PREFIX.key secret; give PREFIX.pub (also printed)
     to auditors, who pass it as --pubkey."""
+    from events.quoting import path_named
     from ledger.signing import generate_keypair, write_key_file
 
     key_path, pub_path = Path(prefix + ".key"), Path(prefix + ".pub")
     for path in (key_path, pub_path):
         if os.path.lexists(path):
-            raise CliError(f"{path} already exists: refusing to overwrite it", EXIT_INPUT)
+            raise CliError(
+                f"{path_named(path)} already exists: refusing to overwrite it", EXIT_INPUT
+            )
     try:
         private, public = generate_keypair(name)
     except ValueError as exc:
@@ -57,7 +56,7 @@ def keygen(name: str, prefix: str) -> None:
         write_key_file(pub_path, public, private=False)
     except FileExistsError as exc:
         raise CliError(
-            f"{exc.filename} already exists: refusing to overwrite it", EXIT_INPUT
+            f"{path_named(exc.filename)} already exists: refusing to overwrite it", EXIT_INPUT
         ) from exc
     click.echo(public)
     click.echo(f"wrote {key_path} (private: keep it secret) and {pub_path}", err=True)
@@ -80,7 +79,7 @@ def checkpoint(
     from ledger.checkpoints import checkpoint_text
     from ledger.store import EventStore
 
-    key = _read(key_file) if key_file else None
+    key = read_text(key_file, "key", KEY_BYTES) if key_file else None
     store = EventStore.open(db_of(ctx))
     try:
         text = checkpoint_text(store, resolve_as_of(store, as_of).seq, key)
@@ -90,7 +89,7 @@ def checkpoint(
 
 
 @click.command()
-@click.argument("seq", type=click.IntRange(min=1))
+@click.argument("seq", type=SEQ)
 @click.option(
     "--checkpoint",
     "checkpoint_file",
@@ -110,7 +109,9 @@ def prove(ctx: click.Context, seq: int, checkpoint_file: str, output: str | None
 
     store = EventStore.open(db_of(ctx))
     try:
-        document = make_proof(store, seq, _read(checkpoint_file))
+        document = make_proof(
+            store, seq, read_text(checkpoint_file, "checkpoint", CHECKPOINT_BYTES)
+        )
     finally:
         store.close()
     _write(to_json(document) + "\n", output)
@@ -137,9 +138,11 @@ def verify_proof(proof: str, checkpoint_file: str, pubkey_file: str | None) -> N
     from ledger.proofs import load_proof
     from ledger.proofs import verify_proof as check
 
-    text = sys.stdin.read() if proof == "-" else _read(proof)
-    pubkey = _read(pubkey_file) if pubkey_file else None
-    result = check(load_proof(text), _read(checkpoint_file), pubkey)
+    text = read_text(proof, "proof", PROOF_BYTES)
+    pubkey = read_text(pubkey_file, "verifier key", KEY_BYTES) if pubkey_file else None
+    result = check(
+        load_proof(text), read_text(checkpoint_file, "checkpoint", CHECKPOINT_BYTES), pubkey
+    )
     if not result.ok:
         raise CliError("the proof does not verify: " + "; ".join(result.problems), EXIT_INTEGRITY)
     click.echo(

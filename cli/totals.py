@@ -8,11 +8,12 @@ from typing import Any
 import click
 
 from cli.errors import EXIT_INTEGRITY, CliError
-from cli.options import as_of_option, db_of, output_options
+from cli.options import BoundedInt, as_of_option, db_of, output_options
 from cli.output import emit
 
 F = Callable[..., Any]
 STAGE_CHOICES = ("request", "draft", "initial", "supplementary", "settled")
+MAX_PLACES = 20  # shares are exact to 50 digits; more places than this shows nothing new
 
 
 def measure_options(command: F) -> F:
@@ -42,7 +43,7 @@ def measure_options(command: F) -> F:
         ),
         click.option(
             "--places",
-            type=click.IntRange(0, 20),
+            type=BoundedInt(0, MAX_PLACES),
             default=2,
             show_default=True,
             help="Decimal places of displayed shares (rounded half-up; JSON also has exact).",

@@ -31,6 +31,7 @@ from events.definitions import (
 )
 from events.envelope import ENVELOPE_FIELDS, Provenance
 from events.macro import ExchangeRateRecorded, GdpRecorded, TargetKind, TargetSet
+from events.quoting import quoted
 from events.taxonomy import CategoryDefined
 from events.upcasters import upcast
 
@@ -85,7 +86,7 @@ def parse_event(data: Any) -> AnyEvent:
 def load_stored(event_type: str, schema_version: int, payload: dict[str, Any]) -> AnyEvent:
     """Turn a stored payload of any schema version into today's model (upcast, then validate)."""
     if event_type not in SCHEMA_VERSIONS:
-        raise ValueError(f"unknown event type {event_type!r}")
+        raise ValueError(f"unknown event type {quoted(event_type)}")
     current = upcast(event_type, schema_version, payload, SCHEMA_VERSIONS[event_type])
     return parse_event({**current, "type": event_type})
 

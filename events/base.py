@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from events.currencies import ISO_4217
+from events.quoting import clipped, quoted
 
 MIN_FISCAL_YEAR = 1900
 MAX_FISCAL_YEAR = 2200
@@ -57,7 +58,7 @@ def _check_code(value: Any) -> str:
     normalised = unicodedata.normalize("NFKC", value.strip())
     if not normalised.isascii() or not _CODE_RE.fullmatch(normalised):
         raise ValueError(
-            f"invalid code {value!r}: use ASCII letters, digits, '.', '_' or '-' "
+            f"invalid code {quoted(value)}: use ASCII letters, digits, '.', '_' or '-' "
             "(1-64 characters, starting with a letter or digit)"
         )
     return normalised
@@ -75,12 +76,14 @@ def parse_fiscal_year(value: Any) -> int:
     elif isinstance(value, str):
         match = _FY_RE.fullmatch(value.strip())
         if not match:
-            raise ValueError(f"fiscal year {value!r} is not like 2025 or FY2025")
+            raise ValueError(f"fiscal year {quoted(value)} is not like 2025 or FY2025")
         year = int(match.group(1))
     else:
         raise ValueError("fiscal year must be a year such as 2025 or FY2025")
     if not MIN_FISCAL_YEAR <= year <= MAX_FISCAL_YEAR:
-        raise ValueError(f"fiscal year {year} is outside {MIN_FISCAL_YEAR}..{MAX_FISCAL_YEAR}")
+        raise ValueError(
+            f"fiscal year {quoted(year)} is outside {MIN_FISCAL_YEAR}..{MAX_FISCAL_YEAR}"
+        )
     return year
 
 
@@ -102,11 +105,11 @@ def parse_decimal(value: Any) -> Decimal:
     elif isinstance(value, str):
         text = value.strip()
         if len(text) > MAX_DECIMAL_TEXT or not _DECIMAL_RE.fullmatch(text):
-            raise ValueError(f"{value!r} is not a decimal number")
+            raise ValueError(f"{quoted(value)} is not a decimal number")
         try:
             number = Decimal(text)
         except InvalidOperation as exc:  # pragma: no cover - the regex already guards this
-            raise ValueError(f"{value!r} is not a decimal number") from exc
+            raise ValueError(f"{quoted(value)} is not a decimal number") from exc
     else:
         raise ValueError("amounts must be decimal strings")
     if not number.is_finite():
@@ -119,14 +122,16 @@ def canonical_decimal(number: Decimal) -> Decimal:
     if number == 0:
         return Decimal(0)
     if not -MAX_DECIMAL_EXPONENT <= number.adjusted() <= MAX_DECIMAL_DIGITS:
-        raise ValueError(f"{number} is out of range for a ledger amount")
+        raise ValueError(f"{clipped(str(number))} is out of range for a ledger amount")
     normalized = number.normalize(_CONTEXT)
     exponent = normalized.as_tuple().exponent
     assert isinstance(exponent, int)
     if exponent > 0:
         normalized = normalized.quantize(Decimal(1), context=_CONTEXT)
     if len(normalized.as_tuple().digits) > MAX_DECIMAL_DIGITS:
-        raise ValueError(f"{number} has more than {MAX_DECIMAL_DIGITS} significant digits")
+        raise ValueError(
+            f"{clipped(str(number))} has more than {MAX_DECIMAL_DIGITS} significant digits"
+        )
     return normalized
 
 
@@ -160,13 +165,13 @@ Share = Annotated[ExactDecimal, AfterValidator(_share)]
 
 def _check_currency(value: Any) -> str:
     if not isinstance(value, str) or value.strip().upper() not in ISO_4217:
-        raise ValueError(f"currency {value!r} is not an ISO 4217 code")
+        raise ValueError(f"currency {quoted(value)} is not an ISO 4217 code")
     return value.strip().upper()
 
 
 def _check_jurisdiction(value: Any) -> str:
     if not isinstance(value, str) or not _JURISDICTION_RE.fullmatch(value.strip().upper()):
-        raise ValueError(f"jurisdiction {value!r} is not an ISO 3166-1 alpha-2 code")
+        raise ValueError(f"jurisdiction {quoted(value)} is not an ISO 3166-1 alpha-2 code")
     return value.strip().upper()
 
 
@@ -190,7 +195,7 @@ def _check_url(value: Any) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str) or not re.fullmatch(r"https?://\S+", value.strip()):
-        raise ValueError(f"source URL {value!r} must start with http:// or https://")
+        raise ValueError(f"source URL {quoted(value)} must start with http:// or https://")
     return value.strip()
 
 

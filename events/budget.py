@@ -21,6 +21,7 @@ from events.base import (
 )
 from events.currencies import DEFAULT_CURRENCY
 from events.definitions import Stage
+from events.quoting import quoted
 
 
 def default_currency(data: Any) -> Any:
@@ -28,7 +29,7 @@ def default_currency(data: Any) -> Any:
     if isinstance(data, dict) and not data.get("currency"):
         jurisdiction = str(data.get("jurisdiction") or "JP").strip().upper()
         if jurisdiction not in DEFAULT_CURRENCY:
-            raise ValueError(f"currency is required for jurisdiction {jurisdiction}")
+            raise ValueError(f"currency is required for jurisdiction {quoted(jurisdiction)}")
         data = {**data, "currency": DEFAULT_CURRENCY[jurisdiction]}
     return data
 

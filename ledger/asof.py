@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from events.quoting import clipped, quoted
 from ledger.errors import InvalidInput
 from ledger.records import format_time
 from ledger.store import EventStore
@@ -13,6 +14,9 @@ from ledger.store import EventStore
 _UUID = re.compile(
     r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 )
+
+
+MAX_SEQ_DIGITS = 19  # 2**63 - 1, the largest seq, has 19 digits
 
 
 @dataclass(frozen=True)
@@ -36,13 +40,13 @@ def parse_time(text: str) -> str:
         else:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise InvalidInput(f"{text!r} is not a seq, an ISO 8601 time or an event id") from exc
+        raise InvalidInput(f"{quoted(text)} is not a seq, an ISO 8601 time or an event id") from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     try:
         return format_time(moment)
     except (ValueError, OverflowError) as exc:  # a year a ledger cannot hold
-        raise InvalidInput(f"{text!r} is outside the years 1000-9999") from exc
+        raise InvalidInput(f"{quoted(text)} is outside the years 1000-9999") from exc
 
 
 def resolve_as_of(store: EventStore, spec: str | None) -> AsOf:
@@ -52,11 +56,10 @@ def resolve_as_of(store: EventStore, spec: str | None) -> AsOf:
     if spec is None or spec.strip() == "":
         return AsOf(head_seq, None)
     value = spec.strip().lstrip("#")
-    if value.isdigit():
-        seq = int(value)
-        if seq > head_seq:
-            raise InvalidInput(f"seq {seq} is beyond the ledger's head (seq {head_seq})")
-        return AsOf(seq, spec)
+    if value.isascii() and value.isdigit():  # not "²": str.isdigit() takes it, int() does not
+        if len(value.lstrip("0")) > MAX_SEQ_DIGITS or int(value) > head_seq:
+            raise InvalidInput(f"seq {clipped(value)} is beyond the ledger's head (seq {head_seq})")
+        return AsOf(int(value), spec)
     if _UUID.fullmatch(value):
         return AsOf(store.seq_of_event_id(value), spec)
     return AsOf(store.seq_at_time(parse_time(value)), spec)

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from events.quoting import path_named, quoted
 from ledger.errors import InvalidInput
 from ledger.signing import sign_bytes
 
@@ -55,22 +56,23 @@ def resolve_target(directory: str, root: str | os.PathLike[str] | None = None) -
     if not raw.strip():
         raise InvalidInput("the export directory is empty")
     if ".." in re.split(r"[\\/]+", raw):
-        raise InvalidInput(f"the export directory {raw!r} contains '..': refused")
+        raise InvalidInput(f"the export directory {quoted(raw)} contains '..': refused")
     root_real = os.path.realpath(os.fspath(root) if root is not None else os.getcwd())
     target = os.path.realpath(os.path.join(root_real, raw))
     if target == root_real or os.path.commonpath([root_real, target]) != root_real:
         raise InvalidInput(
-            f"the export directory {raw!r} resolves to {target}, outside the export root "
-            f"{root_real} (absolute path or symlink): refused; pass --root to allow it"
+            f"the export directory {quoted(raw)} resolves to {path_named(target)}, outside the "
+            f"export root {path_named(root_real)} (absolute path or symlink): refused; "
+            "pass --root to allow it"
         )
     parent = os.path.dirname(target)
     if not os.path.isdir(parent):
-        raise InvalidInput(f"the parent directory {parent} does not exist")
+        raise InvalidInput(f"the parent directory {path_named(parent)} does not exist")
     if os.path.lexists(target):
         if not os.path.isdir(target):
-            raise InvalidInput(f"{target} exists and is not a directory")
+            raise InvalidInput(f"{path_named(target)} exists and is not a directory")
         if os.listdir(target):
-            raise InvalidInput(f"{target} exists and is not empty: refused")
+            raise InvalidInput(f"{path_named(target)} exists and is not empty: refused")
     return Path(target)
 
 
@@ -91,7 +93,9 @@ def staging(target: Path) -> Iterator[Path]:
         try:
             os.rename(tmp, target)
         except OSError as exc:
-            raise InvalidInput(f"cannot move the bundle into {target}: {exc.strerror}") from exc
+            raise InvalidInput(
+                f"cannot move the bundle into {path_named(target)}: {exc.strerror}"
+            ) from exc
         _fsync_dir(target.parent)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

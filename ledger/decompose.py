@@ -40,7 +40,7 @@ from ledger.diffs import (
 from ledger.errors import InvalidInput
 from ledger.history import summary
 from ledger.projections import LINE_EVENTS, LedgerState, key_of_payload
-from ledger.records import StoredEvent
+from ledger.records import DECODE_ERRORS, StoredEvent, unreadable
 from ledger.report_model import DiffReport, Section, check_sums
 from ledger.store import EventStore
 from ledger.valuation import evaluate, figures_of
@@ -88,20 +88,24 @@ def learned_events(
     for stored in window:
         p, kind = stored.payload, stored.type
         what = None
-        if kind in LINE_EVENTS:
-            key = key_of_payload(p)
-            if key.startswith(f"{jurisdiction}/FY{fiscal_year}/"):
-                what = LINE_WHAT[kind]
-        elif kind == "GdpRecorded" and (p.get("jurisdiction") or "JP") == jurisdiction:
-            year = int(p["fiscal_year"])
-            if year in gdp_years:
-                what = "GDP revised" if year in seen_gdp else "GDP recorded"
-            seen_gdp.add(year)
-        elif kind == "ExchangeRateRecorded" and int(p["fiscal_year"]) == fiscal_year:
-            what = "exchange rate recorded"
-        elif p.get("definition") == name and kind in DEFINITION_EVENTS:
-            if int(p["version"]) in versions or (kind == "DefinitionStatusChanged" and not pinned):
-                what = "definition changed"
+        try:
+            if kind in LINE_EVENTS:
+                key = key_of_payload(p)
+                if key.startswith(f"{jurisdiction}/FY{fiscal_year}/"):
+                    what = LINE_WHAT[kind]
+            elif kind == "GdpRecorded" and (p.get("jurisdiction") or "JP") == jurisdiction:
+                year = int(p["fiscal_year"])
+                if year in gdp_years:
+                    what = "GDP revised" if year in seen_gdp else "GDP recorded"
+                seen_gdp.add(year)
+            elif kind == "ExchangeRateRecorded" and int(p["fiscal_year"]) == fiscal_year:
+                what = "exchange rate recorded"
+            elif p.get("definition") == name and kind in DEFINITION_EVENTS:
+                changed = int(p["version"]) in versions
+                if changed or (kind == "DefinitionStatusChanged" and not pinned):
+                    what = "definition changed"
+        except DECODE_ERRORS as exc:
+            raise unreadable(stored.seq, kind, stored.schema_version, exc) from None
         if what:
             found.append(
                 {

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
+from events.quoting import quoted
 from ledger.errors import InvalidInput, NotFound
 
 DEFAULT_STAGES: tuple[str, ...] = ("initial",)
@@ -176,7 +177,7 @@ def parse_spec(text: str) -> tuple[str, int | None]:
     """``NAME`` or ``NAME@N`` (``NAME@vN`` also accepted)."""
     match = _SPEC.fullmatch(text.strip())
     if not match:
-        raise InvalidInput(f"{text!r} is not a definition like jp-defense-related or NAME@2")
+        raise InvalidInput(f"{quoted(text)} is not a definition like jp-defense-related or NAME@2")
     version = match.group(2)
     return match.group(1), int(version) if version else None
 
@@ -198,7 +199,7 @@ def select(
     name, version = parse_spec(spec)
     if name not in definition_names(definitions):
         known = ", ".join(definition_names(definitions)) or "none recorded"
-        raise NotFound(f"unknown definition {name!r} (definitions: {known})")
+        raise NotFound(f"unknown definition {quoted(name)} (definitions: {known})")
     if version is None:
         return in_force(definitions, name, fiscal_year)
     found = definitions.get((name, version))

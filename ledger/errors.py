@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
+from events.quoting import named
+
 
 class LedgerError(Exception):
     """Base of every error the ledger reports to a user."""
@@ -57,14 +59,25 @@ class IntegrityFailure(LedgerError):
     exit_code = 3
 
 
+MAX_DESCRIBED = 5  # field errors named in one message; the rest are counted
+
+
 def describe_validation_error(error: ValidationError) -> str:
-    """One line from a pydantic error: ``amount: amounts must be exact ...; stage: ...``."""
+    """One line from a pydantic error: ``amount: amounts must be exact ...; stage: ...``.
+
+    At most ``MAX_DESCRIBED`` field errors, each location part (a key the input chose, for an
+    unknown field) clipped like any quoted value."""
     parts = []
-    for item in error.errors(include_url=False):
-        location = ".".join(str(p) for p in item["loc"] if not str(p).startswith("function-"))
+    items = error.errors(include_url=False, include_input=False, include_context=False)
+    for item in items[:MAX_DESCRIBED]:
+        location = ".".join(
+            named(str(p)) for p in item["loc"] if not str(p).startswith("function-")
+        )
         location = (
             location.split(".", 1)[1] if location[:1].isupper() and "." in location else location
         )
         message = item["msg"].removeprefix("Value error, ")
         parts.append(f"{location}: {message}" if location else message)
+    if len(items) > MAX_DESCRIBED:
+        parts.append(f"and {len(items) - MAX_DESCRIBED} more")
     return "; ".join(parts)

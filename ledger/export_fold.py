@@ -26,6 +26,7 @@ from ledger.projections import (
     apply_raw,
     current_payload,
 )
+from ledger.records import DECODE_ERRORS, unreadable
 
 PAGE = 5_000
 _COLUMNS = (
@@ -105,9 +106,12 @@ class SpilledFold:
         state, pending = self.state, self.pending
         self.pending = []
         wanted: set[LineId] = set()
-        for _, event_type, schema_version, payload in pending:
+        for seq, event_type, schema_version, payload in pending:
             if event_type in LINE_EVENTS:
-                wanted.add(_line_id(current_payload(event_type, schema_version, payload)))
+                try:
+                    wanted.add(_line_id(current_payload(event_type, schema_version, payload)))
+                except DECODE_ERRORS as exc:
+                    raise unreadable(seq, event_type, schema_version, exc) from None
         self.db.execute("BEGIN")
         for ident in sorted(wanted):
             found = self.db.execute(_GET, ident).fetchone()

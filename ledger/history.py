@@ -6,9 +6,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from events import EVENT_CLASSES
+from events.quoting import quoted
 from ledger.asof import parse_time
 from ledger.errors import InvalidInput
-from ledger.records import StoredEvent
+from ledger.projections import current_payload
+from ledger.records import DECODE_ERRORS, StoredEvent, unreadable
 from ledger.store import EventStore
 from ledger.tabular import Table
 
@@ -16,8 +18,16 @@ LOG_COLUMNS = ["seq", "recorded_at", "actor", "type", "stream", "summary", "reas
 
 
 def summary(event: StoredEvent) -> str:
-    """A short human description of an event's payload."""
-    p = event.payload
+    """A short human description of an event's payload (``IntegrityFailure`` naming the seq
+    if the stored payload lacks what its type has)."""
+    try:
+        return _summary(event)
+    except DECODE_ERRORS as exc:
+        raise unreadable(event.seq, event.type, event.schema_version, exc) from None
+
+
+def _summary(event: StoredEvent) -> str:
+    p = current_payload(event.type, event.schema_version, event.payload)  # a v1 line too
     match event.type:
         case "CategoryDefined":
             return f"{p['code']} {p['name']}"
@@ -83,11 +93,12 @@ def iter_log(
     actor: str | None = None,
     since: str | None = None,
     until: str | None = None,
+    start: int = 1,
     stop: int | None = None,
 ) -> Iterator[StoredEvent]:
     unknown = [t for t in types if t not in EVENT_CLASSES]
     if unknown:
-        raise InvalidInput(f"unknown event type {unknown[0]!r} (see docs/events.md)")
+        raise InvalidInput(f"unknown event type {quoted(unknown[0])} (see docs/events.md)")
     prefix = stream[:-1] if stream and stream.endswith("*") else None
     return store.read(
         stream=None if prefix is not None else stream,
@@ -96,6 +107,7 @@ def iter_log(
         actor=actor,
         since=parse_time(since) if since else None,
         until=parse_time(until) if until else None,
+        start=start,
         stop=stop,
     )
 
@@ -103,9 +115,13 @@ def iter_log(
 def log_table(
     store: EventStore, limit: int | None = None, full: bool = False, **filters: Any
 ) -> Table:
-    """The filtered history; ``limit`` keeps the last N matching events."""
+    """The filtered history; ``limit`` keeps the last N matching events (without a filter,
+    only those are read: seqs are gapless, so they are the last N seqs)."""
     from collections import deque
 
+    if limit is not None and not any(filters.values()):
+        head = store.head()
+        filters["start"] = max(1, (head.seq if head else 0) - limit + 1)
     events: Any = iter_log(store, **filters)
     if limit is not None:
         events = deque(events, maxlen=limit)

@@ -13,6 +13,8 @@ import csv
 import hashlib
 import io
 import json
+import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +33,7 @@ from events import (
     Source,
     parse_event,
 )
+from events.quoting import clipped, named, quoted
 from events.upcasters import upcast
 from ledger.canonical import canonical_json
 from ledger.errors import InvalidInput, describe_validation_error
@@ -41,6 +44,12 @@ from ledger.store import EventStore
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_FIELD_CHARS = 100_000
 MAX_REPORTED = 20
+# An event line nests three levels (line → source → fields); deeper JSON is not an event, and
+# refusing it before parsing keeps the parser's recursion bounded.
+MAX_JSON_DEPTH = 32
+# The longest JSON integer an event can hold: an amount of 40 significant digits (v1
+# amount_yen). Longer ones are refused before ``int()`` spends quadratic time on them.
+MAX_JSON_INT_DIGITS = 40
 
 CATEGORY_COLUMNS = ("code", "name", "parent", "description")
 LINE_COLUMNS = (
@@ -106,7 +115,7 @@ def pending_key(pending: PendingEvent) -> str:
     return KEY_PREFIX + base64.urlsafe_b64encode(digest)[:22].decode("ascii")  # no "==" pad
 
 
-def decode(data: bytes) -> str:
+def decode(data: bytes | bytearray) -> str:
     if len(data) > MAX_FILE_BYTES:
         limit = (
             f"{MAX_FILE_BYTES // 2**20:,} MiB" if MAX_FILE_BYTES % 2**20 == 0
@@ -120,12 +129,19 @@ def decode(data: bytes) -> str:
         raise InvalidInput("file is not valid UTF-8", line=line) from exc
 
 
+_LINE = re.compile(r"[^\r\n]+")
+
+
 def detect_kind(text: str) -> str:
-    """``events`` for JSON Lines, else the CSV kind named by the header row."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    if first.lstrip().startswith("{"):
+    """``events`` for JSON Lines (a first line that is a JSON object or array), else the CSV
+    kind named by the header row. Only the first non-blank line is looked at."""
+    first = next((m.group() for m in _LINE.finditer(text) if m.group().strip()), "")
+    if first.lstrip().startswith(("{", "[")):
         return "events"
-    header = {h.strip().lower() for h in next(csv.reader([first]), [])}
+    try:
+        header = {h.strip().lower() for h in next(csv.reader([first]), [])}
+    except csv.Error as exc:
+        raise InvalidInput(f"bad CSV header: {exc}", line=1) from exc
     if "line_id" in header:
         return "lines"
     if "code" in header and "name" in header:
@@ -136,7 +152,8 @@ def detect_kind(text: str) -> str:
 
 
 def _strict_json(text: str) -> Any:
-    """Parse one JSON value, refusing duplicate keys, floats, NaN and Infinity.
+    """Parse one JSON value, refusing duplicate keys, floats, NaN, Infinity, nesting deeper
+    than ``MAX_JSON_DEPTH`` and integers longer than ``MAX_JSON_INT_DIGITS`` digits.
 
     orjson parses first; its result is taken when it provably has no duplicate key and no
     float: without ``\\u`` escapes, the colons of the text are the object members plus the
@@ -157,27 +174,48 @@ def _strict_json(text: str) -> Any:
 
 def _shape(value: Any) -> tuple[int, int] | None:
     """(object members, colons inside keys and strings) of a parsed value; None if it holds a
-    float."""
+    float. Raises ``ValueError`` if it nests deeper than ``MAX_JSON_DEPTH``."""
     members = colons = 0
-    stack = [value]
+    stack = [(value, 1)]
     while stack:
-        item = stack.pop()
+        item, depth = stack.pop()
         kind = type(item)
-        if kind is dict:
-            members += len(item)
-            for key, child in item.items():
-                colons += key.count(":")
-                if type(child) is str:
-                    colons += child.count(":")
-                else:
-                    stack.append(child)
+        if kind is dict or kind is list:
+            if depth > MAX_JSON_DEPTH:
+                raise ValueError(TOO_DEEP)
+            if kind is dict:
+                members += len(item)
+                for key, child in item.items():
+                    colons += key.count(":")
+                    if type(child) is str:
+                        colons += child.count(":")
+                    else:
+                        stack.append((child, depth + 1))
+            else:
+                stack.extend((child, depth + 1) for child in item)
         elif kind is str:
             colons += item.count(":")
-        elif kind is list:
-            stack.extend(item)
         elif kind is float:
             return None
     return members, colons
+
+
+TOO_DEEP = f"JSON nested deeper than {MAX_JSON_DEPTH} levels"
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _check_depth(text: str) -> None:
+    """Refuse ``text`` if its arrays and objects nest deeper than ``MAX_JSON_DEPTH`` (strings
+    skipped), before a recursive parser sees it."""
+    depth = 0
+    for token in _TOKEN.finditer(text):
+        bracket = token.group()
+        if bracket in ("[", "{"):
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise ValueError(TOO_DEEP)
+        elif bracket in ("]", "}"):
+            depth -= 1
 
 
 def _strict_json_slow(text: str) -> Any:
@@ -185,20 +223,31 @@ def _strict_json_slow(text: str) -> Any:
         raise ValueError(f"{name} is not a number")
 
     def reject_float(number: str) -> Any:
-        raise ValueError(f"{number} is a floating-point number: write exact values as strings")
+        raise ValueError(
+            f"{clipped(number)} is a floating-point number: write exact values as strings"
+        )
+
+    def bounded_int(digits: str) -> int:
+        if len(digits.lstrip("-")) > MAX_JSON_INT_DIGITS:
+            raise ValueError(
+                f"integer {clipped(digits)} has more than {MAX_JSON_INT_DIGITS} digits"
+            )
+        return int(digits)
 
     def no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for key, value in pairs:
             if key in result:
-                raise ValueError(f"duplicate key {key!r}")
+                raise ValueError(f"duplicate key {quoted(key)}")
             result[key] = value
         return result
 
+    _check_depth(text)
     return json.loads(
         text,
         parse_constant=reject_constant,
         parse_float=reject_float,
+        parse_int=bounded_int,
         object_pairs_hook=no_duplicate_keys,
     )
 
@@ -260,7 +309,7 @@ def iter_jsonl(text: str, actor: str) -> Iterator[tuple[int, PendingEvent | str]
                 raise ValueError("each line must be a JSON object with a type")
             event_type = data.pop("type")
             if event_type not in EVENT_CLASSES:
-                raise ValueError(f"unknown event type {event_type!r}")
+                raise ValueError(f"unknown event type {quoted(event_type)}")
             provenance = {
                 k: data.pop(k)
                 for k in ("actor", "reason", "source", "idempotency_key")
@@ -272,16 +321,12 @@ def iter_jsonl(text: str, actor: str) -> Iterator[tuple[int, PendingEvent | str]
                 provenance["idempotency_key"] = f"event:{data['event_id']}"
             for key in ENVELOPE_KEYS & data.keys():
                 data.pop(key)
-            if not isinstance(version, int):
-                raise ValueError("schema_version must be an integer")
             data = upcast(event_type, version, data, SCHEMA_VERSIONS[event_type])
             yield number, _pending({**data, "type": event_type}, provenance, actor, cache)
         except ValidationError as exc:
             yield number, describe_validation_error(exc)
-        except ValueError as exc:
+        except ValueError as exc:  # a JSON error, an UpcastError, a canonical-JSON domain error
             yield number, str(exc)
-        except RecursionError:
-            yield number, "JSON nested too deeply"
 
 
 def _csv_rows(text: str, kind: str) -> Iterator[tuple[int, dict[str, str] | str]]:
@@ -292,12 +337,15 @@ def _csv_rows(text: str, kind: str) -> Iterator[tuple[int, dict[str, str] | str]
         return
     except csv.Error as exc:
         raise InvalidInput(f"bad CSV header: {exc}", line=1) from exc
-    duplicates = sorted({h for h in header if header.count(h) > 1})
+    duplicates = sorted(h for h, n in Counter(header).items() if n > 1)  # linear: 1e5 columns
     if duplicates:
-        raise InvalidInput(f"duplicate column {', '.join(duplicates)}", line=1)
+        raise InvalidInput(f"duplicate column {', '.join(map(named, duplicates))}", line=1)
     unknown = [h for h in header if h not in COLUMNS[kind]]
     if unknown:
-        raise InvalidInput(f"unknown column {', '.join(unknown)} for a {kind} file", line=1)
+        raise InvalidInput(
+            f"unknown column {', '.join(map(named, unknown[:MAX_REPORTED]))} for a {kind} file",
+            line=1,
+        )
     missing = sorted(REQUIRED[kind] - set(header))
     if missing:
         raise InvalidInput(f"missing column {', '.join(missing)} for a {kind} file", line=1)
@@ -349,6 +397,8 @@ def iter_csv(text: str, kind: str, actor: str) -> Iterator[tuple[int, PendingEve
             yield line, _pending({**fields, "type": event_type}, {"source": source}, actor, cache)
         except ValidationError as exc:
             yield line, describe_validation_error(exc)
+        except ValueError as exc:
+            yield line, str(exc)
 
 
 def _revisions(

@@ -17,6 +17,7 @@ from typing import Any
 
 from events.base import parse_fiscal_year
 from events.currencies import DEFAULT_CURRENCY
+from events.quoting import quoted
 from ledger.definitions import DefinitionVersion, GdpBasis
 from ledger.errors import InvalidInput
 from ledger.projections import EXACT, LedgerState, dec_str
@@ -146,14 +147,14 @@ def parse_basis(text: str) -> GdpBasis:
     """``same-year``, ``FY2022`` (or ``2022``), ``FY2022@VINTAGE``, ``same-year@VINTAGE``."""
     match = _BASIS.fullmatch(text.strip())
     if not match:
-        raise InvalidInput(f"--gdp-basis {text!r}: use same-year, FY2022 or FY2022@VINTAGE")
+        raise InvalidInput(f"--gdp-basis {quoted(text)}: use same-year, FY2022 or FY2022@VINTAGE")
     year, vintage = match.group(1), match.group(2)
     if year.lower() == "same-year":
         return GdpBasis("same-year", None, vintage)
     try:
         return GdpBasis("fixed-year", parse_fiscal_year(year), vintage)
     except ValueError as exc:
-        raise InvalidInput(f"--gdp-basis {text!r}: {exc}") from exc
+        raise InvalidInput(f"--gdp-basis {quoted(text)}: {exc}") from exc
 
 
 def resolve_gdp(

@@ -12,6 +12,7 @@ import random
 import re
 from collections.abc import Iterator
 
+from events.quoting import quoted
 from ledger.db import APPEND_ONLY_TABLES, GUARDED_TABLES, INSERT_ONLY_CACHES
 from ledger.errors import (
     AppendOnlyViolation,
@@ -134,7 +135,8 @@ def check_role_name(role: str) -> str:
     """A role name safe to paste into SQL unquoted (lower case letters, digits, ``_``)."""
     if not _ROLE_NAME.fullmatch(role):
         raise InvalidInput(
-            f"name {role!r}: use lower-case letters, digits and _ (at most 63, no digit first)"
+            f"name {quoted(role)}: use lower-case letters, digits and _ "
+            "(at most 63, no digit first)"
         )
     return role
 

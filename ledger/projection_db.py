@@ -17,7 +17,7 @@ from events import SCHEMA_VERSIONS
 from ledger import tables
 from ledger.errors import IntegrityFailure, StoreError
 from ledger.projections import LINE_EVENTS, GroupKey, current_payload, line_key
-from ledger.records import stored_time
+from ledger.records import DECODE_ERRORS, stored_time, unreadable
 from ledger.store import EventStore, abort, translate, translated
 
 NAME = "ledger"
@@ -165,19 +165,21 @@ def event_rows(db: Db, after: int, upto: int) -> tuple[list[Row], set[str], set[
         (after, upto),
     )
     for seq, event_type, version, stream_version, text in db.cursor.fetchall():
-        payload = loads(text)
-        if version != current.get(event_type, version):
-            payload = current_payload(event_type, version, payload)
-            version = current[event_type]
-        if event_type in LINE_EVENTS:
-            key = line_key(
-                payload.get("jurisdiction") or "JP", int(payload["fiscal_year"]), payload["line_id"]
-            )
-            if key not in seen:
-                seen.add(key)
-                if stream_version != 1:
-                    lookup.add(key)
-                groups.add((payload.get("jurisdiction") or "JP", int(payload["fiscal_year"])))
+        try:
+            payload = loads(text)
+            if version != current.get(event_type, version):
+                payload = current_payload(event_type, version, payload)
+                version = current[event_type]
+            if event_type in LINE_EVENTS:
+                group = (payload.get("jurisdiction") or "JP", int(payload["fiscal_year"]))
+                key = line_key(*group, payload["line_id"])
+                if key not in seen:
+                    seen.add(key)
+                    if stream_version != 1:
+                        lookup.add(key)
+                    groups.add(group)
+        except (*DECODE_ERRORS, orjson.JSONDecodeError) as exc:
+            raise unreadable(seq, event_type, version, exc) from None
         rows.append((seq, event_type, version, payload))
     return rows, lookup, groups
 

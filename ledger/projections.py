@@ -37,6 +37,7 @@ from ledger.definitions import (
     DefinitionVersion,
     apply_definition_event,
 )
+from ledger.records import DECODE_ERRORS, unreadable
 
 # Sums and products of ledger amounts (≤ 40 digits, exponents within ±30) stay exact far below
 # this precision; any rounding would raise instead of silently losing money.
@@ -319,12 +320,16 @@ def _apply_other(state: LedgerState, seq: int, event_type: str, p: dict[str, Any
 def apply_raw(
     state: LedgerState, seq: int, event_type: str, schema_version: int, payload: dict[str, Any]
 ) -> LedgerState:
-    """Fold one event given as its parts. Call inside ``localcontext(EXACT)``."""
-    payload = current_payload(event_type, schema_version, payload)
-    if event_type in LINE_EVENTS:
-        _apply_line(state, seq, event_type, payload)
-    else:
-        _apply_other(state, seq, event_type, payload)
+    """Fold one event given as its parts. Call inside ``localcontext(EXACT)``. A payload that
+    is not what its type says (changed outside defledger) is an ``IntegrityFailure``."""
+    try:
+        payload = current_payload(event_type, schema_version, payload)
+        if event_type in LINE_EVENTS:
+            _apply_line(state, seq, event_type, payload)
+        else:
+            _apply_other(state, seq, event_type, payload)
+    except DECODE_ERRORS as exc:
+        raise unreadable(seq, event_type, schema_version, exc) from None
     state.last_seq = seq
     return state
 
@@ -357,9 +362,12 @@ def fold_lines(
     """Fold line events ``(seq, type, schema_version, payload)`` into line states only (no
     sums): how a snapshot's lines are reconstructed for the few lines an as-of fold touches."""
     for seq, event_type, schema_version, payload in events:
-        payload = current_payload(event_type, schema_version, payload)
-        key = key_of_payload(payload)
-        line = line_transition(lines.get(key), seq, event_type, payload)
+        try:
+            payload = current_payload(event_type, schema_version, payload)
+            key = key_of_payload(payload)
+            line = line_transition(lines.get(key), seq, event_type, payload)
+        except DECODE_ERRORS as exc:
+            raise unreadable(seq, event_type, schema_version, exc) from None
         if line is not None:
             lines[key] = line
     return lines

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from events.quoting import named
 from ledger import checkpoints
 from ledger.errors import IntegrityFailure, InvalidInput
 from ledger.event_lines import LineError, envelope_hash_ok, event_line
@@ -42,7 +43,7 @@ def check_checkpoint_matches(store: EventStore, cp: Checkpoint) -> None:
     checkpoint's root (and the checkpoint names this ledger)."""
     own = origin(store)
     if cp.origin != own:
-        raise IntegrityFailure(f"the checkpoint is for {cp.origin}; this ledger is {own}")
+        raise IntegrityFailure(f"the checkpoint is for {named(cp.origin)}; this ledger is {own}")
     head = store.head()
     size = head.seq if head else 0
     if size < cp.size:

@@ -8,6 +8,7 @@ from typing import Any
 
 from events import Stage
 from events.base import parse_fiscal_year
+from events.quoting import quoted
 from ledger.asof import AsOf, resolve_as_of
 from ledger.definitions import (
     DefinitionVersion,
@@ -56,7 +57,7 @@ def open_context(store: EventStore, as_of: str | None, jurisdiction: str | None)
 def parse_jurisdiction(text: str) -> str:
     value = text.strip().upper()
     if len(value) != 2 or not value.isascii() or not value.isalpha():
-        raise InvalidInput(f"jurisdiction {text!r} is not an ISO 3166-1 alpha-2 code like JP")
+        raise InvalidInput(f"jurisdiction {quoted(text)} is not an ISO 3166-1 alpha-2 code like JP")
     return value
 
 
@@ -73,7 +74,7 @@ def parse_years(text: str) -> list[int]:
         first, _, last = text.partition("..")
         start, stop = parse_year(first), parse_year(last)
         if start > stop:
-            raise InvalidInput(f"fiscal year range {text!r} runs backwards")
+            raise InvalidInput(f"fiscal year range {quoted(text)} runs backwards")
         return list(range(start, stop + 1))
     return [parse_year(text)]
 
@@ -83,7 +84,7 @@ def parse_stages(values: tuple[str, ...]) -> tuple[str, ...] | None:
         return None
     for value in values:
         if value not in STAGES:
-            raise InvalidInput(f"unknown stage {value!r} (stages: {', '.join(STAGES)})")
+            raise InvalidInput(f"unknown stage {quoted(value)} (stages: {', '.join(STAGES)})")
     return tuple(values)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from events import EVENT_CLASSES, Provenance, parse_event
+from events.quoting import quoted
 from ledger.errors import InvalidInput, describe_validation_error
 from ledger.records import PendingEvent, StoredEvent
 from ledger.rules import Numbered, plan
@@ -20,7 +21,7 @@ def build_pending(
 ) -> PendingEvent:
     """Validate one event and its provenance from plain values; ``InvalidInput`` if bad."""
     if event_type not in EVENT_CLASSES:
-        raise InvalidInput(f"unknown event type {event_type!r}")
+        raise InvalidInput(f"unknown event type {quoted(event_type)}")
     if event_type in REASON_REQUIRED and not provenance.get("reason"):
         raise InvalidInput(f"{event_type} needs --reason: a change of figure must say why")
     try:

@@ -17,11 +17,13 @@ from functools import cached_property
 from typing import Any, NamedTuple
 
 import orjson
+from pydantic import ValidationError
 
 from events import EventModel, Provenance, event_payload, load_stored, stream_of
+from events.quoting import clipped
 from ledger.canonical import canonical_json
 from ledger.chain import GENESIS_HASH, uuid_text
-from ledger.errors import IntegrityFailure
+from ledger.errors import IntegrityFailure, describe_validation_error
 from ledger.times import cached_text_of, micros_at, text_of
 
 Clock = Callable[[], datetime]
@@ -134,7 +136,12 @@ class StoredEvent:
     hash: str
 
     def model(self) -> EventModel:
-        return load_stored(self.type, self.schema_version, dict(self.payload))
+        """Today's model of the stored payload; ``IntegrityFailure`` naming the seq if it
+        cannot be one (every append validates it, so only an edit outside defledger can)."""
+        try:
+            return load_stored(self.type, self.schema_version, dict(self.payload))
+        except DECODE_ERRORS as exc:
+            raise unreadable(self.seq, self.type, self.schema_version, exc) from None
 
     def envelope(self) -> dict[str, Any]:
         """The JSON-ready envelope, with keys in ``events.ENVELOPE_FIELDS`` order."""
@@ -175,6 +182,25 @@ class AppendResult:
 
 GENESIS_HEX = GENESIS_HASH.hex()  # the prev_hash of seq 1
 ALTERED = "the ledger was altered outside defledger (run `defledger verify`)"
+# What reading a stored payload that is not what its type and schema version say can raise:
+# a missing member, a wrong type, a bad number, an upcaster refusing it, a model refusing it.
+DECODE_ERRORS = (KeyError, TypeError, ValueError, ArithmeticError, AttributeError, IndexError)
+
+
+def unreadable(seq: int, event_type: str, schema_version: Any, exc: Exception) -> IntegrityFailure:
+    """The error for a stored payload this program cannot read as its type and schema version
+    (``DECODE_ERRORS``): exit 3 naming the seq, never a traceback. Every append validated the
+    payload, so only a change outside defledger can lead here."""
+    if isinstance(exc, ValidationError):
+        detail = describe_validation_error(exc)
+    elif isinstance(exc, KeyError) and exc.args:
+        detail = f"{clipped(str(exc.args[0]))}: missing"
+    else:
+        detail = clipped(str(exc) or type(exc).__name__, 200)
+    return IntegrityFailure(
+        f"seq {seq}: the stored {clipped(str(event_type))} payload (schema v"
+        f"{clipped(str(schema_version))}) cannot be read: {detail}; {ALTERED}"
+    )
 
 
 def json_object(seq: int, column: str, text: str) -> dict[str, Any]:
@@ -233,6 +259,18 @@ def stored_event(*values: Any) -> StoredEvent:
 
 
 def row_to_event(row: Sequence[Any]) -> StoredEvent:
+    """The ``StoredEvent`` of a ``store.read`` row; a column that is not what the schema
+    stores there (an id or hash that is not bytes, a payload that is not an object: a row
+    edited outside defledger) is an ``IntegrityFailure`` naming the seq."""
+    try:
+        return _row_to_event(row)
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise IntegrityFailure(
+            f"seq {row[0]}: the stored row cannot be read ({clipped(str(exc), 200)}); {ALTERED}"
+        ) from None
+
+
+def _row_to_event(row: Sequence[Any]) -> StoredEvent:
     seq, payload_json, source_json = row[0], row[6], row[10]
     return stored_event(
         seq,

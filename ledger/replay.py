@@ -12,6 +12,7 @@ from decimal import localcontext
 from fractions import Fraction
 from typing import Any, cast
 
+from events.quoting import quoted
 from ledger.definitions import DefinitionVersion, in_force, parse_spec
 from ledger.errors import InvalidInput
 from ledger.history import summary
@@ -61,7 +62,8 @@ def replay_table(store: EventStore, req: ReplayRequest) -> Table:
             number is not None and (name, number) not in context.state.definitions
         ):
             raise InvalidInput(
-                f"unknown definition {req.definition!r} (definitions: {', '.join(names) or 'none'})"
+                f"unknown definition {quoted(req.definition)} "
+                f"(definitions: {', '.join(names) or 'none'})"
             )
     elif len(names) == 1:
         name, number = names[0], None

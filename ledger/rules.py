@@ -27,6 +27,7 @@ from events import (
     TargetSet,
     event_payload,
 )
+from events.quoting import quoted
 from ledger.canonical import canonical_json
 from ledger.records import PendingEvent, StreamWrite
 from ledger.store import EventStore
@@ -207,7 +208,10 @@ def plan(store: EventStore, items: Sequence[Numbered], max_problems: int = 50) -
                 result.skipped += 1
             else:
                 result.problems.append(
-                    (item.line, f"idempotency key {key!r} was already used for a different event")
+                    (
+                        item.line,
+                        f"idempotency key {quoted(key)} was already used for a different event",
+                    )
                 )
             continue
         if key:

@@ -34,6 +34,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
+from events.quoting import named, quoted
+
 __all__ = [
     "Checkpoint",
     "Signature",
@@ -84,18 +86,18 @@ class Checkpoint:
     def body(self) -> bytes:
         """Return the UTF-8 note text; raises SignatureError if a field cannot be encoded."""
         if not _valid_line(self.origin):
-            raise SignatureError(f"invalid checkpoint origin {self.origin!r}")
+            raise SignatureError(f"invalid checkpoint origin {quoted(self.origin)}")
         if (
             not isinstance(self.size, int)
             or isinstance(self.size, bool)
             or not 0 <= self.size < 2**64
         ):
-            raise SignatureError(f"invalid checkpoint size {self.size!r}")
+            raise SignatureError(f"invalid checkpoint size {quoted(self.size)}")
         if not isinstance(self.root, bytes) or len(self.root) != 32:
             raise SignatureError("checkpoint root must be 32 bytes")
         for line in self.extra_lines:
             if not _valid_line(line):
-                raise SignatureError(f"invalid checkpoint extension line {line!r}")
+                raise SignatureError(f"invalid checkpoint extension line {quoted(line)}")
         lines = [
             self.origin,
             str(self.size),
@@ -150,7 +152,9 @@ def generate_keypair(name: str, seed: bytes | None = None) -> tuple[str, str]:
     an invalid key name or seed length.
     """
     if not _valid_name(name):
-        raise ValueError(f"invalid key name {name!r}: must be non-empty, without spaces or '+'")
+        raise ValueError(
+            f"invalid key name {quoted(name)}: must be non-empty, without spaces or '+'"
+        )
     if seed is None:
         private = Ed25519PrivateKey.generate()
     elif len(seed) != 32:
@@ -230,7 +234,9 @@ def verify_bytes(verifier_key_text: str, data: bytes, sig: bytes) -> None:
     try:
         public.verify(bytes(sig), bytes(data))
     except InvalidSignature:
-        raise SignatureError(f"signature does not verify with key {name}+{kid.hex()}") from None
+        raise SignatureError(
+            f"signature does not verify with key {named(name)}+{kid.hex()}"
+        ) from None
 
 
 def sign_note(text: str, private_key_text: str) -> str:
@@ -275,7 +281,7 @@ def parse_signed_note(note: str | bytes) -> tuple[str, list[Signature]]:
         prefix, _, rest = line.partition(" ")
         name, _, blob = rest.partition(" ")
         if prefix != EM_DASH or not _valid_name(name) or not blob or " " in blob:
-            raise SignatureError(f"malformed note: bad signature line {line!r}")
+            raise SignatureError(f"malformed note: bad signature line {quoted(line)}")
         raw = _b64decode(blob, "signature")
         if len(raw) < 5:
             raise SignatureError("malformed note: signature too short")
@@ -294,12 +300,14 @@ def verify_note(note: str | bytes, verifier_key_text: str) -> str:
     text, sigs = parse_signed_note(note)
     matching = [s for s in sigs if s.name == name and s.key_id == kid]
     if not matching:
-        raise SignatureError(f"no signature by key {name}+{kid.hex()} in note")
+        raise SignatureError(f"no signature by key {named(name)}+{kid.hex()} in note")
     for sig in matching:
         try:
             public.verify(sig.signature, text.encode("utf-8"))
         except InvalidSignature:
-            raise SignatureError(f"signature by key {name}+{kid.hex()} does not verify") from None
+            raise SignatureError(
+                f"signature by key {named(name)}+{kid.hex()} does not verify"
+            ) from None
     return text
 
 
@@ -310,7 +318,7 @@ def _parse_checkpoint_text(text: str) -> Checkpoint:
         raise SignatureError("malformed checkpoint: needs origin, size and root hash lines")
     origin, size_text, root_text, *extra = lines
     if not _SIZE_RE.match(size_text) or int(size_text) >= 2**64:
-        raise SignatureError(f"malformed checkpoint: bad tree size {size_text!r}")
+        raise SignatureError(f"malformed checkpoint: bad tree size {quoted(size_text)}")
     root = _b64decode(root_text, "checkpoint root hash")
     if len(root) != 32:
         raise SignatureError("malformed checkpoint: root hash is not 32 bytes")

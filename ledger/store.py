@@ -19,6 +19,7 @@ import orjson
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from events.quoting import path_named, quoted
 from ledger import db as dbmod
 from ledger import postgres as pg
 from ledger.chain import (
@@ -107,7 +108,7 @@ def _micros(moment: str) -> int:
         parsed = datetime.fromisoformat(moment.strip().replace("Z", "+00:00"))
         return micros_at(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
     except (ValueError, OverflowError) as exc:
-        raise InvalidInput(f"{moment!r} is not an ISO 8601 time") from exc
+        raise InvalidInput(f"{quoted(moment)} is not an ISO 8601 time") from exc
 
 
 def _copied_time(row: ChainRow) -> int:
@@ -115,7 +116,7 @@ def _copied_time(row: ChainRow) -> int:
         return micros_of(row.recorded_at)
     except ValueError:
         raise IntegrityFailure(
-            f"seq {row.seq}: recorded_at {row.recorded_at!r} is not a time as stored"
+            f"seq {row.seq}: recorded_at {quoted(row.recorded_at)} is not a time as stored"
         ) from None
 
 
@@ -204,7 +205,9 @@ class EventStore:
 
             path = Path(url.removeprefix("sqlite:///"))
             if not path.exists():
-                raise NotFound(f"no ledger at {path} (run `defledger init` or pass --db)")
+                raise NotFound(
+                    f"no ledger at {path_named(path)} (run `defledger init` or pass --db)"
+                )
         engine = dbmod.make_engine(url)
         store = cls(engine, clock)
         if create:
@@ -480,7 +483,7 @@ class EventStore:
             same_type = event_type == event_type_of(pending.event)
             if not same_type or payload.encode() != new_payload:
                 raise DuplicateEvent(
-                    f"idempotency key {key!r} was already used for a different event"
+                    f"idempotency key {quoted(key)} was already used for a different event"
                 )
             skip.add(id(pending))
         return skip
@@ -805,7 +808,7 @@ class EventStore:
         try:
             key = uuid.UUID(event_id).bytes
         except ValueError as exc:
-            raise InvalidInput(f"{event_id!r} is not an event id (UUID)") from exc
+            raise InvalidInput(f"{quoted(event_id)} is not an event id (UUID)") from exc
         with self._read_cursor() as cur:
             cur.execute(self._sql("SELECT seq FROM events WHERE event_id = ?"), (key,))
             row = cur.fetchone()

@@ -14,6 +14,8 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
+from events.quoting import quoted
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ORDINAL_1970 = date(1970, 1, 1).toordinal()
 _MICRO = timedelta(microseconds=1)
@@ -50,7 +52,7 @@ def micros_of(text: str) -> int:
     the stored form."""
     match = _TEXT.fullmatch(text) if isinstance(text, str) else None
     if match is None:
-        raise ValueError(f"{text!r} is not a time as stored (YYYY-MM-DDTHH:MM:SS.ffffffZ)")
+        raise ValueError(f"{quoted(text)} is not a time as stored (YYYY-MM-DDTHH:MM:SS.ffffffZ)")
     moment = datetime(*(int(part) for part in match.groups()), tzinfo=UTC)  # type: ignore[misc]
     return (moment - EPOCH) // _MICRO
 

@@ -8,7 +8,8 @@ from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Any
 
-from ledger.definitions import GdpBasis, parse_spec
+from events.quoting import quoted
+from ledger.definitions import DefinitionVersion, GdpBasis, parse_spec
 from ledger.errors import InvalidInput
 from ledger.measure import (
     Measure,
@@ -34,6 +35,10 @@ from ledger.store import EventStore
 from ledger.tabular import Table
 
 ALL = "all"
+# Fiscal years × definition versions one ``totals`` measures: each is a measure with its rows,
+# so the answer (and its memory) grows with the product; a ledger with thousands of
+# definitions asked for FY1900..FY2200 would be a million measures.
+MAX_CELLS = 10_000
 COLUMNS = [
     "jurisdiction", "fiscal_year", "definition", "version", "status", "tier", "stages",
     "currency", "total", "gdp", "gdp_basis", "share_of_gdp_pct",
@@ -178,14 +183,23 @@ def totals_table(store: EventStore, req: TotalsRequest) -> Table:
         )
     notes: list[str] = []
     named = {parse_spec(spec) for spec in req.definitions}
-    measures: list[tuple[Measure, str | None]] = []
+    cells: list[tuple[int, list[DefinitionVersion]]] = []
     for year in years:
         if not state.group(jurisdiction, year):
             notes.append(
                 f"no budget lines for {jurisdiction} FY{year} as of seq {context.as_of.seq}"
             )
             continue
-        for version in versions_for(state, req.definitions, year, notes):
+        cells.append((year, versions_for(state, req.definitions, year, notes)))
+    count = sum(len(versions) for _, versions in cells)
+    if count > MAX_CELLS:
+        raise InvalidInput(
+            f"this would measure {count:,} fiscal year × definition version cells; the limit is "
+            f"{MAX_CELLS:,}: narrow --fy or name the definitions with --definition"
+        )
+    measures: list[tuple[Measure, str | None]] = []
+    for year, versions in cells:
+        for version in versions:
             if basis is not None and resolve_gdp(state, jurisdiction, year, basis) is None:
                 raise InvalidInput(describe_missing_gdp(jurisdiction, year, basis))
             m = measure(state, jurisdiction, year, version, stages=stages, basis=basis)
@@ -204,7 +218,7 @@ def totals_table(store: EventStore, req: TotalsRequest) -> Table:
         raise no_version_error(state, req.definitions, years)
     if req.tier is not None and not any(tiers_of(m, req.tier) for m, _ in measures):
         known = sorted({t for m, _ in measures for t in tiers_of(m, None)})
-        raise InvalidInput(f"unknown tier {req.tier!r} (tiers: {', '.join(known)})")
+        raise InvalidInput(f"unknown tier {quoted(req.tier)} (tiers: {', '.join(known)})")
     rows = _rows(state, measures, req, basis)
     columns = [*COLUMNS[:6], *(["category"] if req.by_category else []), *COLUMNS[6:]]
     columns += CHANGE_COLUMNS if req.change else []

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from typing import Any
 
+from events.quoting import quoted
 from ledger.definitions import DefinitionVersion
 from ledger.errors import IntegrityFailure, InvalidInput
 from ledger.measure import (
@@ -41,6 +42,7 @@ from ledger.query import (
     provenance,
     versions_for,
 )
+from ledger.records import DECODE_ERRORS, unreadable
 from ledger.store import EventStore
 from ledger.tabular import Table
 from ledger.totals import ALL, applicable_targets, target_fields
@@ -138,9 +140,12 @@ def _lines(
     lines: dict[str, LineState] = {}
     seqs: dict[str, list[int]] = {}
     for event in prefix_events(store, [f"line/{jurisdiction}/FY{year}/"], seq):
-        payload = current_payload(event.type, event.schema_version, event.payload)
-        key = key_of_payload(payload)
-        line = line_transition(lines.get(key), event.seq, event.type, payload)
+        try:
+            payload = current_payload(event.type, event.schema_version, event.payload)
+            key = key_of_payload(payload)
+            line = line_transition(lines.get(key), event.seq, event.type, payload)
+        except DECODE_ERRORS as exc:
+            raise unreadable(event.seq, event.type, event.schema_version, exc) from None
         if line is not None:
             lines[key] = line
             seqs.setdefault(key, []).append(event.seq)
@@ -181,7 +186,7 @@ def trace_table(store: EventStore, req: TraceRequest) -> Table:
     m = measure(state, jurisdiction, year, version, stages=stages, basis=basis)
     if tier != ALL and tier not in m.tiers:
         raise InvalidInput(
-            f"unknown tier {tier!r} (tiers of {version.label}: {', '.join(m.tiers)})"
+            f"unknown tier {quoted(tier)} (tiers of {version.label}: {', '.join(m.tiers)})"
         )
     rows = _definition_rows(version, m, tier)
     lines, seqs = _lines(store, jurisdiction, year, context.as_of.seq)

@@ -19,6 +19,7 @@ from sqlalchemy import event
 
 from events import CategoryExcluded, CategoryIncluded, EventModel, GdpBasisSet, StagesSet
 from events.base import decimal_str
+from events.quoting import named, path_named
 from ledger import db as dbmod
 from ledger.asof import AsOf
 from ledger.definitions import DefinitionVersion, apply_definition_event
@@ -58,7 +59,7 @@ def open_read_only(db: str | None) -> EventStore:
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         if not path.exists():
-            raise NotFound(f"no ledger at {path} (run `defledger init` or pass --db)")
+            raise NotFound(f"no ledger at {path_named(path)} (run `defledger init` or pass --db)")
         return EventStore(dbmod.make_engine(f"sqlite:///file:{path}?mode=ro&uri=true"))
     engine = dbmod.make_engine(url)
 
@@ -98,14 +99,16 @@ def hypothetical_events(
     found: list[tuple[str, dict[str, Any]]] = []
     for code in hypothesis.excludes:
         if code not in base.categories:
-            raise InvalidInput(f"--exclude {code}: {code} is not included in {base.label}")
+            raise InvalidInput(
+                f"--exclude {named(code)}: {named(code)} is not included in {base.label}"
+            )
         fields = {"definition": name, "version": number, "category": code}
         found.append(("CategoryExcluded", _validated(CategoryExcluded, fields, "--exclude")))
     for text in hypothesis.includes:
         code, share, tier = _include(text)
         if code not in state.categories:
             raise InvalidInput(
-                f"--include {text}: category {code} is not defined "
+                f"--include {named(text)}: category {named(code)} is not defined "
                 "(define it first, or fix the code)"
             )
         current = base.categories.get(code)

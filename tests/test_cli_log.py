@@ -26,7 +26,6 @@ HOSTILE = [
     "line/%*",
     "Robert'); DELETE FROM streams;--",
     "\\",
-    "\u0000",
 ]
 
 
@@ -177,6 +176,16 @@ def test_cli_log__sql_looking_type_is_an_unknown_type(
 ) -> None:
     message = one_line_error(cli("log", "--type", value), 2)
     assert "unknown event type" in message
+    assert filled.count() == 5 and verify_ledger(filled).ok
+
+
+@pytest.mark.parametrize("option", ["--stream", "--actor", "--type", "--since"])
+def test_cli_log__nul_in_a_filter_is_refused_naming_the_option(
+    filled: EventStore, cli: Callable[..., Result], option: str
+) -> None:
+    """No argument may hold NUL (cli.options.refuse_nul): one line, exit 2, nothing read."""
+    message = one_line_error(cli("log", option, "a\u0000b"), 2)
+    assert message.startswith(f"Error: {option}: 'a\\x00b' holds a NUL character")
     assert filled.count() == 5 and verify_ledger(filled).ok
 
 

@@ -155,7 +155,9 @@ def test_upcast__steps_and_errors() -> None:
     assert upcast("BudgetLineRecorded", 2, {"x": 1}, 2) == {"x": 1}
     with pytest.raises(ValueError, match="newer than this program"):
         upcast("BudgetLineRecorded", 3, v1, 2)
-    with pytest.raises(ValueError, match="no upcaster"):
+    with pytest.raises(ValueError, match="no upcaster for GdpRecorded v1 → v2"):
+        upcast("GdpRecorded", 1, {}, 2)
+    with pytest.raises(ValueError, match="is not a version of GdpRecorded"):
         upcast("GdpRecorded", 0, {}, 1)
     with pytest.raises(ValueError, match="unknown event type"):
         load_stored("NoSuchEvent", 1, {})
