@@ -96,7 +96,8 @@ def test_chain_scan_parallel__deleted_boundary_row_is_a_gap(
     _tamper(db_path, "DELETE FROM events WHERE seq = 60")
     report = verify_ledger(ledger)
     kinds = [(p.seq, p.kind) for p in report.problems if p.kind != "stream-version-gap"]
-    assert kinds == [(61, "seq-gap"), (61, "broken-link")]
+    assert kinds == [(60, "seq-gap"), (61, "broken-link")]
+    assert report.problems[0].message == "seq 60 is missing"
     assert [(p.seq, p.kind, p.message) for p in report.problems][:2] == _one_pass(ledger)
 
 
