@@ -799,6 +799,11 @@ class EventStore:
     def get(self, seq: int) -> StoredEvent:
         for event in self.read(start=seq, stop=seq):
             return event
+        head = self.head()
+        if head is not None and 1 <= seq < head.seq:  # seqs have no gaps: it was deleted
+            raise IntegrityFailure(
+                f"seq {seq} is missing (the ledger goes on to seq {head.seq}); {ALTERED}"
+            )
         raise NotFound(f"no event with seq {seq}")
 
     def seq_of_event_id(self, event_id: str) -> int:

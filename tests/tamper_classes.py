@@ -137,6 +137,9 @@ def truncate(db_path: Path, _: Path) -> None:
         conn.execute("DELETE FROM events WHERE seq > ?", (N - 5,))
 
 
+FORGED_REVISION = '{"amount":"1","fiscal_year":2025,"jurisdiction":"JP","line_id":"L50"}'
+
+
 def insert_rechained(db_path: Path, _: Path) -> None:
     """A forged revision of line L50 inserted as seq 51 (later seqs move up by one), at the
     time of its neighbours, and every hash from there on recomputed."""
@@ -152,7 +155,7 @@ def insert_rechained(db_path: Path, _: Path) -> None:
             " schema_version, payload, recorded_at, actor_id, reason, source, idempotency_key,"
             " hash) VALUES (?, ?, ?, 2, (SELECT id FROM event_types WHERE name ="
             " 'BudgetLineRevised'), 1, ?, ?, 1, 'forged', NULL, NULL, zeroblob(32))",
-            (BAD, uuid.uuid4().bytes, stream_id, '{"amount":"1","line_id":"L50"}', at),
+            (BAD, uuid.uuid4().bytes, stream_id, FORGED_REVISION, at),
         )
         rechain(conn, BAD)
 
@@ -333,8 +336,8 @@ def run_verifiers(db_path: Path, digest: Path, checkpoint: Path) -> dict[str, Ou
     }
 
 
-def tampered(work: Path, tamper: TamperClass) -> dict[str, Outcome]:
-    """Build a ledger in ``work``, keep its digest and checkpoint, tamper, verify."""
+def prepared(work: Path) -> Path:
+    """A ledger built in ``work`` whose digest and checkpoint are kept there; all verify."""
     from ledger.checkpoints import checkpoint_text
     from ledger.verify import digest
 
@@ -348,6 +351,12 @@ def tampered(work: Path, tamper: TamperClass) -> dict[str, Outcome]:
         store.close()
     clean = run_verifiers(db_path, work / "digest.json", work / "checkpoint.txt")
     assert all(outcome.exit_code == 0 for outcome in clean.values()), clean
+    return db_path
+
+
+def tampered(work: Path, tamper: TamperClass) -> dict[str, Outcome]:
+    """Build a ledger in ``work``, keep its digest and checkpoint, tamper, verify."""
+    db_path = prepared(work)
     tamper.apply(db_path, work)
     return run_verifiers(db_path, work / "digest.json", work / "checkpoint.txt")
 

@@ -6,10 +6,12 @@ checkpoint kept outside fail. ``scripts/tamper_matrix.py`` prints the same table
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from tamper_classes import BAD, CLASSES, VERIFIERS, TamperClass, matrix, tampered
+from click.testing import Result
+from tamper_classes import BAD, CLASSES, VERIFIERS, TamperClass, matrix, prepared, tampered
 
 # the kind each verifier names at the first bad seq, where it is BAD
 KIND_AT_BAD = {
@@ -67,3 +69,30 @@ def test_tamper_classes__cover_the_issue_list() -> None:
         "time regression, re-chained",
         "whole-DB swap",
     } <= names
+
+
+VISIBLE = [c for c in CLASSES if c.name in KIND_AT_BAD]
+
+
+@pytest.mark.parametrize("tamper", VISIBLE, ids=[c.name for c in VISIBLE])
+def test_tamper_class__other_commands_tell_the_same_story(
+    tamper: TamperClass, tmp_path: Path, db_path: Path, cli: Callable[..., Result]
+) -> None:
+    """Once verify names seq 51, no command says otherwise: reading commands show the events
+    or fail naming seq 51 (never an internal error), and export refuses to write a bundle
+    (a bundle of a ledger that does not verify would only fail verify-export later)."""
+    assert prepared(tmp_path) == db_path
+    tamper.apply(db_path, tmp_path)
+    verify = cli("verify")
+    assert verify.exit_code == 3
+    assert verify.stderr.startswith(f"Error: verification failed at seq {BAD}: ")
+    export = cli("export", "-o", "bundle", "--root", str(tmp_path))
+    assert export.exit_code == 3, export.stderr
+    assert f"seq {BAD}" in export.stderr and len(export.stderr.splitlines()) == 1
+    assert not (tmp_path / "bundle").exists()
+    for args in (("log",), ("log", "--format", "jsonl"), ("show", str(BAD)), ("rebuild",)):
+        result = cli(*args)
+        assert result.exit_code in (0, 3), (args, result.stderr)
+        assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+        if result.exit_code:
+            assert f"seq {BAD}" in result.stderr and len(result.stderr.splitlines()) == 1
