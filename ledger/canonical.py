@@ -71,6 +71,7 @@ def canonical_json(value: Any) -> bytes:
 # -- checking stored text ----------------------------------------------------------------------
 
 _STRICT = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER  # refuses integers beyond ±(2**53 - 1)
+MAX_DEPTH = 100  # objects and arrays nested in a stored payload or source (the events nest 3)
 
 
 def is_canonical_object(data: bytes | str) -> bool:
@@ -80,29 +81,32 @@ def is_canonical_object(data: bytes | str) -> bool:
     UTF-8 or JSON, whitespace, another member order, other escapes, an integer beyond
     ±(2**53 − 1) and duplicate keys all fail that (parsing keeps one member per key, so text
     with a duplicate cannot be what is written back). What the comparison cannot see is
-    checked on the parsed value: a float (orjson writes it back as it was read) and a
-    non-ASCII key (sorted by UTF-16 code units in RFC 8785, by code points in orjson)."""
+    checked on the parsed value: a float (orjson writes it back as it was read), nesting
+    deeper than ``MAX_DEPTH`` and a non-ASCII key (sorted by UTF-16 code units in RFC 8785,
+    by code points in orjson: where the two orders differ, the reference serialiser
+    decides)."""
     try:
-        if data.__class__ is not bytes:
-            data = data.encode()  # type: ignore[union-attr]  # lone surrogates: ValueError
-        value = orjson.loads(data)
-        if value.__class__ is not dict or orjson.dumps(value, option=_STRICT) != data:
+        raw = data if isinstance(data, bytes) else data.encode()  # lone surrogates: ValueError
+        value = orjson.loads(raw)
+        if value.__class__ is not dict:
             return False
+        if orjson.dumps(value, option=_STRICT) != raw:  # only the key order can still be right
+            return not raw.isascii() and _nested_canonical(value, raw)
     except (TypeError, ValueError):  # orjson's decode and encode errors subclass these
         return False
     for item in value.values():  # the common case: a flat object of strings and integers
         kind = item.__class__
         if kind is not str and kind is not int and kind is not bool and item is not None:
-            return _nested_canonical(value, data)
-    if data.isascii() or "".join(value).isascii():  # type: ignore[union-attr]
+            return _nested_canonical(value, raw)
+    if raw.isascii() or "".join(value).isascii():
         return True  # flat, ASCII keys, safe integers: orjson's sorted bytes are RFC 8785's
-    return _nested_canonical(value, data)
+    return _nested_canonical(value, raw)
 
 
 def _nested_canonical(value: dict[str, Any], data: bytes) -> bool:
     """``is_canonical_object`` for a parsed object with containers, floats or non-ASCII keys,
     against the reference serialisation."""
-    if _has_float(value):
+    if not _plain(value):
         return False
     try:
         return canonical_json(value) == data
@@ -110,12 +114,12 @@ def _nested_canonical(value: dict[str, Any], data: bytes) -> bool:
         return False
 
 
-def _has_float(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(_has_float(item) for item in value.values())
-    if isinstance(value, list):
-        return any(_has_float(item) for item in value)
-    return isinstance(value, float)
+def _plain(value: Any, depth: int = 1) -> bool:
+    """No float in ``value`` and objects and arrays nested at most ``MAX_DEPTH`` deep."""
+    if isinstance(value, dict | list):
+        items = value.values() if isinstance(value, dict) else value
+        return depth <= MAX_DEPTH and all(_plain(item, depth + 1) for item in items)
+    return not isinstance(value, float)
 
 
 class _Refused(ValueError):
@@ -164,4 +168,6 @@ def why_not_canonical(data: bytes | str) -> str:
         return "is not valid JSON"
     if not isinstance(value, dict):
         return "is not a JSON object"
+    if not _plain(value):
+        return f"nests objects and arrays more than {MAX_DEPTH} deep"
     return "is not in its canonical form (RFC 8785: no whitespace, members sorted, minimal escapes)"

@@ -9,6 +9,7 @@ import uuid
 from datetime import datetime, timedelta
 
 SAFE = 2**53 - 1  # integers beyond this are not exact in JSON (RFC 8785, I-JSON)
+DEPTH = 100  # objects and arrays nest at most this deep in a payload or source
 
 
 def refuse(what):
@@ -25,7 +26,8 @@ def integer(text):
 
 def strict_object(raw):
     """The JSON object stored as ``raw`` (UTF-8), or ValueError: invalid JSON, a duplicate
-    key, a float, NaN/Infinity, an integer beyond 2**53 - 1 or anything but an object."""
+    key, a float, NaN/Infinity, an integer beyond 2**53 - 1 or anything but an object (or
+    RecursionError, nested too deep for Python to parse)."""
     value = json.loads(
         raw.decode("utf-8"),
         object_pairs_hook=pairs,
@@ -36,14 +38,16 @@ def strict_object(raw):
     return value if isinstance(value, dict) else refuse("not an object")
 
 
-def canonical(value):
+def canonical(value, depth=1):
     """RFC 8785 text of JSON without floats: no whitespace, members sorted by the UTF-16 code
     units of their keys, strings with the minimal escapes (as json.dumps writes them)."""
+    if isinstance(value, dict | list) and depth > DEPTH:
+        refuse(f"nested more than {DEPTH} deep")
     if isinstance(value, dict):
         items = sorted(value.items(), key=lambda item: item[0].encode("utf-16-be"))
-        return "{" + ",".join(canonical(k) + ":" + canonical(v) for k, v in items) + "}"
+        return "{" + ",".join(f"{canonical(k)}:{canonical(v, depth + 1)}" for k, v in items) + "}"
     if isinstance(value, list):
-        return "[" + ",".join(canonical(v) for v in value) + "]"
+        return "[" + ",".join(canonical(v, depth + 1) for v in value) + "]"
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -75,11 +79,11 @@ for seq, eid, stream, version, kind, schema, payload, at, actor, reason, source,
         fail(seq, "seq-gap (seqs run 1, 2, 3, ...)")
     try:
         payload = stored_object(payload)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         fail(seq, f"non-canonical payload ({exc})")
     try:
         source = None if source is None else stored_object(source)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         fail(seq, f"non-canonical source ({exc})")
     if isinstance(at, int) and isinstance(prev_at, int) and at < prev_at:
         fail(seq, "time-regression (recorded_at is earlier than the event before it)")
