@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 from click.testing import CliRunner
@@ -69,21 +70,27 @@ def attacker(db_path: Path) -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
-def rechain(conn: sqlite3.Connection, start: int) -> None:
+def rechain(conn: Any, start: int, sqlite: bool = True) -> None:
     """Recompute and store every hash from seq ``start`` on over the bytes as stored (the
-    published algorithm: what a careful attacker does so that the chain holds again)."""
-    before = conn.execute("SELECT hash FROM events WHERE seq = ?", (start - 1,)).fetchone()
+    published algorithm: what a careful attacker does so that the chain holds again), through
+    a DB-API connection to either backend (a ``psycopg`` one when not ``sqlite``)."""
+
+    def sql(statement: str) -> str:
+        return statement if sqlite else statement.replace("?", "%s")
+
+    before = conn.execute(sql("SELECT hash FROM events WHERE seq = ?"), (start - 1,)).fetchone()
     previous = GENESIS_HASH if before is None else bytes(before[0])
     rows = conn.execute(
-        chain_scan.CHAIN_QUERY + " WHERE e.seq >= ? ORDER BY e.seq", (start,)
+        sql(chain_scan.chain_query(sqlite) + " WHERE e.seq >= ? ORDER BY e.seq"), (start,)
     ).fetchall()
     for row in rows:
         envelope = envelope_bytes(
-            row[0], uuid_text(row[1]), row[2], row[3], row[4], row[5], row[6],
-            chain_time(row[7]), row[8], row[9], row[10], row[11], previous,
+            row[0], uuid_text(bytes(row[1])), row[2], row[3], row[4], row[5], bytes(row[6]),
+            chain_time(row[7]), row[8], row[9], None if row[10] is None else bytes(row[10]),
+            row[11], previous,
         )  # fmt: skip
         previous = chain_hash(previous, envelope)
-        conn.execute("UPDATE events SET hash = ? WHERE seq = ?", (previous, row[0]))
+        conn.execute(sql("UPDATE events SET hash = ? WHERE seq = ?"), (previous, row[0]))
 
 
 def _set_payload(db_path: Path, text: str, column: str = "payload") -> None:
