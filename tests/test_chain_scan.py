@@ -184,3 +184,19 @@ def test_chain_scan_one_pass__source_null_text_is_not_a_null_source(
         (5, "non-canonical", "seq 5: the stored source is not a JSON object")
     ]
     assert [(p.seq, p.kind, p.message) for p in found] == _one_pass(ledger)
+
+
+def test_chain_scan_sources__remembered_ones_are_only_canonical_and_bounded(
+    store: EventStore, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scan remembers canonical sources (a ledger cites a few many times) in a bounded set:
+    a non-canonical source is never remembered, so it is named wherever it appears, and
+    clearing the set when full changes nothing."""
+    monkeypatch.setattr(chain_scan, "KNOWN_SOURCES", 2)
+    sources = [{"title": f"Budget book {k % 3}", "url": "https://www.mof.go.jp/"} for k in range(9)]
+    store.append_events([line(f"L{k}", "1", source=s) for k, s in enumerate(sources)])
+    assert chain_scan.check_rows(store.chain_pages()) == []
+    _tamper(db_path, "UPDATE events SET source = replace(source, '\":\"', '\": \"') WHERE seq = 7")
+    found = chain_scan.check_rows(store.chain_pages())
+    assert [(p.seq, p.kind) for p in found] == [(7, "non-canonical"), (7, "hash-mismatch")]
+    assert [(p.seq, p.kind, p.message) for p in found] == _one_pass(store)
