@@ -201,6 +201,13 @@ def non_canonical_source(db_path: Path, _: Path) -> None:
     _set_payload(db_path, "{" + members + "}", column="source")
 
 
+def float_in_source(db_path: Path, _: Path) -> None:
+    """Seq 51's source with a floating-point page number (canonical text otherwise), hashes
+    recomputed."""
+    stored = {**_stored(db_path, "source"), "page": 1.5}
+    _set_payload(db_path, json.dumps(stored, sort_keys=True, separators=(",", ":")), "source")
+
+
 def time_regression(db_path: Path, _: Path) -> None:
     """Seq 51's recorded_at a year before seq 50's, hashes recomputed (the chain holds)."""
     with attacker(db_path) as conn:
@@ -274,6 +281,7 @@ CLASSES = (
     TamperClass("payload duplicate key, re-chained", duplicate_key, _all(BAD)),
     TamperClass("payload invalid JSON, re-chained", invalid_json, _all(BAD)),
     TamperClass("source non-canonical, re-chained", non_canonical_source, _all(BAD)),
+    TamperClass("source with a float, re-chained", float_in_source, _all(BAD)),
     TamperClass("time regression, re-chained", time_regression, _all(BAD)),
     TamperClass("whole-DB swap", db_swap, _kept_only(N), CHAIN_BLIND),
 )

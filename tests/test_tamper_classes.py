@@ -23,6 +23,7 @@ KIND_AT_BAD = {
     "payload duplicate key, re-chained": "non-canonical",
     "payload invalid JSON, re-chained": "non-canonical",
     "source non-canonical, re-chained": "non-canonical",
+    "source with a float, re-chained": "non-canonical",
     "time regression, re-chained": "time-regression",
 }
 KEPT_KINDS = {
