@@ -47,7 +47,8 @@ def verify(
     fmt: str | None,
     output: str | None,
 ) -> None:
-    """Recompute the hash chain and check seq and stream versions; exit 3 on any problem.
+    """Recompute the hash chain and check seqs, stream versions, that payloads and sources are
+    stored as canonical JSON and that times never go back; exit 3 on any problem.
 
     Without --digest or --checkpoint this cannot notice events removed from the end, or a
     whole ledger replaced by a self-consistent one (nothing inside the database says what it

@@ -8,6 +8,13 @@ hex digits) and the envelope is the object of ``events.ENVELOPE_FIELDS`` minus `
 The store keeps ``prev_hash`` only as what it is, the stored hash of the row before: each row
 is checked against that, so an edited row is reported at its own seq, and a replaced hash at
 the row after it (which is still chained to the original).
+
+A hash covers the stored bytes, so a row rewritten with care (its hash and every later one
+recomputed) passes the hash check. Verification therefore also checks what the spec promises
+of every row whatever its hash: payload and source stored exactly as the RFC 8785 text of a
+JSON object (``non-canonical``: ``ledger.canonical.is_canonical_object``), ``recorded_at`` never
+decreasing along seq (``time-regression``), and no seq missing (``seq-gap``, at the first one
+missing).
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from ledger.canonical import canonical_json
+from ledger.canonical import canonical_json, is_canonical_object, why_not_canonical
 from ledger.times import cached_text_of
 
 GENESIS_HASH = bytes(32)
@@ -81,7 +88,7 @@ class Problem:
     """One thing wrong with the stored history, as data."""
 
     seq: int
-    kind: str  # hash-mismatch | broken-link | seq-gap | stream-version-gap | digest-mismatch | ...
+    kind: str  # hash-mismatch | broken-link | seq-gap | non-canonical | time-regression | ...
     message: str
 
 
@@ -113,11 +120,11 @@ class ChainRow(NamedTuple):
     stream_version: int
     type: str
     schema_version: int
-    payload_json: str
+    payload_json: str | bytes
     recorded_at: str
     actor: str
     reason: str | None
-    source_json: str | None
+    source_json: str | bytes | None
     idempotency_key: str | None
     prev_hash: bytes
     hash: bytes
@@ -131,13 +138,16 @@ def uuid_text(raw: bytes) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
+NOT_A_TIME = "(not a stored time"
+
+
 def chain_time(value: Any) -> str:
     """A stored ``recorded_at`` as the envelope's text; for a value that is not a stored time
     (a hand-edited row), a text no envelope can hold, so the row's hash cannot match."""
     try:
         return cached_text_of(value)
     except (TypeError, ValueError):
-        return f"(not a stored time: {value!r})"
+        return f"{NOT_A_TIME}: {value!r})"
 
 
 def row_to_chain(row: Sequence[Any]) -> ChainRow:
@@ -189,12 +199,17 @@ def implied_hash(row: ChainRow, previous: bytes) -> bytes | None:
 
 
 def row_problems(
-    row: ChainRow, expected_seq: int, previous: bytes, replaced: bytes | None = None
+    row: ChainRow,
+    expected_seq: int,
+    previous: bytes,
+    replaced: bytes | None = None,
+    previous_at: str | None = None,
 ) -> tuple[list[Problem], bytes | None]:
-    """Every problem of one row, given the seq it should have and the previous row's stored
-    hash; ``replaced`` is the hash the previous row's contents give when its stored hash does
-    not match them. Also returns the hash this row's contents give if its stored hash does not
-    match them (the next row's ``replaced``), else None.
+    """Every problem of one row, given the seq it should have, the previous row's stored hash
+    and time (``previous_at``, None before seq 1); ``replaced`` is the hash the previous row's
+    contents give when its stored hash does not match them. Also returns the hash this row's
+    contents give if its stored hash does not match them (the next row's ``replaced``), else
+    None. Problems come in seq order: missing seqs before this row, then this row's.
 
     A row whose hash does not match, but that was chained to the previous row's *original*
     hash (``replaced``), is intact: the previous hash was replaced, and the link is broken.
@@ -202,9 +217,8 @@ def row_problems(
     broken link (with the gap), not as an edit of this row: the two cannot be told apart."""
     problems: list[Problem] = []
     if row.seq != expected_seq:
-        problems.append(
-            Problem(row.seq, "seq-gap", f"seq {row.seq} follows seq {expected_seq - 1}")
-        )
+        problems.append(gap_problem(row.seq, expected_seq))
+    problems.extend(content_problems(row, previous_at))
     implied = implied_hash(row, previous)
     if implied == row.hash:
         return problems, None
@@ -237,6 +251,50 @@ def row_problems(
     return problems, implied
 
 
+def gap_problem(seq: int, expected_seq: int) -> Problem:
+    """The row at ``seq`` where ``expected_seq`` was due: the seqs in between are missing
+    (reported at the first of them), or ``seq`` is out of place (below 1)."""
+    if seq < expected_seq:
+        return Problem(seq, "seq-gap", f"seq {seq} is out of place: seqs run 1, 2, 3, …")
+    if seq == expected_seq + 1:
+        return Problem(expected_seq, "seq-gap", f"seq {expected_seq} is missing")
+    return Problem(expected_seq, "seq-gap", f"seqs {expected_seq}..{seq - 1} are missing")
+
+
+def content_problems(row: ChainRow, previous_at: str | None) -> list[Problem]:
+    """What is wrong with a row's stored contents whatever its hash: a payload or source that
+    is not exactly canonical JSON of an object (a source may be NULL), a time before the
+    previous row's (``recorded_at`` never decreases along seq)."""
+    problems = [
+        Problem(row.seq, "non-canonical", f"seq {row.seq}: the stored {column} {reason}")
+        for column, text in (("payload", row.payload_json), ("source", row.source_json))
+        if text is not None and not is_canonical_object(text)
+        for reason in (why_not_canonical(text),)
+    ]
+    if time_regressed(previous_at, row.recorded_at):
+        problems.append(
+            Problem(
+                row.seq,
+                "time-regression",
+                f"seq {row.seq}: recorded_at {row.recorded_at} is earlier than "
+                f"{previous_at}, the time of the event before it",
+            )
+        )
+    return problems
+
+
+def time_regressed(previous_at: str | None, recorded_at: str) -> bool:
+    """True when ``recorded_at`` is before ``previous_at``, both envelope times (texts of one
+    fixed width: their order is time order). A value that is not a stored time (``chain_time``)
+    is not compared: its row's hash cannot match."""
+    return (
+        previous_at is not None
+        and recorded_at < previous_at
+        and not previous_at.startswith(NOT_A_TIME)
+        and not recorded_at.startswith(NOT_A_TIME)
+    )
+
+
 def check_chain(rows: Iterable[ChainRow], stop_seq: int | None = None) -> Iterator[Problem]:
     """Stream the rows in seq order and yield every problem found, up to ``MAX_PROBLEMS``.
 
@@ -247,22 +305,31 @@ def check_chain(rows: Iterable[ChainRow], stop_seq: int | None = None) -> Iterat
     expected_seq = 1
     previous = GENESIS_HASH
     replaced: bytes | None = None
+    previous_at: str | None = None
     found = 0
     for row in rows:
         if stop_seq is not None and row.seq > stop_seq:
             break
-        if row.seq == expected_seq and implied_hash(row, previous) == row.hash:
+        if (
+            row.seq == expected_seq
+            and (previous_at is None or row.recorded_at >= previous_at)
+            and implied_hash(row, previous) == row.hash
+            and is_canonical_object(row.payload_json)
+            and (row.source_json is None or is_canonical_object(row.source_json))
+        ):
             previous = row.hash  # the common case first: nothing to report, nothing built
+            previous_at = row.recorded_at
             expected_seq += 1
             replaced = None
             continue
-        problems, replaced = row_problems(row, expected_seq, previous, replaced)
+        problems, replaced = row_problems(row, expected_seq, previous, replaced, previous_at)
         for problem in problems:
             yield problem
             found += 1
             if found >= MAX_PROBLEMS:
                 return
         previous = row.hash
+        previous_at = row.recorded_at
         expected_seq = row.seq + 1
 
 

@@ -19,15 +19,17 @@ import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import orjson
 
+from ledger.canonical import is_canonical_object
 from ledger.chain import (
     GENESIS_HASH,
     MAX_PROBLEMS,
     Problem,
+    chain_time,
     implied_hash,
     row_problems,
     scanned_to_chain,
@@ -36,15 +38,26 @@ from ledger.times import text_of
 
 PARALLEL_MIN_EVENTS = 50_000  # below this, starting worker processes costs more than it saves
 PAGE = 2000
+KNOWN_SOURCES = 65_536  # at ~250 bytes each, ~16 MB at most
 _MAX_SAFE_INT = 2**53
-# What verification reads of each row, in seq order: the envelope without prev_hash (the
-# previous row's hash, which the check carries along) with event id and hash as bytes.
-CHAIN_QUERY = (
-    "SELECT e.seq, e.event_id, s.name, e.stream_version, t.name, e.schema_version, e.payload, "
-    "e.recorded_at, a.name, e.reason, e.source, e.idempotency_key, e.hash "
-    "FROM events e JOIN streams s ON s.id = e.stream_id "
-    "JOIN event_types t ON t.id = e.type_id JOIN actors a ON a.id = e.actor_id"
-)
+
+
+def chain_query(sqlite: bool = True) -> str:
+    """What verification reads of each row, in seq order: the envelope without prev_hash (the
+    previous row's hash, which the check carries along) with event id and hash as bytes, and
+    payload and source as their stored UTF-8 bytes (checked byte for byte against their
+    canonical form, and not decoded to text only to be encoded again)."""
+    as_bytes = "CAST({} AS BLOB)" if sqlite else "convert_to({}, 'UTF8')"
+    return (
+        "SELECT e.seq, e.event_id, s.name, e.stream_version, t.name, e.schema_version, "
+        f"{as_bytes.format('e.payload')}, e.recorded_at, a.name, e.reason, "
+        f"{as_bytes.format('e.source')}, e.idempotency_key, e.hash "
+        "FROM events e JOIN streams s ON s.id = e.stream_id "
+        "JOIN event_types t ON t.id = e.type_id JOIN actors a ON a.id = e.actor_id"
+    )
+
+
+CHAIN_QUERY = chain_query()  # SQLite's, which the worker processes read
 
 
 def check_rows(
@@ -53,12 +66,16 @@ def check_rows(
     previous: bytes = GENESIS_HASH,
     limit: int = MAX_PROBLEMS,
     replaced: bytes | None = None,
+    previous_at: Any = None,
 ) -> list[Problem]:
     """``check_chain`` over pages of ``CHAIN_QUERY`` rows, starting after the row whose stored
-    hash is ``previous`` (seq ``expected_seq - 1``; ``replaced``: the hash that row's contents
-    give if it is not the stored one); at most ``limit`` problems."""
+    hash is ``previous`` and stored time ``previous_at`` (seq ``expected_seq - 1``; None before
+    seq 1; ``replaced``: the hash that row's contents give if it is not the stored one); at
+    most ``limit`` problems."""
     problems: list[Problem] = []
     sha256, dumps, fragment = hashlib.sha256, orjson.dumps, orjson.Fragment
+    canonical = is_canonical_object
+    sources: set[bytes] = set()  # sources found canonical: a ledger cites a few many times
     high = _MAX_SAFE_INT
     last_at, last_text = None, ""  # the events of one append share a time: format it once
     for page in pages:
@@ -96,22 +113,44 @@ def check_rows(
                             "type": kind,
                         }
                     )
-                    if sha256(previous + envelope).digest() == stored_hash:
-                        previous = stored_hash
+                    if (
+                        sha256(previous + envelope).digest() == stored_hash
+                        and (previous_at is None or recorded_at >= previous_at)
+                        and canonical(payload)
+                        and (source is None or source in sources or _learn(source, sources))
+                    ):
+                        previous, previous_at = stored_hash, recorded_at
                         expected_seq += 1
                         replaced = None
                         continue
                 except (TypeError, ValueError):
                     pass
             tuple_row = scanned_to_chain(row, previous)
-            found, replaced = row_problems(tuple_row, expected_seq, previous, replaced)
+            found, replaced = row_problems(
+                tuple_row,
+                expected_seq,
+                previous,
+                replaced,
+                None if previous_at is None else chain_time(previous_at),
+            )
             for problem in found:
                 problems.append(problem)
                 if len(problems) >= limit:
                     return problems
-            previous = tuple_row.hash
+            previous, previous_at = tuple_row.hash, recorded_at
             expected_seq = tuple_row.seq + 1
     return problems
+
+
+def _learn(source: bytes, known: set[bytes]) -> bool:
+    """``is_canonical_object(source)``, remembering a canonical one in ``known`` (at most
+    ``KNOWN_SOURCES`` of them: memory stays flat whatever the ledger's size)."""
+    if not is_canonical_object(source):
+        return False
+    if len(known) >= KNOWN_SOURCES:
+        known.clear()
+    known.add(source)
+    return True
 
 
 # -- one range, on its own connection (SQLite) ------------------------------------------------
@@ -146,21 +185,22 @@ def _pages(connection: sqlite3.Connection, start: int, stop: int | None) -> Iter
         first = page[-1][0] + 1
 
 
-def _before(connection: sqlite3.Connection, start: int) -> tuple[int, bytes, bytes | None]:
+def _before(connection: sqlite3.Connection, start: int) -> tuple[int, bytes, bytes | None, Any]:
     """(the seq after the last row before ``start``, that row's stored hash, the hash its
-    contents give if that is not the stored one): what a pass arriving at ``start`` carries."""
+    contents give if that is not the stored one, its stored time): what a pass arriving at
+    ``start`` carries."""
     last = "WHERE e.seq >= 1 AND e.seq < ? ORDER BY e.seq DESC LIMIT 1"
     connection.text_factory = _surrogate_text  # a non-UTF-8 row is reported, not raised
     try:
         row = connection.execute(f"{CHAIN_QUERY} {last}", (start,)).fetchone()
         if row is None:
-            return 1, GENESIS_HASH, None
+            return 1, GENESIS_HASH, None, None
         prior = connection.execute(f"SELECT e.hash FROM events e {last}", (row[0],)).fetchone()
     finally:
         connection.text_factory = str
     chained = scanned_to_chain(row, GENESIS_HASH if prior is None else bytes(prior[0]))
     implied = implied_hash(chained, chained.prev_hash)
-    return chained.seq + 1, chained.hash, None if implied == chained.hash else implied
+    return chained.seq + 1, chained.hash, None if implied == chained.hash else implied, row[7]
 
 
 def verify_range(path: str, start: int, stop: int | None, limit: int = MAX_PROBLEMS) -> list[Any]:
@@ -170,8 +210,10 @@ def verify_range(path: str, start: int, stop: int | None, limit: int = MAX_PROBL
     connection = sqlite3.connect(path, isolation_level=None)
     try:
         connection.execute("PRAGMA busy_timeout = 10000")
-        expected, previous, replaced = _before(connection, start)
-        problems = check_rows(_pages(connection, start, stop), expected, previous, limit, replaced)
+        expected, previous, replaced, previous_at = _before(connection, start)
+        problems = check_rows(
+            _pages(connection, start, stop), expected, previous, limit, replaced, previous_at
+        )
     finally:
         connection.close()
     return [(p.seq, p.kind, p.message) for p in problems]
@@ -201,13 +243,19 @@ def chunk_bounds(head_seq: int, chunks: int) -> list[tuple[int, int | None]]:
     return bounds
 
 
-def parallel_problems(path: str, head_seq: int, workers: int | None = None) -> list[Problem]:
+def parallel_problems(
+    path: str,
+    head_seq: int,
+    workers: int | None = None,
+    meanwhile: Callable[[], object] | None = None,
+) -> list[Problem]:
     """The chain problems of the SQLite ledger at ``path`` (1..``head_seq`` and on), one seq
     range per CPU: the first range in this process, each other one meanwhile in a worker
     process (``python -m ledger.chain_scan``: a fresh interpreter that imports only this
     module, so it works from any host program and never re-runs its ``__main__``). The
     ranges' problems are concatenated in seq order and capped at ``MAX_PROBLEMS``. A range
-    whose worker fails is checked again in this process."""
+    whose worker fails is checked again in this process. ``meanwhile`` runs in this process
+    after its own range, while the workers (which start up later) finish theirs."""
     count = workers or default_workers()
     bounds = chunk_bounds(head_seq, count)
     env = dict(os.environ)
@@ -221,7 +269,15 @@ def parallel_problems(path: str, head_seq: int, workers: int | None = None) -> l
         )
         for start, stop in bounds[1:]
     ]
-    results = [verify_range(path, *bounds[0])]
+    try:
+        results = [verify_range(path, *bounds[0])]
+        if meanwhile is not None:
+            meanwhile()
+    except BaseException:
+        for child in children:  # no worker outlives a failed check
+            child.kill()
+            child.communicate()
+        raise
     for child, (start, stop) in zip(children, bounds[1:], strict=True):
         output, _ = child.communicate()
         if child.returncode == 0:

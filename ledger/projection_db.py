@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import SQLModel
 
@@ -17,7 +16,7 @@ from events import SCHEMA_VERSIONS
 from ledger import tables
 from ledger.errors import IntegrityFailure, StoreError
 from ledger.projections import LINE_EVENTS, GroupKey, current_payload, line_key
-from ledger.records import DECODE_ERRORS, stored_time, unreadable
+from ledger.records import DECODE_ERRORS, json_object, stored_time, unreadable
 from ledger.store import EventStore, abort, translate, translated
 
 NAME = "ledger"
@@ -158,15 +157,14 @@ def event_rows(db: Db, after: int, upto: int) -> tuple[list[Row], set[str], set[
     seen: set[str] = set()
     groups: set[GroupKey] = set()
     current = SCHEMA_VERSIONS
-    loads = orjson.loads
     db.run(
         "SELECT e.seq, t.name, e.schema_version, e.stream_version, e.payload FROM events e "
         "JOIN event_types t ON t.id = e.type_id WHERE e.seq > ? AND e.seq <= ? ORDER BY e.seq",
         (after, upto),
     )
     for seq, event_type, version, stream_version, text in db.cursor.fetchall():
+        payload = json_object(seq, "payload", text)  # IntegrityFailure naming seq if not JSON
         try:
-            payload = loads(text)
             if version != current.get(event_type, version):
                 payload = current_payload(event_type, version, payload)
                 version = current[event_type]
@@ -178,7 +176,7 @@ def event_rows(db: Db, after: int, upto: int) -> tuple[list[Row], set[str], set[
                     if stream_version != 1:
                         lookup.add(key)
                     groups.add(group)
-        except (*DECODE_ERRORS, orjson.JSONDecodeError) as exc:
+        except DECODE_ERRORS as exc:
             raise unreadable(seq, event_type, version, exc) from None
         rows.append((seq, event_type, version, payload))
     return rows, lookup, groups
@@ -199,7 +197,7 @@ def stream_rows(
             "ORDER BY e.seq",
             (*chunk, upto),
         ):
-            yield seq, typ, version, orjson.loads(payload)
+            yield seq, typ, version, json_object(seq, "payload", payload)
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +231,14 @@ def prefix_events(store: EventStore, prefixes: Iterable[str], upto: int) -> list
             (*params, upto),
         )
     return [
-        EventRecord(seq, typ, version, orjson.loads(payload), stored_time(seq, at), actor, name)
+        EventRecord(
+            seq,
+            typ,
+            version,
+            json_object(seq, "payload", payload),
+            stored_time(seq, at),
+            actor,
+            name,
+        )
         for seq, typ, version, payload, at, actor, name in rows
     ]

@@ -30,7 +30,7 @@ from ledger.chain import (
     row_to_chain,
     uuid_text,
 )
-from ledger.chain_scan import CHAIN_QUERY
+from ledger.chain_scan import chain_query
 from ledger.errors import (
     AppendOnlyViolation,
     ConcurrencyConflict,
@@ -749,9 +749,9 @@ class EventStore:
         return self._paged(row_to_chain, raw_text=True, start=start, stop=stop, stream=stream)
 
     def chain_pages(self, start: int = 1, stop: int | None = None) -> Iterator[list[Any]]:
-        """Rows of ``ledger.chain_scan.CHAIN_QUERY`` (the envelope without prev_hash; event id and
-        hash as bytes), a page at a time: what ``ledger.chain_scan.check_rows`` reads."""
-        query = CHAIN_QUERY + " WHERE e.seq >= ?"
+        """Rows of ``ledger.chain_scan.chain_query`` (the envelope without prev_hash; event id,
+        hash, payload and source as bytes), a page at a time: what ``check_rows`` reads."""
+        query = chain_query(self.sqlite) + " WHERE e.seq >= ?"
         bounds: list[Any] = []
         if stop is not None:
             query += " AND e.seq <= ?"
@@ -802,6 +802,11 @@ class EventStore:
     def get(self, seq: int) -> StoredEvent:
         for event in self.read(start=seq, stop=seq):
             return event
+        head = self.head()
+        if head is not None and 1 <= seq < head.seq:  # seqs have no gaps: it was deleted
+            raise IntegrityFailure(
+                f"seq {seq} is missing (the ledger goes on to seq {head.seq}); {ALTERED}"
+            )
         raise NotFound(f"no event with seq {seq}")
 
     def seq_of_event_id(self, event_id: str) -> int:

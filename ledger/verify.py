@@ -26,19 +26,11 @@ def verify_ledger(
     if checkpoint is not None:  # the Merkle tree takes every hash in order: one pass
         rows: Iterable[ChainRow] = store.read_chain()
         tee = checkpoints.MerkleTee(rows, checkpoints.checkpoint_size(checkpoint))
-        problems = list(check_chain(tee))
+        problems = list(check_chain(tee)) + _version_problems(store)
     else:
-        problems = _chain_problems(store)
+        problems = _chain_and_version_problems(store)
     head = store.head()
     checked = head.seq if head else 0
-    for stream, count, highest in store.stream_version_gaps():
-        problems.append(
-            Problem(
-                _first_version_gap(store, stream),
-                "stream-version-gap",
-                f"stream {stream} has {count} events but versions up to {highest}",
-            )
-        )
     if digest is not None:
         problems.extend(_check_digest(store, digest))
     if checkpoint is not None and tee is not None:
@@ -47,16 +39,34 @@ def verify_ledger(
     return VerifyReport(checked, checked, head.hash if head else "0" * 64, tuple(problems))
 
 
-def _chain_problems(store: EventStore) -> list[Problem]:
-    """``check_chain`` over the whole ledger: in one process per CPU for a large
-    SQLite file (``chain_scan.parallel_problems``), else in this process over raw pages."""
+def _chain_and_version_problems(store: EventStore) -> list[Problem]:
+    """``check_chain`` over the whole ledger, then the stream-version check: in one process
+    per CPU for a large SQLite file (``chain_scan.parallel_problems``; this process checks the
+    streams once its own seq range is done, while the workers finish theirs), else in this
+    process over raw pages."""
     path = chain_scan.sqlite_file(store.engine.url) if store.sqlite else None
     workers = chain_scan.default_workers()
     if path is not None and workers > 1:
         head = store.head()
         if head is not None and head.seq >= chain_scan.PARALLEL_MIN_EVENTS:
-            return chain_scan.parallel_problems(path, head.seq, workers)
-    return chain_scan.check_rows(store.chain_pages())
+            versions: list[Problem] = []
+            chain = chain_scan.parallel_problems(
+                path, head.seq, workers, meanwhile=lambda: versions.extend(_version_problems(store))
+            )
+            return chain + versions
+    return chain_scan.check_rows(store.chain_pages()) + _version_problems(store)
+
+
+def _version_problems(store: EventStore) -> list[Problem]:
+    """Streams whose versions are not exactly 1..n, each at its first event out of step."""
+    return [
+        Problem(
+            _first_version_gap(store, stream),
+            "stream-version-gap",
+            f"stream {stream} has {count} events but versions up to {highest}",
+        )
+        for stream, count, highest in store.stream_version_gaps()
+    ]
 
 
 def _first_version_gap(store: EventStore, stream: str) -> int:
@@ -76,10 +86,10 @@ def _check_digest(store: EventStore, text: str) -> list[Problem]:
         raise InvalidInput(str(exc)) from exc
     head = store.head()
     head_seq = head.seq if head else 0
-    if kept["seq"] > head_seq:
+    if kept["seq"] > head_seq:  # reported at the first seq missing, as a checkpoint does
         return [
             Problem(
-                kept["seq"],
+                head_seq + 1,
                 "truncated",
                 f"the digest is at seq {kept['seq']} but the ledger ends at seq {head_seq}",
             )

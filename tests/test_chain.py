@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import subprocess
+import sys
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -15,7 +17,8 @@ import pytest
 import rfc8785
 from conftest import category, line, pending
 
-from ledger.chain import GENESIS_HASH, check_chain, decode_digest
+from ledger.chain import GENESIS_HASH, Problem, check_chain, decode_digest, gap_problem
+from ledger.checkpoints import checkpoint_text
 from ledger.errors import InvalidInput
 from ledger.store import EventStore
 from ledger.verify import digest, verify_ledger
@@ -171,3 +174,29 @@ def test_chain_digest__malformed_digest_is_bad_input(store: EventStore, text: st
         decode_digest(text)
     with pytest.raises(InvalidInput, match="digest"):
         verify_ledger(store, text)
+
+
+def test_chain_gap__names_the_missing_seqs() -> None:
+    assert gap_problem(68, 67) == Problem(67, "seq-gap", "seq 67 is missing")
+    assert gap_problem(71, 67) == Problem(67, "seq-gap", "seqs 67..70 are missing")
+    assert gap_problem(0, 1) == Problem(0, "seq-gap", "seq 0 is out of place: seqs run 1, 2, 3, …")
+
+
+def test_chain__varied_ledger_passes_every_verifier(
+    varied: EventStore, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Non-ASCII text, escapes, nested payloads, sources: canonical for our check (one pass,
+    the parallel scan, the Merkle pass) and for the shipped standard-library script."""
+    from ledger import chain_scan
+
+    assert verify_ledger(varied).ok
+    assert verify_ledger(varied, checkpoint=checkpoint_text(varied, None)).ok
+    monkeypatch.setattr(chain_scan, "PARALLEL_MIN_EVENTS", 2)
+    monkeypatch.setattr(chain_scan, "default_workers", lambda: 2)
+    assert verify_ledger(varied).ok
+    script = Path(__file__).resolve().parent.parent / "docs" / "scripts" / "verify_chain.py"
+    done = subprocess.run(
+        [sys.executable, str(script), str(db_path)], capture_output=True, text=True, check=False
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.startswith(f"ok: {varied.count()} events, head {varied.head().hash}")

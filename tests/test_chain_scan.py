@@ -96,7 +96,8 @@ def test_chain_scan_parallel__deleted_boundary_row_is_a_gap(
     _tamper(db_path, "DELETE FROM events WHERE seq = 60")
     report = verify_ledger(ledger)
     kinds = [(p.seq, p.kind) for p in report.problems if p.kind != "stream-version-gap"]
-    assert kinds == [(61, "seq-gap"), (61, "broken-link")]
+    assert kinds == [(60, "seq-gap"), (61, "broken-link")]
+    assert report.problems[0].message == "seq 60 is missing"
     assert [(p.seq, p.kind, p.message) for p in report.problems][:2] == _one_pass(ledger)
 
 
@@ -115,3 +116,87 @@ def test_chain_scan_check_rows__same_as_check_chain(ledger: EventStore, db_path:
     found = chain_scan.check_rows(ledger.chain_pages())
     assert [(p.seq, p.kind, p.message) for p in found] == _one_pass(ledger)
     assert [p.seq for p in found] == [7]
+
+
+def test_chain_scan_parallel__time_regression_carried_across_the_boundary(
+    ledger: EventStore, db_path: Path, parallel: None
+) -> None:
+    """Seq 60 (the first range's last row) moved a year later: seq 61, the second range's first
+    row, is then earlier than the row before it, which only the time carried over can tell."""
+    _tamper(db_path, "UPDATE events SET recorded_at = recorded_at + 31536000000000 WHERE seq = 60")
+    report = verify_ledger(ledger)
+    assert [(p.seq, p.kind) for p in report.problems] == [
+        (60, "hash-mismatch"),
+        (61, "time-regression"),
+    ]
+    assert report.problems[1].message.startswith("seq 61: recorded_at ")
+    assert "is earlier than" in report.problems[1].message
+    assert [(p.seq, p.kind, p.message) for p in report.problems] == _one_pass(ledger)
+
+
+def test_chain_scan_parallel__non_canonical_in_each_range(
+    ledger: EventStore, db_path: Path, parallel: None
+) -> None:
+    _tamper(
+        db_path,
+        *(
+            f"UPDATE events SET payload = replace(payload, ',', ', ') WHERE seq = {seq}"  # noqa: S608
+            for seq in (20, 61)
+        ),
+        'UPDATE events SET source = \'{"title":"x","title":"y"}\' WHERE seq = 100',
+    )
+    report = verify_ledger(ledger)
+    assert [(p.seq, p.kind) for p in report.problems] == [
+        (20, "non-canonical"),
+        (20, "hash-mismatch"),
+        (61, "non-canonical"),
+        (61, "hash-mismatch"),
+        (100, "non-canonical"),
+        (100, "hash-mismatch"),
+    ]
+    assert report.problems[4].message == 'seq 100: the stored source has the key "title" twice'
+    assert [(p.seq, p.kind, p.message) for p in report.problems] == _one_pass(ledger)
+
+
+def test_chain_scan_parallel__gap_across_the_boundary_named_once(
+    ledger: EventStore, db_path: Path, parallel: None
+) -> None:
+    _tamper(db_path, "DELETE FROM events WHERE seq BETWEEN 58 AND 63")
+    report = verify_ledger(ledger)
+    assert [(p.seq, p.kind, p.message) for p in report.problems] == [
+        (58, "seq-gap", "seqs 58..63 are missing"),
+        (
+            64,
+            "broken-link",
+            "seq 64: not chained to the hash of seq 57, the event stored before it",
+        ),
+    ]
+    assert [(p.seq, p.kind, p.message) for p in report.problems] == _one_pass(ledger)
+
+
+def test_chain_scan_one_pass__source_null_text_is_not_a_null_source(
+    ledger: EventStore, db_path: Path
+) -> None:
+    """A source is an object or SQL NULL; the text 'null' hashes like NULL but is neither."""
+    _tamper(db_path, "UPDATE events SET source = 'null' WHERE seq = 5")
+    found = chain_scan.check_rows(ledger.chain_pages())
+    assert [(p.seq, p.kind, p.message) for p in found] == [
+        (5, "non-canonical", "seq 5: the stored source is not a JSON object")
+    ]
+    assert [(p.seq, p.kind, p.message) for p in found] == _one_pass(ledger)
+
+
+def test_chain_scan_sources__remembered_ones_are_only_canonical_and_bounded(
+    store: EventStore, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scan remembers canonical sources (a ledger cites a few many times) in a bounded set:
+    a non-canonical source is never remembered, so it is named wherever it appears, and
+    clearing the set when full changes nothing."""
+    monkeypatch.setattr(chain_scan, "KNOWN_SOURCES", 2)
+    sources = [{"title": f"Budget book {k % 3}", "url": "https://www.mof.go.jp/"} for k in range(9)]
+    store.append_events([line(f"L{k}", "1", source=s) for k, s in enumerate(sources)])
+    assert chain_scan.check_rows(store.chain_pages()) == []
+    _tamper(db_path, "UPDATE events SET source = replace(source, '\":\"', '\": \"') WHERE seq = 7")
+    found = chain_scan.check_rows(store.chain_pages())
+    assert [(p.seq, p.kind) for p in found] == [(7, "non-canonical"), (7, "hash-mismatch")]
+    assert [(p.seq, p.kind, p.message) for p in found] == _one_pass(store)
