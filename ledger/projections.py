@@ -212,15 +212,15 @@ def line_transition(
     withdrawing a line that is absent or withdrawn changes nothing (the rules refuse it)."""
     if event_type == "BudgetLineRecorded":
         return LineState(
-            jurisdiction=payload.get("jurisdiction") or "JP",
-            fiscal_year=int(payload["fiscal_year"]),
-            line_id=payload["line_id"],
-            agency=payload.get("agency", ""),
-            program=payload.get("program", ""),
-            category=payload["category"],
-            amount=Decimal(payload["amount"]),
-            currency=payload["currency"],
-            stage=payload["stage"],
+            jurisdiction=_text(payload.get("jurisdiction") or "JP"),
+            fiscal_year=_year(payload["fiscal_year"]),
+            line_id=_text(payload["line_id"]),
+            agency=_text(payload.get("agency", "")),
+            program=_text(payload.get("program", "")),
+            category=_text(payload["category"]),
+            amount=_amount(payload["amount"]),
+            currency=_text(payload["currency"]),
+            stage=_text(payload["stage"]),
             withdrawn=False,
             recorded_seq=seq,
             last_seq=seq,
@@ -230,12 +230,32 @@ def line_transition(
     changed = copy(previous)
     changed.last_seq = seq
     if event_type == "BudgetLineRevised":
-        changed.amount = Decimal(payload["amount"])
+        changed.amount = _amount(payload["amount"])
     elif event_type == "BudgetLineReclassified":
-        changed.category = payload["category"]
+        changed.category = _text(payload["category"])
     elif event_type == "BudgetLineWithdrawn":
         changed.withdrawn = True
     return changed
+
+
+def _text(value: Any) -> str:
+    """A stored text field as it must be; anything else (a payload changed outside defledger
+    that is still canonical JSON) is a ``TypeError``, which ``apply_raw`` reports by seq."""
+    if value.__class__ is not str:
+        raise TypeError(f"expected text, found {type(value).__name__}")
+    return value  # type: ignore[no-any-return]
+
+
+def _year(value: Any) -> int:
+    if value.__class__ is not int:
+        raise TypeError(f"expected a year, found {type(value).__name__}")
+    return value  # type: ignore[no-any-return]
+
+
+def _amount(value: Any) -> Decimal:
+    if value.__class__ is not str:
+        raise TypeError(f"expected a decimal string, found {type(value).__name__}")
+    return Decimal(value)
 
 
 def _move(state: LedgerState, line: LineState, amount: Decimal, lines: int) -> None:

@@ -387,7 +387,8 @@ def test_stored_row__the_reported_payload_is_exit_3_naming_the_seq(
     db = tmp_path / "ledger.db"
     db.write_bytes(stored_base.read_bytes())
     missing = {k: v for k, v in V1.items() if k != "amount_yen"}
-    seq = append_raw(db, "BudgetLineRecorded", 1, json.dumps(missing), "line/JP/FY2019/X")
+    text = json.dumps(missing, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    seq = append_raw(db, "BudgetLineRecorded", 1, text, "line/JP/FY2019/X")  # canonical: verifies
     for command, result in run_reads(db, tmp_path):
         if command == ["log", "--format", "jsonl"]:  # prints the stored payload as it is
             assert result.exit_code == 0
