@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from cli.errors import EXIT_INPUT, EXIT_INTEGRITY, CliError
-from cli.options import db_of, output_options
+from cli.options import open_store, output_options
 from cli.output import emit, format_from
 
 
@@ -51,7 +51,6 @@ def verify(
     Without --digest or --checkpoint this cannot notice events removed from the end, or a
     whole ledger replaced by a self-consistent one (nothing inside the database says what it
     was): keep a digest or a signed checkpoint for that."""
-    from ledger.store import EventStore
     from ledger.tabular import Table
     from ledger.verify import verify_ledger
 
@@ -66,7 +65,7 @@ def verify(
     if pubkey_file is not None and checkpoint_file is None:
         raise CliError("--pubkey checks a checkpoint's signature: add --checkpoint", EXIT_INPUT)
     checkpoint, pubkey = _read_optional(checkpoint_file), _read_optional(pubkey_file)
-    store = EventStore.open(db_of(ctx))
+    store = open_store(ctx, read_only=True)
     try:
         report = verify_ledger(store, text, checkpoint=checkpoint, pubkey=pubkey)
     finally:
@@ -108,11 +107,10 @@ def verify(
 def digest(ctx: click.Context, fmt: str | None, output: str | None) -> None:
     """Print the head's {seq, hash, recorded_at}: keep it; ``verify --digest`` checks it later."""
     from cli.output import to_json
-    from ledger.store import EventStore
     from ledger.tabular import Table
     from ledger.verify import digest as head_digest
 
-    store = EventStore.open(db_of(ctx))
+    store = open_store(ctx, read_only=True)
     try:
         value = head_digest(store)
     finally:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from cli.errors import EXIT_INTEGRITY, CliError
-from cli.options import as_of_option, db_of, output_options
+from cli.options import as_of_option, open_store, output_options
 from cli.output import emit, render
 
 _FILE = click.Path(exists=True, dir_okay=False)
@@ -56,10 +56,9 @@ def export(
     before anything is written; a failed export leaves nothing behind."""
     from ledger.asof import resolve_as_of
     from ledger.exports import export_bundle
-    from ledger.store import EventStore
 
     key = Path(key_file).read_text(encoding="utf-8") if key_file else None
-    store = EventStore.open(db_of(ctx))
+    store = open_store(ctx)
     try:
         seq = resolve_as_of(store, as_of).seq
         result = export_bundle(

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from cli.errors import EXIT_INPUT, EXIT_INTEGRITY, CliError
-from cli.options import as_of_option, db_of
+from cli.options import as_of_option, open_store
 
 _FILE = click.Path(exists=True, dir_okay=False, allow_dash=False)
 
@@ -78,10 +78,9 @@ def checkpoint(
     ledger still extends it."""
     from ledger.asof import resolve_as_of
     from ledger.checkpoints import checkpoint_text
-    from ledger.store import EventStore
 
     key = _read(key_file) if key_file else None
-    store = EventStore.open(db_of(ctx))
+    store = open_store(ctx)
     try:
         text = checkpoint_text(store, resolve_as_of(store, as_of).seq, key)
     finally:
@@ -106,9 +105,8 @@ def prove(ctx: click.Context, seq: int, checkpoint_file: str, output: str | None
     Fails (exit 3) if the ledger no longer matches the checkpoint."""
     from cli.output import to_json
     from ledger.proofs import make_proof
-    from ledger.store import EventStore
 
-    store = EventStore.open(db_of(ctx))
+    store = open_store(ctx)
     try:
         document = make_proof(store, seq, _read(checkpoint_file))
     finally:
