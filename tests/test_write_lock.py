@@ -211,3 +211,40 @@ def _first_of(event: threading.Event, future: Future[object]) -> str:
             return "waiting"
         if done.is_set():
             return "done"
+
+
+def test_write_lock__projection_catch_up_waits_like_an_append(
+    ledger: EventStore, backend_url: str
+) -> None:
+    """The projection tables' writer (``totals`` catching up) takes its lock the same way:
+    a notice after a second, then the lock timeout (on PostgreSQL it used to wait forever)."""
+    from ledger.projection_db import transaction
+    from ledger.projection_store import catch_up
+
+    holder = EventStore.open(backend_url)
+    taken, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with transaction(holder, write=True):
+            taken.set()
+            assert release.wait(timeout=120)
+
+    notices: list[str] = []
+    writer = EventStore.open(backend_url, lock_timeout=1.2, on_wait=lambda: notices.append("w"))
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            held = pool.submit(hold)
+            assert taken.wait(timeout=60)
+            try:
+                with pytest.raises(
+                    StoreBusy, match=r"^gave up after waiting .*lock timeout 1\.2 s"
+                ):
+                    catch_up(writer)
+            finally:
+                release.set()
+            held.result(timeout=60)
+        assert notices == ["w"]
+        assert catch_up(writer) == 1  # free again: caught up to the head
+    finally:
+        writer.close()
+        holder.close()
