@@ -89,8 +89,8 @@ def _take_pg(cursor: Any, key: int, seconds: float, _timeout: float, first: bool
     try:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
     except Exception as exc:
-        from ledger.postgres import sqlstate_of  # not at the top: it imports ledger.db, which
-        #                                           imports this module
+        # imported here: ledger.postgres imports ledger.db, which imports this module
+        from ledger.postgres import sqlstate_of
 
         if sqlstate_of(exc) != "55P03":  # lock_not_available
             raise
