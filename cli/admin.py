@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from cli.options import BoundedInt, db_of, output_options
+from cli.options import BoundedInt, db_of, open_store, output_options
 from cli.output import emit
 
 
@@ -55,7 +55,7 @@ def copy(
         if show_progress:
             click.echo(f"\rcopied {count:,} events", err=True, nl=False)
 
-    source = EventStore.open(db_of(ctx))
+    source = open_store(ctx)
     try:
         target = EventStore.open(target_url, create=True)
         try:

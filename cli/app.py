@@ -69,6 +69,12 @@ class LazyGroup(click.Group):
         return run_guarded(lambda: super(LazyGroup, self).invoke(ctx))
 
 
+def _finite(value: float | None) -> float | None:
+    if value is not None and value != value:  # NaN passes a FloatRange
+        raise click.BadParameter("not a number")
+    return value
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -87,9 +93,19 @@ def _version() -> str:
     help="Ledger database: a SQLite file path or a URL (postgresql+psycopg://…). "
     "Default: ./defledger.db",
 )
+@click.option(
+    "--lock-timeout",
+    envvar="DEFLEDGER_LOCK_TIMEOUT",
+    show_envvar=True,
+    type=click.FloatRange(min=0, max=1_000_000),
+    metavar="SECONDS",
+    callback=lambda _ctx, _param, value: _finite(value),
+    help="How long a write waits for another writer to finish before giving up (0: not at "
+    "all). After a second of waiting it says so on stderr. Default: 60",
+)
 @click.version_option(version=_version(), prog_name="defledger", message="%(prog)s %(version)s")
 @click.pass_context
-def cli(ctx: click.Context, db: str | None) -> None:
+def cli(ctx: click.Context, db: str | None, lock_timeout: float | None) -> None:
     """defledger — an append-only, hash-chained audit ledger of what counts as
     defense-related expenditure, and of every budget figure it counts.
 
@@ -97,6 +113,7 @@ def cli(ctx: click.Context, db: str | None) -> None:
     are computed from the events, as of any moment, and the history can be verified."""
     ctx.ensure_object(dict)
     ctx.obj["db"] = db
+    ctx.obj["lock_timeout"] = lock_timeout
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ import click
 
 from cli.errors import EXIT_INPUT, EXIT_INTEGRITY, CliError
 from cli.files import CHECKPOINT_BYTES, DIGEST_BYTES, KEY_BYTES, read_text
-from cli.options import db_of, output_options
+from cli.options import open_store, output_options
 from cli.output import emit, format_from
 
 
@@ -53,7 +53,6 @@ def verify(
     Without --digest or --checkpoint this cannot notice events removed from the end, or a
     whole ledger replaced by a self-consistent one (nothing inside the database says what it
     was): keep a digest or a signed checkpoint for that."""
-    from ledger.store import EventStore
     from ledger.tabular import Table
     from ledger.verify import verify_ledger
 
@@ -65,7 +64,7 @@ def verify(
         raise CliError("--pubkey checks a checkpoint's signature: add --checkpoint", EXIT_INPUT)
     checkpoint = _read_optional(checkpoint_file, "checkpoint", CHECKPOINT_BYTES)
     pubkey = _read_optional(pubkey_file, "verifier key", KEY_BYTES)
-    store = EventStore.open(db_of(ctx))
+    store = open_store(ctx, read_only=True)
     try:
         report = verify_ledger(store, text, checkpoint=checkpoint, pubkey=pubkey)
     finally:
@@ -107,11 +106,10 @@ def verify(
 def digest(ctx: click.Context, fmt: str | None, output: str | None) -> None:
     """Print the head's {seq, hash, recorded_at}: keep it; ``verify --digest`` checks it later."""
     from cli.output import to_json
-    from ledger.store import EventStore
     from ledger.tabular import Table
     from ledger.verify import digest as head_digest
 
-    store = EventStore.open(db_of(ctx))
+    store = open_store(ctx, read_only=True)
     try:
         value = head_digest(store)
     finally:

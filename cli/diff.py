@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from cli.errors import EXIT_DIFFERENCES, fail
-from cli.options import db_of
+from cli.options import db_of, open_store
 from cli.output import EXTENSIONS, render, to_json
 
 FORMATS = ("table", "json", "jsonl", "csv", "markdown", "html")
@@ -158,7 +158,6 @@ def diff(
     from ledger.decompose import as_of_diff
     from ledger.diffs import definition_diff
     from ledger.query import parse_jurisdiction
-    from ledger.store import EventStore
 
     place = parse_jurisdiction(jurisdiction)
     if len(as_of) > 2:
@@ -170,7 +169,7 @@ def diff(
         fail("give two definitions (NAME@A NAME@B), or --as-of T1 --as-of T2")
     elif definition:
         fail("--definition goes with two --as-of; here give NAME@A NAME@B")
-    store = EventStore.open(db_of(ctx))
+    store = open_store(ctx)
     try:
         if len(as_of) == 2:
             moments = (resolve_as_of(store, as_of[0]), resolve_as_of(store, as_of[1]))

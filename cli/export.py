@@ -6,7 +6,7 @@ import click
 
 from cli.errors import EXIT_ERROR, EXIT_INTEGRITY, CliError
 from cli.files import KEY_BYTES, read_text
-from cli.options import as_of_option, db_of, output_options
+from cli.options import as_of_option, open_store, output_options
 from cli.output import emit, render
 
 _FILE = click.Path(exists=True, dir_okay=False)
@@ -55,10 +55,9 @@ def export(
     before anything is written; a failed export leaves nothing behind."""
     from ledger.asof import resolve_as_of
     from ledger.exports import export_bundle
-    from ledger.store import EventStore
 
     key = read_text(key_file, "key", KEY_BYTES) if key_file else None
-    store = EventStore.open(db_of(ctx))
+    store = open_store(ctx)
     try:
         seq = resolve_as_of(store, as_of).seq
         result = export_bundle(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli.options import SEQ, db_of, output_options
+from cli.options import SEQ, open_store, output_options
 from cli.output import emit, format_from
 
 
@@ -33,9 +33,8 @@ def log(
     """The history, oldest first. ``--format jsonl`` prints every event in full, in the form
     ``import`` reads back."""
     from ledger.history import log_table
-    from ledger.store import EventStore
 
-    store = EventStore.open(db_of(ctx))
+    store = open_store(ctx, read_only=True)
     try:
         full = format_from(fmt, output) in ("jsonl", "json")
         table = log_table(
@@ -60,9 +59,8 @@ def log(
 def show(ctx: click.Context, seq: int, fmt: str | None, output: str | None) -> None:
     """One event with its whole envelope: payload, provenance, hashes."""
     from ledger.history import show_table
-    from ledger.store import EventStore
 
-    store = EventStore.open(db_of(ctx))
+    store = open_store(ctx, read_only=True)
     try:
         table = show_table(store, seq)
     finally:

@@ -7,7 +7,7 @@ import sys
 import click
 
 from cli.files import read_upto
-from cli.options import db_of
+from cli.options import db_of, open_store
 from cli.record import default_actor
 
 
@@ -16,9 +16,8 @@ from cli.record import default_actor
 def init(ctx: click.Context) -> None:
     """Create an empty ledger (tables and append-only triggers); harmless if it exists."""
     from ledger.db import resolve_url, safe_url
-    from ledger.store import EventStore
 
-    store = EventStore.open(db_of(ctx), create=True)
+    store = open_store(ctx, create=True)
     store.close()
     click.echo(f"ledger ready at {safe_url(resolve_url(db_of(ctx)))}", err=True)
 
@@ -48,7 +47,6 @@ def import_(
     GDP figures (see docs/formats.md). All-or-nothing; importing the same file twice adds
     nothing."""
     from ledger.importers import MAX_FILE_BYTES, decode, import_text
-    from ledger.store import EventStore
 
     # at most one byte past the limit is read: decode() names the limit
     text = decode(read_upto(file, "file", MAX_FILE_BYTES))
@@ -58,7 +56,7 @@ def import_(
         if show_progress:
             click.echo(f"\rchecked {rows:,} rows", err=True, nl=False)
 
-    store = EventStore.open(db_of(ctx), create=True)
+    store = open_store(ctx, create=True, quiet=quiet)
     try:
         report = import_text(
             store, text, kind=kind, actor=actor, reason=reason, dry_run=dry_run, progress=progress

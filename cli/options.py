@@ -1,18 +1,22 @@
-"""Option decorators and parameter types shared by commands, and the checks every argument
-passes before any command sees it."""
+"""Option decorators and parameter types shared by commands, the checks every argument
+passes before any command sees it, and opening the ledger the global options name."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cli.errors import EXIT_INPUT, CliError
 from cli.output import FORMATS
 
+if TYPE_CHECKING:
+    from ledger.store import EventStore
+
 F = Callable[..., Any]
+WAITING = "waiting for another writer…"
 
 # The largest seq, count or position a ledger can hold: SQLite's INTEGER and PostgreSQL's bigint.
 MAX_SEQ = 2**63 - 1
@@ -98,3 +102,22 @@ def as_of_option(command: F) -> F:
 def db_of(ctx: click.Context) -> str | None:
     obj = ctx.find_root().obj or {}
     return obj.get("db")
+
+
+def open_store(
+    ctx: click.Context, *, create: bool = False, read_only: bool = False, quiet: bool = False
+) -> EventStore:
+    """The ledger of ``--db``, with ``--lock-timeout``; a write that waits for another writer
+    says so on stderr (unless ``quiet``). ``read_only`` for commands that only read (they then
+    work on read-only media and can never write)."""
+    from ledger.store import EventStore
+
+    obj = ctx.find_root().obj or {}
+    timeout = obj.get("lock_timeout")
+    return EventStore.open(
+        obj.get("db"),
+        create=create,
+        read_only=read_only,
+        on_wait=None if quiet else lambda: click.echo(WAITING, err=True),
+        **({} if timeout is None else {"lock_timeout": timeout}),
+    )

@@ -10,7 +10,7 @@ import click
 
 from cli.errors import EXIT_INPUT, EXIT_INTEGRITY, CliError
 from cli.files import CHECKPOINT_BYTES, KEY_BYTES, PROOF_BYTES, read_text
-from cli.options import SEQ, as_of_option, db_of
+from cli.options import SEQ, as_of_option, open_store
 
 _FILE = click.Path(exists=True, dir_okay=False, allow_dash=False)
 
@@ -77,10 +77,9 @@ def checkpoint(
     ledger still extends it."""
     from ledger.asof import resolve_as_of
     from ledger.checkpoints import checkpoint_text
-    from ledger.store import EventStore
 
     key = read_text(key_file, "key", KEY_BYTES) if key_file else None
-    store = EventStore.open(db_of(ctx))
+    store = open_store(ctx)
     try:
         text = checkpoint_text(store, resolve_as_of(store, as_of).seq, key)
     finally:
@@ -105,9 +104,8 @@ def prove(ctx: click.Context, seq: int, checkpoint_file: str, output: str | None
     Fails (exit 3) if the ledger no longer matches the checkpoint."""
     from cli.output import to_json
     from ledger.proofs import make_proof
-    from ledger.store import EventStore
 
-    store = EventStore.open(db_of(ctx))
+    store = open_store(ctx)
     try:
         document = make_proof(
             store, seq, read_text(checkpoint_file, "checkpoint", CHECKPOINT_BYTES)

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from cli.options import db_of
+from cli.options import open_store
 from events import EVENT_CLASSES
 
 # sub-command name -> event type
@@ -75,7 +75,6 @@ def _make(name: str, event_type: str) -> click.Command:
         from ledger.history import summary
         from ledger.recording import build_pending
         from ledger.recording import record as record_event
-        from ledger.store import EventStore
 
         provenance = {k: values.pop(k) for k in ("actor", "reason", "idempotency_key")}
         title, url, page = (
@@ -95,7 +94,7 @@ def _make(name: str, event_type: str) -> click.Command:
             provenance["source"] = {"title": "hypothetical figure", "hypothetical": True}
         fields = {k: (list(v) or None) if k in MULTIPLE else v for k, v in values.items()}
         pending = build_pending(event_type, fields, provenance)
-        store = EventStore.open(db_of(ctx), create=True)
+        store = open_store(ctx, create=True)
         try:
             stored = record_event(store, pending)
         finally:

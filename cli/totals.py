@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from cli.errors import EXIT_INTEGRITY, CliError
-from cli.options import BoundedInt, as_of_option, db_of, output_options
+from cli.options import BoundedInt, as_of_option, open_store, output_options
 from cli.output import emit
 
 F = Callable[..., Any]
@@ -56,9 +56,8 @@ def measure_options(command: F) -> F:
 
 
 def _open(ctx: click.Context) -> Any:
-    from ledger.store import EventStore
 
-    return EventStore.open(db_of(ctx))
+    return open_store(ctx)
 
 
 @click.command()

@@ -7,17 +7,22 @@ export root (the current directory unless given); ``..`` components, NUL charact
 paths and symlinks that lead outside are refused before anything is written. The files are
 written into a fresh temporary directory beside the target, which is renamed into place only
 when every file is complete; on any failure it is removed, so nothing is left half-written.
+An export killed outright cannot remove it: the next export into the same directory does (see
+``remove_abandoned``).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import fcntl
 import hashlib
 import os
 import re
 import shutil
+import stat
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,6 +49,10 @@ REQUIRED = (
     CHECKPOINT,
 )
 _SUMS_LINE = re.compile(r"([0-9a-f]{64}) [ *]([A-Za-z0-9._-]+)")
+_FILE_NAME = re.compile(r"[A-Za-z0-9._-]+")
+# ``staging``'s directories: "." + the bundle's name + "." + mkdtemp's 8 characters + ".tmp"
+_STAGING = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
+ABANDONED_AFTER_S = 10.0  # never touch a staging directory changed more recently than this
 _CHUNK = 1 << 20
 
 
@@ -85,9 +94,14 @@ def _umask() -> int:
 @contextmanager
 def staging(target: Path) -> Iterator[Path]:
     """A temporary directory beside ``target``; renamed to ``target`` when the block succeeds,
-    removed when it fails."""
+    removed when it fails. The export holds an exclusive ``flock`` on it until then, which the
+    kernel releases when the process ends however it ends: that is how the next export knows
+    the directory is abandoned (``remove_abandoned``)."""
+    remove_abandoned(target.parent)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    held = os.open(tmp, os.O_RDONLY | os.O_DIRECTORY)
     try:
+        fcntl.flock(held, fcntl.LOCK_EX)
         yield tmp
         os.chmod(tmp, 0o777 & ~_umask())
         try:
@@ -100,6 +114,43 @@ def staging(target: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        os.close(held)
+
+
+def remove_abandoned(parent: Path) -> list[Path]:
+    """Remove the staging directories in ``parent`` left by exports that were killed, and
+    return them. Only a directory that is certainly one is removed: named as ``staging`` names
+    them, holding nothing but plain files named as bundle files are, not changed for
+    ``ABANDONED_AFTER_S`` (a new one is locked within microseconds of its creation), and whose
+    ``flock`` can be taken: no live process holds it (its owner's lock died with it)."""
+    removed: list[Path] = []
+    try:
+        entries = [e for e in os.scandir(parent) if _STAGING.fullmatch(e.name)]
+    except OSError:
+        return removed
+    for entry in entries:
+        path = Path(entry.path)
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if not stat.S_ISDIR(info.st_mode) or time.time() - info.st_mtime < ABANDONED_AFTER_S:
+                continue
+            held = os.open(path, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            continue
+        try:
+            fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if all(
+                _FILE_NAME.fullmatch(item.name) and item.is_file(follow_symlinks=False)
+                for item in os.scandir(path)
+            ):
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+        except OSError:  # locked by a live export, or gone meanwhile
+            pass
+        finally:
+            os.close(held)
+    return removed
 
 
 def _fsync_dir(path: Path) -> None:

@@ -207,7 +207,7 @@ def verify_range(path: str, start: int, stop: int | None, limit: int = MAX_PROBL
     """The chain problems of the rows with ``start <= seq (<= stop)`` of the SQLite ledger at
     ``path``, as ``(seq, kind, message)`` tuples (picklable), checked against the stored hash
     of the last row before ``start``. Runs in a worker process."""
-    connection = sqlite3.connect(path, isolation_level=None)
+    connection = sqlite3.connect(path, isolation_level=None, uri=path.startswith("file:"))
     try:
         connection.execute("PRAGMA busy_timeout = 10000")
         expected, previous, replaced, previous_at = _before(connection, start)
@@ -289,10 +289,14 @@ def parallel_problems(
 
 
 def sqlite_file(url: Any) -> str | None:
-    """The file of a SQLite engine URL, or None (a memory database, or not SQLite)."""
+    """The file of a SQLite engine URL, or None (a memory database, or not SQLite); for a
+    read-only ledger, the ``file:`` URI that opens it (``verify_range`` takes either)."""
     if not str(url.drivername).startswith("sqlite"):
         return None
     database = url.database
+    if database and database.startswith("file:") and url.query.get("uri") == "true":
+        options = "&".join(f"{k}={v}" for k, v in url.query.items() if k in ("mode", "immutable"))
+        return f"{database}?{options}" if "mode=ro" in options else None
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
     return database if os.path.isfile(database) else None

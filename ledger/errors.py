@@ -53,6 +53,20 @@ class StoreError(LedgerError):
     """Any other failure of the database."""
 
 
+class ReadOnlyLedger(StoreError):
+    """A write to a ledger that can only be read (read-only media, directory or file, or a
+    store opened read-only); nothing was written."""
+
+
+class ConnectionLost(StoreError):
+    """The connection to the database server broke during a command (the server stopped,
+    crashed or became unreachable). ``what`` says what happened, in a few words."""
+
+    def __init__(self, message: str, what: str = "") -> None:
+        self.what = what
+        super().__init__(message)
+
+
 class IntegrityFailure(LedgerError):
     """The stored history does not verify (hash chain, digest, proof, export)."""
 

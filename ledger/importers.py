@@ -516,21 +516,31 @@ def import_text(
             items.append(Numbered(line, parsed))
         if progress and count % 1000 == 0:
             progress(count)
-    checked: Plan | None = None
-    if len(problems) < MAX_REPORTED:  # the rows that parsed are checked too: report every bad row
-        items, revision_problems = _revisions(store, items, reason)
-        checked = plan(store, items, max_problems=MAX_REPORTED)
-        problems = sorted(
-            [*problems, *revision_problems, *checked.problems], key=lambda p: p[0] or 0
-        )
-    if problems:
+    if len(problems) >= MAX_REPORTED:
         raise InvalidInput(_summarise(problems, kind))
-    assert checked is not None
-    if dry_run:
+    parsed_items = items
+
+    def check_and_append() -> tuple[Plan, AppendResult | None]:
+        # The rows that parsed are checked too, to report every bad row at once.
+        items, revision_problems = _revisions(store, parsed_items, reason)
+        checked = plan(store, items, max_problems=MAX_REPORTED)
+        found = sorted([*problems, *revision_problems, *checked.problems], key=lambda p: p[0] or 0)
+        if found:
+            raise InvalidInput(_summarise(found, kind))
+        if dry_run or not checked.writes:
+            return checked, None
+        # plan looked every idempotency key up just now, under the same lock
+        return checked, store.append_checked(checked.writes)
+
+    if dry_run or problems:
+        checked, _ = check_and_append()  # reads only: no lock
         appended = sum(len(w.events) for w in checked.writes)
         return ImportReport(kind, count, appended, checked.skipped, True, None, None)
-    # plan looked every idempotency key up just now: the store need not look them up again
-    result = store.append_checked(checked.writes) if checked.writes else AppendResult((), 0)
+    # Checked and appended in one write transaction: the rules see exactly the ledger the
+    # events are appended to, so a concurrent or repeated import of the same file finds the
+    # other's events stored and skips them (idempotent), instead of failing a rule on them.
+    checked, appended_result = store.locked(check_and_append)
+    result = appended_result or AppendResult((), 0)
     first, last = result.first_seq, result.last_seq
     appended = 0 if first is None or last is None else last - first + 1
     return ImportReport(

@@ -17,9 +17,11 @@ from ledger.db import APPEND_ONLY_TABLES, GUARDED_TABLES, INSERT_ONLY_CACHES
 from ledger.errors import (
     AppendOnlyViolation,
     ConcurrencyConflict,
+    ConnectionLost,
     DuplicateEvent,
     InvalidInput,
     LedgerError,
+    ReadOnlyLedger,
     StorageFull,
     StoreBusy,
     StoreError,
@@ -36,6 +38,16 @@ RETRY_CONSTRAINTS = frozenset(
 MAX_ATTEMPTS = 5
 BACKOFF_BASE_S = 0.02
 BACKOFF_CAP_S = 0.5
+
+# The server went away: SQLSTATE class 08 (connection exception) and these shutdown codes, or a
+# psycopg ``OperationalError`` without a SQLSTATE (the driver itself found the socket closed).
+LOST_SQLSTATES = {
+    "57P01": "the server was shut down",
+    "57P02": "the server stopped after another server process crashed",
+    "57P03": "the server is starting up or shutting down",
+    "57P04": "the database was dropped",
+    "57P05": "the session was closed for being idle too long",
+}
 
 _ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
@@ -91,6 +103,50 @@ def gave_up(exc: BaseException, attempts: int) -> StoreBusy:
     )
 
 
+def _is_operational(error: BaseException) -> bool:
+    """A psycopg ``OperationalError`` (by class; psycopg itself need not be importable)."""
+    return any(
+        cls.__name__ == "OperationalError" and cls.__module__.startswith("psycopg")
+        for cls in type(error).__mro__
+    )
+
+
+def lost_connection(exc: BaseException) -> str | None:
+    """What happened, in a few words, when ``exc`` says the connection to the server broke
+    (by SQLSTATE and exception class, not by the driver's message); None otherwise."""
+    state = sqlstate_of(exc)
+    if state is not None:
+        if state in LOST_SQLSTATES:
+            return f"{LOST_SQLSTATES[state]}, SQLSTATE {state}"
+        if state.startswith("08"):
+            return f"the connection failed, SQLSTATE {state}"
+        return None
+    if _is_operational(getattr(exc, "orig", None) or exc):
+        return "the server closed the connection"
+    return None
+
+
+def connection_lost(what: str, during: str | None = None) -> ConnectionLost:
+    """The one-line report of a lost server: what happened, what became of the command's
+    write (``during`` is "write" before the commit was sent, "commit" while it was), and
+    whether to retry."""
+    head = "lost the connection to the database server"
+    if during == "write":
+        message = (
+            f"{head} during the write ({what}): nothing of this write was stored (it was never "
+            "committed); it is safe to retry once the server is back"
+        )
+    elif during == "commit":
+        message = (
+            f"{head} while committing ({what}): the write may or may not be stored; check with "
+            "`defledger log` before retrying (an import is always safe to retry: it adds "
+            "nothing already stored)"
+        )
+    else:
+        message = f"{head} ({what}); nothing was written; try again once the server is back"
+    return ConnectionLost(message, what)
+
+
 def translate_pg(exc: BaseException, message: str) -> LedgerError | None:
     """A domain error for a PostgreSQL error, by SQLSTATE; None if it has none."""
     state = sqlstate_of(exc)
@@ -98,11 +154,12 @@ def translate_pg(exc: BaseException, message: str) -> LedgerError | None:
         orig = getattr(exc, "orig", None) or exc
         if not type(orig).__module__.startswith("psycopg"):
             return None
-        if message.startswith("connection"):
+        if message.startswith("connection"):  # psycopg's words for a connect that failed
             return StoreError(f"cannot connect to the database server: {message}")
         if "NUL (0x00)" in message:  # raised by the driver before anything reaches the server
             return InvalidInput(f"PostgreSQL cannot store a NUL character in text: {message}")
-        return None
+        what = lost_connection(exc)
+        return connection_lost(what) if what else None
     constraint = constraint_of(exc) or ""
     if "append-only" in message:
         return AppendOnlyViolation(message)
@@ -120,12 +177,15 @@ def translate_pg(exc: BaseException, message: str) -> LedgerError | None:
         if state == "53100":
             return StorageFull("the database or disk is full; nothing of this write was stored")
         return StoreBusy(f"the database server is out of resources: {message}")
+    if state == "25006":  # read_only_sql_transaction: a store opened read-only
+        return ReadOnlyLedger(f"the ledger was opened read-only ({message}); nothing was written")
     if state == "42501":
         return StoreError(f"permission denied by the database: {message}")
     if state in ("42P01", "3F000"):
         return StoreError(f"cannot open the ledger: {message} (run `defledger init`)")
-    if state.startswith("08") or state.startswith("57P"):
-        return StoreError(f"lost the connection to the database server: {message}")
+    what = lost_connection(exc)
+    if what is not None:
+        return connection_lost(what)
     if state.startswith("22"):  # data exceptions: a value out of range, an invalid encoding
         return InvalidInput(f"the database refused a value: {message}")
     return None

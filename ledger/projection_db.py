@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import SQLModel
 
 from events import SCHEMA_VERSIONS
-from ledger import tables
+from ledger import tables, write_lock
 from ledger.errors import IntegrityFailure, StoreError
 from ledger.projections import LINE_EVENTS, GroupKey, current_payload, line_key
 from ledger.records import DECODE_ERRORS, json_object, stored_time, unreadable
@@ -91,10 +91,16 @@ def transaction(store: EventStore, write: bool) -> Iterator[Db]:
         raise error from exc
     cursor = raw.cursor()
     try:
-        if store.sqlite:
-            cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-        elif write:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", (PROJ_LOCK_KEY,))
+        if write:  # waits as an append does: a notice after a second, the lock timeout
+            write_lock.acquire(
+                cursor,
+                sqlite=store.sqlite,
+                key=PROJ_LOCK_KEY,
+                timeout=store.lock_timeout,
+                on_wait=store.on_wait,
+            )
+        elif store.sqlite:
+            cursor.execute("BEGIN")
         else:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         yield Db(cursor, store.sqlite)

@@ -35,11 +35,16 @@ def build_pending(
 
 
 def record(store: EventStore, pending: PendingEvent) -> StoredEvent | None:
-    """Append one event after checking the rules; None if its idempotency key already holds it."""
-    checked = plan(store, [Numbered(None, pending)])
-    if checked.problems:
-        raise InvalidInput(checked.problems[0][1])
-    if not checked.writes:
-        return None
-    result = store.append(checked.writes)
-    return result.appended[0] if result.appended else None
+    """Append one event after checking the rules; None if its idempotency key already holds it.
+    The rules are checked under the write lock, against the ledger the event is appended to."""
+
+    def check_and_append() -> StoredEvent | None:
+        checked = plan(store, [Numbered(None, pending)])
+        if checked.problems:
+            raise InvalidInput(checked.problems[0][1])
+        if not checked.writes:
+            return None
+        result = store.append(checked.writes)
+        return result.appended[0] if result.appended else None
+
+    return store.locked(check_and_append)

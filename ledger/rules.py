@@ -190,8 +190,13 @@ def content_of(pending: PendingEvent) -> tuple[str, str]:
 def plan(store: EventStore, items: Sequence[Numbered], max_problems: int = 50) -> Plan:
     """Check ``items`` in order against the ledger and each other; turn them into stream
     writes, in the items' order (so seq order is file order), whose expected versions are what
-    was read, so a concurrent writer cannot slip a conflicting change in between (the append
-    then fails with ``ConcurrencyConflict``)."""
+    was read.
+
+    A caller that appends the writes plans inside ``store.locked``: the reads then see the
+    ledger exactly as the append will, so an event another writer stored meanwhile is skipped
+    as stored (same idempotency key) instead of breaking a rule ("already recorded"). Planned
+    outside the lock, a concurrent writer can still not slip a conflicting change in: the
+    expected versions make the append fail with ``ConcurrencyConflict``."""
     result = Plan()
     keys = [
         i.pending.provenance.idempotency_key for i in items if i.pending.provenance.idempotency_key

@@ -4,16 +4,22 @@ stream, idempotent retries, all-or-nothing batches, streamed reads.
 Hot paths (append, read) use the DB-API cursor taken from the SQLAlchemy engine: SQLModel
 defines the schema, but ORM objects cost more per event than the whole rest of an append.
 Every driver error is translated here into a ``ledger.errors`` class.
+
+Writes hold the ledger's write lock (``ledger.write_lock``) for their whole transaction, and
+``locked`` lets a caller run its own reads inside that transaction: an import's rules are checked
+against exactly the state its events are appended to.
 """
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import orjson
 from sqlalchemy import Engine
@@ -22,6 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from events.quoting import path_named, quoted
 from ledger import db as dbmod
 from ledger import postgres as pg
+from ledger import write_lock
 from ledger.chain import (
     GENESIS_HASH,
     ChainRow,
@@ -34,11 +41,13 @@ from ledger.chain_scan import chain_query
 from ledger.errors import (
     AppendOnlyViolation,
     ConcurrencyConflict,
+    ConnectionLost,
     DuplicateEvent,
     IntegrityFailure,
     InvalidInput,
     LedgerError,
     NotFound,
+    ReadOnlyLedger,
     StorageFull,
     StoreBusy,
     StoreError,
@@ -63,6 +72,8 @@ from ledger.records import (
     utc_now,
 )
 from ledger.times import MIN_MICROS, micros_at, micros_of, text_of
+
+T = TypeVar("T")
 
 PG_LOCK_KEY = dbmod.PG_LOCK_KEY  # one advisory lock serialises appends to a ledger
 COPY_BATCH = 5000
@@ -130,6 +141,9 @@ def translate(exc: BaseException) -> LedgerError:
     translated = pg.translate_pg(exc, message)
     if translated is not None:
         return translated
+    code = getattr(getattr(exc, "orig", None) or exc, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF == sqlite3.SQLITE_READONLY:
+        return ReadOnlyLedger(f"the ledger is read-only ({message}); nothing was written")
     lowered = message.lower()
     if "could not decode to utf-8" in lowered:
         return IntegrityFailure(f"a stored text is not valid UTF-8; {ALTERED}")
@@ -137,8 +151,11 @@ def translate(exc: BaseException) -> LedgerError:
         return AppendOnlyViolation(message)
     if "full" in lowered and ("disk" in lowered or "database" in lowered):
         return StorageFull("the database or disk is full; nothing of this write was stored")
-    if "locked" in lowered or "busy" in lowered:
-        return StoreBusy("the ledger is locked by another writer; try again")
+    if "locked" in lowered or "busy" in lowered:  # a lock other than the write lock's BEGIN
+        return StoreBusy(
+            "the ledger stayed locked by another writer for the whole lock timeout; try again "
+            f"(wait longer with --lock-timeout SECONDS or {write_lock.TIMEOUT_ENV})"
+        )
     if "idempotency_key" in lowered:
         return DuplicateEvent("idempotency key already used")
     if "uq_stream_version" in lowered or "stream_version" in lowered:
@@ -182,9 +199,19 @@ def abort(raw: Any, cursor: Any, sqlite: bool, exc: BaseException) -> NoReturn:
 
 
 class EventStore:
-    """The ledger's event store over a SQLAlchemy engine (SQLite or PostgreSQL)."""
+    """The ledger's event store over a SQLAlchemy engine (SQLite or PostgreSQL).
 
-    def __init__(self, engine: Engine, clock: Clock = utc_now) -> None:
+    A store is used by one thread at a time (``locked`` pins its connection)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock = utc_now,
+        *,
+        lock_timeout: float = write_lock.DEFAULT_TIMEOUT_S,
+        on_wait: Callable[[], None] | None = None,
+        read_only: str | None = None,
+    ) -> None:
         self.engine = engine
         self.clock = clock
         self.sqlite = dbmod.is_sqlite(engine)
@@ -192,34 +219,70 @@ class EventStore:
         # Type and actor ids found committed in the ledger (never ones inserted by a transaction
         # still open, which may roll back): those rows can never change or go away.
         self._known_ids: dict[tuple[str, str], int] = {}
+        self.lock_timeout = lock_timeout
+        self.on_wait = on_wait  # called once when a write has waited a second for the lock
+        self.read_only = read_only  # why this store cannot write, or None
+        # (raw connection, cursor) of the write transaction ``locked`` holds open, if any
+        self._pinned: tuple[Any, Any] | None = None
 
     @classmethod
     def open(
-        cls, db: str | None = None, *, create: bool = False, clock: Clock = utc_now
+        cls,
+        db: str | None = None,
+        *,
+        create: bool = False,
+        read_only: bool = False,
+        clock: Clock = utc_now,
+        lock_timeout: float = write_lock.DEFAULT_TIMEOUT_S,
+        on_wait: Callable[[], None] | None = None,
     ) -> EventStore:
         """Open the ledger at ``db`` (URL or SQLite path). ``create`` makes a new one if needed;
-        otherwise a missing SQLite file is a clear error, not a new empty ledger."""
-        url = dbmod.resolve_url(db)
-        if url.startswith("sqlite:///") and not create:
-            from pathlib import Path
+        otherwise a missing SQLite file is a clear error, not a new empty ledger.
 
-            path = Path(url.removeprefix("sqlite:///"))
+        ``read_only`` opens it so that it cannot write. A SQLite ledger this process cannot
+        write (read-only media, a write-protected file or directory) is opened read-only
+        whatever is asked: reads work, and a write fails with ``ReadOnlyLedger``. A write waits
+        up to ``lock_timeout`` seconds for another writer, calling ``on_wait`` after a second.
+        """
+        url = dbmod.resolve_url(db)
+        path = dbmod.sqlite_path(url)
+        reason = dbmod.OPENED_READ_ONLY if read_only else None
+        if path is not None:
             if not path.exists():
-                raise NotFound(
-                    f"no ledger at {path_named(path)} (run `defledger init` or pass --db)"
-                )
-        engine = dbmod.make_engine(url)
-        store = cls(engine, clock)
+                if not create or read_only:
+                    raise NotFound(
+                        f"no ledger at {path_named(path)} (run `defledger init` or pass --db)"
+                    )
+                if not os.access(path.parent, os.W_OK):
+                    raise ReadOnlyLedger(
+                        f"cannot create a ledger at {path_named(path)}: its directory is read-only"
+                    )
+            else:
+                reason = reason or dbmod.read_only_reason(path)
+                if reason is not None:
+                    url = dbmod.read_only_url(path)
+        engine = dbmod.make_engine(url, lock_timeout=lock_timeout, read_only=reason is not None)
+        store = cls(engine, clock, lock_timeout=lock_timeout, on_wait=on_wait, read_only=reason)
         if create:
             store.init()
         return store
 
     def init(self) -> None:
-        """Create the schema and triggers (idempotent)."""
+        """Create the schema and triggers (idempotent). A read-only ledger is only checked to
+        hold the events table."""
+        if self.read_only is not None:
+            self.count()
+            return
         try:
-            dbmod.create_schema(self.engine)
+            dbmod.create_schema(self.engine, self.lock_timeout, self.on_wait)
         except SQLAlchemyError as exc:
             raise translate(exc) from exc
+
+    def _refuse_write(self) -> NoReturn:
+        raise ReadOnlyLedger(
+            f"the ledger at {dbmod.location(self.engine.url)} is read-only ({self.read_only}): "
+            "nothing was written"
+        )
 
     def close(self) -> None:
         self.engine.dispose()
@@ -240,32 +303,80 @@ class EventStore:
 
     @contextmanager
     def _connection(self) -> Iterator[Any]:
+        """A pooled connection, or the one ``locked`` holds (reads then see its transaction)."""
+        if self._pinned is not None:
+            yield self._pinned[0]
+            return
         try:
             raw = self.engine.raw_connection()
         except Exception as exc:  # the pool passes the driver's connect error through as is
             error = translated(exc)
+            if isinstance(error, ConnectionLost):  # it never connected: nothing was lost
+                error = StoreError(f"cannot connect to the database server: {error.what}")
             if error is exc:
                 raise
             raise error from exc
+        lost = False
         try:
             yield raw
+        except BaseException as exc:
+            lost = isinstance(translated(exc), ConnectionLost)
+            raise
         finally:
-            raw.close()
+            if lost:  # broken: discarded, not reset and pooled (a reset would fail noisily)
+                raw.invalidate()
+            else:
+                raw.close()
 
     @contextmanager
     def _write_transaction(self) -> Iterator[Any]:
-        """A write transaction holding the ledger's append lock; rolled back on any error."""
+        """A write transaction holding the ledger's write lock, committed at the end of the
+        block and rolled back on any error; inside ``locked``, that transaction."""
+        if self._pinned is not None:
+            yield self._pinned[1]
+            return
+        if self.read_only is not None:
+            self._refuse_write()
         with self._connection() as raw:
             cursor = raw.cursor()
+            stage = "write"
             try:
-                if self.sqlite:
-                    cursor.execute("BEGIN IMMEDIATE")
-                else:
-                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", (PG_LOCK_KEY,))
-                yield cursor
+                write_lock.acquire(
+                    cursor,
+                    sqlite=self.sqlite,
+                    key=PG_LOCK_KEY,
+                    timeout=self.lock_timeout,
+                    on_wait=self.on_wait,
+                )
+                self._pinned = (raw, cursor)
+                try:
+                    yield cursor
+                finally:
+                    self._pinned = None
+                stage = "commit"
                 raw.commit() if not self.sqlite else cursor.execute("COMMIT")
             except BaseException as exc:
+                lost = translated(exc)
+                if isinstance(lost, ConnectionLost):  # say what became of this write
+                    reworded = pg.connection_lost(lost.what, stage)
+                    reworded.__cause__ = exc
+                    exc = reworded
                 abort(raw, cursor, self.sqlite, exc)
+
+    def locked(self, work: Callable[[], T]) -> T:
+        """``work()`` run holding the ledger's write lock, inside the write transaction that its
+        appends join: every read of this store in ``work`` sees the ledger as the appends will
+        find it (no other writer can commit in between), and all its appends commit together
+        when it returns, or none if it raises. On PostgreSQL, ``work`` runs again after a
+        serialization failure or deadlock (its transaction rolled back: nothing is doubled)."""
+        if self._pinned is not None:
+            return work()
+
+        def attempt() -> T:
+            with self._write_transaction():
+                return work()
+
+        return attempt() if self.sqlite else self._pg_retrying(attempt)
 
     @contextmanager
     def _read_cursor(self, lenient: bool = False) -> Iterator[Any]:
@@ -284,8 +395,11 @@ class EventStore:
                 cursor.close()  # ends a SQLite read snapshot before the connection is pooled
                 if lenient:
                     raw.driver_connection.text_factory = str
-                if not self.sqlite:
-                    raw.rollback()
+                if not self.sqlite and self._pinned is None:
+                    try:
+                        raw.rollback()
+                    except Exception:  # noqa: BLE001 - a broken connection: the pool drops it,
+                        pass  # and the read's own outcome (rows or error) is what counts
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -296,13 +410,15 @@ class EventStore:
         ``DuplicateEvent`` when an idempotency key was stored for a different event. Events
         whose idempotency key is already stored with the same type and payload are skipped.
         """
-        if not self.sqlite:
-            return self._pg_append(writes)
-        with self._write_transaction() as cur:
-            return self._append_locked(cur, writes)
 
-    def _pg_append(self, writes: Sequence[StreamWrite]) -> AppendResult:
-        """PostgreSQL: run the append transaction again after a serialization failure or a
+        def append_now() -> AppendResult:
+            with self._write_transaction() as cur:
+                return self._append_locked(cur, writes)
+
+        return self.locked(append_now)
+
+    def _pg_retrying(self, attempt_once: Callable[[], T]) -> T:
+        """PostgreSQL: run a write transaction again after a serialization failure or a
         deadlock (the whole transaction rolled back, so nothing is duplicated), a bounded number
         of times with jittered backoff, then report it."""
         delays = pg.backoff_delays()
@@ -310,8 +426,7 @@ class EventStore:
         while True:
             attempt += 1
             try:
-                with self._write_transaction() as cur:
-                    return self._append_locked(cur, writes)
+                return attempt_once()
             except LedgerError as exc:
                 if not pg.is_retryable(exc):
                     raise
@@ -326,7 +441,13 @@ class EventStore:
         range (``appended`` is empty: no ``StoredEvent`` is built). The keys are not looked up
         again: the unique index on them and the expected versions still guard the insert, and
         if either trips (another writer got in since the caller's look-up) the transaction is
-        rolled back and run again with the full check, so the outcome is ``append``'s."""
+        rolled back and run again with the full check, so the outcome is ``append``'s.
+
+        Inside ``locked``, after the look-up was made in the same transaction, nobody can have
+        stored a key since: the append is made once, without the second look-up."""
+        if self._pinned is not None:
+            with self._write_transaction() as cur:
+                return self._append_locked(cur, writes, check_keys=False, light=True)
         if not self.sqlite:
             return self.append(writes)
         try:

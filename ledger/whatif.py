@@ -11,21 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import event
 
 from events import CategoryExcluded, CategoryIncluded, EventModel, GdpBasisSet, StagesSet
 from events.base import decimal_str
-from events.quoting import named, path_named
-from ledger import db as dbmod
+from events.quoting import named
 from ledger.asof import AsOf
 from ledger.definitions import DefinitionVersion, apply_definition_event
 from ledger.diff_sources import default_years, pick, read_events, report_meta, state_at
 from ledger.diffs import ORDER_TEXT, diff_sections
-from ledger.errors import InvalidInput, NotFound, describe_validation_error
+from ledger.errors import InvalidInput, describe_validation_error
 from ledger.measure import parse_basis
 from ledger.projections import LedgerState
 from ledger.query import parse_stages
@@ -53,24 +50,9 @@ class Hypothesis:
 
 
 def open_read_only(db: str | None) -> EventStore:
-    """The store, opened so that it cannot write: SQLite with ``mode=ro`` (the file must
-    exist), PostgreSQL with every transaction READ ONLY."""
-    url = dbmod.resolve_url(db)
-    if url.startswith("sqlite:///"):
-        path = Path(url.removeprefix("sqlite:///"))
-        if not path.exists():
-            raise NotFound(f"no ledger at {path_named(path)} (run `defledger init` or pass --db)")
-        return EventStore(dbmod.make_engine(f"sqlite:///file:{path}?mode=ro&uri=true"))
-    engine = dbmod.make_engine(url)
-
-    def _read_only(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
-        cursor.close()
-        dbapi_connection.commit()
-
-    event.listen(engine, "connect", _read_only)
-    return EventStore(engine)
+    """The store, opened so that it cannot write (``EventStore.open(read_only=True)``: SQLite
+    with ``mode=ro``, the file must exist; PostgreSQL with every transaction READ ONLY)."""
+    return EventStore.open(db, read_only=True)
 
 
 def _include(text: str) -> tuple[str, str | None, str | None]:

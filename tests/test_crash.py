@@ -176,8 +176,8 @@ def test_disk_full__cli_one_line_exit_1(
     pages = page_limit(db_path)
     make_engine = ledger.db.make_engine
 
-    def full_engine(url: str) -> Any:
-        engine = make_engine(url)
+    def full_engine(url: str, **options: Any) -> Any:
+        engine = make_engine(url, **options)
         limit_pages(engine, pages)
         return engine
 

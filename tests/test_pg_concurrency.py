@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import random
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from conftest import category, pending
 
 from ledger.errors import ConcurrencyConflict
@@ -199,3 +202,63 @@ def test_concurrency__uncommitted_append_blocks_later_ones_reader_sees_no_gap(
         release.set()
         for store in (base, slow, fast):
             store.close()
+
+
+IMPORTERS = 8
+IMPORT_ROUNDS = 6
+IMPORT_LINES = 1500
+IMPORT_SPREADS = (0.15, 0.3, 0.6)  # seconds over which a round's importers start
+
+
+def _lines_csv(path: Path, round_: int) -> None:
+    rows = ["jurisdiction,fiscal_year,line_id,agency,category,amount,stage"]
+    rows += [f"JP,2025,R{round_}-{i},MoD,RACE,{1000 + i},initial" for i in range(IMPORT_LINES)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
+def _import_cli(url: str, path: str, delay: float) -> tuple[int, str]:
+    """``defledger import`` of ``path`` (through the CLI, as a user runs it), started ``delay``
+    seconds after every importer is ready: (exit code, stderr)."""
+    from cli.app import cli as app
+
+    runner = CliRunner()
+    _barrier.wait()
+    time.sleep(delay)
+    result = runner.invoke(app, ["--db", url, "import", "-q", path])
+    return result.exit_code, result.stderr
+
+
+def test_concurrency__same_file_imported_by_8_processes_is_stored_once(
+    backend_url: str, tmp_path: Path
+) -> None:
+    """Issue 12 item 8: 8 processes import one file into one ledger. Each round's importers
+    start spread over about one import's duration, so that some check the file while another
+    commits it; every one must succeed (the file is stored once, the others add nothing), and
+    a repeat of every file afterwards adds nothing either."""
+    store = EventStore.open(backend_url, create=True)
+    store.append_events([category("RACE")])
+    files = [tmp_path / f"round{r}.csv" for r in range(IMPORT_ROUNDS)]
+    jitter = random.Random(12)
+    try:
+        with _pool(IMPORTERS) as pool:
+            for round_, path in enumerate(files):
+                _lines_csv(path, round_)
+                spread = IMPORT_SPREADS[round_ % len(IMPORT_SPREADS)]
+                delays = [jitter.uniform(0, spread) for _ in range(IMPORTERS)]
+                futures = [pool.submit(_import_cli, backend_url, str(path), d) for d in delays]
+                outcomes = [f.result(timeout=300) for f in futures]
+                assert outcomes == [(0, "")] * IMPORTERS, f"round {round_}: {outcomes}"
+                assert store.count() == 1 + IMPORT_LINES * (round_ + 1)
+            retried = [pool.submit(_import_cli, backend_url, str(p), 0.0) for p in files] + [
+                pool.submit(_import_cli, backend_url, str(files[0]), 0.0)
+                for _ in range(IMPORTERS - len(files))
+            ]
+            assert [f.result(timeout=300) for f in retried] == [(0, "")] * IMPORTERS
+        events = list(store.read())
+        assert len(events) == 1 + IMPORT_LINES * IMPORT_ROUNDS
+        streams = [e.stream for e in events]
+        assert len(set(streams)) == len(streams)  # each line recorded exactly once
+        report = verify_ledger(store)
+        assert report.ok, report.problems[:3]
+    finally:
+        store.close()

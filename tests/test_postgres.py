@@ -20,7 +20,9 @@ from ledger import db as dbmod
 from ledger import postgres as pg
 from ledger.errors import (
     AppendOnlyViolation,
+    ConnectionLost,
     InvalidInput,
+    ReadOnlyLedger,
     StorageFull,
     StoreBusy,
     StoreError,
@@ -47,7 +49,7 @@ def _driver(url: str) -> str:
         (psycopg.errors.DiskFull, StorageFull),
         (psycopg.errors.InsufficientPrivilege, StoreError),
         (psycopg.errors.UndefinedTable, StoreError),
-        (psycopg.errors.AdminShutdown, StoreError),
+        (psycopg.errors.AdminShutdown, ConnectionLost),
         (psycopg.errors.CharacterNotInRepertoire, InvalidInput),
     ],
 )
@@ -55,6 +57,42 @@ def test_postgres_translate__by_sqlstate(error: type[Exception], expected: type)
     translated = translate(error("boom\nDETAIL: more"))
     assert type(translated) is expected
     assert "\n" not in str(translated)
+
+
+@pytest.mark.parametrize(
+    ("error", "what"),
+    [
+        (psycopg.errors.AdminShutdown, "the server was shut down, SQLSTATE 57P01"),
+        (psycopg.errors.CrashShutdown, "another server process crashed, SQLSTATE 57P02"),
+        (psycopg.errors.CannotConnectNow, "starting up or shutting down, SQLSTATE 57P03"),
+        (psycopg.errors.ConnectionFailure, "the connection failed, SQLSTATE 08006"),
+        (psycopg.OperationalError, "the server closed the connection"),  # no SQLSTATE
+    ],
+)
+def test_postgres_translate__a_lost_server_by_class_and_sqlstate(
+    error: type[Exception], what: str
+) -> None:
+    """Issue 12 item 13: one line of our own words, whatever the driver said."""
+    lost = translate(error("consuming input failed: server closed the connection unexpectedly"))
+    assert isinstance(lost, ConnectionLost)
+    assert what in lost.what
+    assert str(lost).startswith("lost the connection to the database server (")
+    assert "consuming" not in str(lost) and "\n" not in str(lost)
+    during = str(pg.connection_lost(lost.what, "write"))
+    assert "nothing of this write was stored" in during and "safe to retry" in during
+    assert "may or may not be stored" in str(pg.connection_lost(lost.what, "commit"))
+
+
+def test_postgres_translate__a_failed_connect_is_not_a_lost_connection() -> None:
+    refused = translate(psycopg.OperationalError("connection failed: connection refused"))
+    assert type(refused) is StoreError
+    assert str(refused).startswith("cannot connect to the database server: connection failed")
+
+
+def test_postgres_translate__write_in_a_read_only_session() -> None:
+    refused = translate(psycopg.errors.ReadOnlySqlTransaction("cannot execute INSERT"))
+    assert isinstance(refused, ReadOnlyLedger)
+    assert "read-only" in str(refused)
 
 
 def test_postgres_translate__append_only_trigger_message() -> None:

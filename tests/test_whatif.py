@@ -65,7 +65,7 @@ def test_what_if__store_is_byte_identical(seeded: Path, cli: Callable[..., Resul
 def test_open_read_only__refuses_writes(seeded: Path) -> None:
     store = open_read_only(str(seeded))
     try:
-        with pytest.raises(StoreError, match="readonly"):
+        with pytest.raises(StoreError, match="read-only"):
             record(store, [e("CategoryDefined", code="NEW", name="new")])
     finally:
         store.close()
