@@ -141,6 +141,22 @@ def uuid_text(raw: bytes) -> str:
 NOT_A_TIME = "(not a stored time"
 
 
+def chain_blob(value: Any) -> bytes:
+    """A stored hash (BLOB) as bytes; a value of another type (a hand-edited row) becomes bytes
+    that no SHA-256 digest equals, so the row is reported, never raised on."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    return f"(not a stored hash: {type(value).__name__})".encode()
+
+
+def chain_event_id(value: Any) -> str:
+    """A stored event id (16 bytes) as the envelope's UUID text; anything else a text no
+    envelope can hold, so the row's hash cannot match."""
+    if isinstance(value, bytes | bytearray | memoryview) and len(value) == 16:
+        return uuid_text(bytes(value))
+    return f"(not a stored event id: {type(value).__name__})"
+
+
 def chain_time(value: Any) -> str:
     """A stored ``recorded_at`` as the envelope's text; for a value that is not a stored time
     (a hand-edited row), a text no envelope can hold, so the row's hash cannot match."""
@@ -153,18 +169,18 @@ def chain_time(value: Any) -> str:
 def row_to_chain(row: Sequence[Any]) -> ChainRow:
     """A row of the store's full read (event id and hashes as bytes; prev_hash NULL when no
     row precedes it: the genesis hash) as a ``ChainRow``."""
-    prev = GENESIS_HASH if row[12] is None else bytes(row[12])
+    prev = GENESIS_HASH if row[12] is None else chain_blob(row[12])
     return ChainRow(
-        row[0], uuid_text(bytes(row[1])), row[2], row[3], row[4], row[5], row[6],
-        chain_time(row[7]), row[8], row[9], row[10], row[11], prev, bytes(row[13]),
+        row[0], chain_event_id(row[1]), row[2], row[3], row[4], row[5], row[6],
+        chain_time(row[7]), row[8], row[9], row[10], row[11], prev, chain_blob(row[13]),
     )  # fmt: skip
 
 
 def scanned_to_chain(row: Sequence[Any], previous: bytes) -> ChainRow:
     """A row of ``ledger.chain_scan.CHAIN_QUERY`` as a ``ChainRow`` chained to ``previous``."""
     return ChainRow(
-        row[0], uuid_text(bytes(row[1])), row[2], row[3], row[4], row[5], row[6],
-        chain_time(row[7]), row[8], row[9], row[10], row[11], previous, bytes(row[12]),
+        row[0], chain_event_id(row[1]), row[2], row[3], row[4], row[5], row[6],
+        chain_time(row[7]), row[8], row[9], row[10], row[11], previous, chain_blob(row[12]),
     )  # fmt: skip
 
 

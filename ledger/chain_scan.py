@@ -29,6 +29,7 @@ from ledger.chain import (
     GENESIS_HASH,
     MAX_PROBLEMS,
     Problem,
+    chain_blob,
     chain_time,
     implied_hash,
     row_problems,
@@ -198,7 +199,7 @@ def _before(connection: sqlite3.Connection, start: int) -> tuple[int, bytes, byt
         prior = connection.execute(f"SELECT e.hash FROM events e {last}", (row[0],)).fetchone()
     finally:
         connection.text_factory = str
-    chained = scanned_to_chain(row, GENESIS_HASH if prior is None else bytes(prior[0]))
+    chained = scanned_to_chain(row, GENESIS_HASH if prior is None else chain_blob(prior[0]))
     implied = implied_hash(chained, chained.prev_hash)
     return chained.seq + 1, chained.hash, None if implied == chained.hash else implied, row[7]
 

@@ -79,6 +79,20 @@ def test_tamper_edit__seq_42_payload_named_by_verify_exit_3(
 
 @pytest.mark.parametrize(
     ("column", "value"),
+    [("hash", "abc"), ("hash", 7), ("event_id", "not-a-uuid"), ("event_id", b"short")],
+)
+def test_tamper_column_type__a_hash_or_id_of_another_type_is_named_not_raised(
+    ledger: EventStore, db_path: Path, cli: Callable[..., Result], column: str, value: object
+) -> None:
+    tamper(db_path, f"UPDATE events SET {column} = ? WHERE seq = 42", params=(value,))
+    result = cli("verify")
+    assert result.exit_code == 3, result.output
+    assert "internal error" not in result.output
+    assert one_line(result).startswith("Error: verification failed at seq 42")
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
     [
         ("actor_id", "(SELECT id FROM actors WHERE name = 'mallory')"),
         ("reason", "'because'"),
