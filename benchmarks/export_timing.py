@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from events import Provenance, parse_event  # noqa: E402
-from ledger.records import PendingEvent  # noqa: E402
-from ledger.store import EventStore  # noqa: E402
+from ledger.storage.records import PendingEvent  # noqa: E402
+from ledger.storage.store import EventStore  # noqa: E402
 
 CATEGORIES = ("JP.CORE.DBP", "JP.REL.JCG", "JP.CAND.SPACE")
 
@@ -84,14 +84,14 @@ def timed(label: str, action: Callable[[], object]) -> None:
 
 
 def main() -> None:
-    from ledger import checkpoints
-    from ledger.proofs import make_proof, verify_proof
-    from ledger.signing import generate_keypair
-    from ledger.verify import verify_ledger
+    from ledger.audit import checkpoints
+    from ledger.audit.proofs import make_proof, verify_proof
+    from ledger.audit.signing import generate_keypair
+    from ledger.audit.verify import verify_ledger
 
     total = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     work = Path(sys.argv[2]) if len(sys.argv) > 2 else Path(tempfile.mkdtemp(prefix="defledger-"))
-    store = EventStore.open(str(work / "ledger.db"), create=True)
+    store = EventStore.open(str(work / "ledger.storage.db"), create=True)
     key, pub = generate_keypair("bench", seed=bytes(32))
     timed(f"build {total:,} events", lambda: build(store, total))
     timed("checkpoint (cold Merkle cache)", lambda: checkpoints.checkpoint_text(store, None, key))
@@ -108,13 +108,13 @@ def main() -> None:
 
 def phase(name: str, total: int, work: Path) -> None:
     """One step in this (fresh) process: ``export --sign`` or ``verify-export --pubkey``."""
-    from ledger.exports import export_bundle
-    from ledger.signing import generate_keypair
-    from ledger.verify_export import verify_export
+    from ledger.audit.signing import generate_keypair
+    from ledger.exports.verify import verify_export
+    from ledger.exports.write import export_bundle
 
     key, pub = generate_keypair("bench", seed=bytes(32))
     if name == "export":
-        store = EventStore.open(str(work / "ledger.db"))
+        store = EventStore.open(str(work / "ledger.storage.db"))
         timed(
             "export --sign (fresh process)",
             lambda: export_bundle(store, "bundle", total, root=str(work), private_key=key),

@@ -1,6 +1,6 @@
 """defledger itself, through its public code paths.
 
-* append: ``ledger.importers.import_text`` on a JSON Lines file of 1000 events, exactly what
+* append: ``ledger.intake.importers.import_text`` on a JSON Lines file of 1000 events, exactly what
   ``defledger import FILE`` runs after reading the file: JSON parsing, upcasting, pydantic
   validation, content idempotency keys, the domain rules (categories exist, revisions revise a
   recorded line), canonical JSON, the hash chain, expected-version checks, one transaction.
@@ -10,13 +10,16 @@
 * replay: ``EventStore.read_payloads()`` of every event (seq, type, schema version, decoded
   payload: what a fold reads), ``Decimal`` sums as the other variants; then the same through
   ``EventStore.read()`` (``StoredEvent`` with every envelope field), reported apart.
-* verify: ``ledger.verify.verify_ledger`` (the chain, seq and stream-version contiguity).
+* verify: ``ledger.audit.verify.verify_ledger`` (the chain, seq and stream-version contiguity).
 * get: ``EventStore.read(stream=…)`` of one line and a fold into its current state.
 * command: read a line's stream, then append one revision with that expected version
   (``EventStore.append`` checks it inside its write transaction); ``record``: the same
-  revision through ``ledger.recording.record`` (rules + append), as ``defledger record`` does.
-* projections, export: measured when ``ledger.projection_store``, ``ledger.rebuild``,
-  ``ledger.totals`` and ``ledger.exports`` exist (``projections`` and ``export`` below).
+  revision through ``ledger.intake.recording.record`` (rules + append), as ``defledger record``
+  does.
+* projections, export: measured when ``ledger.projections.persisted``,
+``ledger.projections.rebuild``,
+  ``ledger.queries.totals`` and ``ledger.exports.write`` exist (``projections`` and ``export``
+  below).
 """
 
 from __future__ import annotations
@@ -33,10 +36,10 @@ from common import COMMANDS, GETS, checkpoint_size, median_us, sample_lines, tim
 from workload import ACTOR, batches, checksum, replay_key, setup_events, stream_name, to_jsonl
 
 from events import BudgetLineRevised, Provenance
-from ledger.importers import import_text
-from ledger.lines import fold_line
-from ledger.records import PendingEvent, StreamWrite
-from ledger.store import EventStore
+from ledger.intake.importers import import_text
+from ledger.intake.lines import fold_line
+from ledger.storage.records import PendingEvent, StreamWrite
+from ledger.storage.store import EventStore
 
 LINE_TYPES = frozenset({"BudgetLineRecorded", "BudgetLineRevised"})
 
@@ -113,7 +116,7 @@ def replay(path: Path, n: int) -> dict[str, Any]:
 
 
 def verify(path: Path, n: int) -> dict[str, Any]:
-    from ledger.verify import verify_ledger
+    from ledger.audit.verify import verify_ledger
 
     store = _open(path)
     began = time.perf_counter()
@@ -154,7 +157,7 @@ def _revision(stream: str, index: int) -> PendingEvent:
 
 def command(path: Path, n: int) -> dict[str, Any]:
     """Read a stream, append one event at the version read; then the same via ``record``."""
-    from ledger.recording import record
+    from ledger.intake.recording import record
 
     store = _open(path)
     samples, recorded = [], []
@@ -185,9 +188,9 @@ def projections(path: Path, n: int) -> dict[str, Any]:
     ``--as-of`` a seq in the middle of the ledger (median of 3), then catch-up after one new
     event (median of 5 rounds of append 1 + catch-up; the append is not timed)."""
     try:
-        from ledger.projection_store import catch_up
-        from ledger.rebuild import rebuild
-        from ledger.totals import TotalsRequest, totals_table
+        from ledger.projections.persisted import catch_up
+        from ledger.projections.rebuild import rebuild
+        from ledger.queries.totals import TotalsRequest, totals_table
     except ImportError as exc:
         return {"skipped": f"projections not available: {exc}"}
     store = _open(path)
@@ -226,7 +229,7 @@ def export(path: Path, n: int) -> dict[str, Any]:
     """``export_bundle`` of the whole ledger (events and projections as CSV, JSON Lines, XLSX,
     manifest, datapackage) into a fresh directory next to the database."""
     try:
-        from ledger.exports import export_bundle
+        from ledger.exports.write import export_bundle
     except ImportError as exc:
         return {"skipped": f"exports not available: {exc}"}
     store = _open(path)

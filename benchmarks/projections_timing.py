@@ -29,13 +29,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from workload import ACTOR, batches, setup_events, stream_name, to_jsonl  # noqa: E402
 
 from events import BudgetLineRevised, Provenance  # noqa: E402
-from ledger.importers import import_text  # noqa: E402
-from ledger.projection_db import TABLES, transaction  # noqa: E402
-from ledger.projection_store import catch_up  # noqa: E402
-from ledger.rebuild import rebuild  # noqa: E402
-from ledger.records import PendingEvent  # noqa: E402
-from ledger.store import EventStore
-from ledger.totals import TotalsRequest, totals_table  # noqa: E402
+from ledger.intake.importers import import_text  # noqa: E402
+from ledger.projections.persisted import catch_up  # noqa: E402
+from ledger.projections.rebuild import rebuild  # noqa: E402
+from ledger.projections.sql import TABLES, transaction  # noqa: E402
+from ledger.queries.totals import TotalsRequest, totals_table  # noqa: E402
+from ledger.storage.records import PendingEvent  # noqa: E402
+from ledger.storage.store import EventStore
 
 REPS = 11
 

@@ -46,8 +46,8 @@ def copy(
     (seq, ids, times, provenance, hashes), then verify the copy: same chain, same head hash.
 
     Refuses a non-empty target (exit 2); exit 3 if the copy does not verify."""
-    from ledger.copy import check_copied, copy_ledger
-    from ledger.store import EventStore
+    from ledger.audit.replicate import check_copied, copy_ledger
+    from ledger.storage.store import EventStore
 
     show_progress = sys.stderr.isatty()
 
@@ -97,8 +97,8 @@ def grants(ctx: click.Context, role: str, schema: str, database: str | None) -> 
     """Print the SQL (for an administrator to run, after `defledger init` as the tables' owner)
     that creates an application role allowed to read and append, with UPDATE, DELETE and
     TRUNCATE revoked on the history tables. Connects to nothing."""
-    from ledger.db import resolve_url
-    from ledger.postgres import database_of, grants_sql
+    from ledger.storage.db import resolve_url
+    from ledger.storage.postgres import database_of, grants_sql
 
     if database is None:
         database = database_of(resolve_url(db_of(ctx)))

@@ -53,8 +53,8 @@ def verify(
     Without --digest or --checkpoint this cannot notice events removed from the end, or a
     whole ledger replaced by a self-consistent one (nothing inside the database says what it
     was): keep a digest or a signed checkpoint for that."""
+    from ledger.audit.verify import verify_ledger
     from ledger.tabular import Table
-    from ledger.verify import verify_ledger
 
     text = None
     if digest_value is not None:
@@ -82,7 +82,7 @@ def verify(
             f"ok: {report.checked} events verified, head seq {report.head_seq} {report.head_hash}"
         )
         if checkpoint is not None:
-            from ledger.checkpoints import checkpoint_size
+            from ledger.audit.checkpoints import checkpoint_size
 
             meta["checkpoint_size"] = checkpoint_size(checkpoint)
             caption += f"; extends the checkpoint of size {meta['checkpoint_size']}"
@@ -106,8 +106,8 @@ def verify(
 def digest(ctx: click.Context, fmt: str | None, output: str | None) -> None:
     """Print the head's {seq, hash, recorded_at}: keep it; ``verify --digest`` checks it later."""
     from cli.output import to_json
+    from ledger.audit.verify import digest as head_digest
     from ledger.tabular import Table
-    from ledger.verify import digest as head_digest
 
     store = open_store(ctx, read_only=True)
     try:

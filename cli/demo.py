@@ -1,4 +1,4 @@
-"""``demo``: build the Japan scenario ledger and tell its story (``ledger.demo`` computes it;
+"""``demo``: build the Japan scenario ledger and tell its story (``ledger.demo.run`` computes it;
 this module only lays the document out as text, at most 100 columns, or prints it as JSON)."""
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def _cell(cell: dict[str, Any]) -> str:
 
 
 def _grid(doc: dict[str, Any]) -> list[str]:
-    from ledger.demo_format import labels_text
+    from ledger.demo.format import labels_text
 
     years = "".join(f"{f'FY{y}':>{CELL - 2}}  " for y in doc["fiscal_years"])
     lines = [f"{'¥ trillion, % of GDP':<{LABEL}}{years}".rstrip()]
@@ -132,7 +132,7 @@ def _gaps(doc: dict[str, Any]) -> list[str]:
 
 
 def _diff(doc: dict[str, Any]) -> list[str]:
-    from ledger.report_doc import KIND_LABELS
+    from ledger.reports.document import KIND_LABELS
 
     d = doc["diff"]
     lines = _wrap(f"diff {d['a']} → {d['b']}, FY{d['fiscal_year']}: {d['summary']}", "", "  ")
@@ -151,7 +151,7 @@ def _diff(doc: dict[str, Any]) -> list[str]:
 
 
 def _hypothetical(doc: dict[str, Any]) -> list[str]:
-    from ledger.demo_format import labels_text
+    from ledger.demo.format import labels_text
 
     if not doc["hypothetical"]:
         return ["No figure shown rests on a hypothetical event."]
@@ -201,7 +201,7 @@ def _db_option(ctx: click.Context, db: str | None) -> str:
     """``demo --db``, else the group's ``--db`` when given on the command line (never
     ``DEFLEDGER_DB``: the demo must not write into the ledger a user works with), else
     ``./defledger-demo.db``."""
-    from ledger.demo import DEFAULT_DB
+    from ledger.demo.run import DEFAULT_DB
 
     if db:
         return db
@@ -234,8 +234,8 @@ def demo(ctx: click.Context, db: str | None, fmt: str) -> None:
     reproduces, what it cannot reproduce, the diff of the proposed expansion, and what to try
     next."""
     from cli.output import to_json
-    from ledger.demo import run_demo
-    from ledger.store import EventStore
+    from ledger.demo.run import run_demo
+    from ledger.storage.store import EventStore
 
     target = _db_option(ctx, db)
     store = EventStore.open(target, create=True)

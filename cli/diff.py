@@ -82,8 +82,8 @@ def emit_report(
     exit_code: bool,
 ) -> None:
     """Render ``report`` in the chosen format, then exit 4 if asked and it has differences."""
-    from ledger.report_doc import ROW_COLUMNS, report_document, report_rows, stat_line
-    from ledger.report_text import render_markdown, render_text
+    from ledger.reports.document import ROW_COLUMNS, report_document, report_rows, stat_line
+    from ledger.reports.render_text import render_markdown, render_text
     from ledger.tabular import Table
 
     chosen = _format(fmt, output)
@@ -96,7 +96,7 @@ def emit_report(
     elif chosen == "html":
         if not output or output == "-":
             fail("--format html needs -o FILE.html (the Vega-Lite spec is written beside it)")
-        from ledger.report_html import render_html, vega_lite_spec
+        from ledger.reports.render_html import render_html, vega_lite_spec
 
         assert output is not None
         _write(render_html(report, chart), output)
@@ -154,10 +154,10 @@ def diff(
     "diff --as-of T1 --as-of T2 [--definition NAME]" shows what the ledger learned between
     two moments and splits the change in the share of GDP into definition change, figure
     restatements and GDP revision."""
-    from ledger.asof import resolve_as_of
-    from ledger.decompose import as_of_diff
-    from ledger.diffs import definition_diff
-    from ledger.query import parse_jurisdiction
+    from ledger.queries.asof import resolve_as_of
+    from ledger.queries.question import parse_jurisdiction
+    from ledger.reports.decompose import as_of_diff
+    from ledger.reports.diff import definition_diff
 
     place = parse_jurisdiction(jurisdiction)
     if len(as_of) > 2:
@@ -224,10 +224,10 @@ def what_if(
     """Preview a definition change without recording it: the same report as "diff", from
     NAME@V as recorded (A) to NAME@V with the changes given (B). Opens the ledger read-only;
     nothing is written."""
-    from ledger.asof import resolve_as_of
-    from ledger.query import parse_jurisdiction
-    from ledger.whatif import Hypothesis, open_read_only
-    from ledger.whatif import what_if as run_what_if
+    from ledger.queries.asof import resolve_as_of
+    from ledger.queries.question import parse_jurisdiction
+    from ledger.reports.whatif import Hypothesis, open_read_only
+    from ledger.reports.whatif import what_if as run_what_if
 
     place = parse_jurisdiction(jurisdiction)
     if not (includes or excludes or stages or gdp_basis):

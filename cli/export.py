@@ -53,8 +53,8 @@ def export(
 
     The same ledger and as-of give the same bytes. Paths outside the export root are refused
     before anything is written; a failed export leaves nothing behind."""
-    from ledger.asof import resolve_as_of
-    from ledger.exports import export_bundle
+    from ledger.exports.write import export_bundle
+    from ledger.queries.asof import resolve_as_of
 
     key = read_text(key_file, "key", KEY_BYTES) if key_file else None
     store = open_store(ctx)
@@ -101,7 +101,7 @@ def verify_export(
     root in the checkpoint, and every other file recomputed from the events and compared: the
     CSVs row by row, the workbook cell by cell, CloudEvents, datapackage.json and Parquet.
     Exit 3 on any problem; exit 1 if a file could not be checked (unless --allow-unchecked)."""
-    from ledger.verify_export import verify_export as check
+    from ledger.exports.verify import verify_export as check
 
     pubkey = read_text(pubkey_file, "verifier key", KEY_BYTES) if pubkey_file else None
     report = check(directory, pubkey)

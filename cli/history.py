@@ -32,7 +32,7 @@ def log(
 ) -> None:
     """The history, oldest first. ``--format jsonl`` prints every event in full, in the form
     ``import`` reads back."""
-    from ledger.history import log_table
+    from ledger.queries.history import log_table
 
     store = open_store(ctx, read_only=True)
     try:
@@ -58,7 +58,7 @@ def log(
 @click.pass_context
 def show(ctx: click.Context, seq: int, fmt: str | None, output: str | None) -> None:
     """One event with its whole envelope: payload, provenance, hashes."""
-    from ledger.history import show_table
+    from ledger.queries.history import show_table
 
     store = open_store(ctx, read_only=True)
     try:

@@ -15,7 +15,7 @@ from cli.record import default_actor
 @click.pass_context
 def init(ctx: click.Context) -> None:
     """Create an empty ledger (tables and append-only triggers); harmless if it exists."""
-    from ledger.db import resolve_url, safe_url
+    from ledger.storage.db import resolve_url, safe_url
 
     store = open_store(ctx, create=True)
     store.close()
@@ -46,7 +46,7 @@ def import_(
     """Import FILE (or - for stdin): JSON Lines of events, or CSV of categories, budget lines or
     GDP figures (see docs/formats.md). All-or-nothing; importing the same file twice adds
     nothing."""
-    from ledger.importers import MAX_FILE_BYTES, decode, import_text
+    from ledger.intake.importers import MAX_FILE_BYTES, decode, import_text
 
     # at most one byte past the limit is read: decode() names the limit
     text = decode(read_upto(file, "file", MAX_FILE_BYTES))

@@ -13,7 +13,7 @@ from cli.errors import EXIT_INPUT, CliError
 from cli.output import FORMATS
 
 if TYPE_CHECKING:
-    from ledger.store import EventStore
+    from ledger.storage.store import EventStore
 
 F = Callable[..., Any]
 WAITING = "waiting for another writer…"
@@ -110,7 +110,7 @@ def open_store(
     """The ledger of ``--db``, with ``--lock-timeout``; a write that waits for another writer
     says so on stderr (unless ``quiet``). ``read_only`` for commands that only read (they then
     work on read-only media and can never write)."""
-    from ledger.store import EventStore
+    from ledger.storage.store import EventStore
 
     obj = ctx.find_root().obj or {}
     timeout = obj.get("lock_timeout")

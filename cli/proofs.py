@@ -39,7 +39,7 @@ def keygen(name: str, prefix: str) -> None:
     Refuses to overwrite either file. Keep PREFIX.key secret; give PREFIX.pub (also printed)
     to auditors, who pass it as --pubkey."""
     from events.quoting import path_named
-    from ledger.signing import generate_keypair, write_key_file
+    from ledger.audit.signing import generate_keypair, write_key_file
 
     key_path, pub_path = Path(prefix + ".key"), Path(prefix + ".pub")
     for path in (key_path, pub_path):
@@ -75,8 +75,8 @@ def checkpoint(
     """Print the ledger's Merkle tree head as a C2SP checkpoint (origin, size, base64 root),
     signed with --sign. Keep it, or publish it: `verify --checkpoint` later proves that the
     ledger still extends it."""
-    from ledger.asof import resolve_as_of
-    from ledger.checkpoints import checkpoint_text
+    from ledger.audit.checkpoints import checkpoint_text
+    from ledger.queries.asof import resolve_as_of
 
     key = read_text(key_file, "key", KEY_BYTES) if key_file else None
     store = open_store(ctx)
@@ -103,7 +103,7 @@ def prove(ctx: click.Context, seq: int, checkpoint_file: str, output: str | None
     seq, leaf index, tree size, event and leaf hash, the audit path, the root, and the event.
     Fails (exit 3) if the ledger no longer matches the checkpoint."""
     from cli.output import to_json
-    from ledger.proofs import make_proof
+    from ledger.audit.proofs import make_proof
 
     store = open_store(ctx)
     try:
@@ -133,8 +133,8 @@ def prove(ctx: click.Context, seq: int, checkpoint_file: str, output: str | None
 def verify_proof(proof: str, checkpoint_file: str, pubkey_file: str | None) -> None:
     """Check an inclusion proof (from `prove`, or - for stdin) against a checkpoint, offline:
     no database is opened. Exit 3 if it does not hold."""
-    from ledger.proofs import load_proof
-    from ledger.proofs import verify_proof as check
+    from ledger.audit.proofs import load_proof
+    from ledger.audit.proofs import verify_proof as check
 
     text = read_text(proof, "proof", PROOF_BYTES)
     pubkey = read_text(pubkey_file, "verifier key", KEY_BYTES) if pubkey_file else None

@@ -72,9 +72,9 @@ def _make(name: str, event_type: str) -> click.Command:
 
     @click.pass_context
     def callback(ctx: click.Context, **values: Any) -> None:
-        from ledger.history import summary
-        from ledger.recording import build_pending
-        from ledger.recording import record as record_event
+        from ledger.intake.recording import build_pending
+        from ledger.intake.recording import record as record_event
+        from ledger.queries.history import summary
 
         provenance = {k: values.pop(k) for k in ("actor", "reason", "idempotency_key")}
         title, url, page = (

@@ -93,7 +93,7 @@ def totals(ctx: click.Context, fmt: str | None, output: str | None, **options: A
       defledger totals --fy FY2025 --definition jp@1 --definition jp@2 --gdp-basis FY2022
       defledger totals --fy FY2025 --target --as-of 2025-06-30
     """
-    from ledger.totals import TotalsRequest, totals_table
+    from ledger.queries.totals import TotalsRequest, totals_table
 
     store = _open(ctx)
     try:
@@ -121,7 +121,7 @@ def _trace_command(name: str) -> click.Command:
         contribution and the seqs of its events, the definition events that included its
         category, the GDP figure, the exchange rates and the targets — enough to recompute it
         by hand."""
-        from ledger.trace import TraceRequest, trace_table
+        from ledger.queries.trace import TraceRequest, trace_table
 
         store = _open(ctx)
         try:
@@ -151,7 +151,7 @@ explain = _trace_command("explain")
 def replay(ctx: click.Context, fmt: str | None, output: str | None, **options: Any) -> None:
     """Step through history for one measure: after each event that moved it, the seq, time,
     actor, event, total, share of GDP and change."""
-    from ledger.replay import ReplayRequest, replay_table
+    from ledger.queries.replay import ReplayRequest, replay_table
 
     store = _open(ctx)
     try:
@@ -168,7 +168,7 @@ def replay(ctx: click.Context, fmt: str | None, output: str | None, **options: A
 def rebuild(ctx: click.Context, check: bool, fmt: str | None, output: str | None) -> None:
     """Recompute every projection from the events, report any difference from the stored ones
     (exit 3 if there is one), then replace them."""
-    from ledger.rebuild import rebuild as run_rebuild
+    from ledger.projections.rebuild import rebuild as run_rebuild
 
     store = _open(ctx)
     try:

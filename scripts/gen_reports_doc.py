@@ -1,6 +1,6 @@
 """Generate docs/reports.md (and the files in docs/examples/ it links to) from
 scripts/reports_template.md and real runs of ``diff`` and ``what-if`` on the shipped Japan
-scenario (ledger/seed/japan.jsonl).
+scenario (ledger/demo/seed/japan.jsonl).
 
 In the template, a line ``@run LANG ARGS…`` becomes the command and its output (a fenced block
 in LANG); ``@html ARGS… -o examples/NAME.html`` runs the command, writes the HTML report and
@@ -67,9 +67,9 @@ def _html(args: list[str], run: Callable[..., str], workdir: Path) -> tuple[list
 
 def build(workdir: Path) -> dict[str, str]:
     """Every generated file (path relative to the repository → text), from a fresh ledger."""
-    from ledger.importers import import_text
-    from ledger.seed import SCENARIO_ACTOR, scenario_text
-    from ledger.store import EventStore
+    from ledger.demo.seed import SCENARIO_ACTOR, scenario_text
+    from ledger.intake.importers import import_text
+    from ledger.storage.store import EventStore
 
     db = workdir / "japan.db"
     store = EventStore.open(str(db), create=True, clock=lambda: CLOCK)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from conftest import category, line, pending
 
-from ledger.records import PendingEvent
-from ledger.store import EventStore
+from ledger.storage.records import PendingEvent
+from ledger.storage.store import EventStore
 
 HOSTILE_PROGRAM = '=HYPERLINK("http://x")'
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from ledger.store import EventStore
+from ledger.storage.store import EventStore
 
 PG_URL_ENV = "DEFLEDGER_TEST_PG_URL"
 NO_SERVER = f"{PG_URL_ENV} not set: no PostgreSQL server"
@@ -96,7 +96,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 def backend_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
     """A URL of an empty, not yet initialised ledger database on ``backend``."""
     if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'ledger.db'}"
+        return f"sqlite:///{tmp_path / 'ledger.storage.db'}"
     return str(request.getfixturevalue("pg_url"))
 
 

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from events import Provenance, parse_event
-from ledger.records import PendingEvent
-from ledger.store import EventStore
+from ledger.storage.records import PendingEvent
+from ledger.storage.store import EventStore
 
 PG_URL = os.environ.get("DEFLEDGER_TEST_PG_URL")
 
@@ -29,7 +29,7 @@ from backends import (  # noqa: E402, F401
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "ledger.db"
+    return tmp_path / "ledger.storage.db"
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from events import SCHEMA_VERSIONS, Provenance, parse_event
-from ledger.projections import LedgerState, fold_all
-from ledger.records import PendingEvent
-from ledger.store import EventStore
+from ledger.projections.fold import LedgerState, fold_all
+from ledger.storage.records import PendingEvent
+from ledger.storage.store import EventStore
 
 T = 10**12
 BOTH = ["initial", "supplementary"]

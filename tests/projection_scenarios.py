@@ -1,7 +1,7 @@
 """Random but valid event sequences for the projection property tests.
 
 A list of small integer tuples is interpreted as operations on a ledger that is tracked as they
-are generated, so every produced event would pass ``ledger.rules`` (a revision revises a live
+are generated, so every produced event would pass ``ledger.intake.rules`` (a revision revises a live
 line, a definition is edited only while a draft, statuses move forward, …).
 """
 

@@ -31,9 +31,16 @@ from unittest import mock
 from click.testing import CliRunner
 from conftest import category, line
 
-from ledger import chain_scan
-from ledger.chain import GENESIS_HASH, chain_hash, chain_time, envelope_bytes, uuid_text
-from ledger.store import EventStore
+from ledger.audit import scan as chain_scan
+from ledger.storage.chain import (
+    GENESIS_HASH,
+    chain_hash,
+    chain_query,
+    chain_time,
+    envelope_bytes,
+    uuid_text,
+)
+from ledger.storage.store import EventStore
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "docs" / "scripts" / "verify_chain.py"
@@ -81,7 +88,7 @@ def rechain(conn: Any, start: int, sqlite: bool = True) -> None:
     before = conn.execute(sql("SELECT hash FROM events WHERE seq = ?"), (start - 1,)).fetchone()
     previous = GENESIS_HASH if before is None else bytes(before[0])
     rows = conn.execute(
-        sql(chain_scan.chain_query(sqlite) + " WHERE e.seq >= ? ORDER BY e.seq"), (start,)
+        sql(chain_query(sqlite) + " WHERE e.seq >= ? ORDER BY e.seq"), (start,)
     ).fetchall()
     for row in rows:
         envelope = envelope_bytes(
@@ -353,10 +360,10 @@ def run_verifiers(db_path: Path, digest: Path, checkpoint: Path) -> dict[str, Ou
 
 def prepared(work: Path) -> Path:
     """A ledger built in ``work`` whose digest and checkpoint are kept there; all verify."""
-    from ledger.checkpoints import checkpoint_text
-    from ledger.verify import digest
+    from ledger.audit.checkpoints import checkpoint_text
+    from ledger.audit.verify import digest
 
-    db_path = work / "ledger.db"
+    db_path = work / "ledger.storage.db"
     store = EventStore.open(str(db_path), create=True)
     try:
         build(store)

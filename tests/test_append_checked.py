@@ -7,8 +7,8 @@ import pytest
 from conftest import category
 
 from ledger.errors import DuplicateEvent
-from ledger.records import PendingEvent, StreamWrite
-from ledger.store import EventStore
+from ledger.storage.records import PendingEvent, StreamWrite
+from ledger.storage.store import EventStore
 
 
 def _keyed(code: str, key: str) -> PendingEvent:

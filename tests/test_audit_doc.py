@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from audit_scenario import build_scenario
 
-from ledger.exports import export_bundle
-from ledger.signing import generate_keypair
-from ledger.store import EventStore
+from ledger.audit.signing import generate_keypair
+from ledger.exports.write import export_bundle
+from ledger.storage.store import EventStore
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = (ROOT / "docs" / "audit.md").read_text(encoding="utf-8")

@@ -83,11 +83,11 @@ def test_benchmarks_quick__ratios_and_goals(results: dict) -> None:
 
 def test_benchmarks_quick__optional_sections_run_when_their_modules_exist(results: dict) -> None:
     ours = results["sizes"]["1000"]["summary"]["variants"]["ours"]
-    if importlib.util.find_spec("ledger.projection_store") and importlib.util.find_spec(
-        "ledger.totals"
+    if importlib.util.find_spec("ledger.projections.persisted") and importlib.util.find_spec(
+        "ledger.queries.totals"
     ):
         assert (
             ours["build_eps"] and ours["totals_ms"] is not None and ours["catchup_ms"] is not None
         )
-    if importlib.util.find_spec("ledger.exports"):
+    if importlib.util.find_spec("ledger.exports.write"):
         assert ours["export_eps"] and ours["export_rss_mb"]

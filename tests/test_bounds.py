@@ -24,7 +24,7 @@ from conftest import category, one_line_error
 from cli.app import cli as app
 from cli.options import MAX_SEQ, BoundedInt
 from events.quoting import MAX_QUOTED, clipped, named, quoted
-from ledger.store import EventStore
+from ledger.storage.store import EventStore
 
 ROOT = Path(__file__).resolve().parent.parent
 Cli = Callable[..., Result]
@@ -201,9 +201,9 @@ def test_endless_file__is_refused_at_its_size_limit(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """``verify --digest /dev/zero`` read until the kernel killed it (the fuzzer's 21 GB)."""
-    import ledger.importers
+    import ledger.intake.importers
 
-    monkeypatch.setattr(ledger.importers, "MAX_FILE_BYTES", 1000)  # not 512 MiB of zeros
+    monkeypatch.setattr(ledger.intake.importers, "MAX_FILE_BYTES", 1000)  # not 512 MiB of zeros
     store.append_events([category("A")])
     monkeypatch.chdir(tmp_path)
     assert message in one_line_error(cli(*args), 2)
@@ -223,13 +223,13 @@ def test_binary_checkpoint__is_not_utf8_exit_2(cli: Cli, store: EventStore, tmp_
 def test_totals__refuses_more_cells_than_the_limit(
     primer: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import ledger.totals
+    import ledger.queries.totals
 
     body = json.loads(primer("totals", "--format", "json").stdout)
     cells = {(r["fiscal_year"], r["definition"], r["version"]) for r in body["totals"]}
-    monkeypatch.setattr(ledger.totals, "MAX_CELLS", len(cells))
+    monkeypatch.setattr(ledger.queries.totals, "MAX_CELLS", len(cells))
     assert primer("totals").exit_code == 0  # at the limit
-    monkeypatch.setattr(ledger.totals, "MAX_CELLS", len(cells) - 1)
+    monkeypatch.setattr(ledger.queries.totals, "MAX_CELLS", len(cells) - 1)
     message = one_line_error(primer("totals"), 2)
     assert message == (
         f"Error: this would measure {len(cells):,} fiscal year × definition version cells; "

@@ -19,7 +19,7 @@ import pytest
 from audit_scenario import build_scenario
 from click.testing import CliRunner, Result
 
-from ledger.store import EventStore
+from ledger.storage.store import EventStore
 
 pq = pytest.importorskip("pyarrow.parquet")  # the `test` extra installs it
 
@@ -314,7 +314,7 @@ def test_bundle_tamper__many_differences_are_capped_per_sheet(pristine: Path) ->
 def test_verify_export__parquet_without_pyarrow_is_named_and_not_ok(
     pristine: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ledger import export_parquet
+    from ledger.exports import parquet as export_parquet
 
     monkeypatch.setattr(export_parquet, "available", lambda: False)
     result, problems = _verify(pristine)

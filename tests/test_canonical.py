@@ -1,4 +1,5 @@
-"""ledger.canonical.canonical_json is byte-identical to the RFC 8785 reference implementation."""
+"""ledger.storage.canonical.canonical_json is byte-identical to the RFC 8785 reference
+implementation."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from strategies import ANY_EVENT
 
 from events import EVENT_CLASSES, event_payload
-from ledger.canonical import canonical_json
+from ledger.storage.canonical import canonical_json
 
 SAFE = 2**53 - 1
 SCALARS = st.none() | st.booleans() | st.integers(-SAFE, SAFE) | st.text()

@@ -17,11 +17,11 @@ import pytest
 import rfc8785
 from conftest import category, line, pending
 
-from ledger.chain import GENESIS_HASH, Problem, check_chain, decode_digest, gap_problem
-from ledger.checkpoints import checkpoint_text
+from ledger.audit.checkpoints import checkpoint_text
+from ledger.audit.verify import digest, verify_ledger
 from ledger.errors import InvalidInput
-from ledger.store import EventStore
-from ledger.verify import digest, verify_ledger
+from ledger.storage.chain import GENESIS_HASH, Problem, check_chain, decode_digest, gap_problem
+from ledger.storage.store import EventStore
 
 
 def independent_hashes(db_path: Path) -> list[tuple[int, bytes, bytes, bytes]]:
@@ -187,7 +187,7 @@ def test_chain__varied_ledger_passes_every_verifier(
 ) -> None:
     """Non-ASCII text, escapes, nested payloads, sources: canonical for our check (one pass,
     the parallel scan, the Merkle pass) and for the shipped standard-library script."""
-    from ledger import chain_scan
+    from ledger.audit import scan as chain_scan
 
     assert verify_ledger(varied).ok
     assert verify_ledger(varied, checkpoint=checkpoint_text(varied, None)).ok

@@ -1,5 +1,6 @@
 """``verify`` checks that every stored payload and source is exactly the RFC 8785 text of a JSON
-object (``ledger.canonical.is_canonical_object``), strictly: the same answer as the reference
+object (``ledger.storage.canonical.is_canonical_object``), strictly: the same answer as the
+reference
 ``rfc8785`` serialiser and as the shipped standard-library script, on every text."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 from strategies import ANY_EVENT
 
 from events import event_payload
-from ledger.canonical import canonical_json, is_canonical_object, why_not_canonical
+from ledger.storage.canonical import canonical_json, is_canonical_object, why_not_canonical
 
 SCRIPT = Path(__file__).resolve().parent.parent / "docs" / "scripts" / "verify_chain.py"
 SAFE = 2**53 - 1

@@ -1,4 +1,4 @@
-"""The parallel chain check (``ledger.chain_scan``) gives exactly the problems of one pass:
+"""The parallel chain check (``ledger.audit.scan``) gives exactly the problems of one pass:
 edits inside each range and at the range boundary are named at their seq, in seq order."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from conftest import category, line
 
-from ledger import chain_scan
-from ledger.chain import MAX_PROBLEMS, check_chain
-from ledger.store import EventStore
-from ledger.verify import verify_ledger
+from ledger.audit import scan as chain_scan
+from ledger.audit.verify import verify_ledger
+from ledger.storage.chain import MAX_PROBLEMS, check_chain
+from ledger.storage.store import EventStore
 
 N = 120
 

@@ -1,4 +1,5 @@
-"""Merkle tree heads and proofs over the stored ledger (ledger.checkpoints, ledger.meta)."""
+"""Merkle tree heads and proofs over the stored ledger (ledger.audit.checkpoints,
+ledger.storage.meta)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,15 @@ from pathlib import Path
 import pytest
 from conftest import category, line
 
-from ledger import checkpoints, merkle
+from ledger.audit import checkpoints, merkle
+from ledger.audit.signing import (
+    generate_keypair,
+    parse_signed_checkpoint,
+    verify_checkpoint_signature,
+)
 from ledger.errors import IntegrityFailure, InvalidInput
-from ledger.meta import ledger_id, origin
-from ledger.signing import generate_keypair, parse_signed_checkpoint, verify_checkpoint_signature
-from ledger.store import EventStore
+from ledger.storage.meta import ledger_id, origin
+from ledger.storage.store import EventStore
 
 SIZE = 21
 
@@ -139,10 +144,10 @@ def test_merkle_tee__streams_rows_and_keeps_the_prefix_root(store: EventStore) -
 def test_checkpoint_proofs_and_export__on_both_backends(
     backend_store: EventStore, small_blocks: int, tmp_path: Path
 ) -> None:
-    from ledger.exports import export_bundle
-    from ledger.proofs import make_proof, verify_proof
-    from ledger.verify import verify_ledger
-    from ledger.verify_export import verify_export
+    from ledger.audit.proofs import make_proof, verify_proof
+    from ledger.audit.verify import verify_ledger
+    from ledger.exports.verify import verify_export
+    from ledger.exports.write import export_bundle
 
     leaves = _fill(backend_store, 11)
     text = checkpoints.checkpoint_text(backend_store, 9)

@@ -15,7 +15,7 @@ from cli.app import cli as app
 
 pytestmark = pytest.mark.pg
 
-SEED = Path(__file__).resolve().parent.parent / "ledger" / "seed" / "japan.jsonl"
+SEED = Path(__file__).resolve().parent.parent / "ledger" / "demo" / "seed" / "japan.jsonl"
 Invoke = Callable[..., Result]
 
 COMMANDS = [

@@ -15,7 +15,7 @@ from deepdiff import Delta
 from deepdiff.serialization import json_loads
 from diff_scenario import BOTH, base_events, e, open_version, record
 
-from ledger.store import EventStore
+from ledger.storage.store import EventStore
 
 Cli = Callable[..., Result]
 V2 = open_version("jp", 2, [], based_on=1, stages=BOTH) + [

@@ -14,8 +14,8 @@ import pytest
 from audit_scenario import build_scenario
 from click.testing import CliRunner, Result
 
-from ledger.signing import generate_keypair, sign_bytes
-from ledger.store import EventStore
+from ledger.audit.signing import generate_keypair, sign_bytes
+from ledger.storage.store import EventStore
 
 Cli = Callable[..., Result]
 
@@ -211,7 +211,7 @@ def test_export__refused_path_is_exit_2_and_writes_nothing(
 def test_export__parquet_without_pyarrow_says_so(
     cli: Cli, store: EventStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ledger import export_parquet
+    from ledger.exports import parquet as export_parquet
 
     monkeypatch.setattr(export_parquet, "available", lambda: False)
     build_scenario(store)

@@ -225,8 +225,8 @@ def arguments(
 def assets(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Path]]:
     """A demo ledger and files of every kind a command reads: good ones made by the commands
     themselves (key, checkpoint, proof, bundle, log) and hostile ones."""
-    from ledger.demo import build
-    from ledger.store import EventStore
+    from ledger.demo.run import build
+    from ledger.storage.store import EventStore
 
     base = tmp_path_factory.mktemp("fuzz-assets")
     ledger = base / "demo.db"
@@ -318,7 +318,7 @@ def test_fuzz__every_command_ends_cleanly_within_bounds(
     def run(args: list[str]) -> None:
         for child in work.iterdir():  # each example starts from an empty directory …
             shutil.rmtree(child) if child.is_dir() else child.unlink()
-        db = work / "ledger.db"  # … and a fresh copy of the demo ledger
+        db = work / "ledger.storage.db"  # … and a fresh copy of the demo ledger
         shutil.copyfile(ledger, db)
         runner = CliRunner()
         tracemalloc.start()

@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner, Result
 from conftest import ok, one_line_error
 
-import ledger.importers as importers
-from ledger.store import EventStore
-from ledger.verify import verify_ledger
+import ledger.intake.importers as importers
+from ledger.audit.verify import verify_ledger
+from ledger.storage.store import EventStore
 
 CATEGORIES = 'code,name,parent,description\nA,Core,,\nB,Related,A,=HYPERLINK("x")\n'
 LINES = (

@@ -13,8 +13,8 @@ import pytest
 from click.testing import Result
 from conftest import category, line, one_line_error, pending
 
-from ledger.store import EventStore
-from ledger.verify import verify_ledger
+from ledger.audit.verify import verify_ledger
+from ledger.storage.store import EventStore
 
 READ_COMMANDS = [("log",), ("show", "2"), ("verify",), ("digest",)]
 HOSTILE = [

@@ -15,8 +15,8 @@ from audit_scenario import build_scenario, scenario_events
 from click.testing import CliRunner, Result
 from conftest import line
 
-from ledger.meta import LEDGER_ID_KEY, ensure_meta, ledger_id
-from ledger.store import EventStore
+from ledger.storage.meta import LEDGER_ID_KEY, ensure_meta, ledger_id
+from ledger.storage.store import EventStore
 
 Cli = Callable[..., Result]
 

@@ -11,8 +11,8 @@ import pytest
 from click.testing import Result
 from conftest import ok, one_line_error
 
-from ledger.store import EventStore
-from ledger.verify import verify_ledger
+from ledger.audit.verify import verify_ledger
+from ledger.storage.store import EventStore
 
 LINE = ("record", "line", "--fiscal-year", "FY2025", "--line-id", "L1", "--agency", "MoD",
         "--category", "A", "--amount", "100", "--stage", "initial")  # fmt: skip

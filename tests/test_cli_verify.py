@@ -10,7 +10,7 @@ import pytest
 from click.testing import Result
 from conftest import category, line, one_line_error
 
-from ledger.store import EventStore
+from ledger.storage.store import EventStore
 
 
 @pytest.fixture

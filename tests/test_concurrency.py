@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 import workers
 
-from ledger.store import EventStore
-from ledger.verify import verify_ledger
+from ledger.audit.verify import verify_ledger
+from ledger.storage.store import EventStore
 
 pytestmark = pytest.mark.slow
 WRITERS = 8
@@ -37,11 +37,11 @@ SPAWN = multiprocessing.get_context("spawn")
 def fast_db(tmp_path: Path) -> Iterator[Path]:
     shm = Path("/dev/shm")
     if os.environ.get("DEFLEDGER_TEST_ON_DISK") or not shm.is_dir():
-        yield tmp_path / "ledger.db"
+        yield tmp_path / "ledger.storage.db"
         return
     directory = Path(tempfile.mkdtemp(prefix="defledger-", dir=shm))
     try:
-        yield directory / "ledger.db"
+        yield directory / "ledger.storage.db"
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 

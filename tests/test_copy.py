@@ -1,4 +1,5 @@
-"""``ledger.copy``: a ledger copied to another database (SQLite → PostgreSQL → SQLite) keeps
+"""``ledger.audit.replicate``: a ledger copied to another database (SQLite → PostgreSQL → SQLite)
+keeps
 every stored byte, so its chain, head hash and Merkle root are the source's; non-empty targets
 are refused; an interrupted copy can be resumed; a tampered source does not verify as a copy."""
 
@@ -13,12 +14,12 @@ import pytest
 from conftest import category, line, pending
 from sqlalchemy import text
 
-from ledger.copy import check_copied, copy_ledger
+from ledger.audit.merkle import leaf_hash, root_from_leaf_hashes
+from ledger.audit.replicate import check_copied, copy_ledger
 from ledger.errors import IntegrityFailure, InvalidInput
-from ledger.importers import import_text
-from ledger.merkle import leaf_hash, root_from_leaf_hashes
-from ledger.meta import ensure_meta, ledger_id
-from ledger.store import EventStore
+from ledger.intake.importers import import_text
+from ledger.storage.meta import ensure_meta, ledger_id
+from ledger.storage.store import EventStore
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "quickstart.jsonl"
 

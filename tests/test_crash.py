@@ -24,11 +24,11 @@ from click.testing import Result
 from conftest import category, line
 from sqlalchemy import event
 
-import ledger.db
+import ledger.storage.db
+from ledger.audit.verify import verify_ledger
 from ledger.errors import StorageFull
-from ledger.importers import import_text
-from ledger.store import EventStore
-from ledger.verify import verify_ledger
+from ledger.intake.importers import import_text
+from ledger.storage.store import EventStore
 
 TRIALS = 20
 BATCH = 2000
@@ -36,7 +36,9 @@ AHEAD = 3  # children started ahead of their trial
 # Children are forked from a fork server that has the ledger imported already: a fresh process
 # without inherited threads or connections, started in milliseconds instead of a second.
 CHILDREN = multiprocessing.get_context("forkserver")
-CHILDREN.set_forkserver_preload(["workers", "ledger.importers", "ledger.rules", "ledger.store"])
+CHILDREN.set_forkserver_preload(
+    ["workers", "ledger.intake.importers", "ledger.intake.rules", "ledger.storage.store"]
+)
 
 
 def lines_csv(tag: str, count: int, category_code: str = "A") -> str:
@@ -174,14 +176,14 @@ def test_disk_full__cli_one_line_exit_1(
 ) -> None:
     store.append_events([category("A")])
     pages = page_limit(db_path)
-    make_engine = ledger.db.make_engine
+    make_engine = ledger.storage.db.make_engine
 
     def full_engine(url: str, **options: Any) -> Any:
         engine = make_engine(url, **options)
         limit_pages(engine, pages)
         return engine
 
-    monkeypatch.setattr(ledger.db, "make_engine", full_engine)
+    monkeypatch.setattr(ledger.storage.db, "make_engine", full_engine)
     big = tmp_path / "lines.csv"
     big.write_text(lines_csv("big", 5000))
     result = cli("import", str(big))
@@ -191,7 +193,7 @@ def test_disk_full__cli_one_line_exit_1(
     )
     assert store.count() == 1
     assert verify_ledger(store).ok
-    monkeypatch.setattr(ledger.db, "make_engine", make_engine)
+    monkeypatch.setattr(ledger.storage.db, "make_engine", make_engine)
     again = cli("import", str(big))
     assert again.exit_code == 0, again.stderr
     assert store.count() == 5001

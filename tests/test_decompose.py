@@ -12,11 +12,11 @@ from diff_scenario import BOTH, T, base_events, e, fold, open_version, record
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.asof import AsOf
-from ledger.decompose import as_of_diff, decompose_year
 from ledger.errors import InvalidInput
-from ledger.report_doc import parts_of
-from ledger.store import EventStore
+from ledger.queries.asof import AsOf
+from ledger.reports.decompose import as_of_diff, decompose_year
+from ledger.reports.document import parts_of
+from ledger.storage.store import EventStore
 
 
 def _parts(section: Any) -> dict[str, tuple[Decimal, Fraction | None]]:

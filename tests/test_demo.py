@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from ledger.demo import DEFAULT_DB, PUBLISHED
-from ledger.seed import scenario_text
-from ledger.store import EventStore
+from ledger.demo.run import DEFAULT_DB, PUBLISHED
+from ledger.demo.seed import scenario_text
+from ledger.storage.store import EventStore
 
 SCENARIO_EVENTS = sum(1 for line in scenario_text().splitlines() if line.strip())
 CHECKS = (

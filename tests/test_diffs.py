@@ -12,12 +12,12 @@ from diff_scenario import BOTH, NSS, T, base_events, e, fold, open_version
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.diff_structure import apply_delta, definition_doc, delta_document
-from ledger.diffs import NO_FIGURE, compare, diff_sections
-from ledger.measure import rounded_str
-from ledger.report_doc import report_document, report_rows, stat_line
-from ledger.report_model import DiffReport
-from ledger.valuation import figures_of
+from ledger.projections.measure import rounded_str
+from ledger.reports.diff import NO_FIGURE, compare, diff_sections
+from ledger.reports.document import report_document, report_rows, stat_line
+from ledger.reports.model import DiffReport
+from ledger.reports.structure import apply_delta, definition_doc, delta_document
+from ledger.reports.valuation import figures_of
 
 NATO = [("JP.CORE.DBP", "1", "core"), ("JP.REL.JCG", "0.5", "core"),
         ("JP.NATO.PENSIONS", "1", "core")]  # fmt: skip

@@ -12,8 +12,8 @@ from pathlib import Path
 import click
 import pytest
 
-from ledger.canonical import canonical_json
-from ledger.chain import GENESIS_HASH, chain_hash, envelope_bytes
+from ledger.storage.canonical import canonical_json
+from ledger.storage.chain import GENESIS_HASH, chain_hash, envelope_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 

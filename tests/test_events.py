@@ -24,7 +24,7 @@ from events import (
     event_payload,
     parse_event,
 )
-from ledger.canonical import canonical_json
+from ledger.storage.canonical import canonical_json
 
 
 def _has_float(value: Any) -> bool:

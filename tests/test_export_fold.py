@@ -1,5 +1,5 @@
 """``SpilledFold``: the export's fold with the lines in a temporary SQLite table gives exactly
-the rows of the in-memory ``fold_all``, whatever the page size (ledger.export_fold)."""
+the rows of the in-memory ``fold_all``, whatever the page size (ledger.projections.spill)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from events import SCHEMA_VERSIONS
-from ledger.export_fold import SpilledFold
-from ledger.export_tables import definition_rows, line_rows, totals_rows
-from ledger.projections import fold_all
-from ledger.store import EventStore
+from ledger.exports.tables import definition_rows, line_rows, totals_rows
+from ledger.projections.fold import fold_all
+from ledger.projections.spill import SpilledFold
+from ledger.storage.store import EventStore
 
 
 def _tables(state: Any, lines: Any = None) -> tuple[list[Any], list[Any], list[Any]]:

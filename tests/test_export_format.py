@@ -1,5 +1,6 @@
 """CSV cell rules, the events.jsonl line format, the manifest parser and the row comparison
-(ledger.export_format, ledger.event_lines, ledger.bundle, ledger.export_compare)."""
+(ledger.exports.columns, ledger.storage.event_json, ledger.exports.bundle,
+ledger.exports.compare)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.bundle import parse_sums
-from ledger.event_lines import LineError, parse_line, split_lines, without_hash
-from ledger.export_compare import compare_csv
-from ledger.export_format import Column, csv_cell, neutralize, number_text, render_csv
-from ledger.export_tables import TOTALS
+from ledger.exports.bundle import parse_sums
+from ledger.exports.columns import Column, csv_cell, neutralize, number_text, render_csv
+from ledger.exports.compare import compare_csv
+from ledger.exports.tables import TOTALS
+from ledger.storage.event_json import LineError, parse_line, split_lines, without_hash
 
 TEXT = Column("name", "string", "text")
 NUMBER = Column("amount", "number", "number")

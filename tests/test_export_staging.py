@@ -20,13 +20,13 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from ledger import bundle
+from ledger.exports import bundle
 
 QUICKSTART = Path(__file__).parent.parent / "examples" / "quickstart.jsonl"
 
 _STALLED_EXPORT = """
 import sys, time
-from ledger import bundle
+from ledger.exports import bundle
 
 def stall(directory):
     print(directory, flush=True)

@@ -1,5 +1,5 @@
 """``export``: bundle contents, reproducible bytes, formats other tools read, CSV and XLSX
-formula safety, and path safety (ledger.exports, ledger.bundle)."""
+formula safety, and path safety (ledger.exports.write, ledger.exports.bundle)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,13 @@ import pytest
 from audit_scenario import HOSTILE_PROGRAM, build_scenario
 from conftest import category, line
 
-from ledger import exports
-from ledger.bundle import REQUIRED
-from ledger.chain import chain_hash
+from ledger.audit.signing import generate_keypair
 from ledger.errors import IntegrityFailure, InvalidInput
-from ledger.exports import export_bundle
-from ledger.signing import generate_keypair
-from ledger.store import EventStore
+from ledger.exports import write as exports
+from ledger.exports.bundle import REQUIRED
+from ledger.exports.write import export_bundle
+from ledger.storage.chain import chain_hash
+from ledger.storage.store import EventStore
 
 KEY, PUB = generate_keypair("board-of-audit", seed=bytes(range(32)))
 
@@ -158,7 +158,7 @@ def test_workbook__a_text_shaped_like_rich_text_stays_one_text_cell(
 ) -> None:
     """XlsxWriter copies a string of the form '<r>…</r>' into the sheet unescaped (as the runs
     of a rich string): such a program name used to inject a formula cell into the workbook."""
-    from ledger.verify_export import verify_export
+    from ledger.exports.verify import verify_export
 
     program = (
         '<r><t>shown</t></r></is></c><c r="Z2"><f>HYPERLINK("http://x")</f><v>2</v></c>'

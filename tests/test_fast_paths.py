@@ -25,18 +25,18 @@ from hypothesis import strategies as st
 from strategies import ANY_EVENT, CHARS
 
 from events import Provenance, Source, event_payload
-from ledger.canonical import canonical_json
-from ledger.chain import ChainRow, check_chain, envelope_bytes, uuid_text
 from ledger.errors import IntegrityFailure
-from ledger.importers import _strict_json, _strict_json_slow, content_key, pending_key
-from ledger.records import (
+from ledger.intake.importers import _strict_json, _strict_json_slow, content_key, pending_key
+from ledger.storage.canonical import canonical_json
+from ledger.storage.chain import ChainRow, check_chain, envelope_bytes, uuid_text
+from ledger.storage.records import (
     PendingEvent,
     StoredEvent,
     event_type_of,
     new_event_ids,
     stored_event,
 )
-from ledger.store import EventStore
+from ledger.storage.store import EventStore
 
 KEYS = st.sampled_from(["a", "b", "c", "é", "k:", "日本"]) | st.text(max_size=4)
 SCALARS = (

@@ -1,4 +1,4 @@
-"""Importing files (ledger.importers): hostile CSV, kinds, defaults, revisions, atomicity,
+"""Importing files (ledger.intake.importers): hostile CSV, kinds, defaults, revisions, atomicity,
 idempotency, strict JSON Lines. Every bad row is reported with its line number and then nothing
 of the file is written."""
 
@@ -16,11 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import StringConstraints, TypeAdapter
 
-import ledger.importers as importers
+import ledger.intake.importers as importers
+from ledger.audit.verify import verify_ledger
 from ledger.errors import InvalidInput
-from ledger.importers import decode, detect_kind, import_text
-from ledger.store import EventStore
-from ledger.verify import verify_ledger
+from ledger.intake.importers import decode, detect_kind, import_text
+from ledger.storage.store import EventStore
 
 TRIM = TypeAdapter(Annotated[str, StringConstraints(strip_whitespace=True)])
 LINE_HEADER = "fiscal_year,line_id,agency,program,category,amount,stage"
@@ -333,7 +333,7 @@ def test_import__changed_line_with_reason_is_revised_and_reclassified(ready: Eve
 def test_import__revision_back_to_an_earlier_amount_is_recorded(ready: EventStore) -> None:
     """100 → 200 → 300 → 200, each with the same reason: the last change must not be mistaken
     for the first one (the line must end at 200, not stay at 300)."""
-    from ledger.lines import current_lines
+    from ledger.intake.lines import current_lines
 
     imported(ready, lines("2025,L1,MoD,p,A,100,initial"))
     for amount in ("200", "300", "200"):

@@ -1,4 +1,4 @@
-"""Tests for ledger.merkle: RFC 6962 vectors, proofs, verification and mutation rejection.
+"""Tests for ledger.audit.merkle: RFC 6962 vectors, proofs, verification and mutation rejection.
 
 Vectors come from google/certificate-transparency (python/ct/crypto/merkle_test.py) as
 reproduced in transparency-dev/merkle testonly/constants.go; see docs reliability.md 2.3.
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.merkle import (
+from ledger.audit.merkle import (
     EMPTY_ROOT,
     CompactRange,
     consistency_proof,

@@ -15,10 +15,10 @@ from click.testing import Result
 from conftest import category, line
 from sqlalchemy import text
 
-from ledger import checkpoints, merkle
+from ledger.audit import checkpoints, merkle
+from ledger.audit.merkle import CompactRange, leaf_hash
 from ledger.errors import AppendOnlyViolation, IntegrityFailure
-from ledger.merkle import CompactRange, leaf_hash
-from ledger.store import EventStore, translate
+from ledger.storage.store import EventStore, translate
 
 BLOCK = 4
 SIZE = 12  # three complete blocks: a cache-trusting head is the last block's frontier alone
@@ -186,7 +186,7 @@ def test_merkle_cache__an_honest_cache_still_gives_the_rfc6962_root_at_every_siz
 
 
 def _keys(tmp_path: Path) -> tuple[Path, Path]:
-    from ledger.signing import generate_keypair
+    from ledger.audit.signing import generate_keypair
 
     private, public = generate_keypair("operator", seed=bytes(range(32)))
     (tmp_path / "op.key").write_text(private + "\n")

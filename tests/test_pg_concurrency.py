@@ -23,10 +23,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import category, pending
 
+from ledger.audit.verify import verify_ledger
 from ledger.errors import ConcurrencyConflict
-from ledger.records import StreamWrite, utc_now
-from ledger.store import EventStore
-from ledger.verify import verify_ledger
+from ledger.storage.records import StreamWrite, utc_now
+from ledger.storage.store import EventStore
 
 pytestmark = pytest.mark.slow
 

@@ -29,9 +29,9 @@ from pathlib import Path
 import pytest
 from conftest import category
 
-from ledger.db import PG_LOCK_KEY
-from ledger.store import EventStore
-from ledger.verify import verify_ledger
+from ledger.audit.verify import verify_ledger
+from ledger.storage.db import PG_LOCK_KEY
+from ledger.storage.store import EventStore
 
 pytestmark = [pytest.mark.slow, pytest.mark.pg]
 psycopg = pytest.importorskip("psycopg")

@@ -1,4 +1,5 @@
-"""``ledger.postgres`` and the store's PostgreSQL paths: errors by SQLSTATE, the bounded retry of
+"""``ledger.storage.postgres`` and the store's PostgreSQL paths: errors by SQLSTATE, the bounded
+retry of
 serialization failures and deadlocks, reads that hold no transaction between pages, and an
 application role (``db grants``) that can append but never rewrite history."""
 
@@ -13,11 +14,9 @@ import pytest
 from backends import with_database
 from conftest import category
 
-import ledger.store as store_module
+import ledger.storage.store as store_module
 from events import Provenance
-from ledger import checkpoints
-from ledger import db as dbmod
-from ledger import postgres as pg
+from ledger.audit import checkpoints
 from ledger.errors import (
     AppendOnlyViolation,
     ConnectionLost,
@@ -27,8 +26,10 @@ from ledger.errors import (
     StoreBusy,
     StoreError,
 )
-from ledger.records import PendingEvent
-from ledger.store import EventStore, translate
+from ledger.storage import db as dbmod
+from ledger.storage import postgres as pg
+from ledger.storage.records import PendingEvent
+from ledger.storage.store import EventStore, translate
 
 psycopg = pytest.importorskip("psycopg")  # the `test` extra installs it
 

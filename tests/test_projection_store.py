@@ -16,12 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from projection_scenarios import OPS, as_stored, interpret
 
-from ledger import snapshots as snap
 from ledger.errors import IntegrityFailure, InvalidInput
-from ledger.projection_store import catch_up, snapshot_seqs, state_at, stored_state
-from ledger.projections import LedgerState, fold_all
-from ledger.rebuild import rebuild
-from ledger.store import EventStore
+from ledger.projections import snapshots as snap
+from ledger.projections.fold import LedgerState, fold_all
+from ledger.projections.persisted import catch_up, snapshot_seqs, state_at, stored_state
+from ledger.projections.rebuild import rebuild
+from ledger.storage.store import EventStore
 
 
 def _pending(event: dict[str, object]) -> object:

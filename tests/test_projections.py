@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from projection_scenarios import OPS, YEARS, Ev, as_stored, expected_total, interpret
 
-from ledger import snapshots as snap
-from ledger.definitions import in_force
-from ledger.measure import measure
-from ledger.projections import LedgerState, apply, dec_str, fold_all
+from ledger.projections import snapshots as snap
+from ledger.projections.definitions import in_force
+from ledger.projections.fold import LedgerState, apply, dec_str, fold_all
+from ledger.projections.measure import measure
 
 
 def _rows(state: LedgerState) -> dict[str, object]:

@@ -15,10 +15,10 @@ import pytest
 from click.testing import Result
 from diff_scenario import BOTH, base_events, e, fold, open_version, record
 
-from ledger.diffs import diff_sections
-from ledger.report_html import MAX_BARS, bridge_bars, render_html, vega_lite_spec
-from ledger.report_model import DiffReport
-from ledger.store import EventStore
+from ledger.reports.diff import diff_sections
+from ledger.reports.model import DiffReport
+from ledger.reports.render_html import MAX_BARS, bridge_bars, render_html, vega_lite_spec
+from ledger.storage.store import EventStore
 
 V2 = open_version("jp", 2, [], based_on=1, stages=BOTH) + [
     e("CategoryExcluded", definition="jp", version=2, category="JP.REL.JCG"),

@@ -1,4 +1,4 @@
-"""The Japan seed scenario (ledger/seed/japan.jsonl): imports through the real CLI, verifies,
+"""The Japan seed scenario (ledger/demo/seed/japan.jsonl): imports through the real CLI, verifies,
 is idempotent, cites a source for everything, and reproduces the published ratios by hand.
 
 The figures are summed here from the file's own events, independently of the projections, so
@@ -18,8 +18,8 @@ import pytest
 from click.testing import CliRunner
 
 from events import parse_event
-from ledger.seed import SCENARIO_ACTOR, scenario_text
-from ledger.store import EventStore
+from ledger.demo.seed import SCENARIO_ACTOR, scenario_text
+from ledger.storage.store import EventStore
 
 PRIMER_CODES = (
     "JP.CORE.DBP", "JP.CORE.SACO", "JP.CORE.USFJ",
@@ -106,7 +106,7 @@ def _stored(ledger: Ledger) -> list[Any]:
 
 
 def test_scenario_text__is_the_shipped_file() -> None:
-    shipped = Path(__file__).parent.parent / "ledger" / "seed" / "japan.jsonl"
+    shipped = Path(__file__).parent.parent / "ledger" / "demo" / "seed" / "japan.jsonl"
     assert scenario_text() == shipped.read_text(encoding="utf-8")
     provenance = ("actor", "reason", "source")
     for event in _file_events():

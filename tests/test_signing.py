@@ -1,4 +1,5 @@
-"""Tests for ledger.signing: Ed25519 known answers, signed notes and checkpoints, key files."""
+"""Tests for ledger.audit.signing: Ed25519 known answers, signed notes and checkpoints, key
+files."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ledger.merkle import EMPTY_ROOT, leaf_hash, root_from_leaf_hashes
-from ledger.signing import (
+from ledger.audit.merkle import EMPTY_ROOT, leaf_hash, root_from_leaf_hashes
+from ledger.audit.signing import (
     Checkpoint,
     Signature,
     SignatureError,

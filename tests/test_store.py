@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
+from ledger.audit.verify import verify_ledger
 from ledger.errors import (
     ConcurrencyConflict,
     DuplicateEvent,
@@ -21,9 +22,8 @@ from ledger.errors import (
     NotFound,
     StoreError,
 )
-from ledger.records import PendingEvent, StreamWrite, format_time
-from ledger.store import EventStore
-from ledger.verify import verify_ledger
+from ledger.storage.records import PendingEvent, StreamWrite, format_time
+from ledger.storage.store import EventStore
 
 T0 = datetime(2025, 4, 1, 9, 0, tzinfo=UTC)
 
@@ -275,7 +275,7 @@ def test_store_read__by_time(history: EventStore) -> None:
 
 
 def test_store_read__streams_in_pages(store: EventStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    import ledger.store as store_module
+    import ledger.storage.store as store_module
 
     monkeypatch.setattr(store_module, "READ_BATCH", 3)
     store.append_events([target(f"p{i}") for i in range(10)])
@@ -315,7 +315,7 @@ def test_store_seq_at_time__binary_search_matches_a_scan(
     for step in steps:  # the clock jumps back and forth by whole seconds
         now += timedelta(seconds=step)
         moments.append(now)
-    path = tmp_path_factory.mktemp("seq") / "ledger.db"
+    path = tmp_path_factory.mktemp("seq") / "ledger.storage.db"
     store = EventStore.open(str(path), create=True, clock=StepClock(moments))
     try:
         for i in range(len(steps)):

@@ -14,7 +14,8 @@ from click.testing import Result
 from conftest import category, line, pending
 from sqlalchemy import text
 
-import ledger.store as store_module
+import ledger.storage.store as store_module
+from ledger.audit.verify import verify_ledger
 from ledger.errors import (
     AppendOnlyViolation,
     ConcurrencyConflict,
@@ -23,9 +24,8 @@ from ledger.errors import (
     NotFound,
     StoreError,
 )
-from ledger.records import PendingEvent, StreamWrite
-from ledger.store import EventStore, translate
-from ledger.verify import verify_ledger
+from ledger.storage.records import PendingEvent, StreamWrite
+from ledger.storage.store import EventStore, translate
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "quickstart.jsonl"
 T0 = datetime(2025, 4, 1, 9, 0, tzinfo=UTC)

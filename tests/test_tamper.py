@@ -13,10 +13,10 @@ import pytest
 from click.testing import Result
 from conftest import category, line
 
-from ledger.chain import GENESIS_HASH, chain_hash, envelope_bytes
-from ledger.store import EventStore
-from ledger.times import text_of
-from ledger.verify import digest, verify_ledger
+from ledger.audit.verify import digest, verify_ledger
+from ledger.storage.chain import GENESIS_HASH, chain_hash, envelope_bytes
+from ledger.storage.store import EventStore
+from ledger.storage.times import text_of
 
 N = 100
 

@@ -17,8 +17,8 @@ from click.testing import Result
 from conftest import category, line
 from tamper_classes import YEAR, rechain
 
-from ledger.checkpoints import checkpoint_text
-from ledger.store import EventStore
+from ledger.audit.checkpoints import checkpoint_text
+from ledger.storage.store import EventStore
 
 N, BAD = 12, 7
 

@@ -1,4 +1,4 @@
-"""``ledger.times``: the stored integer and the hashed text are one to one, and the text is
+"""``ledger.storage.times``: the stored integer and the hashed text are one to one, and the text is
 exactly what the envelope has always carried (``strftime``'s)."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.records import format_time
-from ledger.times import MAX_MICROS, MIN_MICROS, micros_at, micros_of, text_of
+from ledger.storage.records import format_time
+from ledger.storage.times import MAX_MICROS, MIN_MICROS, micros_at, micros_of, text_of
 
 moments = st.datetimes(
     min_value=datetime(1000, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59, 999999)
@@ -71,7 +71,7 @@ def test_times__years_outside_1000_9999_refused() -> None:
 
 
 def test_times__cache_never_answers_for_a_value_of_another_type() -> None:
-    from ledger.times import cached_text_of
+    from ledger.storage.times import cached_text_of
 
     assert cached_text_of(1) == "1970-01-01T00:00:00.000001Z"
     for other in (True, 1.0):

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from click.testing import Result
 
-from ledger.measure import round_half_up
-from ledger.totals import all_totals_rows
+from ledger.projections.measure import round_half_up
+from ledger.queries.totals import all_totals_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 PRIMER = ROOT / "examples" / "primer.jsonl"
@@ -360,8 +360,8 @@ def test_round_half_up__is_not_bankers_rounding() -> None:
 def test_all_totals_rows__same_from_the_store_and_from_the_pure_fold(
     primer: Cli, db_path: Path
 ) -> None:
-    from ledger.projections import fold_all
-    from ledger.store import EventStore
+    from ledger.projections.fold import fold_all
+    from ledger.storage.store import EventStore
 
     store = EventStore.open(str(db_path))
     try:

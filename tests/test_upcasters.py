@@ -17,14 +17,14 @@ from conftest import category
 
 from events import SCHEMA_VERSIONS, BudgetLineRecorded, load_stored
 from events.upcasters import upcast
-from ledger.canonical import canonical_json
-from ledger.chain import chain_hash, envelope_bytes
-from ledger.importers import import_text
-from ledger.lines import current_lines
-from ledger.records import format_time, utc_now
-from ledger.store import EventStore
-from ledger.times import micros_of
-from ledger.verify import verify_ledger
+from ledger.audit.verify import verify_ledger
+from ledger.intake.importers import import_text
+from ledger.intake.lines import current_lines
+from ledger.storage.canonical import canonical_json
+from ledger.storage.chain import chain_hash, envelope_bytes
+from ledger.storage.records import format_time, utc_now
+from ledger.storage.store import EventStore
+from ledger.storage.times import micros_of
 
 DATA = Path(__file__).parent / "data"
 V1_PAYLOAD = DATA / "budget_line_recorded_v1.json"
@@ -47,7 +47,7 @@ def test_upcaster_data__frozen_files_unchanged() -> None:
 
 def insert_v1_row(store: EventStore, db_path: Path) -> int:
     """Store the frozen v1 payload as the prototype wrote it: raw SQL, schema_version 1, with a
-    correct chain hash computed by ``ledger.chain``."""
+    correct chain hash computed by ``ledger.storage.chain``."""
     head = store.head()
     assert head is not None
     seq, prev_hash = head.seq + 1, bytes.fromhex(head.hash)
@@ -135,7 +135,7 @@ def test_upcaster__old_log_round_trips_through_import(
     store: EventStore, db_path: Path, tmp_path: Path
 ) -> None:
     """A v1 row exported with ``log --format jsonl`` imports into a fresh ledger as v2."""
-    from ledger.history import log_table
+    from ledger.queries.history import log_table
 
     store.append_events([category("JP.CORE.DBP")])
     insert_v1_row(store, db_path)

@@ -12,11 +12,11 @@ import pytest
 from click.testing import Result
 from diff_scenario import T, base_events, e, fold, record
 
-from ledger.asof import AsOf
-from ledger.definitions import GdpBasis
 from ledger.errors import InvalidInput, StoreError
-from ledger.store import EventStore
-from ledger.whatif import Hypothesis, apply_hypothesis, open_read_only, what_if
+from ledger.projections.definitions import GdpBasis
+from ledger.queries.asof import AsOf
+from ledger.reports.whatif import Hypothesis, apply_hypothesis, open_read_only, what_if
+from ledger.storage.store import EventStore
 
 
 def _fingerprint(db_path: Path) -> dict[str, str]:

@@ -24,10 +24,10 @@ from click.testing import CliRunner
 from conftest import category
 
 from cli.app import cli as app
+from ledger.audit.verify import verify_ledger
 from ledger.errors import StoreBusy
-from ledger.importers import import_text
-from ledger.store import EventStore
-from ledger.verify import verify_ledger
+from ledger.intake.importers import import_text
+from ledger.storage.store import EventStore
 
 WAITING = "waiting for another writer…"
 LINES = "jurisdiction,fiscal_year,line_id,agency,category,amount,stage\n" + "".join(
@@ -218,8 +218,8 @@ def test_write_lock__projection_catch_up_waits_like_an_append(
 ) -> None:
     """The projection tables' writer (``totals`` catching up) takes its lock the same way:
     a notice after a second, then the lock timeout (on PostgreSQL it used to wait forever)."""
-    from ledger.projection_db import transaction
-    from ledger.projection_store import catch_up
+    from ledger.projections.persisted import catch_up
+    from ledger.projections.sql import transaction
 
     holder = EventStore.open(backend_url)
     taken, release = threading.Event(), threading.Event()

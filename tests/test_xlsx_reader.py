@@ -1,4 +1,4 @@
-"""``ledger.xlsx_reader``: the standard-library reader verify-export compares workbooks with
+"""``ledger.exports.xlsx_reader``: the standard-library reader verify-export compares workbooks with
 reads what XlsxWriter writes exactly, and what a spreadsheet program writes on saving."""
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from conftest import category, line
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 
-from ledger.export_xlsx import MAX_TEXT, fit_text
-from ledger.exports import export_bundle
-from ledger.store import EventStore
-from ledger.verify_export import verify_export
-from ledger.xlsx_reader import Workbook, XlsxError, column_letters, decode_text
+from ledger.exports.verify import verify_export
+from ledger.exports.write import export_bundle
+from ledger.exports.xlsx import MAX_TEXT, fit_text
+from ledger.exports.xlsx_reader import Workbook, XlsxError, column_letters, decode_text
+from ledger.storage.store import EventStore
 
 
 def _cells(path: Path, sheet: str) -> dict[str, tuple[str, str | None, str | None]]:
@@ -116,7 +116,7 @@ def test_reader__what_is_not_a_workbook(tmp_path: Path) -> None:
 def test_reader__a_part_read_whole_is_bounded(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ledger import xlsx_reader
+    from ledger.exports import xlsx_reader
 
     monkeypatch.setattr(xlsx_reader, "MAX_PART", 100)
     with zipfile.ZipFile(tmp_path / "big.xlsx", "w") as archive:

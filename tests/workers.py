@@ -20,7 +20,7 @@ RACE_STREAM = "target/JP/race"
 
 def target_event(target_id: str, description: str) -> Any:
     from events import Provenance, TargetSet
-    from ledger.records import PendingEvent
+    from ledger.storage.records import PendingEvent
 
     event = TargetSet(
         target_id=target_id, percent_of_gdp="2", by_fiscal_year=2027, description=description
@@ -42,7 +42,7 @@ def append_writer(
     return the seq acknowledged for each, in order."""
 
     def run() -> list[int]:
-        from ledger.store import EventStore
+        from ledger.storage.store import EventStore
 
         store = EventStore.open(db)
         events = [target_event(f"w{writer}-s{i % streams}", f"{writer}:{i}") for i in range(count)]
@@ -60,8 +60,8 @@ def race_writer(db: str, writer: int, attempts: int, go: Event, out: Queue[Any])
 
     def run() -> tuple[int, int, list[int]]:
         from ledger.errors import ConcurrencyConflict
-        from ledger.records import StreamWrite
-        from ledger.store import EventStore
+        from ledger.storage.records import StreamWrite
+        from ledger.storage.store import EventStore
 
         store = EventStore.open(db)
         events = [target_event("race", f"{writer}:{i}") for i in range(attempts)]
@@ -87,9 +87,9 @@ def race_writer(db: str, writer: int, attempts: int, go: Event, out: Queue[Any])
 def batch_importer(db: str, csv_text: str, ready: Event, go: Event) -> None:
     """Check a CSV of budget lines (reads only), say ready, wait, then append the whole batch in
     one transaction. The parent SIGKILLs this process at a random moment."""
-    from ledger.importers import iter_csv
-    from ledger.rules import Numbered, plan
-    from ledger.store import EventStore
+    from ledger.intake.importers import iter_csv
+    from ledger.intake.rules import Numbered, plan
+    from ledger.storage.store import EventStore
 
     store = EventStore.open(db)
     items = []

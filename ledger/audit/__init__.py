@@ -1,0 +1,1 @@
+"""Audit: proving the log is what it was."""

@@ -1,0 +1,1 @@
+"""Demo: the shipped Japan scenario."""

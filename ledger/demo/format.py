@@ -1,0 +1,48 @@
+"""How ``defledger demo`` writes numbers and lists for people: amounts in trillions, the
+precision of a published figure, runs of definition versions and of fiscal years."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from ledger.projections.fold import dec_str
+from ledger.projections.measure import GdpUsed
+
+
+def places_of(text: str) -> int:
+    """Decimals of a figure as printed: ``1.6`` → 1, ``11`` → 0."""
+    exponent = Decimal(text).as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def trillions(amount: Decimal, places: int = 4) -> str:
+    """An amount in trillions, rounded half up (4 places: the ¥100 million of the sources)."""
+    quantum = Decimal(1).scaleb(-places)
+    return format(amount.scaleb(-12).quantize(quantum, rounding=ROUND_HALF_UP), "f")
+
+
+def gdp_doc(gdp: GdpUsed | None) -> dict[str, Any] | None:
+    """The GDP figure a share divides by, with its amount in trillions (exact) for display."""
+    if gdp is None:
+        return None
+    return {**gdp.meta(), "amount_tn": dec_str(gdp.amount.scaleb(-12))}
+
+
+def labels_text(labels: Iterable[str]) -> str:
+    """``jp-defense-related@1, @2, @3 and nato@1``: versions of one definition run together."""
+    groups: dict[str, list[str]] = {}
+    for label in labels:
+        name, _, version = label.partition("@")
+        groups.setdefault(name, []).append(version)
+    parts = [f"{name}@" + ", @".join(versions) for name, versions in groups.items()]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def years_text(years: list[int]) -> str:
+    if not years:
+        return "never"
+    if years == list(range(years[0], years[-1] + 1)) and len(years) > 1:
+        return f"FY{years[0]}–FY{years[-1]}"
+    return ", ".join(f"FY{y}" for y in years)

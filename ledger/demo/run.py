@@ -1,0 +1,355 @@
+"""``defledger demo``: the Japan scenario imported through the normal ``import`` path, the
+chain verified, and the story told as one JSON-ready document (``cli/demo.py`` renders it).
+
+Everything in the document is computed from the ledger by the functions the other commands
+use: ``import_text``, ``verify_ledger``, ``measure`` (``totals``), ``trace_table`` (``trace``)
+and ``definition_diff`` (``diff``). The only figures written here are the published ones the
+demo compares with (``PUBLISHED``, each with its source); a ✓ means the ledger's own total,
+divided by the same GDP and rounded half up to the published precision, gives the published
+figure. Amounts in the document are exact decimal strings; display strings (``*_tn``, rounded
+shares) sit beside them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from ledger.audit.verify import verify_ledger
+from ledger.demo.format import gdp_doc, labels_text, places_of, trillions, years_text
+from ledger.demo.seed import SCENARIO_ACTOR, scenario_text
+from ledger.errors import IntegrityFailure
+from ledger.intake.importers import import_text
+from ledger.projections.definitions import DefinitionVersion, in_force, select, version_meta
+from ledger.projections.fold import LedgerState, dec_str
+from ledger.projections.measure import Measure, exact_str, measure, parse_basis, rounded_str
+from ledger.queries.asof import resolve_as_of
+from ledger.queries.question import open_context
+from ledger.queries.trace import TraceRequest, trace_table
+from ledger.reports.diff import definition_diff
+from ledger.reports.document import money_short, pp, stat_line
+from ledger.reports.model import Section
+from ledger.storage.db import safe_url
+from ledger.storage.store import EventStore
+
+SCHEMA_VERSION = 1
+DEFAULT_DB = "defledger-demo.db"
+JURISDICTION = "JP"
+YEARS = (2022, 2023, 2024, 2025)
+DEFINITIONS = (
+    "jp-mod-core@1",
+    "jp-defense-related@1",
+    "jp-defense-related@2",
+    "jp-defense-related@3",
+    "nato@1",
+)
+DIFF = ("jp-defense-related@2", "jp-defense-related@3", 2025)
+SHARE_PLACES = 2
+EXACT_PLACES = 6
+NEXT_COMMANDS = (
+    "defledger totals --fy FY2022..FY2025 --definition jp-defense-related --change",
+    "defledger replay --fy FY2025 --definition jp-defense-related",
+    "defledger trace --fy FY2024 --definition jp-defense-related@1",
+    "defledger diff jp-defense-related@2 jp-defense-related@3 --fy FY2025 -o diff.html",
+    "defledger what-if jp-defense-related@2 --include JP.CAND.SPACE=0.5:related --fy FY2025",
+    "defledger verify && defledger digest > digest.json",
+    "defledger export -o bundle && defledger verify-export bundle",
+)
+
+
+@dataclass(frozen=True)
+class Published:
+    """A published figure the demo must reproduce: a share of GDP as printed (its decimals are
+    the precision compared at) and the total in ¥ trillion as printed, for one definition
+    version, fiscal year and GDP basis, with its source."""
+
+    key: str
+    label: str
+    fiscal_year: int
+    definition: str
+    gdp_basis: str
+    percent: str
+    quoted: str
+    amount_tn: str
+    source_title: str
+    source_url: str
+    source_published: str
+    cite: str
+
+
+PUBLISHED = (
+    Published(
+        "fy2024-initial", "FY2024, initial budgets", 2024, "jp-defense-related@1",
+        "FY2022@2022-12-estimate", "1.6", "1.6%", "8.9",
+        "Japan Times (Nikkei): defense-related budget for FY2024 expands to 1.6% of GDP, "
+        "¥8.9 trillion",
+        "https://www.japantimes.co.jp/news/2024/04/29/japan/politics/japan-defense-spending-gdp/",
+        "2024-04-29", "Japan Times/Nikkei 2024-04-29 [S9]",
+    ),
+    Published(
+        "fy2025-initial", "FY2025, initial budgets", 2025, "jp-defense-related@1",
+        "FY2022@2022-12-estimate", "1.8", "1.8%", "9.9",
+        "Yomiuri: FY2025 defense-related spending about ¥9.9 trillion, roughly 1.8% of GDP",
+        "https://japannews.yomiuri.co.jp/politics/defense-security/20250416-249354/",
+        "2025-04-16", "Yomiuri 2025-04-16 [S8]",
+    ),
+    Published(
+        "fy2025-supplementary", "FY2025, with the supplementary", 2025, "jp-defense-related@2",
+        "FY2022@2022-12-estimate", "2.0", '"2%"', "11",
+        "Nikkei: Japan says it will reach 2% defense spending early, but there's a catch "
+        "(supplementary budget now counted)",
+        "https://eforum2025.blogspot.com/2025/11/japan-says-it-will-reach-2-defense.html",
+        "2025-11-29", "Nikkei 2025-11-29 [S11]; Jiji 2025-11-28 [S10]",
+    ),
+)  # fmt: skip
+
+
+# -- the ledger ---------------------------------------------------------------------------------
+
+
+def build(store: EventStore) -> dict[str, Any]:
+    """Import the scenario (idempotent) and verify the chain; raise if it does not verify."""
+    report = import_text(store, scenario_text(), actor=SCENARIO_ACTOR)
+    verified = verify_ledger(store)
+    if not verified.ok:
+        problem = verified.problems[0]
+        raise IntegrityFailure(
+            f"the demo ledger does not verify: first bad seq {verified.first_bad_seq}: "
+            f"{problem.message}"
+        )
+    return {
+        "events_in_scenario": report.rows,
+        "added": report.appended,
+        "already_recorded": report.skipped,
+        "first_seq": report.first_seq,
+        "last_seq": report.last_seq,
+        "verified": True,
+        "checked": verified.checked,
+        "head": {"seq": verified.head_seq, "hash": verified.head_hash},
+    }
+
+
+def hypothetical_events(store: EventStore) -> dict[int, Any]:
+    """The events whose source says ``hypothetical``: illustrative, not published."""
+    return {e.seq: e for e in store.read() if (e.source or {}).get("hypothetical")}
+
+
+def behind(store: EventStore, spec: str, year: int, gdp_basis: str | None = None) -> set[int]:
+    """The seqs of the events behind one total, per ``trace``: the version's events and the
+    inclusions of the categories that contributed, every event of each counted line, the GDP
+    figure and exchange rates (not the targets: they do not make the number)."""
+    request = TraceRequest(JURISDICTION, str(year), spec, gdp_basis=gdp_basis)
+    rows = trace_table(store, request).rows
+    counted = {row["category"] for row in rows if row["role"] == "line"}
+    seqs: set[int] = set()
+    for row in rows:
+        if row["role"] == "line":
+            seqs.update(row["events"])
+        elif row["seq"] is not None and (
+            row["role"] in ("gdp", "rate")
+            or (row["role"] == "definition" and row.get("category") in (None, *counted))
+        ):
+            seqs.add(row["seq"])
+    return seqs
+
+
+def _cell(
+    store: EventStore, state: LedgerState, version: DefinitionVersion, year: int, flagged: set[int]
+) -> dict[str, Any]:
+    m = measure(state, JURISDICTION, year, version)
+    share = m.share()
+    return {
+        "fiscal_year": year,
+        "in_force": in_force(state.definitions, version.definition, year) is version,
+        "currency": m.currency,
+        "total": dec_str(m.total()),
+        "total_tn": trillions(m.total()),
+        "tiers": {tier: dec_str(amount) for tier, amount in m.tiers.items()},
+        "empty_tiers": [t for t in version.tiers() if not m.total(t) and len(m.tiers) > 1],
+        "gdp": gdp_doc(m.gdp),
+        "share_of_gdp_pct": rounded_str(share, SHARE_PLACES) or None,
+        "share_of_gdp_pct_exact": exact_str(share) or None,
+        "hypothetical_seqs": sorted(behind(store, version.label, year) & flagged),
+    }
+
+
+def _definition(
+    store: EventStore, state: LedgerState, spec: str, flagged: set[int]
+) -> dict[str, Any]:
+    version = select(state.definitions, spec, YEARS[0])
+    assert version is not None  # NAME@N names a version or raises NotFound
+    cells = [_cell(store, state, version, year, flagged) for year in YEARS]
+    used: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for cell in cells:
+        if cell["gdp"] is not None:
+            used.setdefault((cell["gdp"]["fiscal_year"], cell["gdp"]["seq"]), cell["gdp"])
+    return {
+        "label": version.label,
+        **version_meta(version),
+        "divided_by": [used[key] for key in sorted(used)],
+        "in_force": years_text([c["fiscal_year"] for c in cells if c["in_force"]]),
+        "years": cells,
+    }
+
+
+def _check(
+    store: EventStore, state: LedgerState, figure: Published, flagged: set[int]
+) -> dict[str, Any]:
+    version = select(state.definitions, figure.definition, figure.fiscal_year)
+    assert version is not None
+    m: Measure = measure(
+        state, JURISDICTION, figure.fiscal_year, version, basis=parse_basis(figure.gdp_basis)
+    )
+    share = m.share()
+    shown = rounded_str(share, places_of(figure.percent))
+    amount_shown = trillions(m.total(), places_of(figure.amount_tn))
+    reproduced = shown == figure.percent and amount_shown == figure.amount_tn
+    return {
+        "key": figure.key,
+        "label": figure.label,
+        "fiscal_year": figure.fiscal_year,
+        "definition": figure.definition,
+        "published": {
+            "percent": figure.percent,
+            "quoted": figure.quoted,
+            "amount_tn": figure.amount_tn,
+        },
+        "source": {
+            "title": figure.source_title,
+            "url": figure.source_url,
+            "published": figure.source_published,
+            "cite": figure.cite,
+        },
+        "gdp": gdp_doc(m.gdp),
+        "total": dec_str(m.total()),
+        "total_tn": trillions(m.total()),
+        "share_of_gdp_pct_exact": exact_str(share) or None,
+        "share_of_gdp_pct": rounded_str(share, EXACT_PLACES) or None,
+        "share_of_gdp_pct_places": EXACT_PLACES,
+        "share_as_published": shown or None,
+        "amount_as_published": amount_shown,
+        "reproduced": reproduced,
+        "hypothetical_seqs": sorted(
+            behind(store, figure.definition, figure.fiscal_year, figure.gdp_basis) & flagged
+        ),
+    }
+
+
+def _gaps(definitions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What the ledger cannot say, because no sourced figure is recorded: tiers in which
+    nothing recorded counts, and years without a GDP for the definition's basis."""
+    empty: dict[tuple[str, str], list[int]] = {}
+    no_gdp: dict[str, list[int]] = {}
+    for d in definitions:
+        for cell in d["years"]:
+            for tier in cell["empty_tiers"]:
+                empty.setdefault((tier, d["label"]), []).append(cell["fiscal_year"])
+            if cell["gdp"] is None:
+                no_gdp.setdefault(d["label"], []).append(cell["fiscal_year"])
+    same: dict[tuple[str, tuple[int, ...]], list[str]] = {}
+    for (tier, label), years in empty.items():
+        same.setdefault((tier, tuple(years)), []).append(label)
+    tiers = {d["label"]: list(d["years"][0]["tiers"]) for d in definitions}
+    gaps = []
+    for (tier, years), labels in sorted(same.items(), key=lambda item: item[0][1]):
+        others = sorted({t for label in labels for t in tiers[label] if t != tier})
+        text = (
+            f"{years_text(list(years))}: nothing recorded counts in the {tier} tier of "
+            f"{labels_text(labels)} ({' and '.join(others)} only)"
+        )
+        gaps.append({"kind": "empty-tier", "tier": tier, "fiscal_years": list(years),
+                     "definitions": labels, "text": text})  # fmt: skip
+    for label, years in no_gdp.items():
+        basis = next(d["gdp_basis"] for d in definitions if d["label"] == label)
+        text = f"{label}: no GDP is recorded for {years_text(years)} (basis {basis}), so no share."
+        gaps.append({"kind": "no-gdp", "definitions": [label], "fiscal_years": years,
+                     "text": text})  # fmt: skip
+    return gaps
+
+
+def _diff(store: EventStore) -> dict[str, Any]:
+    a, b, year = DIFF
+    report = definition_diff(
+        store, a, b, jurisdiction=JURISDICTION, fy=f"FY{year}", as_of=resolve_as_of(store, None)
+    )
+    section: Section = report.sections[0]
+    moved = [c for c in section.changes if c.delta_amount]
+    return {
+        "a": a,
+        "b": b,
+        "fiscal_year": year,
+        "summary": stat_line(section),
+        "delta_amount": dec_str(section.delta_amount),
+        "delta_pp_rounded": pp(section.delta_pp),
+        "changes": [
+            {
+                "kind": c.kind,
+                "key": c.key,
+                "delta_amount": dec_str(c.delta_amount),
+                "delta_short": money_short(c.delta_amount, section.currency, sign=True),
+                "delta_pp_rounded": pp(c.delta_pp),
+                "lines": [effect.line_id for effect in c.lines],
+                "seqs": list(c.seqs),
+            }
+            for c in moved
+        ],
+        "no_figure_recorded": [c.key for c in section.changes if not c.delta_amount],
+    }
+
+
+def _flags(
+    events: dict[int, Any], definitions: list[dict[str, Any]], checks: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Each hypothetical event behind a shown figure, and the figures it is behind."""
+    flags = []
+    for seq, event in sorted(events.items()):
+        p = event.payload
+        figures = [
+            {"definition": d["label"], "fiscal_year": c["fiscal_year"]}
+            for d in definitions
+            for c in d["years"]
+            if seq in c["hypothetical_seqs"]
+        ]
+        if not figures:
+            continue
+        if event.type.startswith("BudgetLine"):
+            amount = f" ¥{trillions(Decimal(p['amount']))}T" if "amount" in p else ""
+            what = f"FY{p['fiscal_year']} {p['line_id']}{amount}"
+        elif event.type == "CategoryIncluded":
+            what = f"{p['definition']}@{p['version']} counts {p['category']} ×{p.get('share', '1')}"
+        else:
+            what = event.stream
+        flags.append({
+            "seq": seq, "type": event.type, "what": what, "reason": event.reason,
+            "source": event.source, "figures": figures,
+            "published": [c["key"] for c in checks if seq in c["hypothetical_seqs"]],
+        })  # fmt: skip
+    return flags
+
+
+def run_demo(store: EventStore, db: str) -> dict[str, Any]:
+    """Build the demo ledger in ``store`` (opened from ``db``, a path or URL: shown with any
+    password masked) and return the story as a document."""
+    ledger = {"db": safe_url(db) if "://" in db else db, **build(store)}
+    context = open_context(store, None, JURISDICTION)
+    state = context.state
+    events = hypothetical_events(store)
+    definitions = [_definition(store, state, spec, set(events)) for spec in DEFINITIONS]
+    checks = [_check(store, state, figure, set(events)) for figure in PUBLISHED]
+    return {
+        "report": "demo",
+        "schema_version": SCHEMA_VERSION,
+        "jurisdiction": JURISDICTION,
+        "fiscal_years": list(YEARS),
+        "ledger": ledger,
+        "as_of": context.meta["as_of"],
+        "share_of_gdp": f"total / GDP × 100, exact; shown rounded half up to {SHARE_PLACES} "
+        "places (published figures: to their own precision)",
+        "definitions": definitions,
+        "published": checks,
+        "gaps": _gaps(definitions),
+        "diff": _diff(store),
+        "hypothetical": _flags(events, definitions, checks),
+        "next_commands": list(NEXT_COMMANDS),
+    }

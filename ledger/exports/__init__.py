@@ -1,0 +1,1 @@
+"""Exports: the compliance bundle and its offline check."""

@@ -1,0 +1,149 @@
+"""``verify-export``'s step 5 for the files that need more than the replay's CSV tables:
+``datapackage.json``, ``workbook.xlsx`` and the ``*.parquet`` files, each rebuilt from the
+replayed events (``Recomputed``) and compared (``export_compare``, ``workbook_compare``,
+``parquet_compare``). Their provenance is recomputed too, from the events and the checkpoint
+file; only the exporting program (``tool``) is taken from ``datapackage.json``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ledger.audit.merkle import CompactRange
+from ledger.audit.signing import Checkpoint, Signature
+from ledger.exports import bundle, datapackage
+from ledger.exports import parquet as export_parquet
+from ledger.exports.columns import TableSpec
+from ledger.exports.compare import KEYS, compare_json
+from ledger.exports.findings import ExportReport
+from ledger.exports.tables import (
+    DEFINITIONS,
+    EVENTS,
+    LINES,
+    TABLES,
+    TOTALS,
+    definition_rows,
+    event_row,
+    line_rows,
+    totals_rows,
+)
+from ledger.exports.workbook_compare import ExpectedWorkbook, compare_workbook
+from ledger.exports.write import provenance, provenance_texts
+from ledger.exports.xlsx import created, provenance_rows, table_rows
+from ledger.projections.fold import LedgerState
+from ledger.projections.spill import SpilledFold
+from ledger.storage.event_json import chain_row, parse_line, stored_event
+from ledger.storage.records import StoredEvent
+
+PARQUET: dict[str, TableSpec] = {export_parquet.file_name(spec): spec for spec in TABLES}
+NO_PYARROW = "pyarrow is not installed: pip install 'defledger[parquet]'"
+
+
+def _events(path: Path) -> Iterator[StoredEvent]:
+    """The events of an ``events.jsonl`` already checked by ``_Replay``, read again."""
+    with open(path, "rb") as handle:
+        for raw in handle:
+            envelope = parse_line(raw.removesuffix(b"\n"))
+            yield stored_event(envelope, chain_row(envelope))
+
+
+def _tool(directory: Path) -> str:
+    """The exporting program named in ``datapackage.json`` (the one provenance fact that does
+    not follow from the events); checked there and in the workbook like everything else."""
+    try:
+        package = orjson.loads(bundle.read_regular(directory, bundle.DATAPACKAGE) or b"")
+        tool = package["provenance"]["tool"]
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        return "(unknown: datapackage.json names no tool)"
+    return tool if isinstance(tool, str) else str(tool)
+
+
+@dataclass
+class Recomputed:
+    """What the files of the bundle are compared with, from the replayed events."""
+
+    directory: Path
+    state: LedgerState
+    fold: SpilledFold
+    tree: CompactRange
+    last: StoredEvent | None
+    facts: datapackage.LineFacts
+    csv_digests: dict[str, tuple[str, int]]
+    checkpoint: bytes
+    origin: str
+    signatures: list[Signature]
+
+    @property
+    def last_time(self) -> str | None:
+        return self.last.recorded_at if self.last else None
+
+    def provenance(self) -> dict[str, Any]:
+        sig = self.signatures[0] if self.signatures else None
+        signer = f"{sig.name}+{sig.key_id.hex()}" if sig else None
+        head = Checkpoint(self.origin, self.tree.size, self.tree.root())
+        text = self.checkpoint.decode("utf-8", "replace")
+        return provenance(
+            self.origin, self.tree.size, self.last, head, signer, text, _tool(self.directory)
+        )
+
+    def rows(self, spec: TableSpec) -> Iterator[dict[str, Any]]:
+        if spec is EVENTS:
+            return (event_row(event) for event in _events(self.directory / bundle.EVENTS_JSONL))
+        if spec is LINES:
+            return line_rows(self.state, self.fold.lines())
+        if spec is DEFINITIONS:
+            return iter(definition_rows(self.state))
+        return iter(totals_rows(self.state, self.state.last_seq))
+
+
+def check_datapackage(got: Recomputed, report: ExportReport) -> None:
+    """``datapackage.json`` rebuilt (its resources' sizes and hashes those of the recomputed CSV
+    files) and compared member by member."""
+    actual = bundle.read_regular(got.directory, bundle.DATAPACKAGE)
+    if actual is None:
+        return
+    wanted = datapackage.build(
+        got.directory, TABLES, got.provenance(), got.facts, got.last_time, got.csv_digests
+    )
+    report.add_all(bundle.DATAPACKAGE, "recomputed-mismatch", compare_json(actual, wanted))
+
+
+def check_workbook(got: Recomputed, report: ExportReport) -> None:
+    path = got.directory / bundle.WORKBOOK
+    if not path.is_file() or path.is_symlink():
+        return
+    texts = provenance_texts(got.provenance())
+    expected = ExpectedWorkbook(
+        sheets={
+            "provenance": provenance_rows(texts.items()),
+            **{
+                spec.name: table_rows(spec, got.rows(spec)) for spec in (TOTALS, LINES, DEFINITIONS)
+            },
+        },
+        keys={"provenance": ("key",), **{spec.name: KEYS[spec.name] for spec in TABLES}},
+        properties={"ledger": got.origin},
+        created=created(got.last_time).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+    found = compare_workbook(path, expected)
+    report.add_all(bundle.WORKBOOK, "recomputed-mismatch", found, where=None, sep=" ")
+
+
+def check_parquet(got: Recomputed, report: ExportReport) -> None:
+    present = sorted(n for n in PARQUET if (got.directory / n).is_file())
+    if present and not export_parquet.available():
+        for name in present:
+            report.skip(name, NO_PYARROW)
+        return
+    from ledger.exports.parquet_compare import compare_parquet
+
+    texts = provenance_texts(got.provenance())
+    for name in present:
+        spec = PARQUET[name]
+        metadata = {} if spec is EVENTS else texts  # as export writes them
+        found = compare_parquet(got.directory / name, spec, got.rows(spec), metadata)
+        report.add_all(name, "recomputed-mismatch", found, sep=" ")

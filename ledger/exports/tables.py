@@ -1,0 +1,255 @@
+"""The tables of a compliance bundle (events, lines, definitions, totals): their columns, and
+their rows computed from stored events and from the projections' ``LedgerState``.
+
+The same functions produce the rows at export time (from the database) and at verification
+time (from ``events.jsonl``), so ``verify-export`` recomputes the files byte for byte.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from ledger.exports.columns import Column, TableSpec
+from ledger.projections.fold import LedgerState, LineState
+from ledger.storage.records import StoredEvent
+
+_PHASE = "phase:id"
+
+EVENTS = TableSpec(
+    name="events",
+    path="events.csv",
+    title="Events",
+    description="Every event up to the export's seq, one row each; events.jsonl has the exact "
+    "hashed bytes.",
+    columns=(
+        Column("seq", "integer", "Global position, 1..n, no gaps.", True),
+        Column("event_id", "string", "UUID of the event.", True),
+        Column("recorded_at", "datetime", "Transaction time, UTC.", True),
+        Column("stream", "string", "Stream the event belongs to.", True),
+        Column("stream_version", "integer", "Position within the stream.", True),
+        Column("type", "string", "Event type.", True),
+        Column("schema_version", "integer", "Schema version of the payload.", True),
+        Column("actor", "string", "Who recorded it.", True),
+        Column("reason", "string", "Why, if stated."),
+        Column("source_title", "string", "Title of the cited source."),
+        Column("source_url", "string", "URL of the cited source."),
+        Column("idempotency_key", "string", "Idempotency key, if any."),
+        Column("payload", "string", "The payload as canonical JSON text.", True),
+        Column("prev_hash", "string", "Hash of the previous event (hex).", True),
+        Column("hash", "string", "Chain hash of this event (hex).", True),
+    ),
+    primary_key=("seq",),
+)
+
+LINES = TableSpec(
+    name="lines",
+    path="lines.csv",
+    title="Budget lines",
+    description="The state of every budget line as of the export (withdrawn lines included, "
+    "with status withdrawn).",
+    columns=(
+        Column("jurisdiction", "string", "ISO 3166-1 alpha-2 code.", True),
+        Column("fiscal_year", "integer", "Fiscal year.", True, "date:fiscal-year"),
+        Column("line_id", "string", "Line id within the year.", True, "budget-line-id"),
+        Column(
+            "agency",
+            "string",
+            "Ministry or agency.",
+            True,
+            "administrative-classification:generic:name",
+        ),
+        Column(
+            "program", "string", "Program or budget item.", False, "activity:generic:program:name"
+        ),
+        Column(
+            "category", "string", "Category code.", True, "functional-classification:generic:code"
+        ),
+        Column(
+            "category_name",
+            "string",
+            "Category name.",
+            False,
+            "functional-classification:generic:label",
+        ),
+        Column("amount", "number", "Exact amount in currency units.", True, "value"),
+        Column("currency", "string", "ISO 4217 code.", True, "value-currency:code"),
+        Column("stage", "string", "Budget stage (phase).", True, _PHASE),
+        Column("status", "string", "active or withdrawn.", True),
+        Column("recorded_seq", "integer", "Seq of the event that recorded the line.", True),
+        Column("last_seq", "integer", "Seq of the line's latest event.", True),
+    ),
+    primary_key=("jurisdiction", "fiscal_year", "line_id"),
+)
+
+DEFINITIONS = TableSpec(
+    name="definitions",
+    path="definitions.csv",
+    title="Definition versions",
+    description="Every definition version with each category it counts (one row per version "
+    "and category; a version with no category has one row with an empty category).",
+    columns=(
+        Column("definition", "string", "Definition name.", True),
+        Column("version", "integer", "Version number.", True),
+        Column("title", "string", "Title of the version."),
+        Column("status", "string", "draft, proposed, adopted, withdrawn or superseded.", True),
+        Column(
+            "effective_from",
+            "integer",
+            "First fiscal year it applies to.",
+            False,
+            "date:fiscal-year",
+        ),
+        Column("based_on", "integer", "Version it was opened from."),
+        Column("stages", "string", "Budget stages that count, separated by ';'.", True, _PHASE),
+        Column("gdp_basis", "string", "same-year or fixed-year.", True),
+        Column("gdp_basis_fiscal_year", "integer", "Fiscal year of a fixed-year GDP basis."),
+        Column("gdp_vintage", "string", "GDP vintage of the basis (empty: the latest)."),
+        Column(
+            "category",
+            "string",
+            "Category counted.",
+            False,
+            "functional-classification:generic:code",
+        ),
+        Column("category_name", "string", "Category name."),
+        Column("share", "number", "Share of the category that counts, in (0, 1]."),
+        Column("tier", "string", "Tier it counts in (core, related, ...)."),
+        Column("included_seq", "integer", "Seq of the event that set the share and tier."),
+        Column("opened_seq", "integer", "Seq of the event that opened the version.", True),
+        Column("last_seq", "integer", "Seq of the version's latest event.", True),
+    ),
+)
+
+TOTALS = TableSpec(
+    name="totals",
+    path="totals.csv",
+    title="Totals",
+    description="Totals per jurisdiction, fiscal year, definition version and tier, exact, "
+    "with the GDP they are divided by and the share of GDP in percent.",
+    columns=(
+        Column("jurisdiction", "string", "ISO 3166-1 alpha-2 code.", True),
+        Column("fiscal_year", "integer", "Fiscal year.", True, "date:fiscal-year"),
+        Column("definition", "string", "Definition name.", True),
+        Column("version", "integer", "Definition version.", True),
+        Column("status", "string", "Status of the version.", True),
+        Column("tier", "string", "Tier (core, related, ...).", True),
+        Column("currency", "string", "ISO 4217 code of the total.", False, "value-currency:code"),
+        Column("total", "number", "Exact total counted under the version.", False, "value"),
+        Column("gdp", "number", "GDP divided by (exact)."),
+        Column("gdp_fiscal_year", "integer", "Fiscal year of that GDP."),
+        Column("gdp_vintage", "string", "Vintage of that GDP."),
+        Column("share_of_gdp_pct", "number", "Total as a percentage of GDP."),
+    ),
+)
+
+TABLES: tuple[TableSpec, ...] = (EVENTS, LINES, DEFINITIONS, TOTALS)
+
+
+def event_row(event: StoredEvent) -> dict[str, Any]:
+    source = event.source or {}
+    return {
+        "seq": event.seq,
+        "event_id": event.event_id,
+        "recorded_at": event.recorded_at,
+        "stream": event.stream,
+        "stream_version": event.stream_version,
+        "type": event.type,
+        "schema_version": event.schema_version,
+        "actor": event.actor,
+        "reason": event.reason,
+        "source_title": source.get("title"),
+        "source_url": source.get("url"),
+        "idempotency_key": event.idempotency_key,
+        "payload": event.payload_json,
+        "prev_hash": event.prev_hash,
+        "hash": event.hash,
+    }
+
+
+def _category_name(state: LedgerState, code: str | None) -> str | None:
+    found = state.categories.get(code) if code else None
+    return found.name if found else None
+
+
+def line_row(state: LedgerState, ln: LineState) -> dict[str, Any]:
+    """The ``lines.csv`` row of one line (category names from ``state``)."""
+    return {
+        "jurisdiction": ln.jurisdiction,
+        "fiscal_year": ln.fiscal_year,
+        "line_id": ln.line_id,
+        "agency": ln.agency,
+        "program": ln.program,
+        "category": ln.category,
+        "category_name": _category_name(state, ln.category),
+        "amount": ln.amount,
+        "currency": ln.currency,
+        "stage": ln.stage,
+        "status": "withdrawn" if ln.withdrawn else "active",
+        "recorded_seq": ln.recorded_seq,
+        "last_seq": ln.last_seq,
+    }
+
+
+def line_rows(
+    state: LedgerState, lines: Iterable[LineState] | None = None
+) -> Iterator[dict[str, Any]]:
+    """The ``lines.csv`` rows, streamed: of ``lines`` (already sorted by jurisdiction, fiscal
+    year, line id, as ``SpilledFold.lines`` gives them), or of ``state.lines`` sorted."""
+    if lines is None:
+        lines = sorted(
+            state.lines.values(), key=lambda ln: (ln.jurisdiction, ln.fiscal_year, ln.line_id)
+        )
+    for ln in lines:
+        yield line_row(state, ln)
+
+
+def definition_rows(state: LedgerState) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for key in sorted(state.definitions):
+        version = state.definitions[key]
+        base = {
+            "definition": version.definition,
+            "version": version.version,
+            "title": version.title,
+            "status": version.status,
+            "effective_from": version.effective_from,
+            "based_on": version.based_on,
+            "stages": ";".join(version.counted_stages),
+            "gdp_basis": version.basis.kind,
+            "gdp_basis_fiscal_year": version.basis.fiscal_year,
+            "gdp_vintage": version.basis.vintage,
+            "opened_seq": version.opened_seq,
+            "last_seq": version.last_seq,
+        }
+        if not version.categories:
+            rows.append(base)
+        for code in sorted(version.categories):
+            inclusion = version.categories[code]
+            rows.append(
+                {
+                    **base,
+                    "category": code,
+                    "category_name": _category_name(state, code),
+                    "share": inclusion.share,
+                    "tier": inclusion.tier,
+                    "included_seq": inclusion.seq,
+                }
+            )
+    return rows
+
+
+def totals_rows(state: LedgerState, as_of_seq: int) -> list[dict[str, Any]]:
+    """Totals per jurisdiction × FY × definition@version × tier (``ledger.queries.totals``)."""
+    from ledger.queries.totals import all_totals_rows
+
+    return list(all_totals_rows(state, as_of_seq))
+
+
+def table_rows(state: LedgerState, as_of_seq: int) -> dict[str, list[dict[str, Any]]]:
+    """The rows of every table but events, by table name (lines from ``state.lines``)."""
+    return {
+        LINES.name: list(line_rows(state)),
+        DEFINITIONS.name: definition_rows(state),
+        TOTALS.name: totals_rows(state, as_of_seq),
+    }

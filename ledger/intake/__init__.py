@@ -1,0 +1,1 @@
+"""Intake: getting events in."""

@@ -1,0 +1,557 @@
+"""Import files: JSON Lines of events and CSV of categories, budget lines and GDP figures.
+
+Every row is parsed and checked before anything is written; every bad row is reported with its
+line number (up to a cap); the file is appended in one transaction or not at all; re-importing
+the same content adds nothing, because each event carries an idempotency key derived from its
+content (or the key it already had).
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from events import (
+    EVENT_CLASSES,
+    SCHEMA_VERSIONS,
+    BudgetLineReclassified,
+    BudgetLineRecorded,
+    BudgetLineRevised,
+    EventModel,
+    Provenance,
+    Source,
+    parse_event,
+)
+from events.quoting import clipped, named, quoted
+from events.upcasters import upcast
+from ledger.errors import InvalidInput, describe_validation_error
+from ledger.intake.rules import Numbered, Plan, plan
+from ledger.storage.canonical import canonical_json
+from ledger.storage.records import AppendResult, PendingEvent, event_type_of
+from ledger.storage.store import EventStore
+
+MAX_FILE_BYTES = 512 * 1024 * 1024
+MAX_FIELD_CHARS = 100_000
+MAX_REPORTED = 20
+# An event line nests three levels (line → source → fields); deeper JSON is not an event, and
+# refusing it before parsing keeps the parser's recursion bounded.
+MAX_JSON_DEPTH = 32
+# The longest JSON integer an event can hold: an amount of 40 significant digits (v1
+# amount_yen). Longer ones are refused before ``int()`` spends quadratic time on them.
+MAX_JSON_INT_DIGITS = 40
+
+CATEGORY_COLUMNS = ("code", "name", "parent", "description")
+LINE_COLUMNS = (
+    "jurisdiction", "fiscal_year", "line_id", "agency", "program", "category", "amount",
+    "currency", "stage", "source_title", "source_url",
+)  # fmt: skip
+GDP_COLUMNS = (
+    "jurisdiction",
+    "fiscal_year",
+    "amount",
+    "currency",
+    "vintage",
+    "source_title",
+    "source_url",
+)
+REQUIRED = {
+    "categories": {"code", "name"},
+    "lines": {"fiscal_year", "line_id", "agency", "category", "amount", "stage"},
+    "gdp": {"fiscal_year", "amount", "vintage"},
+}
+COLUMNS = {"categories": CATEGORY_COLUMNS, "lines": LINE_COLUMNS, "gdp": GDP_COLUMNS}
+KINDS = ("events", "categories", "lines", "gdp")
+ENVELOPE_KEYS = frozenset(
+    {"seq", "event_id", "stream", "stream_version", "recorded_at", "prev_hash", "hash"}
+)
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    kind: str
+    rows: int
+    appended: int
+    skipped: int
+    dry_run: bool
+    first_seq: int | None
+    last_seq: int | None
+
+
+KEY_PREFIX = "i:"  # then 22 base64url characters: the first 128 bits of a SHA-256
+
+
+def content_key(event: EventModel, provenance: Provenance) -> str:
+    """Idempotency key of an imported event: a hash of what it asserts (type, payload, reason,
+    source) and not of who imports it, so the same file imported twice adds nothing.
+    ``i:`` and the first 128 bits of the SHA-256 of that content in base64url (24
+    characters; keys stored before this scheme, ``import:`` and 40 hex digits, stay valid)."""
+    return pending_key(PendingEvent(event, provenance))
+
+
+def pending_key(pending: PendingEvent) -> str:
+    """``content_key`` of a pending event, from its cached canonical payload and source JSON
+    (embedded as fragments: the same bytes as encoding the objects again)."""
+    source = pending.source_json
+    body = {
+        "type": event_type_of(pending.event),
+        "payload": orjson.Fragment(pending.payload_json),
+        "reason": pending.provenance.reason,
+        "source": None if source is None else orjson.Fragment(source),
+    }
+    # ASCII keys, strings, null and canonical fragments: canonical_json's own orjson call
+    canonical = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+    digest = hashlib.sha256(canonical).digest()[:16]
+    return KEY_PREFIX + base64.urlsafe_b64encode(digest)[:22].decode("ascii")  # no "==" pad
+
+
+def decode(data: bytes | bytearray) -> str:
+    if len(data) > MAX_FILE_BYTES:
+        limit = (
+            f"{MAX_FILE_BYTES // 2**20:,} MiB" if MAX_FILE_BYTES % 2**20 == 0
+            else f"{MAX_FILE_BYTES:,} bytes"
+        )  # fmt: skip
+        raise InvalidInput(f"file is larger than the import limit of {limit}")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InvalidInput("file is not valid UTF-8", line=line) from exc
+
+
+_LINE = re.compile(r"[^\r\n]+")
+
+
+def detect_kind(text: str) -> str:
+    """``events`` for JSON Lines (a first line that is a JSON object or array), else the CSV
+    kind named by the header row. Only the first non-blank line is looked at."""
+    first = next((m.group() for m in _LINE.finditer(text) if m.group().strip()), "")
+    if first.lstrip().startswith(("{", "[")):
+        return "events"
+    try:
+        header = {h.strip().lower() for h in next(csv.reader([first]), [])}
+    except csv.Error as exc:
+        raise InvalidInput(f"bad CSV header: {exc}", line=1) from exc
+    if "line_id" in header:
+        return "lines"
+    if "code" in header and "name" in header:
+        return "categories"
+    if "vintage" in header and "amount" in header:
+        return "gdp"
+    raise InvalidInput("cannot tell the kind of file from its first line (use --kind)", line=1)
+
+
+def _strict_json(text: str) -> Any:
+    """Parse one JSON value, refusing duplicate keys, floats, NaN, Infinity, nesting deeper
+    than ``MAX_JSON_DEPTH`` and integers longer than ``MAX_JSON_INT_DIGITS`` digits.
+
+    orjson parses first; its result is taken when it provably has no duplicate key and no
+    float: without ``\\u`` escapes, the colons of the text are the object members plus the
+    colons inside strings, so equal counts mean no member was lost to a duplicate. Anything
+    else (an error, an escape, a float, a mismatch) goes to the stdlib parser, which raises
+    the precise error."""
+    if "\\u" not in text:
+        try:
+            value = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+        else:
+            shape = _shape(value)
+            if shape is not None and text.count(":") == shape[0] + shape[1]:
+                return value
+    return _strict_json_slow(text)
+
+
+def _shape(value: Any) -> tuple[int, int] | None:
+    """(object members, colons inside keys and strings) of a parsed value; None if it holds a
+    float. Raises ``ValueError`` if it nests deeper than ``MAX_JSON_DEPTH``."""
+    members = colons = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        kind = type(item)
+        if kind is dict or kind is list:
+            if depth > MAX_JSON_DEPTH:
+                raise ValueError(TOO_DEEP)
+            if kind is dict:
+                members += len(item)
+                for key, child in item.items():
+                    colons += key.count(":")
+                    if type(child) is str:
+                        colons += child.count(":")
+                    else:
+                        stack.append((child, depth + 1))
+            else:
+                stack.extend((child, depth + 1) for child in item)
+        elif kind is str:
+            colons += item.count(":")
+        elif kind is float:
+            return None
+    return members, colons
+
+
+TOO_DEEP = f"JSON nested deeper than {MAX_JSON_DEPTH} levels"
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _check_depth(text: str) -> None:
+    """Refuse ``text`` if its arrays and objects nest deeper than ``MAX_JSON_DEPTH`` (strings
+    skipped), before a recursive parser sees it."""
+    depth = 0
+    for token in _TOKEN.finditer(text):
+        bracket = token.group()
+        if bracket in ("[", "{"):
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise ValueError(TOO_DEEP)
+        elif bracket in ("]", "}"):
+            depth -= 1
+
+
+def _strict_json_slow(text: str) -> Any:
+    def reject_constant(name: str) -> Any:
+        raise ValueError(f"{name} is not a number")
+
+    def reject_float(number: str) -> Any:
+        raise ValueError(
+            f"{clipped(number)} is a floating-point number: write exact values as strings"
+        )
+
+    def bounded_int(digits: str) -> int:
+        if len(digits.lstrip("-")) > MAX_JSON_INT_DIGITS:
+            raise ValueError(
+                f"integer {clipped(digits)} has more than {MAX_JSON_INT_DIGITS} digits"
+            )
+        return int(digits)
+
+    def no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in result:
+                raise ValueError(f"duplicate key {quoted(key)}")
+            result[key] = value
+        return result
+
+    _check_depth(text)
+    return json.loads(
+        text,
+        parse_constant=reject_constant,
+        parse_float=reject_float,
+        parse_int=bounded_int,
+        object_pairs_hook=no_duplicate_keys,
+    )
+
+
+ProvenanceCache = dict[bytes, tuple[Provenance, bytes | None]]
+PROVENANCE_CACHE_SIZE = 4096
+
+
+def _provenance(
+    raw: dict[str, Any], cache: ProvenanceCache | None
+) -> tuple[Provenance, bytes | None]:
+    """The validated provenance of ``raw`` and its source's canonical JSON. A file's events
+    mostly share one actor, reason and source: each distinct one is validated and encoded
+    once per file (keyed by its JSON text; the models are frozen, so sharing is safe)."""
+    key = None
+    if cache is not None and raw.get("idempotency_key") is None:
+        try:
+            key = orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)
+        except TypeError:  # e.g. an integer beyond 64 bits: validated without the cache
+            key = None
+        found = cache.get(key) if key is not None else None
+        if found is not None:
+            return found
+    prov = Provenance.model_validate(raw)
+    source = prov.source
+    entry = (prov, None if source is None else canonical_json(source.model_dump(mode="json")))
+    if key is not None and cache is not None and len(cache) < PROVENANCE_CACHE_SIZE:
+        cache[key] = entry
+    return entry
+
+
+def _pending(
+    data: dict[str, Any],
+    provenance: dict[str, Any],
+    default_actor: str,
+    cache: ProvenanceCache | None = None,
+) -> PendingEvent:
+    event = parse_event(data)
+    prov, source_json = _provenance(
+        {"actor": default_actor, **{k: v for k, v in provenance.items() if v is not None}}, cache
+    )
+    pending = PendingEvent(event, prov)
+    pending.__dict__["source_json"] = source_json  # PendingEvent.source_json, already known
+    if prov.idempotency_key is None:
+        key = pending_key(pending)
+        pending = pending.with_provenance(prov.model_copy(update={"idempotency_key": key}))
+    return pending
+
+
+def iter_jsonl(text: str, actor: str) -> Iterator[tuple[int, PendingEvent | str]]:
+    """(line, event) or (line, problem) for each non-blank line of a JSON Lines file."""
+    cache: ProvenanceCache = {}
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = _strict_json(line)
+            if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+                raise ValueError("each line must be a JSON object with a type")
+            event_type = data.pop("type")
+            if event_type not in EVENT_CLASSES:
+                raise ValueError(f"unknown event type {quoted(event_type)}")
+            provenance = {
+                k: data.pop(k)
+                for k in ("actor", "reason", "source", "idempotency_key")
+                if k in data
+            }
+            version = data.pop("schema_version", SCHEMA_VERSIONS[event_type])
+            if provenance.get("idempotency_key") is None and isinstance(data.get("event_id"), str):
+                # a logged event is one event: two equal ones in a log must both come back
+                provenance["idempotency_key"] = f"event:{data['event_id']}"
+            for key in ENVELOPE_KEYS & data.keys():
+                data.pop(key)
+            data = upcast(event_type, version, data, SCHEMA_VERSIONS[event_type])
+            yield number, _pending({**data, "type": event_type}, provenance, actor, cache)
+        except ValidationError as exc:
+            yield number, describe_validation_error(exc)
+        except ValueError as exc:  # a JSON error, an UpcastError, a canonical-JSON domain error
+            yield number, str(exc)
+
+
+def _csv_rows(text: str, kind: str) -> Iterator[tuple[int, dict[str, str] | str]]:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        return
+    except csv.Error as exc:
+        raise InvalidInput(f"bad CSV header: {exc}", line=1) from exc
+    duplicates = sorted(h for h, n in Counter(header).items() if n > 1)  # linear: 1e5 columns
+    if duplicates:
+        raise InvalidInput(f"duplicate column {', '.join(map(named, duplicates))}", line=1)
+    unknown = [h for h in header if h not in COLUMNS[kind]]
+    if unknown:
+        raise InvalidInput(
+            f"unknown column {', '.join(map(named, unknown[:MAX_REPORTED]))} for a {kind} file",
+            line=1,
+        )
+    missing = sorted(REQUIRED[kind] - set(header))
+    if missing:
+        raise InvalidInput(f"missing column {', '.join(missing)} for a {kind} file", line=1)
+    start = reader.line_num + 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield start, f"bad CSV: {exc}"
+            return
+        line, start = start, reader.line_num + 1
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            yield line, f"expected {len(header)} fields, found {len(row)}"
+            continue
+        if any(len(cell) > MAX_FIELD_CHARS for cell in row) or any("\x00" in cell for cell in row):
+            yield line, f"a field is longer than {MAX_FIELD_CHARS} characters or holds a NUL byte"
+            continue
+        yield line, dict(zip(header, row, strict=True))
+
+
+def _source(row: dict[str, str]) -> dict[str, Any] | None:
+    title = row.pop("source_title", "").strip()
+    url = row.pop("source_url", "").strip()
+    if not title and not url:
+        return None
+    return Source.model_validate({"title": title or url, "url": url or None}).model_dump()
+
+
+def iter_csv(text: str, kind: str, actor: str) -> Iterator[tuple[int, PendingEvent | str]]:
+    event_type = {
+        "categories": "CategoryDefined",
+        "lines": "BudgetLineRecorded",
+        "gdp": "GdpRecorded",
+    }[kind]
+    cache: ProvenanceCache = {}
+    for line, row in _csv_rows(text, kind):
+        if isinstance(row, str):
+            yield line, row
+            continue
+        try:
+            source = _source(row)
+            fields = {k: v for k, v in row.items() if v.strip() != ""}
+            if kind == "categories":
+                fields.setdefault("description", "")
+            yield line, _pending({**fields, "type": event_type}, {"source": source}, actor, cache)
+        except ValidationError as exc:
+            yield line, describe_validation_error(exc)
+        except ValueError as exc:
+            yield line, str(exc)
+
+
+def _revisions(
+    store: EventStore, items: list[Numbered], reason: str | None
+) -> tuple[list[Numbered], list[tuple[int | None, str]]]:
+    """Turn re-imported budget lines whose content changed into revision/reclassification events
+    (only with a reason: a change of figure must say why); unchanged lines are dropped."""
+    from ledger.intake.lines import current_lines  # local: only needed when lines already exist
+
+    recorded = [i for i in items if isinstance(i.pending.event, BudgetLineRecorded)]
+    existing = store.stream_versions([i.pending.stream for i in recorded])
+    if not any(existing.values()):
+        return items, []
+    keys = store.stored_idempotency_keys(
+        [
+            i.pending.provenance.idempotency_key
+            for i in recorded
+            if i.pending.provenance.idempotency_key
+        ]
+    )
+    changed = [  # only lines whose content differs need their current state
+        i.pending.stream
+        for i in recorded
+        if existing.get(i.pending.stream) and i.pending.provenance.idempotency_key not in keys
+    ]
+    state = current_lines(store, changed)
+    out: list[Numbered] = []
+    problems: list[tuple[int | None, str]] = []
+    for item in items:
+        event = item.pending.event
+        if not isinstance(event, BudgetLineRecorded) or not existing.get(item.pending.stream):
+            out.append(item)
+            continue
+        if item.pending.provenance.idempotency_key in keys:
+            out.append(item)  # the very same content: skipped as a duplicate later
+            continue
+        line = state[item.pending.stream]
+        label = f"{event.jurisdiction}/FY{event.fiscal_year}/{event.line_id}"
+        fixed = [
+            f for f in ("agency", "program", "currency", "stage") if line[f] != getattr(event, f)
+        ]
+        if fixed:  # no event restates these: never drop such a change silently
+            problems.append(
+                (
+                    item.line,
+                    f"budget line {label} is already recorded with another {', '.join(fixed)} "
+                    "(only amount and category can be revised: withdraw it and record a new line)",
+                )
+            )
+            continue
+        changes: list[EventModel] = []
+        key = {
+            "jurisdiction": event.jurisdiction,
+            "fiscal_year": event.fiscal_year,
+            "line_id": event.line_id,
+        }
+        if line["amount"] != event.amount:
+            changes.append(BudgetLineRevised(**key, amount=event.amount))
+        if line["category"] != event.category:
+            changes.append(BudgetLineReclassified(**key, category=event.category))
+        if not changes:
+            continue
+        if reason is None:
+            problems.append(
+                (
+                    item.line,
+                    f"budget line {label} "
+                    "is already recorded with other figures (give --reason to record a revision)",
+                )
+            )
+            continue
+        prov = item.pending.provenance.model_copy(update={"reason": reason})
+        # the key names the version it revises: 100→200→300→200 must not look like a retry
+        at = f"@v{existing[item.pending.stream]}"
+        for change in changes:
+            out.append(
+                Numbered(
+                    item.line,
+                    PendingEvent(
+                        change,
+                        prov.model_copy(update={"idempotency_key": content_key(change, prov) + at}),
+                    ),
+                )
+            )
+    return out, problems
+
+
+def import_text(
+    store: EventStore,
+    text: str,
+    *,
+    kind: str | None = None,
+    actor: str,
+    reason: str | None = None,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Check and append a whole file atomically; raise ``InvalidInput`` listing bad rows."""
+    kind = kind or detect_kind(text)
+    rows = iter_jsonl(text, actor) if kind == "events" else iter_csv(text, kind, actor)
+    items: list[Numbered] = []
+    problems: list[tuple[int | None, str]] = []
+    count = 0
+    for line, parsed in rows:
+        count += 1
+        if isinstance(parsed, str):
+            problems.append((line, parsed))
+            if len(problems) >= MAX_REPORTED:
+                break
+        else:
+            if reason and parsed.provenance.reason is None:
+                parsed = PendingEvent(
+                    parsed.event, parsed.provenance.model_copy(update={"reason": reason})
+                )
+            items.append(Numbered(line, parsed))
+        if progress and count % 1000 == 0:
+            progress(count)
+    if len(problems) >= MAX_REPORTED:
+        raise InvalidInput(_summarise(problems, kind))
+    parsed_items = items
+
+    def check_and_append() -> tuple[Plan, AppendResult | None]:
+        # The rows that parsed are checked too, to report every bad row at once.
+        items, revision_problems = _revisions(store, parsed_items, reason)
+        checked = plan(store, items, max_problems=MAX_REPORTED)
+        found = sorted([*problems, *revision_problems, *checked.problems], key=lambda p: p[0] or 0)
+        if found:
+            raise InvalidInput(_summarise(found, kind))
+        if dry_run or not checked.writes:
+            return checked, None
+        # plan looked every idempotency key up just now, under the same lock
+        return checked, store.append_checked(checked.writes)
+
+    if dry_run or problems:
+        checked, _ = check_and_append()  # reads only: no lock
+        appended = sum(len(w.events) for w in checked.writes)
+        return ImportReport(kind, count, appended, checked.skipped, True, None, None)
+    # Checked and appended in one write transaction: the rules see exactly the ledger the
+    # events are appended to, so a concurrent or repeated import of the same file finds the
+    # other's events stored and skips them (idempotent), instead of failing a rule on them.
+    checked, appended_result = store.locked(check_and_append)
+    result = appended_result or AppendResult((), 0)
+    first, last = result.first_seq, result.last_seq
+    appended = 0 if first is None or last is None else last - first + 1
+    return ImportReport(
+        kind, count, appended, checked.skipped + result.skipped, False, first, last
+    )  # fmt: skip
+
+
+def _summarise(problems: list[tuple[int | None, str]], kind: str) -> str:
+    shown = [
+        f"line {line}: {message}" if line else message for line, message in problems[:MAX_REPORTED]
+    ]
+    more = f" (first {MAX_REPORTED} shown)" if len(problems) >= MAX_REPORTED else ""
+    noun = "problem" if len(problems) == 1 else "problems"
+    return f"nothing imported: {len(problems)} {noun} in the {kind} file{more}: " + "; ".join(shown)

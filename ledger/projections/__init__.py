@@ -1,0 +1,1 @@
+"""Projections: the fold of the events into read models."""

@@ -1,0 +1,1 @@
+"""Queries: questions asked of the projections."""

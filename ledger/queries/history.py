@@ -1,0 +1,159 @@
+"""The history as tables: ``log`` (filtered, streamed) and ``show`` (one event in full)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from events import EVENT_CLASSES
+from events.quoting import quoted
+from ledger.errors import InvalidInput
+from ledger.projections.fold import current_payload
+from ledger.queries.asof import parse_time
+from ledger.storage.records import DECODE_ERRORS, StoredEvent, unreadable
+from ledger.storage.store import EventStore
+from ledger.tabular import Table
+
+LOG_COLUMNS = ["seq", "recorded_at", "actor", "type", "stream", "summary", "reason"]
+
+
+def summary(event: StoredEvent) -> str:
+    """A short human description of an event's payload (``IntegrityFailure`` naming the seq
+    if the stored payload lacks what its type has)."""
+    try:
+        return _summary(event)
+    except DECODE_ERRORS as exc:
+        raise unreadable(event.seq, event.type, event.schema_version, exc) from None
+
+
+def _summary(event: StoredEvent) -> str:
+    p = current_payload(event.type, event.schema_version, event.payload)  # a v1 line too
+    match event.type:
+        case "CategoryDefined":
+            return f"{p['code']} {p['name']}"
+        case "DefinitionVersionOpened":
+            base = f" from @{p['based_on']}" if p.get("based_on") else ""
+            return f"{p['definition']}@{p['version']}{base}: {p['title']}"
+        case "CategoryIncluded":
+            return f"{p['definition']}@{p['version']} + {p['category']} ×{p['share']} ({p['tier']})"
+        case "CategoryExcluded":
+            return f"{p['definition']}@{p['version']} − {p['category']}"
+        case "StagesSet":
+            return f"{p['definition']}@{p['version']} stages {','.join(p['stages'])}"
+        case "GdpBasisSet":
+            year = f" FY{p['fiscal_year']}" if p.get("fiscal_year") else ""
+            return f"{p['definition']}@{p['version']} GDP basis {p['basis']}{year}"
+        case "DefinitionStatusChanged":
+            since = f" from FY{p['effective_from']}" if p.get("effective_from") else ""
+            return f"{p['definition']}@{p['version']} → {p['status']}{since}"
+        case "BudgetLineRecorded":
+            return f"{p['category']} {p['amount']} {p['currency']} ({p['stage']})"
+        case "BudgetLineRevised":
+            return f"amount → {p['amount']}"
+        case "BudgetLineReclassified":
+            return f"category → {p['category']}"
+        case "GdpRecorded":
+            figure = f"{p['amount']} {p['currency']}"
+            return f"{p['jurisdiction']} FY{p['fiscal_year']} {figure} [{p['vintage']}]"
+        case "TargetSet":
+            return (
+                f"{p['target_id']}: {p['percent_of_gdp']}% by FY{p['by_fiscal_year']} ({p['kind']})"
+            )
+        case "ExchangeRateRecorded":
+            return f"1 {p['base']} = {p['rate']} {p['quote']} FY{p['fiscal_year']}"
+    return ""
+
+
+def flat_event(event: StoredEvent) -> dict[str, Any]:
+    """The JSON Lines form: type, the payload fields, provenance, then the rest of the envelope.
+    ``import`` reads it back (envelope keys are ignored, ``schema_version`` upcasts)."""
+    return {
+        "type": event.type,
+        **event.payload,
+        "actor": event.actor,
+        "reason": event.reason,
+        "source": event.source,
+        "idempotency_key": event.idempotency_key,
+        "schema_version": event.schema_version,
+        "seq": event.seq,
+        "event_id": event.event_id,
+        "stream": event.stream,
+        "stream_version": event.stream_version,
+        "recorded_at": event.recorded_at,
+        "prev_hash": event.prev_hash,
+        "hash": event.hash,
+    }
+
+
+def iter_log(
+    store: EventStore,
+    *,
+    stream: str | None = None,
+    types: tuple[str, ...] = (),
+    actor: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    start: int = 1,
+    stop: int | None = None,
+) -> Iterator[StoredEvent]:
+    unknown = [t for t in types if t not in EVENT_CLASSES]
+    if unknown:
+        raise InvalidInput(f"unknown event type {quoted(unknown[0])} (see docs/events.md)")
+    prefix = stream[:-1] if stream and stream.endswith("*") else None
+    return store.read(
+        stream=None if prefix is not None else stream,
+        stream_prefix=prefix,
+        types=list(types) or None,
+        actor=actor,
+        since=parse_time(since) if since else None,
+        until=parse_time(until) if until else None,
+        start=start,
+        stop=stop,
+    )
+
+
+def log_table(
+    store: EventStore, limit: int | None = None, full: bool = False, **filters: Any
+) -> Table:
+    """The filtered history; ``limit`` keeps the last N matching events (without a filter,
+    only those are read: seqs are gapless, so they are the last N seqs)."""
+    from collections import deque
+
+    if limit is not None and not any(filters.values()):
+        head = store.head()
+        filters["start"] = max(1, (head.seq if head else 0) - limit + 1)
+    events: Any = iter_log(store, **filters)
+    if limit is not None:
+        events = deque(events, maxlen=limit)
+    rows = []
+    for event in events:
+        if full:
+            rows.append(flat_event(event))
+        else:
+            rows.append(
+                {
+                    "seq": event.seq,
+                    "recorded_at": event.recorded_at,
+                    "actor": event.actor,
+                    "type": event.type,
+                    "stream": event.stream,
+                    "summary": summary(event),
+                    "reason": event.reason,
+                }
+            )
+    head = store.head()
+    meta = {
+        "head_seq": head.seq if head else 0,
+        "head_hash": head.hash if head else None,
+        "count": len(rows),
+    }
+    columns = list(rows[0]) if full and rows else LOG_COLUMNS
+    return Table("events", columns, rows, meta)
+
+
+def show_table(store: EventStore, seq: int) -> Table:
+    """One event with its whole envelope, as field/value rows (JSON: the envelope object)."""
+    event = store.get(seq)
+    envelope = event.envelope()
+    rows = [{"field": key, "value": value} for key, value in envelope.items()]
+    return Table("event", ["field", "value"], rows, {"seq": seq}, document=envelope)

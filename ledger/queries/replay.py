@@ -1,0 +1,161 @@
+"""``replay``: how one measure came to be, event by event.
+
+The events that can move a measure (the year's budget lines, the definition's versions, the
+jurisdiction's GDP figures, exchange rates) are read in seq order and folded from nothing; after
+each one the measure is computed again, and a row is written whenever the version measured, the
+total or the share changed.
+"""
+
+from __future__ import annotations
+
+from decimal import localcontext
+from fractions import Fraction
+from typing import Any, cast
+
+from events.quoting import quoted
+from ledger.errors import InvalidInput
+from ledger.projections.definitions import DefinitionVersion, in_force, parse_spec
+from ledger.projections.fold import EXACT, LedgerState, apply_raw, dec_str
+from ledger.projections.measure import (
+    Measure,
+    MeasureRequest,
+    exact_str,
+    measure,
+    parse_basis,
+    rounded_str,
+)
+from ledger.projections.sql import prefix_events
+from ledger.queries.history import summary
+from ledger.queries.question import (
+    open_context,
+    parse_jurisdiction,
+    parse_stages,
+    parse_year,
+    provenance,
+)
+from ledger.storage.store import EventStore
+from ledger.tabular import Table
+
+COLUMNS = [
+    "seq", "recorded_at", "actor", "event", "summary", "version", "total", "share_of_gdp_pct",
+    "change_total", "change_pp",
+]  # fmt: skip
+
+
+class ReplayRequest(MeasureRequest):
+    """The options of ``defledger replay``."""
+
+
+def _selected(
+    state: LedgerState, name: str, version: int | None, year: int
+) -> DefinitionVersion | None:
+    if version is not None:
+        return state.definitions.get((name, version))
+    return in_force(state.definitions, name, year)
+
+
+def replay_table(store: EventStore, req: ReplayRequest) -> Table:
+    jurisdiction = parse_jurisdiction(req.jurisdiction)
+    year = parse_year(req.year)
+    stages = parse_stages(req.stages)
+    basis = parse_basis(req.gdp_basis) if req.gdp_basis else None
+    tier = req.tier or "all"
+    context = open_context(store, req.as_of, jurisdiction)
+    names = sorted({name for name, _ in context.state.definitions})
+    if req.definition:
+        name, number = parse_spec(req.definition)
+        if name not in names or (
+            number is not None and (name, number) not in context.state.definitions
+        ):
+            raise InvalidInput(
+                f"unknown definition {quoted(req.definition)} "
+                f"(definitions: {', '.join(names) or 'none'})"
+            )
+    elif len(names) == 1:
+        name, number = names[0], None
+    else:
+        raise InvalidInput(
+            f"choose a definition with --definition (definitions: {', '.join(names) or 'none'})"
+        )
+    events = prefix_events(
+        store,
+        [f"line/{jurisdiction}/FY{year}/", f"definition/{name}/", f"gdp/{jurisdiction}/", "fx/"],
+        context.as_of.seq,
+    )
+    state = LedgerState()
+    rows: list[dict[str, Any]] = []
+    measures: list[Measure] = []
+    last: tuple[str, str, str] | None = None
+    previous: tuple[Any, Fraction | None] | None = None
+    for event in events:
+        with localcontext(EXACT):
+            apply_raw(state, event.seq, event.type, event.schema_version, event.payload)
+        version = _selected(state, name, number, year)
+        if version is None:
+            continue
+        try:
+            m = measure(state, jurisdiction, year, version, stages=stages, basis=basis)
+        except InvalidInput as exc:
+            if last != (version.label, "error", str(exc)):
+                rows.append(_row(event, version.label, None, None, None, req.places, note=str(exc)))
+                last = (version.label, "error", str(exc))
+            continue
+        if tier != "all" and tier not in m.tiers:
+            continue
+        total, share = m.total(tier), m.share(tier)
+        key = (version.label, dec_str(total), exact_str(share))
+        if key == last:
+            continue
+        rows.append(_row(event, version.label, m, total, share, req.places, previous=previous))
+        measures.append(m)
+        last, previous = key, (total, share)
+    meta = {
+        **provenance(context.meta, measures[-1:], req.places),
+        "jurisdiction": jurisdiction,
+        "fiscal_year": year,
+        "definition": req.definition or name,
+        "tier": tier,
+        "events_read": len(events),
+    }
+    caption = (
+        f"{len(rows)} changes of {jurisdiction} FY{year} {req.definition or name} ({tier}) in "
+        f"{len(events)} events up to seq {context.as_of.seq}; shares rounded half-up to "
+        f"{req.places} places."
+    )
+    return Table("replay", COLUMNS, rows, meta, caption=caption)
+
+
+def _row(
+    event: Any,
+    label: str,
+    m: Measure | None,
+    total: Any,
+    share: Fraction | None,
+    places: int,
+    previous: tuple[Any, Fraction | None] | None = None,
+    note: str = "",
+) -> dict[str, Any]:
+    change, change_pp = None, None
+    if previous is not None and total is not None:
+        with localcontext(EXACT):
+            change = total - previous[0]
+        if share is not None and previous[1] is not None:
+            change_pp = share - previous[1]
+    return {
+        "seq": event.seq,
+        "recorded_at": event.recorded_at,
+        "actor": event.actor,
+        "event": event.type,
+        "summary": summary(cast(Any, event)),
+        "stream": event.stream,
+        "version": label,
+        "total": "" if total is None else dec_str(total),
+        "currency": m.currency if m else "",
+        "share_of_gdp_pct": rounded_str(share, places),
+        "share_of_gdp_pct_exact": exact_str(share),
+        "gdp_seq": m.gdp.seq if m and m.gdp else None,
+        "change_total": "" if change is None else dec_str(change),
+        "change_pp": rounded_str(change_pp, places),
+        "change_pp_exact": exact_str(change_pp),
+        "note": note,
+    }

@@ -1,0 +1,326 @@
+"""``trace`` / ``explain``: every event behind one total, enough to recompute it by hand.
+
+Rows, in order: the definition version's own events (opened, stages, GDP basis, status) and
+the ``CategoryIncluded`` event of each counted category; every counted budget line with
+``amount × share = contribution`` and the seqs of all its events; the GDP figure and exchange
+rates used; the targets; and the total, ``Σ contributions``, with its share of GDP. The lines
+are folded from their own events, independently of the stored sums, and the two must agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, localcontext
+from typing import Any
+
+from events.quoting import quoted
+from ledger.errors import IntegrityFailure, InvalidInput
+from ledger.projections.definitions import DefinitionVersion
+from ledger.projections.fold import (
+    EXACT,
+    LineState,
+    current_payload,
+    dec_str,
+    key_of_payload,
+    line_transition,
+)
+from ledger.projections.measure import (
+    Measure,
+    MeasureRequest,
+    exact_str,
+    measure,
+    parse_basis,
+    rounded_str,
+)
+from ledger.projections.sql import prefix_events
+from ledger.queries.question import (
+    no_version_error,
+    open_context,
+    parse_jurisdiction,
+    parse_stages,
+    parse_year,
+    provenance,
+    versions_for,
+)
+from ledger.queries.totals import ALL, applicable_targets, target_fields
+from ledger.storage.records import DECODE_ERRORS, unreadable
+from ledger.storage.store import EventStore
+from ledger.tabular import Table
+
+COLUMNS = [
+    "role",
+    "seq",
+    "event",
+    "ref",
+    "category",
+    "stage",
+    "tier",
+    "amount",
+    "share",
+    "contribution",
+    "detail",
+]
+
+
+@dataclass
+class TraceRequest(MeasureRequest):
+    """The options of ``defledger trace``: a measure, and whether to list lines that do not
+    count."""
+
+    all_lines: bool = False
+
+
+def _row(role: str, seq: int | None, event: str, ref: str = "", **fields: Any) -> dict[str, Any]:
+    return {"role": role, "seq": seq, "event": event, "ref": ref, **fields}
+
+
+def _definition_rows(version: DefinitionVersion, m: Measure, tier: str) -> list[dict[str, Any]]:
+    label = version.label
+    based = f" as a copy of @{version.based_on}" if version.based_on else ""
+    rows = [
+        _row(
+            "definition",
+            version.opened_seq,
+            "DefinitionVersionOpened",
+            label,
+            detail=f"{label} opened{based}: {version.title}",
+        )
+    ]
+    stages = ",".join(version.counted_stages)
+    rows.append(
+        _row(
+            "definition",
+            version.stages_seq,
+            "StagesSet" if version.stages_seq else "(default)",
+            label,
+            detail=f"stages counted: {stages}" + ("" if version.stages_seq else " (never set)"),
+        )
+    )
+    rows.append(
+        _row(
+            "definition",
+            version.basis_seq,
+            "GdpBasisSet" if version.basis_seq else "(default)",
+            label,
+            detail=f"GDP basis: {version.basis.label()}",
+        )
+    )
+    if version.status_seq:
+        since = f" from FY{version.effective_from}" if version.effective_from else ""
+        rows.append(
+            _row(
+                "definition",
+                version.status_seq,
+                "DefinitionStatusChanged",
+                label,
+                detail=f"status {version.status}{since}",
+            )
+        )
+    for code, inclusion in sorted(version.categories.items()):
+        if tier not in (ALL, inclusion.tier):
+            continue
+        rows.append(
+            _row(
+                "definition",
+                inclusion.seq,
+                "CategoryIncluded",
+                label,
+                category=code,
+                tier=inclusion.tier,
+                share=dec_str(inclusion.share),
+                detail=f"{code} counts ×{dec_str(inclusion.share)} in {inclusion.tier}",
+            )
+        )
+    return rows
+
+
+def _lines(
+    store: EventStore, jurisdiction: str, year: int, seq: int
+) -> tuple[dict[str, LineState], dict[str, list[int]]]:
+    lines: dict[str, LineState] = {}
+    seqs: dict[str, list[int]] = {}
+    for event in prefix_events(store, [f"line/{jurisdiction}/FY{year}/"], seq):
+        try:
+            payload = current_payload(event.type, event.schema_version, event.payload)
+            key = key_of_payload(payload)
+            line = line_transition(lines.get(key), event.seq, event.type, payload)
+        except DECODE_ERRORS as exc:
+            raise unreadable(event.seq, event.type, event.schema_version, exc) from None
+        if line is not None:
+            lines[key] = line
+            seqs.setdefault(key, []).append(event.seq)
+    return lines, seqs
+
+
+def _why_not(line: LineState, version: DefinitionVersion, m: Measure, tier: str) -> str | None:
+    if line.withdrawn:
+        return "withdrawn"
+    if line.stage not in m.stages:
+        return f"stage {line.stage} is not counted"
+    inclusion = version.categories.get(line.category)
+    if inclusion is None:
+        return f"category {line.category} is not included"
+    if tier not in (ALL, inclusion.tier):
+        return f"counts in tier {inclusion.tier}"
+    return None
+
+
+def trace_table(store: EventStore, req: TraceRequest) -> Table:
+    jurisdiction = parse_jurisdiction(req.jurisdiction)
+    year = parse_year(req.year)
+    stages = parse_stages(req.stages)
+    basis = parse_basis(req.gdp_basis) if req.gdp_basis else None
+    tier = req.tier or ALL
+    context = open_context(store, req.as_of, jurisdiction)
+    state = context.state
+    specs = (req.definition,) if req.definition else ()
+    versions = versions_for(state, specs, year, [])
+    if not versions:
+        raise no_version_error(state, specs, [year])
+    if len(versions) > 1:
+        labels = ", ".join(v.label for v in versions)
+        raise InvalidInput(
+            f"several definitions are in force ({labels}); choose one with --definition"
+        )
+    version = versions[0]
+    m = measure(state, jurisdiction, year, version, stages=stages, basis=basis)
+    if tier != ALL and tier not in m.tiers:
+        raise InvalidInput(
+            f"unknown tier {quoted(tier)} (tiers of {version.label}: {', '.join(m.tiers)})"
+        )
+    rows = _definition_rows(version, m, tier)
+    lines, seqs = _lines(store, jurisdiction, year, context.as_of.seq)
+    total = Decimal(0)
+    rates = {r.base: r for r in m.rates}
+    for key in sorted(lines):
+        line = lines[key]
+        why = _why_not(line, version, m, tier)
+        if why is not None:
+            if req.all_lines:
+                rows.append(_line_row(line, seqs[key], None, None, None, f"not counted: {why}"))
+            continue
+        inclusion = version.categories[line.category]
+        rate = rates.get(line.currency)
+        with localcontext(EXACT):
+            amount = line.amount * rate.rate if rate else line.amount
+            contribution = amount * inclusion.share
+            total += contribution
+        converted = (
+            f"; {dec_str(line.amount)} {line.currency} × {dec_str(rate.rate)}" if rate else ""
+        )
+        rows.append(
+            _line_row(line, seqs[key], inclusion, contribution, rate, converted.lstrip("; "))
+        )
+    if total != m.total(tier):
+        raise IntegrityFailure(
+            f"the lines' events give {dec_str(total)} but the stored projection gives "
+            f"{dec_str(m.total(tier))}; run `defledger rebuild`"
+        )
+    if m.gdp is not None:
+        g = m.gdp
+        rows.append(
+            _row(
+                "gdp",
+                g.seq,
+                "GdpRecorded",
+                f"{g.jurisdiction}/FY{g.fiscal_year}",
+                amount=dec_str(g.amount),
+                currency=g.currency,
+                detail=f"vintage {g.vintage}; basis {g.basis}",
+            )
+        )
+    for r in m.rates:
+        rows.append(
+            _row(
+                "rate",
+                r.seq,
+                "ExchangeRateRecorded",
+                f"{r.base}-{r.quote}/FY{r.fiscal_year}",
+                detail=f"1 {r.base} = {dec_str(r.rate)} {r.quote}",
+            )
+        )
+    for target in applicable_targets(state, m, tier):
+        fields = target_fields(m, tier, target, req.places) if m.gdp else {}
+        gap = f"; target amount {fields['target_amount']}, gap {fields['gap']}" if fields else ""
+        rows.append(
+            _row(
+                "target",
+                target.seq,
+                "TargetSet",
+                target.target_id,
+                tier=tier,
+                detail=f"{dec_str(target.percent_of_gdp)}% of GDP by FY{target.by_fiscal_year} "
+                f"({target.kind}){gap}",
+                **fields,
+            )
+        )
+    share = m.share(tier)
+    formula = f"Σ contributions = {dec_str(total)} {m.currency}"
+    if m.gdp is not None:
+        formula += (
+            f"; {dec_str(total)} / {dec_str(m.gdp.amount)} × 100 = {exact_str(share)} % "
+            f"≈ {rounded_str(share, req.places)} %"
+        )
+    rows.append(
+        _row(
+            "total",
+            context.as_of.seq,
+            "",
+            version.label,
+            tier=tier,
+            contribution=dec_str(total),
+            currency=m.currency,
+            share_of_gdp_pct=rounded_str(share, req.places),
+            share_of_gdp_pct_exact=exact_str(share),
+            detail=formula,
+        )
+    )
+    meta = {
+        **provenance(context.meta, [m], req.places),
+        "jurisdiction": jurisdiction,
+        "fiscal_year": year,
+        "tier": tier,
+        "stages": list(m.stages),
+        "total": dec_str(total),
+        "share_of_gdp_pct": rounded_str(share, req.places),
+        "share_of_gdp_pct_exact": exact_str(share),
+    }
+    caption = (
+        f"{jurisdiction} FY{year} {version.label} ({version.status}) tier {tier}, as of seq "
+        f"{context.as_of.seq}: {formula}"
+    )
+    return Table("trace", COLUMNS, rows, meta, caption=caption)
+
+
+def _line_row(
+    line: LineState,
+    seqs: list[int],
+    inclusion: Any,
+    contribution: Decimal | None,
+    rate: Any,
+    detail: str,
+) -> dict[str, Any]:
+    events = ",".join(str(s) for s in seqs)
+    parts = [line.agency, line.program, f"events {events}", detail]
+    text = " · ".join(part for part in parts if part)
+    if inclusion is not None:
+        text += f" · included by seq {inclusion.seq}"
+    return _row(
+        "line",
+        line.last_seq,
+        "BudgetLine",
+        line.key,
+        category=line.category,
+        stage=line.stage,
+        tier=inclusion.tier if inclusion else "",
+        amount=dec_str(line.amount),
+        currency=line.currency,
+        rate=dec_str(rate.rate) if rate else None,
+        share=dec_str(inclusion.share) if inclusion else "",
+        contribution=dec_str(contribution) if contribution is not None else "",
+        events=seqs,
+        included_by=inclusion.seq if inclusion else None,
+        agency=line.agency,
+        program=line.program,
+        detail=text,
+    )

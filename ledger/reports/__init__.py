@@ -1,0 +1,1 @@
+"""Reports: diffs and their renderings."""

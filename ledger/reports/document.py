@@ -1,0 +1,265 @@
+"""A diff report as data: the stable JSON document, one flat row per change (jsonl, csv), the
+one-line summary, and the number formats every renderer shares.
+
+Every number in the JSON document is an ``int`` (seqs, years, counts) or a string: amounts are
+exact decimal strings; a share of GDP or a change in percentage points is given three ways —
+``*_pct``/``*_pp`` to 50 significant digits (exact when the decimal terminates), ``*_rounded``
+half up to ``PP_PLACES`` decimals, and ``*_fraction`` as an exact ``numerator/denominator``.
+The schema is documented in ``docs/reports.md``; ``SCHEMA_VERSION`` changes when it does.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Any
+
+from ledger.projections.fold import dec_str
+from ledger.projections.measure import exact_str, rounded_str
+from ledger.reports.model import PP_PLACES, Change, DiffReport, LineEffect, Section, Side
+
+SCHEMA_VERSION = 1
+STAT_PP_PLACES = 2
+SYMBOLS = {"JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "CNY": "CN¥", "KRW": "₩"}
+SCALES = ((Decimal(10) ** 12, "T"), (Decimal(10) ** 9, "B"), (Decimal(10) ** 6, "M"))
+KIND_LABELS = {
+    "category-added": "category added",
+    "category-removed": "category removed",
+    "re-weighted": "re-weighted",
+    "tier-moved": "tier moved",
+    "stage-added": "stage added",
+    "stage-removed": "stage removed",
+    "gdp-basis": "GDP basis changed",
+    "figures": "figures restated",
+    "gdp-revision": "GDP revised",
+    "version-switch": "version in force changed",
+}
+GROUP_LABELS = {"definition": "(a) definition change", "figures": "(b) figure restatements",
+                "gdp": "(c) GDP revision"}  # fmt: skip
+
+
+# -- numbers --------------------------------------------------------------------------------
+
+
+def fraction_str(value: Fraction | None) -> str | None:
+    if value is None:
+        return None
+    return str(value.numerator) if value.denominator == 1 else f"{value}"
+
+
+def money(value: Decimal, *, sign: bool = False) -> str:
+    """Exact, with thousands separators: ``+1,100,000,000,000`` (no trailing zeros)."""
+    whole, _, fraction = dec_str(value).partition(".")
+    text = format(int(whole), ",") + (f".{fraction}" if fraction else "")
+    if value < 0 and not text.startswith("-"):
+        text = "-" + text  # -0.5: int("-0") loses the sign
+    return ("+" + text) if sign and value > 0 else text
+
+
+def money_short(value: Decimal, currency: str, *, sign: bool = False) -> str:
+    """Compact, half up to 2 decimals: ``+¥1.52T`` (exact figures are in the details)."""
+    symbol = SYMBOLS.get(currency, f"{currency} " if currency else "")
+    prefix = "-" if value < 0 else ("+" if sign and value > 0 else "")
+    size = abs(value)
+    if size == 0:
+        return f"{symbol}0"
+    for scale, suffix in SCALES:
+        if size >= scale:
+            scaled = (size / scale).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            return f"{prefix}{symbol}{scaled}{suffix}"
+    return f"{prefix}{symbol}{money(size)}"
+
+
+def pp(value: Fraction | None, places: int = PP_PLACES, *, sign: bool = True) -> str:
+    """Percentage points (or percent), half up: ``+0.057143``; ``n/a`` without a GDP."""
+    if value is None:
+        return "n/a"
+    text = rounded_str(value, places)
+    return ("+" + text) if sign and value > 0 else text
+
+
+def ratio_fields(prefix: str, value: Fraction | None) -> dict[str, str | None]:
+    return {
+        prefix: exact_str(value) if value is not None else None,
+        f"{prefix}_rounded": rounded_str(value, PP_PLACES) if value is not None else None,
+        f"{prefix}_fraction": fraction_str(value),
+    }
+
+
+# -- summary --------------------------------------------------------------------------------
+
+
+def _count(kind: str, n: int, first_category: bool) -> str:
+    noun = {"category": ("category", "categories"), "stage": ("stage", "stages")}
+    if kind.startswith("category-") or kind in ("re-weighted", "tier-moved"):
+        verb = {"category-added": "added", "category-removed": "removed",
+                "re-weighted": "re-weighted", "tier-moved": "moved tier"}[kind]  # fmt: skip
+        word = noun["category"][n != 1] + " " if first_category else ""
+        return f"{n} {word}{verb}"
+    if kind.startswith("stage-"):
+        return f"{n} {noun['stage'][n != 1]} {kind.removeprefix('stage-')}"
+    return KIND_LABELS.get(kind, kind)
+
+
+def stat_line(section: Section) -> str:
+    """``3 categories added, 1 re-weighted: +¥1.52T, +0.27 pp``."""
+    counts: dict[str, int] = {}
+    for change in section.changes:
+        if change.group in ("", "definition"):
+            counts[change.kind] = counts.get(change.kind, 0) + 1
+    phrases, first_category = [], True
+    for kind, n in counts.items():
+        phrases.append(_count(kind, n, first_category))
+        if kind.startswith("category-") or kind in ("re-weighted", "tier-moved"):
+            first_category = False
+    if any(c.group == "figures" and c.lines for c in section.changes):
+        lines = sum(len(c.lines) for c in section.changes if c.group == "figures")
+        phrases.append(f"{lines} line{'s' if lines != 1 else ''} restated")
+    if any(c.group == "gdp" and c.delta_pp for c in section.changes):
+        phrases.append("GDP revised")
+    head = ", ".join(phrases) or "no differences"
+    effect = money_short(section.delta_amount, section.currency, sign=True)
+    return f"{head}: {effect}, {pp(section.delta_pp, STAT_PP_PLACES)} pp"
+
+
+# -- JSON -----------------------------------------------------------------------------------
+
+
+def side_doc(side: Side) -> dict[str, Any]:
+    version, measured = side.version, side.evaluation.measure
+    return {
+        "label": side.label,
+        "definition": version.definition,
+        "version": version.version,
+        "status": version.status,
+        "effective_from": version.effective_from,
+        "as_of_seq": side.as_of,
+        "stages": list(measured.stages),
+        "gdp_basis": version.basis.label(),
+        "total": dec_str(side.measure),
+        "tiers": {tier: dec_str(amount) for tier, amount in measured.tiers.items()},
+        "gdp": measured.gdp.meta() if measured.gdp else None,
+        **ratio_fields("share_pct", side.share),
+    }
+
+
+def line_doc(effect: LineEffect) -> dict[str, Any]:
+    return {
+        "line_id": effect.line_id,
+        "agency": effect.agency,
+        "program": effect.program,
+        "category": effect.category,
+        "stage": effect.stage,
+        "amount": dec_str(effect.amount),
+        "counted_before": dec_str(effect.before),
+        "counted_after": dec_str(effect.after),
+        "delta": dec_str(effect.delta),
+        "tier_before": effect.tier_before,
+        "tier_after": effect.tier_after,
+    }
+
+
+def change_doc(change: Change) -> dict[str, Any]:
+    return {
+        "step": change.step,
+        "group": change.group or None,
+        "kind": change.kind,
+        "key": change.key,
+        "before": change.before,
+        "after": change.after,
+        "delta_amount": dec_str(change.delta_amount),
+        **ratio_fields("delta_pp", change.delta_pp),
+        "tier_deltas": {tier: dec_str(amount) for tier, amount in change.tier_deltas.items()},
+        "note": change.note,
+        "seqs": list(change.seqs),
+        "lines": [line_doc(effect) for effect in change.lines],
+    }
+
+
+def parts_of(section: Section) -> list[dict[str, Any]]:
+    """Decompositions: the Δ per group (definition, figures, GDP), in attribution order."""
+    groups: dict[str, list[Change]] = {}
+    for change in section.changes:
+        if change.group:
+            groups.setdefault(change.group, []).append(change)
+    parts = []
+    for group in ("definition", "figures", "gdp"):
+        members = groups.get(group, [])
+        pps = [c.delta_pp for c in members]
+        total_pp = None if any(p is None for p in pps) else sum(pps, Fraction(0))  # type: ignore[arg-type]
+        parts.append(
+            {
+                "part": group,
+                "label": GROUP_LABELS[group],
+                "delta_amount": dec_str(sum((c.delta_amount for c in members), Decimal(0))),
+                **ratio_fields("delta_pp", total_pp),
+            }
+        )
+    return parts if groups else []
+
+
+def section_doc(section: Section) -> dict[str, Any]:
+    return {
+        "jurisdiction": section.jurisdiction,
+        "fiscal_year": section.fiscal_year,
+        "currency": section.currency,
+        "tier": section.tier,
+        "summary": stat_line(section),
+        "a": side_doc(section.a),
+        "b": side_doc(section.b),
+        "delta": {"amount": dec_str(section.delta_amount), **ratio_fields("pp", section.delta_pp)},
+        "structure": {"a": section.doc_a, "b": section.doc_b, "delta": section.delta},
+        "changes": [change_doc(change) for change in section.changes],
+        "parts": parts_of(section),
+        "events": list(section.events),
+        "notes": list(section.notes),
+    }
+
+
+def report_document(report: DiffReport) -> dict[str, Any]:
+    """The ``--format json`` document (see docs/reports.md)."""
+    return {
+        "report": report.kind,
+        "schema_version": SCHEMA_VERSION,
+        "a": report.a_label,
+        "b": report.b_label,
+        "attribution_order": report.order,
+        "meta": report.meta,
+        "sections": [section_doc(section) for section in report.sections],
+    }
+
+
+ROW_COLUMNS = [
+    "report", "a", "b", "jurisdiction", "fiscal_year", "step", "group", "kind", "key", "before",
+    "after", "delta_amount", "delta_pp", "delta_pp_rounded", "delta_pp_fraction", "lines",
+    "line_ids", "note", "seqs",
+]  # fmt: skip
+
+
+def report_rows(report: DiffReport) -> list[dict[str, Any]]:
+    """One flat row per change (``--format jsonl`` and ``csv``)."""
+    rows = []
+    for section in report.sections:
+        for change in section.changes:
+            rows.append(
+                {
+                    "report": report.kind,
+                    "a": section.a.label,
+                    "b": section.b.label,
+                    "jurisdiction": section.jurisdiction,
+                    "fiscal_year": section.fiscal_year,
+                    "step": change.step,
+                    "group": change.group or None,
+                    "kind": change.kind,
+                    "key": change.key,
+                    "before": change.before,
+                    "after": change.after,
+                    "delta_amount": dec_str(change.delta_amount),
+                    **ratio_fields("delta_pp", change.delta_pp),
+                    "lines": len(change.lines),
+                    "line_ids": " ".join(effect.line_id for effect in change.lines),
+                    "note": change.note,
+                    "seqs": " ".join(str(seq) for seq in change.seqs),
+                }
+            )
+    return rows

@@ -1,0 +1,324 @@
+"""A diff report as readable text: a plain-text table report and Markdown, from one list of
+blocks (``report_blocks``) that the HTML report reuses. Summary first, details after."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from ledger.reports.document import (
+    GROUP_LABELS,
+    KIND_LABELS,
+    money,
+    money_short,
+    parts_of,
+    pp,
+    stat_line,
+)
+from ledger.reports.model import DiffReport, Section, Side
+
+TITLES = {
+    "definition-diff": "Definition diff",
+    "as-of-diff": "What the ledger learned",
+    "what-if": "What-if (hypothetical: nothing was recorded)",
+}
+
+
+@dataclass
+class Block:
+    """``kind``: ``heading`` (level in ``level``), ``summary``, ``text`` or ``table``."""
+
+    kind: str
+    text: str = ""
+    level: int = 2
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+    right: set[int] = field(default_factory=set)
+    section: Section | None = None  # the section a ``chart`` block draws
+
+
+def _moment(meta: dict[str, Any]) -> str:
+    as_of = meta.get("as_of")
+    head = meta.get("head", {}).get("seq")
+    if isinstance(as_of, list):
+        moments = [f"seq {m['seq']} ({m.get('recorded_at')})" for m in as_of]
+        return "from " + " to ".join(moments) + f"; ledger head seq {head}"
+    if isinstance(as_of, dict):
+        spec = f" ({as_of['spec']})" if as_of.get("spec") else " (head)"
+        return f"as of seq {as_of['seq']}{spec}, recorded {as_of.get('recorded_at')}"
+    return ""
+
+
+def _side_row(tag: str, side: Side, tiers: list[str], currency: str) -> list[str]:
+    measured = side.evaluation.measure
+    gdp = measured.gdp
+    return [
+        tag,
+        side.label,
+        side.version.status,
+        ",".join(measured.stages),
+        side.version.basis.label(),
+        money(side.measure),
+        *[money(measured.tiers.get(t, Decimal(0))) for t in tiers],
+        f"{money_short(gdp.amount, currency)} {gdp.label()}" if gdp else "none recorded",
+        pp(side.share, sign=False),
+    ]
+
+
+def section_blocks(section: Section, kind: str) -> list[Block]:
+    """The summary line, the A/B/Δ table, the decomposition, the changes, the lines, the
+    events and the notes of one fiscal year."""
+    tier = f" · tier {section.tier}" if section.tier else ""
+    blocks = [
+        Block(
+            "heading",
+            f"{section.a.label} → {section.b.label} · "
+            f"{section.jurisdiction} FY{section.fiscal_year}{tier}",
+            level=2,
+        ),
+        Block("summary", stat_line(section)),
+    ]
+    tiers = list(dict.fromkeys([*section.a.evaluation.by_tier, *section.b.evaluation.by_tier]))
+    cur = section.currency
+    columns = [
+        "",
+        "definition",
+        "status",
+        "stages",
+        "GDP basis",
+        f"total ({cur})",
+        *tiers,
+        "GDP",
+        "share of GDP (%)",
+    ]
+    rows = [
+        _side_row("A", section.a, tiers, cur),
+        _side_row("B", section.b, tiers, cur),
+        [
+            "Δ",
+            "",
+            "",
+            "",
+            "",
+            money(section.delta_amount, sign=True),
+            *[
+                money(
+                    section.b.evaluation.by_tier.get(t, Decimal(0))
+                    - section.a.evaluation.by_tier.get(t, Decimal(0)),
+                    sign=True,
+                )
+                for t in tiers
+            ],
+            "",
+            pp(section.delta_pp) + " pp",
+        ],
+    ]
+    right = {5, *range(6, 6 + len(tiers)), 7 + len(tiers)}
+    blocks.append(Block("table", columns=columns, rows=rows, right=right))
+    if kind == "definition-diff" or kind == "what-if":
+        blocks.append(Block("chart", section=section))
+    parts = parts_of(section)
+    if parts:
+        blocks.append(Block("heading", "Decomposition of the change", level=3))
+        part_rows = [
+            [
+                p["label"],
+                money(Decimal(p["delta_amount"]), sign=True),
+                _pp_text(p["delta_pp_rounded"]),
+            ]
+            for p in parts
+        ]
+        part_rows.append(["total", money(section.delta_amount, sign=True), pp(section.delta_pp)])
+        blocks.append(
+            Block(
+                "table", columns=["part", f"Δ amount ({cur})", "Δ pp"], rows=part_rows, right={1, 2}
+            )
+        )
+        blocks.append(Block("chart", section=section))
+    blocks += change_blocks(section)
+    if section.events:
+        blocks.append(Block("heading", "Events recorded in between", level=3))
+        event_rows = [
+            [
+                str(e["seq"]),
+                e["recorded_at"],
+                e["what"],
+                e["stream"],
+                e["summary"],
+                e["actor"],
+                _clip(e.get("reason") or ""),
+            ]
+            for e in section.events
+        ]
+        columns = ["seq", "recorded at", "what", "stream", "summary", "actor", "reason"]
+        blocks.append(Block("table", columns=columns, rows=event_rows, right={0}))
+    blocks += [Block("text", note) for note in section.notes]
+    return blocks
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    """Long free text in a table cell (the JSON keeps it whole)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _pp_text(rounded: str | None) -> str:
+    if rounded is None:
+        return "n/a"
+    return ("+" + rounded) if not rounded.startswith("-") and Decimal(rounded) != 0 else rounded
+
+
+def change_blocks(section: Section) -> list[Block]:
+    cur = section.currency
+    blocks = [Block("heading", "Changes, in attribution order", level=3)]
+    if not section.changes:
+        return blocks + [Block("text", "No changes.")]
+    grouped = any(c.group for c in section.changes)
+    rows = []
+    for c in section.changes:
+        label = KIND_LABELS.get(c.kind, c.kind)
+        row = [str(c.step)] + ([GROUP_LABELS.get(c.group, c.group)[:3]] if grouped else [])
+        row += [
+            label,
+            c.key,
+            c.before or "",
+            c.after or "",
+            money(c.delta_amount, sign=True),
+            pp(c.delta_pp),
+            str(len(c.lines)),
+            " ".join(map(str, c.seqs)),
+            c.note,
+        ]
+        rows.append(row)
+    total = (
+        [""]
+        + ([""] if grouped else [])
+        + [
+            "Σ = B − A",
+            "",
+            "",
+            "",
+            money(section.delta_amount, sign=True),
+            pp(section.delta_pp),
+            "",
+            "",
+            "",
+        ]
+    )
+    rows.append(total)
+    columns = ["#", *(["part"] if grouped else [])]
+    columns += ["change", "key", "before", "after", f"Δ amount ({cur})", "Δ pp", "lines", "seq"]
+    columns.append("note")
+    offset = 1 if grouped else 0
+    blocks.append(
+        Block("table", columns=columns, rows=rows, right={0, 5 + offset, 6 + offset, 7 + offset})
+    )
+    line_rows = [
+        [
+            str(c.step),
+            e.line_id,
+            e.agency,
+            e.program,
+            e.category,
+            e.stage,
+            money(e.amount),
+            money(e.before),
+            money(e.after),
+            money(e.delta, sign=True),
+            e.tier_before or "",
+            e.tier_after or "",
+        ]
+        for c in section.changes
+        for e in c.lines
+    ]
+    if line_rows:
+        blocks.append(Block("heading", "Budget lines entering, leaving or moving", level=3))
+        blocks.append(
+            Block(
+                "table",
+                columns=[
+                    "#",
+                    "line",
+                    "agency",
+                    "program",
+                    "category",
+                    "stage",
+                    "amount",
+                    "counted before",
+                    "counted after",
+                    "Δ counted",
+                    "tier before",
+                    "tier after",
+                ],
+                rows=line_rows,
+                right={0, 6, 7, 8, 9},
+            )
+        )
+    return blocks
+
+
+def report_blocks(report: DiffReport) -> list[Block]:
+    title = TITLES.get(report.kind, report.kind)
+    blocks = [
+        Block("heading", f"{title}: {report.a_label} → {report.b_label}", level=1),
+        Block("text", _moment(report.meta)),
+        Block("text", f"Attribution order: {report.order}."),
+    ]
+    for section in report.sections:
+        blocks += section_blocks(section, report.kind)
+    return blocks
+
+
+# -- serialisations -------------------------------------------------------------------------
+
+
+def _grid(block: Block) -> list[str]:
+    widths = [len(c) for c in block.columns]
+    for row in block.rows:
+        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            cell.rjust(w) if i in block.right else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    return [line(block.columns), line(["-" * w for w in widths])] + [line(r) for r in block.rows]
+
+
+def render_text(report: DiffReport) -> str:
+    """The ``table`` format."""
+    out: list[str] = []
+    for block in report_blocks(report):
+        if block.kind == "heading":
+            out += ["", block.text] if block.level > 1 else [block.text]
+            if block.level <= 2:
+                out.append(("=" if block.level == 1 else "-") * len(block.text))
+        elif block.kind in ("summary", "text") and block.text:
+            out.append(block.text)
+        elif block.kind == "table":
+            out += [""] + _grid(block)
+    return "\n".join(out).strip("\n") + "\n"
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(report: DiffReport) -> str:
+    """The ``markdown`` format: headings, the summary in bold, pipe tables."""
+    out: list[str] = []
+    for block in report_blocks(report):
+        if block.kind == "heading":
+            out += ["#" * block.level + " " + block.text, ""]
+        elif block.kind == "summary":
+            out += [f"**{block.text}**", ""]
+        elif block.kind == "text" and block.text:
+            out += [block.text, ""]
+        elif block.kind == "table":
+            align = ["---:" if i in block.right else "---" for i in range(len(block.columns))]
+            out.append("| " + " | ".join(_md_cell(c) or " " for c in block.columns) + " |")
+            out.append("|" + "|".join(align) + "|")
+            out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in block.rows]
+            out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"

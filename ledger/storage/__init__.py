@@ -1,0 +1,1 @@
+"""Storage: the event store and what it stands on."""

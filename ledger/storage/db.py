@@ -1,0 +1,296 @@
+"""Engines, connection settings, schema and the append-only triggers, for SQLite and PostgreSQL.
+
+SQLite: WAL, ``synchronous=FULL`` (an audit record must not lose acknowledged commits),
+``busy_timeout``, and Python's implicit transactions switched off so that the store issues
+``BEGIN IMMEDIATE`` itself (a deferred read-then-write upgrade would fail with SQLITE_BUSY
+without waiting). PostgreSQL: psycopg 3 through the same SQLModel tables.
+
+A ledger this process cannot write (read-only media, a write-protected directory or file, or one
+opened for reading on purpose) is opened read-only: see ``read_only_url``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote
+
+from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import SQLModel
+
+from ledger.errors import ReadOnlyLedger, StoreError
+from ledger.storage import tables, write_lock
+from ledger.storage.write_lock import DEFAULT_TIMEOUT_S, millis
+
+DEFAULT_DB = "defledger.db"
+OPENED_READ_ONLY = "opened for reading only"
+
+# Insert-only tables: the events and the names they refer to (an edited name would rewrite
+# every event that uses it), and the ledger's own facts.
+APPEND_ONLY_TABLES = ("events", "streams", "event_types", "actors", "ledger_meta")
+# The Merkle tree cache is insert-only too: a block, once derived from the events, never changes,
+# so nothing may rewrite it (``ledger.audit.checkpoints`` still checks it against the events).
+INSERT_ONLY_CACHES = ("merkle_blocks",)
+GUARDED_TABLES = APPEND_ONLY_TABLES + INSERT_ONLY_CACHES
+
+_SQLITE_TRIGGERS = [
+    f"""CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table}
+    BEGIN SELECT RAISE(ABORT, '{table} are append-only: {op} is not allowed'); END"""
+    for table in GUARDED_TABLES
+    for op in ("UPDATE", "DELETE")
+]
+
+PG_LOCK_KEY = 0x64656664  # "defd": one advisory lock serialises appends (and DDL) to a ledger
+
+# Created only when missing, so that an application role without ownership can run `init`
+# (and commands that open with create=True) against a ledger its owner set up.
+_PG_TRIGGERS = [
+    """DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'defledger_append_only'
+                   AND pronamespace = current_schema()::regnamespace) THEN
+        CREATE FUNCTION defledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $f$
+        BEGIN RAISE EXCEPTION '% are append-only: % is not allowed', TG_TABLE_NAME, TG_OP
+            USING ERRCODE = 'integrity_constraint_violation'; END $f$;
+    END IF; END $$""",
+    *[
+        f"""DO $$ BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = '{table}_no_{kind}'
+                       AND tgrelid = '{table}'::regclass) THEN
+            CREATE TRIGGER {table}_no_{kind} BEFORE {ops} ON {table}
+            FOR EACH {each} EXECUTE FUNCTION defledger_append_only();
+        END IF; END $$"""
+        for table in GUARDED_TABLES
+        for kind, ops, each in (
+            ("change", "UPDATE OR DELETE", "ROW"),
+            ("truncate", "TRUNCATE", "STATEMENT"),
+        )
+    ],
+]
+
+
+def resolve_url(db: str | os.PathLike[str] | None) -> str:
+    """A database URL from ``--db``/``DEFLEDGER_DB``: a URL as given, or a SQLite file path."""
+    value = str(db) if db else os.environ.get("DEFLEDGER_DB") or DEFAULT_DB
+    if "://" in value:
+        return value
+    return f"sqlite:///{Path(value).expanduser().resolve()}"
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite ledger URL as ``resolve_url`` makes it; None for any other URL."""
+    return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+
+
+def read_only_reason(path: Path) -> str | None:
+    """Why this process cannot write the SQLite ledger at ``path`` (an existing file), or None
+    if it can. Writing needs the file and its directory, where SQLite keeps the ``-wal`` and
+    ``-shm`` files beside it. ``os.access`` answers for this process: False on a read-only
+    mount and for an immutable (``chattr +i``) file or directory even for root, who otherwise
+    ignores permission bits (so, as root, a ``chmod -w`` directory is writable: it is)."""
+    if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):
+        return None
+    try:
+        if os.statvfs(path).f_flag & os.ST_RDONLY:
+            return "on a read-only file system"
+    except OSError:
+        pass
+    return "its file or directory cannot be written by this user"
+
+
+def _sqlite_uri(path: Path, options: str) -> str:
+    # SQLAlchemy unquotes the database part of its URL once; SQLite decodes the %-escapes of
+    # its own URI (a path may hold "?", "#", "%" or spaces): so quoted twice.
+    return f"sqlite:///file:{quote(quote(str(path)))}?{options}&uri=true"
+
+
+def _opens(url: str) -> bool:
+    import sqlite3
+
+    try:
+        connection = sqlite3.connect(make_url(url).database or "", uri=True)
+        try:
+            connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return False
+    return True
+
+
+def read_only_url(path: Path) -> str:
+    """A URL that opens the SQLite ledger at ``path`` for reading only.
+
+    ``mode=ro`` when SQLite can share the ledger's write-ahead log with writers: it needs the
+    ``-shm`` file, which it creates beside the ledger, or finds there with the ``-wal`` file.
+    Otherwise (read-only media or directory without them), ``immutable=1``: SQLite then takes no
+    locks and ignores the ``-wal`` file, which is safe only when no writer can exist and every
+    commit is in the main file. Both hold here: this process cannot create the ``-shm`` file, so
+    the ledger cannot be written through this directory (on read-only media, by nobody); and
+    there is no ``-wal`` file with content, so no writer has the ledger open (a WAL writer keeps
+    that file while it has the database open) and no commit waits there to be copied into the
+    main file. (A writer that could still write the directory, say its owner, changes the main
+    file only when it checkpoints its log; the ledger is append-only, so a read meanwhile can
+    miss the newest events, not see a rewritten one.) A ``-wal`` file with content and no
+    ``-shm`` cannot be read without writing: refused with a clear error rather than read stale.
+    """
+    read_only = _sqlite_uri(path, "mode=ro")
+    if os.access(path.parent, os.W_OK) or _opens(read_only):
+        return read_only
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise ReadOnlyLedger(
+            f"cannot read the ledger at {path} on read-only storage: its latest commits are in "
+            f"{wal.name}, which SQLite cannot read there without {path.name}-shm; copy the "
+            "ledger (with its -wal file) to writable storage, or checkpoint it before making it "
+            "read-only"
+        )
+    return _sqlite_uri(path, "mode=ro&immutable=1")
+
+
+def _configure_sqlite(
+    dbapi_connection: Any,
+    _record: Any,
+    busy_ms: int = millis(DEFAULT_TIMEOUT_S),
+    write: bool = True,
+) -> None:
+    dbapi_connection.isolation_level = None  # the store issues BEGIN IMMEDIATE itself
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
+    if write:
+        # 16 KiB pages for a new ledger (a no-op on an existing one): an event row is ~600
+        # bytes, and a 4 KiB page holds six with ~500 bytes left over; 16 KiB pages waste a
+        # tenth of that (780 -> 713 bytes per event measured, docs/performance.md). Must
+        # precede the WAL switch.
+        cursor.execute("PRAGMA page_size = 16384")
+        cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = FULL")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    # Throughput at scale, not durability: the unique index on idempotency keys (content hashes)
+    # takes each batch's keys at random pages; a 32 MiB page cache keeps those pages in memory,
+    # and checkpointing every 160 MiB of WAL (10,000 pages of 16 KiB) writes a page changed by
+    # many commits back into the file once. Measured: 2x append throughput at 300k events
+    # (docs/performance.md).
+    cursor.execute("PRAGMA cache_size = -32768")
+    cursor.execute("PRAGMA wal_autocheckpoint = 10000")
+    cursor.close()
+
+
+def make_engine(
+    url: str, *, lock_timeout: float = DEFAULT_TIMEOUT_S, read_only: bool = False
+) -> Engine:
+    """An engine for a ledger URL, with the connection settings the store relies on. SQLite
+    connections wait up to ``lock_timeout`` for a lock; ``read_only`` engines never write (a
+    SQLite ``read_only_url``, PostgreSQL sessions whose transactions are READ ONLY)."""
+    if url.startswith("sqlite"):
+        # Pooled (SQLAlchemy's QueuePool for a file): opening a connection costs ~0.7 ms (the
+        # PRAGMAs below and SQLite's schema parse), more than reading a stream or appending one
+        # event; ``EventStore.close`` disposes of the pool.
+        engine = create_engine(url)
+        configure = partial(_configure_sqlite, busy_ms=millis(lock_timeout), write=not read_only)
+        event.listen(engine, "connect", configure)
+
+        @event.listens_for(engine, "begin")
+        def _begin(
+            conn: Any,
+        ) -> None:  # SQLAlchemy's documented pysqlite transaction recipe
+            conn.exec_driver_sql("BEGIN")
+
+        return engine
+    if url.startswith(("postgresql://", "postgres://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    try:
+        # READ COMMITTED whatever the server's default: the append reads the head in a
+        # statement that starts after the advisory lock is granted, so it sees the previous
+        # holder's commit (a snapshot taken before the lock wait would not).
+        engine = create_engine(url, pool_pre_ping=True, isolation_level="READ COMMITTED")
+    except ImportError as exc:
+        raise StoreError(
+            f"cannot use {safe_url(url)}: {exc} "
+            "(install the driver: pip install 'defledger[postgres]')"
+        ) from exc
+    except (SQLAlchemyError, ValueError) as exc:
+        raise StoreError(f"cannot use database URL {safe_url(url)}: {exc}") from exc
+    if read_only:
+        event.listen(engine, "connect", _read_only_session)
+    return engine
+
+
+def _read_only_session(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+    cursor.close()
+    dbapi_connection.commit()
+
+
+def location(url: str | URL) -> str:
+    """Where a ledger is, for messages: a SQLite file's path (also behind a ``file:`` URI), or
+    the URL with its password masked."""
+    parsed = url if isinstance(url, URL) else make_url(url)
+    database = parsed.database or ""
+    if parsed.drivername.startswith("sqlite") and database.startswith("file:"):
+        return unquote(database.removeprefix("file:"))
+    if parsed.drivername.startswith("sqlite") and database:
+        return database
+    return parsed.render_as_string(hide_password=True)
+
+
+def safe_url(url: str) -> str:
+    """The URL with its password masked, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (SQLAlchemyError, ValueError):
+        return url.split("@")[-1]
+
+
+def create_schema(
+    engine: Engine,
+    lock_timeout: float = DEFAULT_TIMEOUT_S,
+    on_wait: Callable[[], None] | None = None,
+) -> None:
+    """Create every table (idempotent) and the triggers that refuse UPDATE and DELETE (and, on
+    PostgreSQL, TRUNCATE). On PostgreSQL, a schema that is complete is left alone without
+    waiting for anything; otherwise all of it is one transaction under the append lock (taken
+    as a write takes it: ``ledger.storage.write_lock``), so concurrent ``init`` runs do not race."""
+    assert tables.EventRow.__tablename__ == "events"
+    if is_sqlite(engine):
+        SQLModel.metadata.create_all(engine)
+        with engine.begin() as conn:
+            for statement in _SQLITE_TRIGGERS:
+                conn.execute(text(statement))
+        return
+    with engine.begin() as conn:
+        if _pg_schema_complete(conn):
+            return
+        write_lock.acquire(
+            conn.connection.cursor(),
+            sqlite=False,
+            key=PG_LOCK_KEY,
+            timeout=lock_timeout,
+            on_wait=on_wait,
+        )
+        SQLModel.metadata.create_all(conn)
+        for statement in _PG_TRIGGERS:
+            conn.execute(text(statement))
+
+
+def _pg_schema_complete(conn: Connection) -> bool:
+    names = sorted(SQLModel.metadata.tables)
+    triggers = [f"{t}_no_{kind}" for t in APPEND_ONLY_TABLES for kind in ("change", "truncate")]
+    row = conn.execute(
+        text(
+            "SELECT (SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() "
+            "AND tablename = ANY(:tables)), (SELECT count(*) FROM pg_trigger g JOIN pg_class c "
+            "ON c.oid = g.tgrelid WHERE c.relnamespace = current_schema()::regnamespace "
+            "AND g.tgname = ANY(:triggers))"
+        ),
+        {"tables": names, "triggers": triggers},
+    ).one()
+    return (int(row[0]), int(row[1])) == (len(names), len(triggers))

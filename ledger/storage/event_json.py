@@ -1,0 +1,165 @@
+"""The ``events.jsonl`` line: one event's full envelope, hash included, as RFC 8785 JSON.
+
+Each line is exactly the bytes the chain hashes with one member added: ``hash``. Removing
+``hash`` and re-serialising canonically (sorted keys, no whitespace) gives back the hashed bytes,
+so ``hash == SHA-256(bytes.fromhex(prev_hash) ‖ line-without-hash)`` can be checked by anyone
+(docs/audit.md shows a standard-library script). Lines end with ``\\n``; the file has no BOM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+
+from ledger.storage.canonical import canonical_json
+from ledger.storage.chain import ChainRow, recompute
+from ledger.storage.records import StoredEvent
+
+_FIELDS: dict[str, tuple[type, ...]] = {
+    "seq": (int,),
+    "event_id": (str,),
+    "stream": (str,),
+    "stream_version": (int,),
+    "type": (str,),
+    "schema_version": (int,),
+    "payload": (dict,),
+    "recorded_at": (str,),
+    "actor": (str,),
+    "reason": (str, type(None)),
+    "source": (dict, type(None)),
+    "idempotency_key": (str, type(None)),
+    "prev_hash": (str,),
+    "hash": (str,),
+}
+
+
+class LineError(ValueError):
+    """A line of ``events.jsonl`` that is not a canonical event envelope."""
+
+
+def event_line(event: StoredEvent) -> bytes:
+    """The canonical line of a stored event, without the trailing newline."""
+    source = None if event.source is None else orjson.Fragment(canonical_json(event.source))
+    # Every key is ASCII and every value a string, a small integer, null or an already
+    # canonical fragment: orjson with sorted keys is RFC 8785 here (see ledger.storage.canonical).
+    return orjson.dumps(
+        {
+            "actor": event.actor,
+            "event_id": event.event_id,
+            "hash": event.hash,
+            "idempotency_key": event.idempotency_key,
+            "payload": orjson.Fragment(event.payload_json),
+            "prev_hash": event.prev_hash,
+            "reason": event.reason,
+            "recorded_at": event.recorded_at,
+            "schema_version": event.schema_version,
+            "seq": event.seq,
+            "source": source,
+            "stream": event.stream,
+            "stream_version": event.stream_version,
+            "type": event.type,
+        },
+        option=orjson.OPT_SORT_KEYS,
+    )
+
+
+def without_hash(line: bytes, hash_hex: str) -> bytes:
+    """The hashed bytes of a canonical line: the line minus its ``"hash":"…",`` member (a
+    JSON string cannot contain that text unescaped, so the first match is the member)."""
+    member = b'"hash":"' + hash_hex.encode("ascii") + b'",'
+    index = line.find(member)
+    if index < 0:
+        raise LineError("no hash member")
+    return line[:index] + line[index + len(member) :]
+
+
+def parse_line(line: bytes) -> dict[str, Any]:
+    """The envelope of one line, checked: every member present with its JSON type, hashes as
+    64 hex digits, and the line byte-identical to its own canonical form."""
+    try:
+        envelope = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        raise LineError(f"not JSON ({exc})") from None
+    if not isinstance(envelope, dict):
+        raise LineError("not a JSON object")
+    if set(envelope) != set(_FIELDS):
+        missing = sorted(set(_FIELDS) - set(envelope))
+        extra = sorted(set(envelope) - set(_FIELDS))
+        raise LineError(
+            "members differ from the envelope"
+            + (f"; missing {', '.join(missing)}" if missing else "")
+            + (f"; unexpected {', '.join(extra)}" if extra else "")
+        )
+    for name, types in _FIELDS.items():
+        value = envelope[name]
+        if not isinstance(value, types) or isinstance(value, bool):
+            raise LineError(f"{name} has the wrong JSON type")
+    for name in ("prev_hash", "hash"):
+        value = envelope[name]
+        if len(value) != 64 or value.strip("0123456789abcdef"):
+            raise LineError(f"{name} is not 64 lowercase hex digits")
+    try:
+        canonical = canonical_json(envelope)
+    except (TypeError, ValueError) as exc:
+        raise LineError(f"cannot be canonicalised ({exc})") from None
+    if canonical != line:
+        raise LineError("not in canonical RFC 8785 form")
+    return envelope
+
+
+def chain_row(envelope: dict[str, Any]) -> ChainRow:
+    """What the chain verifier needs, from a parsed envelope."""
+    source = envelope["source"]
+    return ChainRow(
+        seq=envelope["seq"],
+        event_id=envelope["event_id"],
+        stream=envelope["stream"],
+        stream_version=envelope["stream_version"],
+        type=envelope["type"],
+        schema_version=envelope["schema_version"],
+        payload_json=canonical_json(envelope["payload"]).decode("utf-8"),
+        recorded_at=envelope["recorded_at"],
+        actor=envelope["actor"],
+        reason=envelope["reason"],
+        source_json=None if source is None else canonical_json(source).decode("utf-8"),
+        idempotency_key=envelope["idempotency_key"],
+        prev_hash=bytes.fromhex(envelope["prev_hash"]),
+        hash=bytes.fromhex(envelope["hash"]),
+    )
+
+
+def stored_event(envelope: dict[str, Any], row: ChainRow | None = None) -> StoredEvent:
+    """A ``StoredEvent`` from a parsed envelope (what the projections fold)."""
+    row = row or chain_row(envelope)
+    return StoredEvent(
+        seq=row.seq,
+        event_id=row.event_id,
+        stream=row.stream,
+        stream_version=row.stream_version,
+        type=row.type,
+        schema_version=row.schema_version,
+        payload=envelope["payload"],
+        payload_json=row.payload_json,
+        recorded_at=row.recorded_at,
+        actor=row.actor,
+        reason=row.reason,
+        source=envelope["source"],
+        idempotency_key=row.idempotency_key,
+        prev_hash=envelope["prev_hash"],
+        hash=envelope["hash"],
+    )
+
+
+def envelope_hash_ok(envelope: dict[str, Any]) -> bool:
+    """True iff the envelope's ``hash`` is the hash of its other members."""
+    row = chain_row(envelope)
+    return recompute(row, row.prev_hash) == row.hash
+
+
+def split_lines(data: bytes) -> Iterator[tuple[int, bytes]]:
+    """(line number, line) of a JSON Lines file; a missing final newline is an error."""
+    if data and not data.endswith(b"\n"):
+        raise LineError("the file does not end with a newline (truncated?)")
+    yield from enumerate(data.split(b"\n")[:-1] if data else [], start=1)
