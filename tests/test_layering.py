@@ -1,4 +1,5 @@
-"""The layering is one-way (events ← ledger ← cli) and the tree is lint-clean."""
+"""The layering is one-way (events ← ledger ← cli, and inside ledger/ from its ground floor
+up through its sub-packages) and the tree is lint-clean."""
 
 from __future__ import annotations
 
@@ -23,6 +24,56 @@ def _imported_packages(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module.split(".")[0])
     return names
+
+
+# ledger/'s sub-packages, lowest first: each may import the ground floor (ledger/errors.py,
+# ledger/tabular.py), itself and the ones before it, never one after it.
+LEDGER_ORDER = (
+    "storage",
+    "audit",
+    "intake",
+    "projections",
+    "queries",
+    "reports",
+    "exports",
+    "demo",
+)
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Every absolute module path ``path`` imports, with ``from a import b`` also as ``a.b``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def test_layering__ledger_sub_packages_import_only_downwards() -> None:
+    offenders: dict[str, list[str]] = {}
+    for path in sorted((ROOT / "ledger").rglob("*.py")):
+        parts = path.relative_to(ROOT / "ledger").parts
+        own = LEDGER_ORDER.index(parts[0]) if len(parts) > 1 else -1  # -1: the ground floor
+        for module in _imported_modules(path):
+            segments = module.split(".")
+            if segments[0] != "ledger" or len(segments) < 2:
+                continue
+            if segments[1] in LEDGER_ORDER and LEDGER_ORDER.index(segments[1]) > own:
+                offenders.setdefault(str(path.relative_to(ROOT)), []).append(module)
+    assert offenders == {}
+
+
+def test_layering__every_ledger_module_is_in_a_known_place() -> None:
+    ground = {"__init__.py", "errors.py", "tabular.py"}
+    top = {p.name for p in (ROOT / "ledger").iterdir() if not p.name.startswith("__pycache__")}
+    assert top == ground | set(LEDGER_ORDER)
+    for package in LEDGER_ORDER:
+        init = ROOT / "ledger" / package / "__init__.py"
+        assert ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))), init
 
 
 @pytest.mark.parametrize("package", sorted(FORBIDDEN))
