@@ -99,7 +99,7 @@ def test_upcaster__v1_row_in_the_store_reads_as_todays_model(
     assert event.model_dump(mode="json")["amount"] == "5257400000000"
     assert (event.currency, event.jurisdiction, event.fiscal_year) == ("JPY", "JP", 2019)
     assert verify_ledger(store).ok
-    assert current_lines(store, [STREAM])[STREAM]["amount"] == Decimal("5257400000000")
+    assert current_lines(store, [STREAM])[STREAM].amount == Decimal("5257400000000")
 
 
 def test_upcaster__v1_row_can_be_revised_and_logged(

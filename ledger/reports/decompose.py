@@ -20,13 +20,14 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.errors import InvalidInput
+from ledger.intake.lines import LINE_EVENTS, key_of_payload
 from ledger.projections.definitions import (
     DEFINITION_EVENTS,
     DefinitionVersion,
     definition_names,
     parse_spec,
 )
-from ledger.projections.fold import LINE_EVENTS, LedgerState, key_of_payload
+from ledger.projections.fold import LedgerState
 from ledger.queries.asof import AsOf
 from ledger.queries.history import summary
 from ledger.reports.diff import (

@@ -20,8 +20,9 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from ledger.errors import LedgerError
+from ledger.intake.lines import LineState
 from ledger.projections.definitions import DefinitionVersion, Inclusion
-from ledger.projections.fold import LedgerState, LineState, dec_str
+from ledger.projections.fold import LedgerState, dec_str
 from ledger.queries.asof import AsOf
 from ledger.reports.model import (
     Change,

@@ -13,8 +13,9 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, localcontext
 
 from ledger.errors import LedgerError
+from ledger.intake.lines import LineState
 from ledger.projections.definitions import DefinitionVersion
-from ledger.projections.fold import EXACT, LedgerState, LineState
+from ledger.projections.fold import EXACT, LedgerState
 from ledger.projections.measure import GdpUsed, Measure, measure
 
 
