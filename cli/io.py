@@ -17,8 +17,7 @@ def init(ctx: click.Context) -> None:
     """Create an empty ledger (tables and append-only triggers); harmless if it exists."""
     from ledger.storage.db import resolve_url, safe_url
 
-    store = open_store(ctx, create=True)
-    store.close()
+    open_store(ctx, create=True).close()
     click.echo(f"ledger ready at {safe_url(resolve_url(db_of(ctx)))}", err=True)
 
 
@@ -56,13 +55,10 @@ def import_(
         if show_progress:
             click.echo(f"\rchecked {rows:,} rows", err=True, nl=False)
 
-    store = open_store(ctx, create=True, quiet=quiet)
-    try:
+    with open_store(ctx, create=True, quiet=quiet) as store:
         report = import_text(
             store, text, kind=kind, actor=actor, reason=reason, dry_run=dry_run, progress=progress
         )
-    finally:
-        store.close()
     if show_progress:
         click.echo("", err=True)
     if not quiet:

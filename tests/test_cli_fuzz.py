@@ -230,11 +230,8 @@ def assets(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Pa
 
     base = tmp_path_factory.mktemp("fuzz-assets")
     ledger = base / "demo.db"
-    store = EventStore.open(str(ledger), create=True)
-    try:
+    with EventStore.open(str(ledger), create=True) as store:
         build(store)
-    finally:
-        store.close()
     runner = CliRunner()
 
     def make(*args: str) -> None:

@@ -26,11 +26,8 @@ CHECKS = (
 
 
 def _events(path: Path) -> int:
-    store = EventStore.open(str(path))
-    try:
+    with EventStore.open(str(path)) as store:
         return sum(1 for _ in store.read())
-    finally:
-        store.close()
 
 
 def _no_floats(value: Any) -> None:
@@ -134,11 +131,8 @@ def test_demo__flags_every_hypothetical_figure_behind_a_number_shown(
     built: tuple[Path, Result, dict[str, Any]],
 ) -> None:
     path, result, doc = built
-    store = EventStore.open(str(path))
-    try:
+    with EventStore.open(str(path)) as store:
         marked = {e.seq: e for e in store.read() if (e.source or {}).get("hypothetical")}
-    finally:
-        store.close()
     flagged = {flag["seq"]: flag for flag in doc["hypothetical"]}
     # the FY2024 related-items estimate and NATO's coast-guard share; the US ask (a target)
     # and the display exchange rate are behind no number the demo shows

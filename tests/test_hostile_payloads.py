@@ -190,11 +190,8 @@ def jsonl_line(event_type: str, payload: dict[str, Any], version: Any, omit: boo
 @pytest.fixture(scope="module")
 def import_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("hostile-import") / "ledger.storage.db"
-    store = EventStore.open(str(path), create=True)
-    try:
+    with EventStore.open(str(path), create=True) as store:
         store.append_events([category("JP.CORE.DBP")])
-    finally:
-        store.close()
     return path
 
 
@@ -266,11 +263,8 @@ def test_cli_import__the_reported_line(tmp_path: Path) -> None:
 def append_raw(db_path: Path, event_type: str, version: int, payload_json: str, stream: str) -> int:
     """Append a row as someone editing the database would: raw SQL, any payload text, and a
     hash chain that verifies (so only reading the payload can notice)."""
-    store = EventStore.open(str(db_path))
-    try:
+    with EventStore.open(str(db_path)) as store:
         head = store.head()
-    finally:
-        store.close()
     assert head is not None
     seq, prev_hash = head.seq + 1, bytes.fromhex(head.hash)
     event_id = uuid.uuid4()
@@ -318,8 +312,7 @@ READ_COMMANDS = [
 @pytest.fixture(scope="module")
 def stored_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("hostile-stored") / "base.db"
-    store = EventStore.open(str(path), create=True)
-    try:
+    with EventStore.open(str(path), create=True) as store:
         store.append_events([category("JP.CORE.DBP"), line("L1", "100")])
         store.append_events(
             [
@@ -334,8 +327,6 @@ def stored_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 ),
             ]
         )
-    finally:
-        store.close()
     return path
 
 

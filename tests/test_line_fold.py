@@ -222,10 +222,7 @@ def test_line_fold__every_reader_sees_what_the_events_mean(
     ops: list[tuple[str, str, str, str]],
 ) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        store = EventStore.open(str(Path(folder) / "l.db"), create=True)
-        try:
+        with EventStore.open(str(Path(folder) / "l.db"), create=True) as store:
             _append(store, [(op[0], _payload(*op)) for op in ops])
             lines = _assert_one_view(store)
-        finally:
-            store.close()
     assert {s: (ln.amount, ln.category, ln.withdrawn) for s, ln in lines.items()} == _model(ops)

@@ -71,14 +71,11 @@ def _make_ledger(path: Path) -> int:
     """A ledger of the quickstart events with its ledger id (as an exported ledger has),
     closed (its last close checkpoints the ``-wal`` into the main file and removes it).
     Returns the number of events."""
-    store = EventStore.open(str(path), create=True)
-    try:
+    with EventStore.open(str(path), create=True) as store:
         result = CliRunner().invoke(app, ["--db", str(path), "import", "-q", str(QUICKSTART)])
         assert result.exit_code == 0, result.stderr
         ledger_id(store)
         count = store.count()
-    finally:
-        store.close()
     assert not Path(f"{path}-wal").exists()
     return count
 
@@ -94,11 +91,8 @@ def _copy_while_open(live: Path, media: Path, suffixes: tuple[str, ...], in_wal:
     try:
         reader.execute("SELECT count(*) FROM events").fetchone()
         if in_wal:
-            store = EventStore.open(str(live))
-            try:
+            with EventStore.open(str(live)) as store:
                 store.append_events([category(f"WAL.{i}") for i in range(in_wal)])
-            finally:
-                store.close()
             assert Path(f"{live}-wal").stat().st_size > 0
         for suffix in suffixes:
             shutil.copy(f"{live}{suffix}", media / f"ledger.storage.db{suffix}")
@@ -299,15 +293,11 @@ def test_write_protected_directory__reads_work_writes_say_read_only(tmp_path: Pa
 
 
 def test_opened_read_only__reads_work_writes_refused(backend_url: str, backend: str) -> None:
-    writable = EventStore.open(backend_url, create=True)
-    try:
+    with EventStore.open(backend_url, create=True) as writable:
         writable.append_events([category("RO"), line("L1", "100", "RO")])
-    finally:
-        writable.close()
     path = Path(backend_url.removeprefix("sqlite:///")) if backend == "sqlite" else None
     before = path.read_bytes() if path else b""
-    store = EventStore.open(backend_url, read_only=True)
-    try:
+    with EventStore.open(backend_url, read_only=True) as store:
         assert store.count() == 2
         assert verify_ledger(store).ok
         with pytest.raises(ReadOnlyLedger, match=r"is read-only \(opened for reading only\)"):
@@ -315,8 +305,6 @@ def test_opened_read_only__reads_work_writes_refused(backend_url: str, backend: 
         with pytest.raises(ReadOnlyLedger, match="read-only"):
             store.locked(lambda: None)
         assert store.count() == 2
-    finally:
-        store.close()
     if path:
         assert path.read_bytes() == before
 

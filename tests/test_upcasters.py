@@ -140,12 +140,9 @@ def test_upcaster__old_log_round_trips_through_import(
     store.append_events([category("JP.CORE.DBP")])
     insert_v1_row(store, db_path)
     lines = "".join(json.dumps(row) + "\n" for row in log_table(store, full=True).rows)
-    fresh = EventStore.open(str(tmp_path / "fresh.db"), create=True)
-    try:
+    with EventStore.open(str(tmp_path / "fresh.db"), create=True) as fresh:
         assert import_text(fresh, lines, actor="x").appended == 2
         assert fresh.get(2).model() == store.get(2).model()
-    finally:
-        fresh.close()
 
 
 def test_upcast__steps_and_errors() -> None:

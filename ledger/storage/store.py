@@ -287,6 +287,13 @@ class EventStore:
     def close(self) -> None:
         self.engine.dispose()
 
+    def __enter__(self) -> EventStore:
+        """``with EventStore.open(...) as store:`` closes the store however the block ends."""
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # -- connections -------------------------------------------------------------------------
 
     def _sql(self, statement: str) -> str:
