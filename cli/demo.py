@@ -233,14 +233,11 @@ def demo(ctx: click.Context, db: str | None, fmt: str) -> None:
     definition moves FY2022–FY2025's totals and share of GDP: the published ratios it
     reproduces, what it cannot reproduce, the diff of the proposed expansion, and what to try
     next."""
-    from cli.output import to_json
+    from cli.output import to_json, write
     from ledger.demo.run import run_demo
     from ledger.storage.store import EventStore
 
     target = _db_option(ctx, db)
-    store = EventStore.open(target, create=True)
-    try:
+    with EventStore.open(target, create=True) as store:
         doc = run_demo(store, target)
-    finally:
-        store.close()
-    click.echo(to_json(doc) if fmt == "json" else render_text(doc), nl=fmt == "json")
+    write({"table": lambda: render_text(doc), "json": lambda: to_json(doc) + "\n"}, fmt, None)

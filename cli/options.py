@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cli.errors import EXIT_INPUT, CliError
-from cli.output import FORMATS
+from cli.output import TABLE_FORMATS
 
 if TYPE_CHECKING:
     from ledger.storage.store import EventStore
@@ -84,7 +84,7 @@ def output_options(command: F) -> F:
     return click.option(
         "--format",
         "fmt",
-        type=click.Choice(FORMATS),
+        type=click.Choice(TABLE_FORMATS),
         default=None,
         help="Output format (default: table, or from the -o extension).",
     )(command)

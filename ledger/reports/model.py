@@ -1,12 +1,10 @@
 """The shape of a diff report: sides, changes with their exact effects, line effects.
 
-Built by ``ledger.reports.diff`` (definition diffs, what-if) and ``ledger.reports.decompose`` (as-of
-diffs),
-rendered by ``ledger.reports.document`` (JSON, rows), ``ledger.reports.render_text`` (table,
-markdown) and
-``ledger.reports.render_html``. Amounts are ``Decimal``; shares of GDP are exact ``Fraction``
-percents,
-rounded (half up) only when printed.
+Built by ``ledger.reports.diff`` (definition diffs, what-if) and ``ledger.reports.decompose``
+(as-of diffs); laid out as blocks by ``ledger.reports.blocks``; rendered by
+``ledger.reports.document`` (JSON, rows), ``ledger.reports.render_markdown``,
+``ledger.reports.render_html`` and, as terminal text, ``cli/diff.py``. Amounts are ``Decimal``;
+shares of GDP are exact ``Fraction`` percents, rounded (half up) only when printed.
 """
 
 from __future__ import annotations

@@ -17,9 +17,9 @@ from fractions import Fraction
 from typing import Any
 
 from ledger.projections.measure import round_half_up
+from ledger.reports.blocks import Block, report_blocks
 from ledger.reports.document import KIND_LABELS, money_short, pp
 from ledger.reports.model import DiffReport, Section
-from ledger.reports.render_text import Block, report_blocks
 
 MAX_BARS = 12  # change bars; beyond this the smallest are folded into "Other (k)"
 SYMBOLS = {

@@ -1,5 +1,8 @@
-"""A diff report as readable text: a plain-text table report and Markdown, from one list of
-blocks (``report_blocks``) that the HTML report reuses. Summary first, details after."""
+"""A diff report as a document of blocks — headings, the summary, text and tables of cells
+already spelled out — summary first, details after. Every rendering of the report reads it:
+Markdown (``render_markdown``) and HTML (``render_html``) here, and the terminal text in
+``cli/diff.py``. A block says what is shown and which columns hold numbers; how it looks is the
+renderer's."""
 
 from __future__ import annotations
 
@@ -267,58 +270,3 @@ def report_blocks(report: DiffReport) -> list[Block]:
     for section in report.sections:
         blocks += section_blocks(section, report.kind)
     return blocks
-
-
-# -- serialisations -------------------------------------------------------------------------
-
-
-def _grid(block: Block) -> list[str]:
-    widths = [len(c) for c in block.columns]
-    for row in block.rows:
-        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(
-            cell.rjust(w) if i in block.right else cell.ljust(w)
-            for i, (cell, w) in enumerate(zip(cells, widths, strict=True))
-        ).rstrip()
-
-    return [line(block.columns), line(["-" * w for w in widths])] + [line(r) for r in block.rows]
-
-
-def render_text(report: DiffReport) -> str:
-    """The ``table`` format."""
-    out: list[str] = []
-    for block in report_blocks(report):
-        if block.kind == "heading":
-            out += ["", block.text] if block.level > 1 else [block.text]
-            if block.level <= 2:
-                out.append(("=" if block.level == 1 else "-") * len(block.text))
-        elif block.kind in ("summary", "text") and block.text:
-            out.append(block.text)
-        elif block.kind == "table":
-            out += [""] + _grid(block)
-    return "\n".join(out).strip("\n") + "\n"
-
-
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def render_markdown(report: DiffReport) -> str:
-    """The ``markdown`` format: headings, the summary in bold, pipe tables."""
-    out: list[str] = []
-    for block in report_blocks(report):
-        if block.kind == "heading":
-            out += ["#" * block.level + " " + block.text, ""]
-        elif block.kind == "summary":
-            out += [f"**{block.text}**", ""]
-        elif block.kind == "text" and block.text:
-            out += [block.text, ""]
-        elif block.kind == "table":
-            align = ["---:" if i in block.right else "---" for i in range(len(block.columns))]
-            out.append("| " + " | ".join(_md_cell(c) or " " for c in block.columns) + " |")
-            out.append("|" + "|".join(align) + "|")
-            out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in block.rows]
-            out.append("")
-    return "\n".join(out).rstrip("\n") + "\n"
