@@ -109,7 +109,8 @@ def open_store(
 ) -> EventStore:
     """The ledger of ``--db``, with ``--lock-timeout``; a write that waits for another writer
     says so on stderr (unless ``quiet``). ``read_only`` for commands that only read (they then
-    work on read-only media and can never write)."""
+    work on read-only media and can never write). ``with open_store(ctx) as store:`` closes it
+    however the block ends."""
     from ledger.storage.store import EventStore
 
     obj = ctx.find_root().obj or {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -392,3 +393,20 @@ def test_store_names__an_actor_added_by_a_rolled_back_append_is_not_remembered(
     assert [e.actor for e in stored.appended] == ["new"]
     assert [e.actor for e in store.read()] == ["tester", "new"]
     assert verify_ledger(store).ok
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_store_with__closes_the_store_however_the_block_ends(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, fails: bool
+) -> None:
+    closed: list[EventStore] = []
+    original = EventStore.close
+    monkeypatch.setattr(EventStore, "close", lambda self: closed.append(self) or original(self))
+    with pytest.raises(RuntimeError) if fails else nullcontext():  # the error passes through
+        with EventStore.open(str(db_path), create=True) as store:
+            store.append_events([category("A")])
+            if fails:
+                raise RuntimeError("in the block")
+    assert closed == [store]
+    with EventStore.open(str(db_path)) as again:  # what the block appended is there
+        assert again.count() == 1
