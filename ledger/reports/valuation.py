@@ -1,10 +1,10 @@
 """A definition state applied to one fiscal year's figures, with the line-by-line breakdown.
 
-Totals, tiers, currency conversion and the GDP come from ``ledger.projections.measure.measure`` (the
-same
-function ``totals`` uses), called on definition states that may exist only in the walk from A
-to B or in a what-if. What diffs need on top is *which line* counts, for how much, in which
-tier; ``evaluate`` adds that and checks that the lines add up to the measure's tiers exactly.
+Totals, tiers, currency conversion and the GDP come from
+``ledger.projections.measure.measure`` (the same function ``totals`` uses), called on definition
+states that may exist only in the walk from A to B or in a what-if. What diffs need on top is
+*which line* counts, for how much, in which tier; ``evaluate`` adds that and checks that the
+lines add up to the measure's tiers exactly.
 """
 
 from __future__ import annotations
