@@ -29,7 +29,7 @@ from backends import (  # noqa: E402, F401
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "ledger.storage.db"
+    return tmp_path / "ledger.db"
 
 
 @pytest.fixture

@@ -360,7 +360,7 @@ def prepared(work: Path) -> Path:
     from ledger.audit.checkpoints import checkpoint_text
     from ledger.audit.verify import digest
 
-    db_path = work / "ledger.storage.db"
+    db_path = work / "ledger.db"
     with EventStore.open(str(db_path), create=True) as store:
         build(store)
         (work / "digest.json").write_text(json.dumps(digest(store)))

@@ -315,7 +315,7 @@ def test_fuzz__every_command_ends_cleanly_within_bounds(
     def run(args: list[str]) -> None:
         for child in work.iterdir():  # each example starts from an empty directory …
             shutil.rmtree(child) if child.is_dir() else child.unlink()
-        db = work / "ledger.storage.db"  # … and a fresh copy of the demo ledger
+        db = work / "ledger.db"  # … and a fresh copy of the demo ledger
         shutil.copyfile(ledger, db)
         runner = CliRunner()
         tracemalloc.start()

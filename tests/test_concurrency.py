@@ -37,11 +37,11 @@ SPAWN = multiprocessing.get_context("spawn")
 def fast_db(tmp_path: Path) -> Iterator[Path]:
     shm = Path("/dev/shm")
     if os.environ.get("DEFLEDGER_TEST_ON_DISK") or not shm.is_dir():
-        yield tmp_path / "ledger.storage.db"
+        yield tmp_path / "ledger.db"
         return
     directory = Path(tempfile.mkdtemp(prefix="defledger-", dir=shm))
     try:
-        yield directory / "ledger.storage.db"
+        yield directory / "ledger.db"
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 

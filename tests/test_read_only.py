@@ -82,7 +82,7 @@ def _make_ledger(path: Path) -> int:
 
 def _copy_while_open(live: Path, media: Path, suffixes: tuple[str, ...], in_wal: int) -> int:
     """Copy the ledger ``live`` (with ``in_wal`` more events committed into its ``-wal`` and
-    not yet into the main file) to ``media``/ledger.storage.db, taking the files named by
+    not yet into the main file) to ``media``/ledger.db, taking the files named by
     ``suffixes``
     ("", "-wal", "-shm") while a reader has it open, as a copy of a ledger in use is. Returns
     the number of events committed."""
@@ -95,7 +95,7 @@ def _copy_while_open(live: Path, media: Path, suffixes: tuple[str, ...], in_wal:
                 store.append_events([category(f"WAL.{i}") for i in range(in_wal)])
             assert Path(f"{live}-wal").stat().st_size > 0
         for suffix in suffixes:
-            shutil.copy(f"{live}{suffix}", media / f"ledger.storage.db{suffix}")
+            shutil.copy(f"{live}{suffix}", media / f"ledger.db{suffix}")
     finally:
         reader.close()
     return events + in_wal
@@ -183,7 +183,7 @@ def test_read_only_mount__reads_work_writes_say_read_only(
     events = _copy_while_open(tmp_path / "live.db", media, suffixes, in_wal=0)
     before = _fingerprint(media)
     outcomes = _on_read_only_mount(
-        media, tmp_path / "mnt", "ledger.storage.db", [*READS, *WRITES], tmp_path
+        media, tmp_path / "mnt", "ledger.db", [*READS, *WRITES], tmp_path
     )
     _assert_reads_work_and_writes_refused(outcomes, events)
     assert (tmp_path / "bundle" / "SHA256SUMS").is_file()
@@ -197,7 +197,7 @@ def test_read_only_mount__commits_in_the_wal_are_read_with_its_shm(tmp_path: Pat
     media.mkdir()
     events = _copy_while_open(tmp_path / "live.db", media, ("", "-wal", "-shm"), in_wal=3)
     outcomes = _on_read_only_mount(
-        media, tmp_path / "mnt", "ledger.storage.db", READS[:1], tmp_path
+        media, tmp_path / "mnt", "ledger.db", READS[:1], tmp_path
     )
     code, stdout, stderr = outcomes["verify"]
     assert code == 0 and f"ok: {events} events verified" in stdout, stderr
@@ -213,11 +213,11 @@ def test_read_only_mount__commits_in_the_wal_without_shm_are_refused_not_read_st
     media.mkdir()
     _copy_while_open(tmp_path / "live.db", media, ("", "-wal"), in_wal=3)
     outcomes = _on_read_only_mount(
-        media, tmp_path / "mnt", "ledger.storage.db", [["verify"], ["log"]], tmp_path
+        media, tmp_path / "mnt", "ledger.db", [["verify"], ["log"]], tmp_path
     )
     for code, stdout, stderr in outcomes.values():
         assert code == 1 and stdout == ""
-        assert "latest commits are in ledger.storage.db-wal" in stderr and stderr.count("\n") == 1
+        assert "latest commits are in ledger.db-wal" in stderr and stderr.count("\n") == 1
 
 
 # -- an immutable directory (chattr +i) ------------------------------------------------------------
@@ -227,7 +227,7 @@ def test_read_only_mount__commits_in_the_wal_without_shm_are_refused_not_read_st
 def immutable_dir(tmp_path: Path) -> Iterator[Path]:
     directory = tmp_path / "protected"
     directory.mkdir()
-    _make_ledger(directory / "ledger.storage.db")
+    _make_ledger(directory / "ledger.db")
     if not shutil.which("chattr"):
         pytest.skip("no chattr here: cannot make an immutable directory")
     made = subprocess.run(["chattr", "+i", str(directory)], capture_output=True, text=True)
@@ -249,7 +249,7 @@ def test_immutable_directory__reads_work_writes_say_read_only(
     monkeypatch.chdir(tmp_path)
     before = _fingerprint(immutable_dir)
     runner = CliRunner()
-    db = str(immutable_dir / "ledger.storage.db")
+    db = str(immutable_dir / "ledger.db")
     for args in READS:
         result = runner.invoke(app, ["--db", db, *args])
         assert result.exit_code == 0, f"{args}: {result.stderr}"
@@ -276,10 +276,10 @@ def test_immutable_directory__reads_work_writes_say_read_only(
 def test_write_protected_directory__reads_work_writes_say_read_only(tmp_path: Path) -> None:
     directory = tmp_path / "protected"
     directory.mkdir()
-    _make_ledger(directory / "ledger.storage.db")
+    _make_ledger(directory / "ledger.db")
     directory.chmod(0o555)
     try:
-        db = str(directory / "ledger.storage.db")
+        db = str(directory / "ledger.db")
         runner = CliRunner()
         assert runner.invoke(app, ["--db", db, "verify"]).exit_code == 0
         assert runner.invoke(app, ["--db", db, "log"]).exit_code == 0

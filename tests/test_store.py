@@ -316,7 +316,7 @@ def test_store_seq_at_time__binary_search_matches_a_scan(
     for step in steps:  # the clock jumps back and forth by whole seconds
         now += timedelta(seconds=step)
         moments.append(now)
-    path = tmp_path_factory.mktemp("seq") / "ledger.storage.db"
+    path = tmp_path_factory.mktemp("seq") / "ledger.db"
     with EventStore.open(str(path), create=True, clock=StepClock(moments)) as store:
         for i in range(len(steps)):
             store.append_events([target(f"t{i}")])
