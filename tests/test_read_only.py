@@ -196,9 +196,7 @@ def test_read_only_mount__commits_in_the_wal_are_read_with_its_shm(tmp_path: Pat
     media = tmp_path / "media"
     media.mkdir()
     events = _copy_while_open(tmp_path / "live.db", media, ("", "-wal", "-shm"), in_wal=3)
-    outcomes = _on_read_only_mount(
-        media, tmp_path / "mnt", "ledger.db", READS[:1], tmp_path
-    )
+    outcomes = _on_read_only_mount(media, tmp_path / "mnt", "ledger.db", READS[:1], tmp_path)
     code, stdout, stderr = outcomes["verify"]
     assert code == 0 and f"ok: {events} events verified" in stdout, stderr
 
