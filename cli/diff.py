@@ -152,8 +152,9 @@ def diff(
     effects sum exactly to B − A). Works across definitions (jp-defense-related@2 nato@1).
 
     "diff --as-of T1 --as-of T2 [--definition NAME]" shows what the ledger learned between
-    two moments and splits the change in the share of GDP into definition change, figure
-    restatements and GDP revision."""
+    two moments and splits the change in the share of GDP into the definition change alone,
+    the figure changes alone (lines recorded, revised, reclassified, withdrawn), their joint
+    effect and the GDP revision."""
     from ledger.queries.asof import resolve_as_of
     from ledger.queries.question import parse_jurisdiction
     from ledger.reports.decompose import as_of_diff
