@@ -46,7 +46,15 @@ def report_options(command: F) -> F:
             type=click.Choice(["money", "pp"]),
             default="money",
             show_default=True,
-            help="Bridge chart axis in the HTML report.",
+            help="Bridge chart quantity in the HTML report (and its Vega-Lite spec).",
+        ),
+        click.option(
+            "--axis",
+            type=click.Choice(["zero", "broken"]),
+            default="zero",
+            show_default=True,
+            help="Bridge chart value axis: from zero, or broken (starts near the changes; "
+            "drawn with a break mark).",
         ),
         click.option("--exit-code", is_flag=True, help="Exit 4 when there are differences."),
     ]
@@ -79,6 +87,7 @@ def emit_report(
     output: str | None,
     stat: bool,
     chart: str,
+    axis: str,
     exit_code: bool,
 ) -> None:
     """Render ``report`` in the chosen format, then exit 4 if asked and it has differences."""
@@ -96,12 +105,13 @@ def emit_report(
     elif chosen == "html":
         if not output or output == "-":
             fail("--format html needs -o FILE.html (the Vega-Lite spec is written beside it)")
-        from ledger.reports.render_html import render_html, vega_lite_spec
+        from ledger.reports.render_html import render_html
+        from ledger.reports.vega import vega_lite_spec
 
         assert output is not None
-        _write(render_html(report, chart), output)
+        _write(render_html(report, chart, axis), output)
         spec_path = str(Path(output).with_suffix("")) + ".vl.json"
-        _write(to_json(vega_lite_spec(report, chart)) + "\n", spec_path)
+        _write(to_json(vega_lite_spec(report, chart, axis)) + "\n", spec_path)
     elif chosen == "json":
         _write(to_json(report_document(report)) + "\n", output)
     elif chosen in ("jsonl", "csv"):
@@ -144,6 +154,7 @@ def diff(
     fmt: str | None,
     output: str | None,
     chart: str,
+    axis: str,
     exit_code: bool,
 ) -> None:
     """How a definition change moves the money. "diff NAME@A NAME@B" lists what was added,
@@ -182,7 +193,7 @@ def diff(
             )
     finally:
         store.close()
-    emit_report(ctx, report, fmt, output, stat, chart, exit_code)
+    emit_report(ctx, report, fmt, output, stat, chart, axis, exit_code)
 
 
 @click.command("what-if")
@@ -220,6 +231,7 @@ def what_if(
     fmt: str | None,
     output: str | None,
     chart: str,
+    axis: str,
     exit_code: bool,
 ) -> None:
     """Preview a definition change without recording it: the same report as "diff", from
@@ -242,4 +254,4 @@ def what_if(
         )
     finally:
         store.close()
-    emit_report(ctx, report, fmt, output, stat, chart, exit_code)
+    emit_report(ctx, report, fmt, output, stat, chart, axis, exit_code)
