@@ -72,18 +72,16 @@ def _cell(cell: dict[str, Any]) -> str:
 
 
 def _grid(doc: dict[str, Any]) -> list[str]:
-    from ledger.demo.format import labels_text
-
     years = "".join(f"{f'FY{y}':>{CELL - 2}}  " for y in doc["fiscal_years"])
     lines = [f"{'¥ trillion, % of GDP':<{LABEL}}{years}".rstrip()]
+    bases: dict[str, list[dict[str, Any]]] = {}
     for d in doc["definitions"]:
-        cells = "".join(_cell(c) for c in d["years"])
-        lines.append(f"  {d['label']:<{LABEL - 2}}{cells}".rstrip())
-    bases: dict[str, list[str]] = {}
-    for d in doc["definitions"]:
-        bases.setdefault(_basis(d), []).append(d["label"])
-    for basis, labels in bases.items():
-        lines += _wrap(f"{basis}: {labels_text(labels)}", "  ", "    ")
+        bases.setdefault(_basis(d), []).append(d)
+    for basis, definitions in bases.items():  # one block per denominator, named above it
+        lines += _wrap(f"% {basis}:", " ", "    ")
+        for d in definitions:
+            cells = "".join(_cell(c) for c in d["years"])
+            lines.append(f"  {d['label']:<{LABEL - 2}}{cells}".rstrip())
     lines.append(
         "  (…) version not in force that year   † rests on a hypothetical figure   "
         "‡ a tier counts nothing"
@@ -96,11 +94,21 @@ def _gdp(gdp: dict[str, Any]) -> str:
 
 
 def _basis(d: dict[str, Any]) -> str:
-    """How a definition's shares are computed: ``÷ FY2022 GDP ¥560T (2022-12-estimate, …)``."""
+    """What a definition's shares divide by: ``÷ FY2022 GDP ¥560T (2022-12-estimate, seq 27),
+    every year`` or ``÷ the same year's GDP: FY2022 ¥566.5T (…), FY2023–FY2025 none``."""
+    from ledger.demo.format import years_text
+
     used = [_gdp(g) for g in d["divided_by"]]
     if d["gdp_basis"].startswith("same-year"):
-        return "÷ the same year's GDP: " + ("; ".join(used) if used else "none recorded")
-    return "÷ " + ("; ".join(used) if used else f"GDP {d['gdp_basis']}, not recorded")
+        found = [f"FY{g['fiscal_year']} ¥{g['amount_tn']}T ({g['vintage']}, seq {g['seq']})"
+                 for g in d["divided_by"]]  # fmt: skip
+        missing = [c["fiscal_year"] for c in d["years"] if c["gdp"] is None]
+        if missing:
+            found.append(f"{years_text(missing)} none")
+        return "÷ the same year's GDP: " + ", ".join(found)
+    if not used:
+        return f"÷ GDP {d['gdp_basis']}, not recorded"
+    return "÷ " + ", ".join(used) + ", every year"
 
 
 def _published(doc: dict[str, Any]) -> list[str]:

@@ -45,7 +45,15 @@ def report_options(command: F) -> F:
             type=click.Choice(["money", "pp"]),
             default="money",
             show_default=True,
-            help="Bridge chart axis in the HTML report.",
+            help="Bridge chart quantity in the HTML report (and its Vega-Lite spec).",
+        ),
+        click.option(
+            "--axis",
+            type=click.Choice(["zero", "broken"]),
+            default="zero",
+            show_default=True,
+            help="Bridge chart value axis: from zero, or broken (starts near the changes; "
+            "drawn with a break mark).",
         ),
         click.option("--exit-code", is_flag=True, help="Exit 4 when there are differences."),
     ]
@@ -72,14 +80,15 @@ def report_text(report: Any) -> str:
     return "\n".join(out).strip("\n") + "\n"
 
 
-def _html(report: Any, chart: str) -> Rendered:
-    from ledger.reports.render_html import render_html, vega_lite_spec
+def _html(report: Any, chart: str, axis: str) -> Rendered:
+    from ledger.reports.render_html import render_html
+    from ledger.reports.vega import vega_lite_spec
 
-    spec = to_json(vega_lite_spec(report, chart)) + "\n"
-    return Rendered(render_html(report, chart), {".vl.json": spec})
+    spec = to_json(vega_lite_spec(report, chart, axis)) + "\n"
+    return Rendered(render_html(report, chart, axis), {".vl.json": spec})
 
 
-def report_renderers(report: Any, stat: bool, chart: str) -> Renderers:
+def report_renderers(report: Any, stat: bool, chart: str, axis: str = "zero") -> Renderers:
     """Each format of ``report`` (``--stat``: its one-line summaries, whatever the format)."""
     from ledger.reports.document import ROW_COLUMNS, report_document, report_rows, stat_line
     from ledger.reports.render_markdown import render_markdown
@@ -98,7 +107,7 @@ def report_renderers(report: Any, stat: bool, chart: str) -> Renderers:
         "jsonl": lambda: render(rows, "jsonl"),
         "csv": lambda: render(rows, "csv"),
         "markdown": lambda: render_markdown(report),
-        "html": lambda: _html(report, chart),
+        "html": lambda: _html(report, chart, axis),
     }
 
 
@@ -109,10 +118,11 @@ def emit_report(
     output: str | None,
     stat: bool,
     chart: str,
+    axis: str,
     exit_code: bool,
 ) -> None:
     """Write ``report`` in the chosen format, then exit 4 if asked and it has differences."""
-    write(report_renderers(report, stat, chart), fmt, output)
+    write(report_renderers(report, stat, chart, axis), fmt, output)
     if exit_code and report.has_differences:
         ctx.exit(EXIT_DIFFERENCES)
 
@@ -146,6 +156,7 @@ def diff(
     fmt: str | None,
     output: str | None,
     chart: str,
+    axis: str,
     exit_code: bool,
 ) -> None:
     """How a definition change moves the money. "diff NAME@A NAME@B" lists what was added,
@@ -154,8 +165,9 @@ def diff(
     effects sum exactly to B − A). Works across definitions (jp-defense-related@2 nato@1).
 
     "diff --as-of T1 --as-of T2 [--definition NAME]" shows what the ledger learned between
-    two moments and splits the change in the share of GDP into definition change, figure
-    restatements and GDP revision."""
+    two moments and splits the change in the share of GDP into the definition change alone,
+    the figure changes alone (lines recorded, revised, reclassified, withdrawn), their joint
+    effect and the GDP revision."""
     from ledger.queries.asof import resolve_as_of
     from ledger.queries.question import parse_jurisdiction
     from ledger.reports.decompose import as_of_diff
@@ -180,7 +192,7 @@ def diff(
             report = definition_diff(
                 store, specs[0], specs[1], jurisdiction=place, fy=fy, as_of=moment, tier=tier
             )
-    emit_report(ctx, report, fmt, output, stat, chart, exit_code)
+    emit_report(ctx, report, fmt, output, stat, chart, axis, exit_code)
 
 
 @click.command("what-if")
@@ -218,6 +230,7 @@ def what_if(
     fmt: str | None,
     output: str | None,
     chart: str,
+    axis: str,
     exit_code: bool,
 ) -> None:
     """Preview a definition change without recording it: the same report as "diff", from
@@ -237,4 +250,4 @@ def what_if(
         report = run_what_if(
             store, spec, hypothesis, jurisdiction=place, fy=fy, as_of=moment, tier=tier
         )
-    emit_report(ctx, report, fmt, output, stat, chart, exit_code)
+    emit_report(ctx, report, fmt, output, stat, chart, axis, exit_code)

@@ -6,6 +6,7 @@ renderer's."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -19,8 +20,12 @@ from ledger.reports.document import (
     pp,
     stat_line,
 )
-from ledger.reports.model import DiffReport, Section, Side
+from ledger.reports.model import Change, DiffReport, Section, Side
 
+ATTRIBUTION_NAMES = {
+    "sequential": "sequential, in this order",
+    "alone-and-joint": "each cause alone, then their joint effect",
+}
 TITLES = {
     "definition-diff": "Definition diff",
     "as-of-diff": "What the ledger learned",
@@ -216,7 +221,30 @@ def change_blocks(section: Section) -> list[Block]:
     blocks.append(
         Block("table", columns=columns, rows=rows, right={0, 5 + offset, 6 + offset, 7 + offset})
     )
-    line_rows = [
+    line_rows = _line_rows(c for c in section.changes if c.group != "joint")
+    if line_rows:
+        blocks.append(Block("heading", "Budget lines entering, leaving or moving", level=3))
+        columns = [*LINE_COLUMNS, "counted before", "counted after", "Δ counted"]
+        blocks.append(_line_table(columns + ["tier before", "tier after"], line_rows))
+    joint_rows = _line_rows(c for c in section.changes if c.group == "joint")
+    if joint_rows:
+        blocks.append(
+            Block(
+                "heading",
+                "Budget lines in the joint effect (counted differently under the two definitions)",
+                level=3,
+            )  # fmt: skip
+        )
+        columns = [*LINE_COLUMNS, "Δ under T1's definition", "Δ under T2's definition", "joint"]
+        blocks.append(_line_table(columns + ["tier (T1's)", "tier (T2's)"], joint_rows))
+    return blocks
+
+
+LINE_COLUMNS = ["#", "line", "agency", "program", "category", "stage", "amount"]
+
+
+def _line_rows(changes: Iterable[Change]) -> list[list[str]]:
+    return [
         [
             str(c.step),
             e.line_id,
@@ -231,33 +259,13 @@ def change_blocks(section: Section) -> list[Block]:
             e.tier_before or "",
             e.tier_after or "",
         ]
-        for c in section.changes
+        for c in changes
         for e in c.lines
     ]
-    if line_rows:
-        blocks.append(Block("heading", "Budget lines entering, leaving or moving", level=3))
-        blocks.append(
-            Block(
-                "table",
-                columns=[
-                    "#",
-                    "line",
-                    "agency",
-                    "program",
-                    "category",
-                    "stage",
-                    "amount",
-                    "counted before",
-                    "counted after",
-                    "Δ counted",
-                    "tier before",
-                    "tier after",
-                ],
-                rows=line_rows,
-                right={0, 6, 7, 8, 9},
-            )
-        )
-    return blocks
+
+
+def _line_table(columns: list[str], rows: list[list[str]]) -> Block:
+    return Block("table", columns=columns, rows=rows, right={0, 6, 7, 8, 9})
 
 
 def report_blocks(report: DiffReport) -> list[Block]:
@@ -265,7 +273,7 @@ def report_blocks(report: DiffReport) -> list[Block]:
     blocks = [
         Block("heading", f"{title}: {report.a_label} → {report.b_label}", level=1),
         Block("text", _moment(report.meta)),
-        Block("text", f"Attribution order: {report.order}."),
+        Block("text", f"Attribution ({ATTRIBUTION_NAMES[report.attribution]}): {report.order}."),
     ]
     for section in report.sections:
         blocks += section_blocks(section, report.kind)

@@ -144,11 +144,14 @@ def plan_steps(a: DefinitionVersion, b: DefinitionVersion) -> list[_Planned]:
 
 
 def make_side(
-    label: str, version: DefinitionVersion, as_of: int, figures: Figures, tier: str | None
-) -> Side:
+    label: str, version: DefinitionVersion, as_of: int, figures: Figures, tier: str | None,
+    fallback_gdp: Decimal | None = None,
+) -> Side:  # fmt: skip
+    """A definition state measured on some figures; without a GDP for its basis, divided by
+    ``fallback_gdp`` when given (a point on a walk, see ``measure_changes``)."""
     evaluation = evaluate(version, figures)
     measure = measure_of(evaluation, tier)
-    gdp = evaluation.gdp.amount if evaluation.gdp else None
+    gdp = evaluation.gdp.amount if evaluation.gdp else fallback_gdp
     return Side(label, version, as_of, evaluation, measure, share_of(measure, gdp))
 
 
@@ -198,6 +201,7 @@ class Point:
     figures: Figures
     seqs: tuple[int, ...] = ()
     group: str = ""
+    items: tuple[str, ...] = ()
 
 
 def points_of(steps: Sequence[_Planned], figures: Figures, group: str = "") -> list[Point]:
@@ -243,6 +247,7 @@ def measure_changes(
                 note=_note(point.kind, point.key, point.figures, effects),
                 seqs=tuple(s for s in point.seqs if s),
                 group=point.group,
+                items=point.items,
             )
         )
         previous, previous_share, previous_lines = current, share, point.figures.lines
@@ -250,12 +255,13 @@ def measure_changes(
 
 
 def largest_first(changes: Sequence[Change]) -> list[Change]:
-    """Within each kind, the largest effect first (steps of one kind are independent of each
-    other, so their order does not change any effect); kinds keep their attribution order."""
-    first: dict[str, int] = {}
+    """Within each kind (of each part), the largest effect first (steps of one kind are
+    independent of each other, so their order does not change any effect); kinds keep their
+    attribution order."""
+    first: dict[tuple[str, str], int] = {}
     for index, change in enumerate(changes):
-        first.setdefault(change.kind, index)
-    ordered = sorted(changes, key=lambda c: (first[c.kind], -abs(c.delta_amount), c.key))
+        first.setdefault((change.group, change.kind), index)
+    ordered = sorted(changes, key=lambda c: (first[(c.group, c.kind)], -abs(c.delta_amount), c.key))
     return [replace(change, step=number) for number, change in enumerate(ordered, start=1)]
 
 

@@ -59,7 +59,8 @@ class Change:
     lines: tuple[LineEffect, ...] = ()
     note: str = ""
     seqs: tuple[int, ...] = ()
-    group: str = ""  # decompositions: "definition", "figures" or "gdp"
+    group: str = ""  # decompositions: "definition", "figures", "joint" or "gdp"
+    items: tuple[str, ...] = ()  # figure changes: the line ids (or rate pairs) changed
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,9 @@ class DiffReport:
     order: str
     sections: list[Section]
     meta: dict[str, Any] = field(default_factory=dict)
+    # "sequential" (a walk, each change measured after the previous ones) or
+    # "alone-and-joint" (as-of diffs: each cause alone, then the joint effect)
+    attribution: str = "sequential"
 
     @property
     def has_differences(self) -> bool:

@@ -9,13 +9,15 @@ lines add up to the measure's tiers exactly.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal, localcontext
+from typing import Any
 
 from ledger.errors import LedgerError
 from ledger.intake.lines import LineState
 from ledger.projections.definitions import DefinitionVersion
-from ledger.projections.fold import EXACT, LedgerState
+from ledger.projections.fold import EXACT, LedgerState, SumCell
 from ledger.projections.measure import GdpUsed, Measure, measure
 
 
@@ -33,6 +35,20 @@ class Figures:
     def with_gdp_from(self, other: LedgerState) -> Figures:
         hybrid = replace(self.state, gdp=other.gdp)
         return Figures(self.jurisdiction, self.fiscal_year, hybrid, self.lines)
+
+    def with_lines(self, lines: Iterable[LineState], rates: dict[Any, Any]) -> Figures:
+        """These figures' GDP with other lines of the year and other exchange rates: a state
+        between two moments (``ledger.reports.figure_changes``)."""
+        live = tuple(sorted(lines, key=lambda line: line.line_id))
+        cells: dict[Any, SumCell] = {}
+        with localcontext(EXACT):
+            for line in live:
+                cell = cells.setdefault(line.cell, SumCell(Decimal(0), 0))
+                cell.amount += line.amount
+                cell.lines += 1
+        sums = {**self.state.sums, (self.jurisdiction, self.fiscal_year): cells}
+        hybrid = replace(self.state, sums=sums, rates=rates)
+        return Figures(self.jurisdiction, self.fiscal_year, hybrid, live)
 
 
 @dataclass(frozen=True)
