@@ -19,6 +19,9 @@ from events import (
     CategoryDefined,
     CategoryExcluded,
     CategoryIncluded,
+    ClaimRecorded,
+    ClaimSuperseded,
+    ClaimWithdrawn,
     DefinitionStatusChanged,
     DefinitionVersionOpened,
     GdpBasisSet,
@@ -64,6 +67,10 @@ def category_stream(code: str) -> str:
     return f"category/{code}"
 
 
+def claim_stream(claim_id: str) -> str:
+    return f"claim/{claim_id}"
+
+
 def _definition_stream(definition: str, version: int) -> str:
     return f"definition/{definition}/v{version}"
 
@@ -82,9 +89,11 @@ class _State:
                 streams.add(category_stream(event.parent))
             if isinstance(event, DefinitionVersionOpened) and event.based_on:
                 streams.add(_definition_stream(event.definition, event.based_on))
+            if isinstance(event, ClaimSuperseded):
+                streams.add(claim_stream(event.by))
         self.versions = store.stream_versions(sorted(streams))
         self.last_types = store.last_event_types(
-            [s for s, v in self.versions.items() if v and s.startswith("line/")]
+            [s for s, v in self.versions.items() if v and s.startswith(("line/", "claim/"))]
         )
         self.status: dict[str, Status] = {}
         for stream, version in self.versions.items():
@@ -144,6 +153,20 @@ def _problem(event: object, state: _State) -> str | None:
                     f"{event.definition}@{event.version} cannot move from {current.value} "
                     f"to {event.status.value}"
                 )
+        case ClaimRecorded() if state.exists(claim_stream(event.claim_id)):
+            return (
+                f"claim {event.claim_id} is already recorded (a claim is never edited: record "
+                "a new claim and supersede this one)"
+            )
+        case ClaimWithdrawn() | ClaimSuperseded():
+            stream = claim_stream(event.claim_id)
+            if not state.exists(stream):
+                return f"claim {event.claim_id} is not recorded"
+            ended = _ended(state, stream)
+            if ended:
+                return f"claim {event.claim_id} was already {ended}"
+            if isinstance(event, ClaimSuperseded) and not state.exists(claim_stream(event.by)):
+                return f"claim {event.by} (by) is not recorded: record it first"
         case TargetSet(definition=definition) if (
             definition
             and not state.store.stream_names(f"definition/{definition}/")
@@ -153,6 +176,12 @@ def _problem(event: object, state: _State) -> str | None:
         ):
             return f"definition {definition} does not exist"
     return None
+
+
+def _ended(state: _State, stream: str) -> str | None:
+    """``withdrawn`` or ``superseded`` if the claim of ``stream`` is no longer active."""
+    last = state.last_types.get(stream)
+    return {"ClaimWithdrawn": "withdrawn", "ClaimSuperseded": "superseded"}.get(last or "")
 
 
 def _line(
@@ -177,6 +206,8 @@ def _apply(event: object, stream: str, state: _State) -> None:
         case BudgetLineWithdrawn():
             state.last_types[stream] = "BudgetLineWithdrawn"
         case BudgetLineRecorded() | BudgetLineRevised() | BudgetLineReclassified():
+            state.last_types[stream] = type(event).__name__
+        case ClaimRecorded() | ClaimWithdrawn() | ClaimSuperseded():
             state.last_types[stream] = type(event).__name__
 
 
