@@ -326,7 +326,7 @@ class _Measured:
             return self.measures[year]
         claim, j, label = self.claim, self.claim.jurisdiction, self.version.label
         if not self.state.group(j, year):
-            raise _Missing(f"no budget lines are recorded for {j} FY{year}")
+            raise _Missing(f"no budget lines recorded for {j} FY{year}")
         if self.tier is not None and self.tier not in self.version.tiers():
             tiers = ", ".join(self.version.tiers())
             raise _Missing(f"{label} has no tier {self.tier} (tiers: {tiers})")
@@ -573,7 +573,8 @@ def check(claim_state: ClaimState, state: LedgerState, evidence: Evidence) -> Cl
         absent = [y for y in claim.years if not state.group(claim.jurisdiction, y)]
         if absent:
             years = ", ".join(f"FY{y}" for y in absent)
-            none.missing += f"; no budget lines are recorded for {claim.jurisdiction} {years}"
+            lines = f"no budget lines recorded for {claim.jurisdiction} {years}"
+            none.missing = f"{lines}; {none.missing}"
     outcomes = [none] if none else [evaluate(claim, state, v, evidence) for v in versions]
     return ClaimCheck(claim_state, overall(outcomes, specified), outcomes, specified)
 
