@@ -28,13 +28,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+from decimal import Context, Decimal, localcontext
 from enum import StrEnum
 from fractions import Fraction
 from typing import Any, Protocol
 
 from events import ClaimMetric, ClaimRecorded, Comparison
-from events.claims import GAP_METRICS, MONEY_METRICS
+from events.claims import GAP_METRICS
 from ledger.errors import InvalidInput
 from ledger.projections.claims import ClaimState
 from ledger.projections.definitions import (
@@ -49,19 +49,15 @@ from ledger.projections.fold import (
     LedgerState,
     LineState,
     current_payload,
-    dec_str,
     key_of_payload,
     line_transition,
 )
 from ledger.projections.measure import (
     Measure,
     describe_missing_gdp,
-    exact_str,
     measure,
     parse_basis,
 )
-
-DISPLAY_PLACES = 6  # the ledger's value is shown to 6 places (2 more than a claim with more)
 
 
 class Verdict(StrEnum):
@@ -113,84 +109,6 @@ def round_at(value: Fraction, decimals: int) -> Decimal:
     signed = -whole if value < 0 else whole
     with localcontext(Context(prec=200)):
         return Decimal(signed).scaleb(-decimals)
-
-
-def fixed(value: Decimal, decimals: int) -> str:
-    """A rounded value written with exactly ``decimals`` places (``2`` → ``2.0`` at 1 place;
-    ``40`` at −1)."""
-    if decimals >= 0:
-        with localcontext(Context(prec=200, rounding=ROUND_HALF_UP)):
-            return format(value.quantize(Decimal(1).scaleb(-decimals)), "f")
-    return format(value.quantize(Decimal(1)), "f")
-
-
-def shown(value: Fraction | None, decimals: int) -> str:
-    """The ledger's value to ``DISPLAY_PLACES`` places (2 more than a claim's own when it has
-    more), trailing zeros dropped (``8.7005``, ``1.972804``)."""
-    if value is None:
-        return ""
-    return dec_str(round_at(value, max(DISPLAY_PLACES, decimals + 2)))
-
-
-def signed(text: str) -> str:
-    return text if text.startswith("-") or text in ("", "0") else f"+{text}"
-
-
-# -- what a claim says ------------------------------------------------------------------------
-
-SYMBOLS = {"JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£"}
-SCALES = {0: "", 3: "K", 6: "M", 9: "B", 12: "T"}
-WORDS = {
-    Comparison.EQUALS: "",
-    Comparison.ABOUT: "about ",
-    Comparison.AT_LEAST: "at least ",
-    Comparison.AT_MOST: "at most ",
-    Comparison.MORE_THAN: "more than ",
-    Comparison.LESS_THAN: "less than ",
-}
-
-
-def with_unit(claim: ClaimRecorded, number: str) -> str:
-    """``number`` in the claim's unit: ``¥9.9T``, ``1.8%``, ``+0.2 pp``."""
-    if claim.metric in MONEY_METRICS:
-        currency = claim.currency or ""
-        suffix = SCALES.get(claim.scale, f"×10^{claim.scale}")
-        sign, digits = (number[0], number[1:]) if number[:1] in ("-", "+") else ("", number)
-        symbol = SYMBOLS.get(currency)
-        return f"{sign}{symbol}{digits}{suffix}" if symbol else f"{sign}{digits}{suffix} {currency}"
-    if claim.metric in (ClaimMetric.CHANGE_PP, ClaimMetric.GAP_PP):
-        return f"{number} pp"
-    return f"{number}%"
-
-
-def gap_text(claim: ClaimRecorded, gap: Fraction | None) -> str:
-    """The gap, signed: money in the claim's unit, anything else in percentage points."""
-    if gap is None:
-        return ""
-    number = signed(shown(gap, claim.decimals))
-    return with_unit(claim, number) if claim.metric in MONEY_METRICS else f"{number} pp"
-
-
-def claimed_text(claim: ClaimRecorded) -> str:
-    """The claim's value in words: ``about ¥9.9T``, ``2%``, ``at least 3.5%``, ``1.7–1.8%``."""
-    low = fixed(claim.value, claim.decimals)
-    if claim.comparison is Comparison.BETWEEN:
-        assert claim.value_high is not None
-        high = fixed(claim.value_high, claim.decimals)
-        return with_unit(claim, f"{low}–{high}")
-    return WORDS[claim.comparison] + with_unit(claim, low)
-
-
-def metric_text(claim: ClaimRecorded) -> str:
-    """What the value is of: ``FY2025 share of GDP``, ``FY2023–FY2027 amount``…"""
-    years = claim.years
-    if claim.compared_with is not None:
-        span = f"FY{claim.fiscal_year} vs FY{claim.compared_with}"
-    else:
-        span = f"FY{years[0]}" + (f"–FY{years[-1]}" if len(years) > 1 else "")
-    tier = f" ({claim.tier})" if claim.tier else ""
-    target = f" to {claim.target_id}" if claim.target_id else ""
-    return f"{claim.jurisdiction} {span} {claim.metric.value}{target}{tier}"
 
 
 # -- the events behind a value --------------------------------------------------------------
@@ -279,9 +197,16 @@ class _Missing(Exception):
     """What the ledger lacks to measure a claim (the outcome is undetermined)."""
 
 
-def _judge(claim: ClaimRecorded, value: Fraction, rounded: Decimal) -> tuple[bool, Fraction]:
-    """(holds, gap): the gap is the exact value minus the published one (the nearer end of a
+def judge(claim: ClaimRecorded, value: Fraction) -> tuple[bool, Decimal, Fraction]:
+    """(holds, the value rounded as the claim, gap) for the ledger's exact ``value`` in the
+    claim's unit: the gap is the exact value minus the published one (the nearer end of a
     range), 0 when a range holds."""
+    rounded = round_at(value, claim.decimals)
+    holds, gap = _compare(claim, value, rounded)
+    return holds, rounded, gap
+
+
+def _compare(claim: ClaimRecorded, value: Fraction, rounded: Decimal) -> tuple[bool, Fraction]:
     low = Fraction(claim.value)
     match claim.comparison:
         case Comparison.EQUALS | Comparison.ABOUT:
@@ -449,8 +374,7 @@ def evaluate(
         )
         outcome.stages = first.stages if first else ()
         outcome.gdp = [m.gdp.meta() for _, m in sorted(measured.measures.items()) if m.gdp]
-    rounded = round_at(value, claim.decimals)
-    holds, gap = _judge(claim, value, rounded)
+    holds, rounded, gap = judge(claim, value)
     inputs = sorted(measured.inputs)
     derived = [seq for seq in inputs if derived_from(evidence.source(seq), claim)]
     outcome.value, outcome.rounded, outcome.gap = value, rounded, gap
@@ -577,43 +501,3 @@ def check(claim_state: ClaimState, state: LedgerState, evidence: Evidence) -> Cl
             none.missing = f"{lines}; {none.missing}"
     outcomes = [none] if none else [evaluate(claim, state, v, evidence) for v in versions]
     return ClaimCheck(claim_state, overall(outcomes, specified), outcomes, specified)
-
-
-# -- as data ----------------------------------------------------------------------------------
-
-
-def outcome_doc(claim: ClaimRecorded, o: Outcome) -> dict[str, Any]:
-    """One outcome for JSON: exact values as strings, the rounded one as the claim prints."""
-    return {
-        "definition": o.label,
-        "status": o.status,
-        "in_force": o.in_force,
-        "tier": o.tier or "all",
-        "stages": list(o.stages),
-        "verdict": o.verdict.value,
-        "value": shown(o.value, claim.decimals) or None,
-        "value_exact": exact_str(o.value) or None,
-        "value_as_published": fixed(o.rounded, claim.decimals) if o.rounded is not None else None,
-        "gap": gap_text(claim, o.gap) or None,
-        "gap_exact": exact_str(o.gap) or None,
-        "missing": o.missing or None,
-        "gdp": o.gdp,
-        "inputs": o.inputs,
-        "derived_from_claim": o.derived,
-    }
-
-
-def claim_doc(claim_state: ClaimState) -> dict[str, Any]:
-    """The claim as recorded, with its status."""
-    from events import event_payload
-
-    return {
-        **event_payload(claim_state.claim),
-        "status": claim_state.status,
-        "superseded_by": claim_state.superseded_by,
-        "supersedes": claim_state.supersedes,
-        "recorded_seq": claim_state.recorded_seq,
-        "seqs": claim_state.seqs,
-        "claimed": claimed_text(claim_state.claim),
-        "about": metric_text(claim_state.claim),
-    }

@@ -15,11 +15,8 @@ from ledger.projections.fold import EventLike, LedgerState
 from ledger.projections.persisted import state_at
 from ledger.projections.sql import prefix_events
 from ledger.queries.asof import resolve_as_of
-from ledger.queries.claim_check import (
-    ClaimCheck,
-    Outcome,
-    Verdict,
-    check,
+from ledger.queries.claim_check import ClaimCheck, Outcome, Verdict, check
+from ledger.queries.claim_text import (
     claim_doc,
     claimed_text,
     fixed,

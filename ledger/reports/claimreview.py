@@ -13,10 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ledger.queries.claim_check import (
-    ClaimCheck,
-    Outcome,
-    Verdict,
+from ledger.queries.claim_check import ClaimCheck, Outcome, Verdict
+from ledger.queries.claim_text import (
     claimed_text,
     fixed,
     gap_text,
