@@ -295,8 +295,10 @@ def since_table(store: EventStore, req: ClaimsRequest) -> Table:
 def _verdict_text(result: ClaimCheck) -> str:
     if result.specified:
         o = result.outcomes[0]
-        value = f" ({with_unit(result.claim, fixed(o.rounded, result.claim.decimals))})"
-        return result.verdict.text + (value if o.rounded is not None else "")
+        if o.rounded is None:
+            return result.verdict.text
+        rounded = with_unit(result.claim, fixed(o.rounded, result.claim.decimals))
+        return f"{result.verdict.text} ({rounded})"
     held = result.under(Verdict.HOLDS, Verdict.BY_CONSTRUCTION)
     return result.verdict.text + (f" (holds under {', '.join(held)})" if held else "")
 
