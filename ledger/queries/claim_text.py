@@ -63,6 +63,20 @@ def with_unit(claim: ClaimRecorded, number: str) -> str:
     return f"{number}%"
 
 
+BOUNDS = frozenset({Comparison.AT_LEAST, Comparison.AT_MOST, Comparison.MORE_THAN,
+                    Comparison.LESS_THAN})  # fmt: skip
+
+
+def as_published_text(claim: ClaimRecorded, o: Outcome) -> str:
+    """The ledger's value as the claim is compared: rounded to the claim's precision, or, for
+    a bound (compared exactly), the value itself."""
+    if o.value is None or o.rounded is None:
+        return ""
+    if claim.comparison in BOUNDS:
+        return with_unit(claim, shown(o.value, claim.decimals))
+    return with_unit(claim, fixed(o.rounded, claim.decimals))
+
+
 def gap_text(claim: ClaimRecorded, gap: Fraction | None) -> str:
     """The gap, signed: money in the claim's unit, anything else in percentage points."""
     if gap is None:

@@ -17,9 +17,9 @@ from ledger.projections.sql import prefix_events
 from ledger.queries.asof import resolve_as_of
 from ledger.queries.claim_check import ClaimCheck, Outcome, Verdict, check
 from ledger.queries.claim_text import (
+    as_published_text,
     claim_doc,
     claimed_text,
-    fixed,
     gap_text,
     metric_text,
     outcome_doc,
@@ -119,11 +119,7 @@ def check_rows(result: ClaimCheck) -> list[dict[str, Any]]:
                 "ledger": (
                     with_unit(claim, shown(o.value, claim.decimals)) if o.value is not None else ""
                 ),
-                "as_published": (
-                    with_unit(claim, fixed(o.rounded, claim.decimals))
-                    if o.rounded is not None
-                    else ""
-                ),
+                "as_published": as_published_text(claim, o),
                 "gap": gap_text(claim, o.gap) if o.verdict is Verdict.DOES_NOT_HOLD else "",
                 "note": note(o),
             }
@@ -295,10 +291,8 @@ def since_table(store: EventStore, req: ClaimsRequest) -> Table:
 def _verdict_text(result: ClaimCheck) -> str:
     if result.specified:
         o = result.outcomes[0]
-        if o.rounded is None:
-            return result.verdict.text
-        rounded = with_unit(result.claim, fixed(o.rounded, result.claim.decimals))
-        return f"{result.verdict.text} ({rounded})"
+        value = as_published_text(result.claim, o)
+        return f"{result.verdict.text} ({value})" if value else result.verdict.text
     held = result.under(Verdict.HOLDS, Verdict.BY_CONSTRUCTION)
     return result.verdict.text + (f" (holds under {', '.join(held)})" if held else "")
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from ledger.queries.claim_check import ClaimCheck, Outcome, Verdict
 from ledger.queries.claim_text import (
+    as_published_text,
     claimed_text,
-    fixed,
     gap_text,
     metric_text,
     shown,
@@ -49,8 +49,11 @@ def _outcome_text(result: ClaimCheck, o: Outcome) -> str:
     if o.value is None:
         return f"{o.label}: undetermined ({o.missing})"
     value = with_unit(claim, shown(o.value, claim.decimals))
-    rounded = with_unit(claim, fixed(o.rounded, claim.decimals)) if o.rounded is not None else ""
-    text = f"{o.label} ({o.status}) gives {value}, {rounded} as published: {o.verdict.text}"
+    compared = as_published_text(claim, o)
+    text = f"{o.label} ({o.status}) gives {value}"
+    if compared != value:
+        text += f", {compared} as published"
+    text += f": {o.verdict.text}"
     if o.verdict is Verdict.DOES_NOT_HOLD and o.gap is not None:
         text += f" (gap {gap_text(claim, o.gap)})"
     extra = note(o)
