@@ -8,9 +8,9 @@ from typing import Any
 
 import click
 
-from cli.errors import EXIT_DIFFERENCES, CliError
+from cli.errors import EXIT_DIFFERENCES, CliError, fail
 from cli.options import as_of_option, open_store, output_options
-from cli.output import emit, format_from, render, to_json
+from cli.output import FORMATS, emit, format_from, render, to_json
 from cli.record import default_actor
 
 
@@ -34,7 +34,19 @@ def claims() -> None:
     "--claim", "claims_", multiple=True, metavar="ID", help="Only this claim (repeatable)."
 )
 @click.option("--all", "all_", is_flag=True, help="Also withdrawn and superseded claims.")
-@output_options
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    help="Write to FILE instead of stdout (format from its extension unless --format).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([*FORMATS, "html"]),
+    default=None,
+    help="Output format (default: table, or from the -o extension; html: one page).",
+)
 @click.pass_context
 def check(
     ctx: click.Context,
@@ -56,15 +68,25 @@ def check(
       defledger claims check
       defledger claims check --as-of 2025-06-30 --format json
       defledger claims check --since 131        # exit 4 if a verdict changed
+      defledger claims check -o claims.html
     """
     from ledger.queries.claims import ClaimsRequest, claims_table
 
+    html = fmt == "html" or (fmt is None and (output or "").lower().endswith((".html", ".htm")))
+    if html and since is not None:
+        fail("--format html shows the claims as of one moment: leave out --since")
     store = open_store(ctx)
     try:
         request = ClaimsRequest(as_of=as_of, since=since, claims=claims_, all=all_)
         table = claims_table(store, request)
     finally:
         store.close()
+    if html:
+        from ledger.reports.claims_html import render_claims_html
+
+        assert table.document is not None
+        _write(render_claims_html(table.document), output)
+        return
     emit(table, fmt, output)
     if since is not None and table.rows:
         raise CliError(f"{len(table.rows)} claim(s) changed verdict", EXIT_DIFFERENCES)

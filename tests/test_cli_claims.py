@@ -542,3 +542,29 @@ def test_copy__claims_survive_a_copy_to_postgresql(seeded_file: Path, tmp_path: 
         target("claims", "show", "seed-fy2025-total").stdout
         == source("claims", "show", "seed-fy2025-total").stdout
     )
+
+
+def test_claims_check_html__circular_figures_said_first_in_words_and_escaped(
+    ledger: Run, tmp_path: Path
+) -> None:
+    hostile = tmp_path / "hostile.csv"
+    hostile.write_text(
+        CSV.replace("1.9–2.0 %", '"<script>alert(1)</script> & 2 %"').replace("csv-1", "csv-x"),
+        encoding="utf-8",
+    )
+    assert ledger("import", str(hostile)).exit_code == 0
+    out = tmp_path / "claims.html"
+    result = ledger("claims", "check", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    first = page.index("Read first: consistent by construction, not confirmed")
+    assert first < page.index("<table>")
+    read_first = page[first : page.index("</section>")]
+    assert "JP FY2024 share-of-gdp “1.6%”" in read_first
+    assert "JP FY2024 amount “¥8.9T”" in read_first
+    row = page[page.index('<tr id="jp-fy2024-share-japantimes">') :].split("</tr>")[0]
+    assert ">consistent by construction</span>" in row and "rests on seq 65" in row
+    assert "✓" not in page and "<script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; 2 %" in page
+    since = ledger("claims", "check", "--since", "130", "--format", "html")
+    assert since.exit_code == 2 and "leave out --since" in since.output
