@@ -163,7 +163,12 @@ def _show_text(doc: dict[str, Any], fmt: str) -> str:
         lines.append(f"  the claimant on the measure: {c['measure_note']}")
     lines += ["", f"Verdict as of seq {doc['meta']['as_of']['seq']}: {c['verdict_text']}"]
     for o in c["outcomes"]:
-        value = f" {o['value']} → {o['value_as_published']}" if o["value"] is not None else ""
+        value = ""
+        if o["value_text"] is not None:
+            compared = o["compared_text"]
+            value = f" {o['value_text']}" + (
+                f" → {compared}" if compared != o["value_text"] else ""
+            )
         gap = f", gap {o['gap']}" if o["verdict"] == "does-not-hold" and o["gap"] else ""
         why = f": {o['missing']}" if o["missing"] else ""
         circular = (
@@ -172,7 +177,8 @@ def _show_text(doc: dict[str, Any], fmt: str) -> str:
             if o["derived_from_claim"]
             else ""
         )
-        lines.append(f"  {o['definition']}: {o['verdict']}{value}{gap}{why}{circular}")
+        verdict = o["verdict"].replace("-", " ")
+        lines.append(f"  {o['definition']}: {verdict}{value}{gap}{why}{circular}")
     history = Table("history", ["seq", "recorded_at", "actor", "type", "summary", "reason"],
                     doc["history"])  # fmt: skip
     lines += ["", "History", render(history, fmt).rstrip("\n")]

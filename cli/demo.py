@@ -120,13 +120,6 @@ def _short(c: dict[str, Any], year: bool = True) -> str:
     return " ".join(w for w in words if w)
 
 
-def _unit(c: dict[str, Any], value: str) -> str:
-    """A value in the claim's unit, as ``claimed`` writes it (``¥8.7005T``, ``1.97%``)."""
-    claimed = c["claimed"].split(" ")[-1]
-    digits = "".join(ch for ch in claimed if ch.isdigit() or ch in ".–-")
-    return claimed.replace(digits, value, 1) if digits else value
-
-
 def _claim_item(c: dict[str, Any], said: str) -> str:
     """One checked claim in a few words (``said`` of it already): ``about 1.8% (1.767946%)``."""
     short = _short(c)
@@ -137,9 +130,10 @@ def _claim_item(c: dict[str, Any], said: str) -> str:
     if not determined:
         return f"{head} ({c['outcomes'][0]['missing'].split('; ')[0].split(' (')[0]})"
     if c["specified"]:
-        return f"{head} ({_unit(c, determined[0]['value'])})"
-    values = sorted({o["value"] for o in determined}, key=Decimal)
-    span = _unit(c, values[0]) + (f" to {_unit(c, values[-1])}" if len(values) > 1 else "")
+        return f"{head} ({determined[0]['value_text']})"
+    values = sorted(determined, key=lambda o: Decimal(o["value_exact"]))
+    low, high = values[0]["value_text"], values[-1]["value_text"]
+    span = low + (f" to {high}" if high != low else "")
     held = c["holds_under"] + c["consistent_by_construction_under"]
     return f"{head} ({span}" + (f"; holds under {', '.join(held)})" if held else ")")
 

@@ -233,7 +233,7 @@ def test_claims_show__history_check_and_trace(ledger: Run) -> None:
     assert result.exit_code == 0, result.output
     text = result.stdout
     assert text.startswith("Claim jp-fy2024-share-japantimes (active): 1.6% — JP FY2024")
-    assert "jp-defense-related@1: consistent-by-construction 1.589286 → 1.6" in text
+    assert "jp-defense-related@1: consistent by construction 1.589286% → 1.6%" in text
     assert "rests on seq 65, derived from this claim's publication" in text
     assert "ClaimRecorded" in text.split("History")[1]
     trace = text.split("Trace: jp-defense-related@1 FY2024")[1]

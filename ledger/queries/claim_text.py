@@ -119,6 +119,10 @@ def outcome_doc(claim: ClaimRecorded, o: Outcome) -> dict[str, Any]:
         "value": shown(o.value, claim.decimals) or None,
         "value_exact": exact_str(o.value) or None,
         "value_as_published": fixed(o.rounded, claim.decimals) if o.rounded is not None else None,
+        "value_text": with_unit(claim, shown(o.value, claim.decimals))
+        if o.value is not None
+        else None,
+        "compared_text": as_published_text(claim, o) or None,
         "gap": gap_text(claim, o.gap) or None,
         "gap_exact": exact_str(o.gap) or None,
         "missing": o.missing or None,
