@@ -226,10 +226,11 @@ def since_table(store: EventStore, req: ClaimsRequest) -> Table:
     then, now = claims_at(store, before.seq), claims_at(store, after.seq)
     chosen = select_claims(now, req.claims, req.all)
     moments = _Moments(store)
-    window = [
+    moving = ("line/", "gdp/", "fx/", "definition/", "target/")
+    window = [  # the events in between that can move a check (streamed: the window only)
         (e.seq, e.stream)
-        for e in prefix_events(store, ["line/", "gdp/", "fx/", "definition/", "target/"], after.seq)
-        if e.seq > before.seq
+        for e in store.read(start=before.seq + 1, stop=after.seq)
+        if e.stream.startswith(moving)
     ]
     rows: list[dict[str, Any]] = []
     docs: list[dict[str, Any]] = []
@@ -330,20 +331,19 @@ def show_document(
     result = check_claims(store, seq, [chosen], context.state)[0]
     related = [chosen.claim_id, *chosen.supersedes]
     related += [chosen.superseded_by] if chosen.superseded_by else []
-    history = []
-    for event in store.read(stream_prefix=CLAIM_PREFIX, stop=seq):
-        if event.stream.removeprefix(CLAIM_PREFIX) in related:
-            history.append(
-                {
-                    "seq": event.seq,
-                    "recorded_at": event.recorded_at,
-                    "actor": event.actor,
-                    "type": event.type,
-                    "summary": summary(event),
-                    "reason": event.reason,
-                    "source": event.source,
-                }
-            )
+    events = [e for r in related for e in store.read(stream=CLAIM_PREFIX + r, stop=seq)]
+    history = [
+        {
+            "seq": event.seq,
+            "recorded_at": event.recorded_at,
+            "actor": event.actor,
+            "type": event.type,
+            "summary": summary(event),
+            "reason": event.reason,
+            "source": event.source,
+        }
+        for event in sorted(events, key=lambda e: e.seq)
+    ]
     labels = [o.label for o in result.outcomes]
     if definition is not None and definition not in labels:
         raise InvalidInput(
