@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shlex
 import textwrap
+from decimal import Decimal
 from typing import Any
 
 import click
@@ -47,6 +48,7 @@ def _header(doc: dict[str, Any]) -> list[str]:
         ),
         f"  {added}, {led['already_recorded']} already recorded · hash chain verified ✓ "
         f"({led['checked']} events, head {head['hash'][:8]}…)",
+        *_read_first(doc),
     ]
 
 
@@ -111,23 +113,93 @@ def _basis(d: dict[str, Any]) -> str:
     return "÷ " + ", ".join(used) + ", every year"
 
 
-def _published(doc: dict[str, Any]) -> list[str]:
-    gdps = [c["gdp"] for c in doc["published"] if c["gdp"]]
-    bases = ", ".join(sorted({f"FY{g['fiscal_year']} GDP ¥{g['amount_tn']}T" for g in gdps}))
-    lines = [f"Published figures, recomputed (÷ {bases}; rounded half up as published)"]
-    for c in doc["published"]:
-        mark = "✓" if c["reproduced"] else "✗"
-        p = c["published"]
-        lines.append(
-            f"  {mark} {c['label']}: {p['quoted']} (¥{p['amount_tn']}T) · {c['source']['cite']}"
-        )
-        gdp = f"¥{c['gdp']['amount_tn']}T" if c["gdp"] else "(no GDP)"
-        share = c["share_of_gdp_pct"] or "n/a"
-        flag = " †" if c["hypothetical_seqs"] else ""
-        lines.append(
-            f"      {c['definition']} counts ¥{c['total_tn']}T ÷ {gdp} = {share}% "
-            f"→ {c['share_as_published']}%, ¥{c['amount_as_published']}T{flag}"
-        )
+VERDICT_ORDER = (
+    "consistent-by-construction", "holds", "depends-on-definition", "does-not-hold",
+    "undetermined",
+)  # fmt: skip
+STAGE_WORDS = {("initial",): "initial", ("supplementary",): "suppl."}
+
+
+def _short(c: dict[str, Any], year: bool = True) -> str:
+    """What a claim is about, in a few words: ``FY2025 core initial``."""
+    words = [f"FY{c['fiscal_year']}"] if year else []
+    words += [c["tier"]] if c["tier"] else []
+    words += [STAGE_WORDS.get(tuple(c["stages"] or ()), "")]
+    return " ".join(w for w in words if w)
+
+
+def _claim_item(c: dict[str, Any], said: str) -> str:
+    """One checked claim in a few words (``said`` of it already): ``about 1.8% (1.767946%)``."""
+    short = _short(c)
+    rest = short.removeprefix(said).strip() if short.startswith(said) else short
+    basis = " of same-year GDP" if (c["gdp_basis"] or "").startswith("same-year") else ""
+    head = " ".join(w for w in (rest, c["claimed"] + basis) if w)
+    determined = [o for o in c["outcomes"] if o["value"] is not None]
+    if not determined:
+        return f"{head} ({c['outcomes'][0]['missing'].split('; ')[0].split(' (')[0]})"
+    if c["specified"]:
+        return f"{head} ({determined[0]['value_text']})"
+    values = sorted(determined, key=lambda o: Decimal(o["value_exact"]))
+    low, high = values[0]["value_text"], values[-1]["value_text"]
+    span = low + (f" to {high}" if high != low else "")
+    held = c["holds_under"] + c["consistent_by_construction_under"]
+    return f"{head} ({span}" + (f"; holds under {', '.join(held)})" if held else ")")
+
+
+def _verdict_label(items: list[dict[str, Any]]) -> str:
+    label = items[0]["verdict_text"]
+    if label == "does not hold" and all(not c["specified"] for c in items):
+        return "does not hold under any definition"
+    return label
+
+
+def _read_first(doc: dict[str, Any]) -> list[str]:
+    """What a reader must not take for a confirmation: the claims the ledger reproduces only
+    because an assumption was derived from them. Said before any figure."""
+    claims = doc["claims"]
+    circular = [c for c in claims["items"] if c["claim_id"] in claims["consistent_by_construction"]]
+    if not circular:
+        return []
+    years = sorted({c["fiscal_year"] for c in circular})
+    one_year = len(years) == 1
+    said = f"FY{years[0]}'s published " if one_year else "the published "
+    figures = said + " and ".join(
+        " ".join(w for w in (_short(c, not one_year), c["claimed"]) if w) for c in circular
+    )
+    cites = " and ".join(dict.fromkeys(c["cite"] for c in circular))
+    seqs = " and ".join(f"seq {s}" for s in claims["derived_seqs"])
+    plural = len(circular) > 1
+    text = (
+        f"Read first: {figures} {'are' if plural else 'is'} consistent by "
+        f"construction, not confirmed: {seqs}, an assumption, was derived from "
+        f"{'them' if plural else 'it'} ({cites})."
+    )
+    return _wrap(text, "  ", "    ")
+
+
+def _claims(doc: dict[str, Any]) -> list[str]:
+    """``claims check``, grouped by verdict, then by publication: each claim with the ledger's
+    value (a range of values for a claim that names no definition)."""
+    claims = doc["claims"]
+    lines = [
+        f"Published claims, checked (defledger claims check, as of seq {claims['as_of_seq']}; "
+        "rounded half up as published)"
+    ]
+    verdicts: dict[str, list[dict[str, Any]]] = {}
+    for c in sorted(claims["items"], key=lambda c: VERDICT_ORDER.index(c["verdict"])):
+        verdicts.setdefault(c["verdict"], []).append(c)
+    for items in verdicts.values():
+        cites: dict[str, list[dict[str, Any]]] = {}
+        for c in items:
+            cites.setdefault(c["cite"], []).append(c)
+        parts = []
+        for cite, group in cites.items():
+            shorts = {_short(c) for c in group}
+            years = {f"FY{c['fiscal_year']}" for c in group}
+            said = shorts.pop() if len(shorts) == 1 else years.pop() if len(years) == 1 else ""
+            listed = ", ".join(_claim_item(c, said) for c in group)
+            parts.append(" ".join(w for w in (said, listed) if w) + f" · {cite}")
+        lines += _wrap(f"{_verdict_label(items)}: " + "; ".join(parts), "  ", "      ")
     return lines
 
 
@@ -169,15 +241,8 @@ def _hypothetical(doc: dict[str, Any]) -> list[str]:
         for f in flag["figures"]:
             years.setdefault(f["fiscal_year"], []).append(f["definition"])
         behind = "; ".join(f"{labels_text(labels)} FY{y}" for y, labels in sorted(years.items()))
-        checks = "".join(
-            f" and the published {c['published']['quoted']}"
-            for c in doc["published"]
-            if c["key"] in flag["published"]
-        )
+        checks = " (read first)" if flag["claims"] else ""
         lines += _wrap(f"seq {flag['seq']}: {flag['what']}, in {behind}{checks}", "  ", "    ")
-        if flag["reason"]:
-            first = flag["reason"].split("; ")[0]
-            lines.append(textwrap.shorten(first, WIDTH - 4, initial_indent="    ", placeholder="…"))
     return lines
 
 
@@ -196,7 +261,7 @@ def render_text(doc: dict[str, Any]) -> str:
         _header(doc),
         _definitions(doc),
         _grid(doc),
-        _published(doc),
+        _claims(doc),
         _gaps(doc),
         _diff(doc),
         _hypothetical(doc),
@@ -238,9 +303,9 @@ def _db_option(ctx: click.Context, db: str | None) -> str:
 @click.pass_context
 def demo(ctx: click.Context, db: str | None, fmt: str) -> None:
     """Build a ledger from the shipped Japan scenario (no network), verify it, and show how each
-    definition moves FY2022–FY2025's totals and share of GDP: the published ratios it
-    reproduces, what it cannot reproduce, the diff of the proposed expansion, and what to try
-    next."""
+    definition moves FY2022–FY2025's totals and share of GDP: the published claims checked
+    against it (and which of them it reproduces only by construction), what it cannot say, the
+    diff of the proposed expansion, and what to try next."""
     from cli.output import to_json, write
     from ledger.demo.run import run_demo
     from ledger.storage.store import EventStore

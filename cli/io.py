@@ -25,7 +25,7 @@ def init(ctx: click.Context) -> None:
 @click.argument("file", type=click.Path(allow_dash=True, dir_okay=False))
 @click.option(
     "--kind",
-    type=click.Choice(["events", "categories", "lines", "gdp"]),
+    type=click.Choice(["events", "categories", "lines", "gdp", "claims"]),
     help="Kind of file (default: recognised from the first line).",
 )
 @click.option("--actor", default=default_actor, show_default="the OS user", help="Who imports it.")
@@ -42,9 +42,9 @@ def import_(
     dry_run: bool,
     quiet: bool,
 ) -> None:
-    """Import FILE (or - for stdin): JSON Lines of events, or CSV of categories, budget lines or
-    GDP figures (see docs/formats.md). All-or-nothing; importing the same file twice adds
-    nothing."""
+    """Import FILE (or - for stdin): JSON Lines of events, CSV of categories, budget lines, GDP
+    figures or claims, or a TOML file of [[claim]] tables (see docs/formats.md, docs/claims.md).
+    All-or-nothing; importing the same file twice adds nothing."""
     from ledger.intake.importers import MAX_FILE_BYTES, decode, import_text
 
     # at most one byte past the limit is read: decode() names the limit

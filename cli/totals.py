@@ -81,6 +81,9 @@ def _open(ctx: click.Context) -> Any:
     "--target", "targets", is_flag=True, help="Add the gap to each target (money and pp)."
 )
 @click.option("--by-category", is_flag=True, help="Also show each category's contribution.")
+@click.option(
+    "--claims", is_flag=True, help="List the published claims about each row, with their verdict."
+)
 @output_options
 @click.pass_context
 def totals(ctx: click.Context, fmt: str | None, output: str | None, **options: Any) -> None:
@@ -92,6 +95,7 @@ def totals(ctx: click.Context, fmt: str | None, output: str | None, **options: A
       defledger totals --fy FY2022..FY2027 --definition jp-defense-related --change
       defledger totals --fy FY2025 --definition jp@1 --definition jp@2 --gdp-basis FY2022
       defledger totals --fy FY2025 --target --as-of 2025-06-30
+      defledger totals --fy FY2025 --claims
     """
     from ledger.queries.totals import TotalsRequest, totals_table
 

@@ -18,6 +18,14 @@ from events.budget import (
     BudgetLineRevised,
     BudgetLineWithdrawn,
 )
+from events.claims import (
+    ClaimKind,
+    ClaimMetric,
+    ClaimRecorded,
+    ClaimSuperseded,
+    ClaimWithdrawn,
+    Comparison,
+)
 from events.definitions import (
     CategoryExcluded,
     CategoryIncluded,
@@ -50,6 +58,9 @@ EVENT_TYPES: tuple[type[EventModel], ...] = (
     GdpRecorded,
     TargetSet,
     ExchangeRateRecorded,
+    ClaimRecorded,
+    ClaimWithdrawn,
+    ClaimSuperseded,
 )
 EVENT_CLASSES: dict[str, type[EventModel]] = {
     cls.model_fields["type"].default: cls for cls in EVENT_TYPES
@@ -72,7 +83,10 @@ AnyEvent = Annotated[
     | BudgetLineWithdrawn
     | GdpRecorded
     | TargetSet
-    | ExchangeRateRecorded,
+    | ExchangeRateRecorded
+    | ClaimRecorded
+    | ClaimWithdrawn
+    | ClaimSuperseded,
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
@@ -125,6 +139,8 @@ def stream_of(event: EventModel) -> str:
             return f"target/{event.jurisdiction}/{event.target_id}"
         case ExchangeRateRecorded():
             return f"fx/{event.base}-{event.quote}/FY{event.fiscal_year}"
+        case ClaimRecorded() | ClaimWithdrawn() | ClaimSuperseded():
+            return f"claim/{event.claim_id}"
     raise TypeError(f"no stream for {type(event).__name__}")
 
 
@@ -142,6 +158,12 @@ __all__ = [
     "CategoryDefined",
     "CategoryExcluded",
     "CategoryIncluded",
+    "ClaimKind",
+    "ClaimMetric",
+    "ClaimRecorded",
+    "ClaimSuperseded",
+    "ClaimWithdrawn",
+    "Comparison",
     "DefinitionStatusChanged",
     "DefinitionVersionOpened",
     "EventModel",

@@ -108,6 +108,26 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "rate": "154.5",
         "rate_type": "average",
     },
+    "ClaimRecorded": {
+        "claim_id": "jp-fy2025-total-mof",
+        "claimant": "Ministry of Finance",
+        "publication": "MOF: FY2025 defense-related expenditure chart",
+        "url": "https://www.wic-net.com/material/document/22608/30",
+        "published": "2025-12-02",
+        "quote": "10兆円程度",
+        "language": "ja",
+        "translation": "about 10 trillion yen",
+        "fiscal_year": 2025,
+        "metric": "amount",
+        "comparison": "about",
+        "value": "10",
+        "scale": 12,
+        "as_published": "10兆円程度",
+        "definition": "jp-defense-related",
+        "stages": ["initial"],
+    },
+    "ClaimWithdrawn": {"claim_id": "jp-fy2025-draft-typo"},
+    "ClaimSuperseded": {"claim_id": "jp-fy2025-2pct-early", "by": "jp-fy2025-2pct-nikkei"},
 }
 
 

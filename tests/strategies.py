@@ -14,7 +14,7 @@ from hypothesis import reject
 from hypothesis import strategies as st
 from pydantic import AfterValidator, BeforeValidator, ValidationError
 
-from events import EVENT_CLASSES, BudgetLineRecorded, EventModel
+from events import EVENT_CLASSES, BudgetLineRecorded, ClaimRecorded, EventModel
 from events.currencies import DEFAULT_CURRENCY, ISO_4217
 
 CODES = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,20}", fullmatch=True)
@@ -48,6 +48,20 @@ def _by_validator(func_name: str, after: str | None) -> st.SearchStrategy[Any]:
         return st.sampled_from(sorted(ISO_4217)).flatmap(lambda c: st.sampled_from([c, c.lower()]))
     if func_name == "_check_jurisdiction":
         return st.sampled_from(sorted(DEFAULT_CURRENCY))
+    if func_name == "_check_url":
+        return st.sampled_from(["https://example.org/a", "http://example.org/b?p=1", ""])
+    if func_name == "_check_published":
+        return (
+            st.dates()
+            .map(lambda d: d.isoformat())
+            .flatmap(lambda d: st.sampled_from([d, d[:7], d[:4]]))
+        )
+    if func_name == "_check_language":
+        return st.sampled_from(["en", "ja", "EN-gb", "de"])
+    if func_name == "_check_spec":
+        return CODES.flatmap(lambda c: st.sampled_from([c, f"{c}@1", f"{c}@v12"]))
+    if func_name == "_check_basis":
+        return st.sampled_from(["same-year", "FY2022", "2022@2022-12-estimate", "same-year@x"])
     if func_name == "parse_decimal":
         if after == "_share":
             return _decimal_strings(Decimal("0.000001"), Decimal(1))
@@ -94,6 +108,66 @@ def strategy_for(annotation: Any, metadata: list[Any]) -> st.SearchStrategy[Any]
     raise AssertionError(f"no strategy for {annotation!r}")
 
 
+def _claim_fields(metric: str) -> st.SearchStrategy[dict[str, Any]]:
+    """The fields of a ClaimRecorded that depend on its metric and comparison, drawn so that
+    the cross-field rules mostly hold (a generic draw would be rejected nine times in ten)."""
+    from events.claims import CHANGE_METRICS, GAP_METRICS, MONEY_METRICS
+
+    money = metric in {m.value for m in MONEY_METRICS}
+    fields: dict[str, st.SearchStrategy[Any]] = {"metric": st.just(metric)}
+    optional: dict[str, st.SearchStrategy[Any]] = {
+        "comparison": st.sampled_from(["equals", "about", "at-least", "at-most", "more-than"]),
+    }
+    if money:
+        optional["scale"] = st.sampled_from([0, 9, 12])
+        optional["currency"] = st.sampled_from(["JPY", "USD"])
+    if metric in {m.value for m in CHANGE_METRICS}:
+        optional["compared_with"] = st.integers(1900, 2200)
+    if metric in {m.value for m in GAP_METRICS}:
+        fields["target_id"] = CODES
+    if metric == "amount":
+        optional["through_fiscal_year"] = st.integers(1901, 2200)
+    return st.fixed_dictionaries(fields, optional=optional)
+
+
+def _claim_strategy(generic: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[EventModel]:
+    from events.claims import ClaimMetric
+
+    ranged = st.tuples(_decimal_strings(Decimal(-1000), Decimal(1000)), st.integers(1, 10**6))
+
+    def build(data: dict[str, Any]) -> EventModel:
+        try:
+            return ClaimRecorded.model_validate(data)
+        except ValidationError:
+            reject()
+
+    def combine(parts: tuple[dict[str, Any], dict[str, Any], Any, bool]) -> dict[str, Any]:
+        base, specific, (low, extra), between = parts
+        data = {k: v for k, v in base.items() if k not in _CLAIM_DEPENDENT}
+        data.update(specific)
+        if data.get("language", "en").lower().startswith("en"):
+            data.pop("translation", None)
+        else:
+            data["translation"] = "translated"
+        if between:
+            data["comparison"] = "between"
+            data["value"], data["value_high"] = low, str(Decimal(low) + extra)
+        if "through_fiscal_year" in data:
+            data["fiscal_year"] = int(data["through_fiscal_year"]) - 1
+        if data.get("compared_with") == data.get("fiscal_year"):
+            data.pop("compared_with")
+        return data
+
+    specific = st.sampled_from([m.value for m in ClaimMetric]).flatmap(_claim_fields)
+    return st.tuples(generic, specific, ranged, st.booleans()).map(combine).map(build)
+
+
+_CLAIM_DEPENDENT = {
+    "metric", "comparison", "value_high", "scale", "currency", "compared_with", "target_id",
+    "through_fiscal_year", "decimals",
+}  # fmt: skip
+
+
 def event_strategy(cls: type[EventModel]) -> st.SearchStrategy[EventModel]:
     """Valid events of ``cls``: every field drawn from its declaration, optional ones sometimes
     left out; combinations the model rejects (cross-field rules) are discarded."""
@@ -104,6 +178,8 @@ def event_strategy(cls: type[EventModel]) -> st.SearchStrategy[EventModel]:
         (fields if info.is_required() else optional)[name] = strategy
     if cls is BudgetLineRecorded or "currency" in fields:
         optional["currency"] = fields.pop("currency")
+    if cls is ClaimRecorded:
+        return _claim_strategy(st.fixed_dictionaries(fields, optional=optional))
 
     def build(data: dict[str, Any]) -> EventModel:
         try:

@@ -121,7 +121,7 @@ def test_audit_md__workflow_runs_as_written_on_the_japan_scenario(
             assert done.returncode == 0, (command, done.stdout + done.stderr)
             output.append(done.stdout)
     text = "".join(output)
-    assert "ok: 11 files, 119 events" in text
-    assert "ok: 119 events, head " in text
+    assert "ok: 12 files, 133 events" in text
+    assert "ok: 133 events, head " in text
     assert "events.jsonl: OK" in text
-    assert text.count("VALID") == 4
+    assert text.count("VALID") == 5

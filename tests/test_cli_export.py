@@ -83,7 +83,7 @@ def test_verify_export__a_good_signed_bundle_verifies(
 
     result = CliRunner().invoke(app, ["verify-export", str(signed), "--pubkey", str(keyfiles[1])])
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("ok: 11 files, 15 events, Merkle root ")
+    assert result.stdout.startswith("ok: 12 files, 15 events, Merkle root ")
     assert "signature verified with board-of-audit+" in result.stdout
     assert not (signed.parent / "absent.db").exists()
 

@@ -122,6 +122,12 @@ HINTS: dict[str, list[str]] = {
     "source_url": ["https://www.mod.go.jp/"],
     "source_page": ["p. 3"],
     "idempotency_key": ["fuzz-1"],
+    "claim_id": ["jp-fy2025-2pct-nikkei", "seed-fy2025-total", "nope"],
+    "claims_": ["jp-fy2024-share-japantimes", "us-ask-3p5pct", "seed-fy2025-related"],
+    "claim_ids": ["jp-fy2025-total-mof", "seed-fy2025-defense"],
+    "by": ["jp-fy2025-2pct-nikkei", "us-ask-3p5pct"],
+    "reviewer": ["fact desk"],
+    "review_url": ["https://facts.example/{id}", "https://facts.example/"],
 }  # fmt: skip
 WRITTEN = {"output", "prefix", "directory", "target_url", "db"}  # params naming a file we write
 OUTPUT_NAMES = ["out.json", "out.jsonl", "out.csv", "out.md", "out.html", "out.txt", "out",

@@ -1,7 +1,8 @@
-"""``defledger demo``: builds the Japan scenario through ``import``, verifies it, reproduces the
-published ratios by computing them (a changed figure turns a ✓ into a ✗), flags what rests on
-hypothetical figures, fits a terminal, and is idempotent. (The scenario's own provenance —
-every event sourced, every amount sourced — is tested in tests/test_seed.py.)"""
+"""``defledger demo``: builds the Japan scenario through ``import``, verifies it, checks the
+published claims the scenario records (``claims check``: a changed figure turns "holds" into
+"does not hold"), says first which of them it reproduces only by construction, flags what
+rests on hypothetical figures, fits a terminal, and is idempotent. (The scenario's own
+provenance — every event sourced, every amount sourced — is tested in tests/test_seed.py.)"""
 
 from __future__ import annotations
 
@@ -13,16 +14,46 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from ledger.demo.run import DEFAULT_DB, PUBLISHED
+from ledger.demo.run import DEFAULT_DB
 from ledger.demo.seed import scenario_text
 from ledger.storage.store import EventStore
 
 SCENARIO_EVENTS = sum(1 for line in scenario_text().splitlines() if line.strip())
+SCENARIO_CLAIMS = sum(1 for line in scenario_text().splitlines() if "ClaimRecorded" in line)
+# (verdict group the line starts with, what the line must say), as claims check computes it
 CHECKS = (
-    ("✓ FY2024, initial budgets: 1.6%", "= 1.589286% → 1.6%"),
-    ("✓ FY2025, initial budgets: 1.8%", "= 1.767946% → 1.8%"),
-    ('✓ FY2025, with the supplementary: "2%"', "= 1.972804% → 2.0%"),
+    ("consistent by construction:", "FY2024 1.6% (1.589286%), ¥8.9T (¥8.9T) · Japan Times"),
+    ("holds:", "FY2025 initial about 1.8% (1.767946%), about ¥9.9T (¥9.9005T) · Yomiuri"),
+    ("holds:", "2% (1.972804%)"),
+    ("does not hold under any definition:", "FY2025 core initial ¥8.5T (¥8.7005T to ¥9.0505T)"),
+    ("undetermined:", "FY2021 about 1.24% (no budget lines recorded for JP FY2021)"),
 )
+VERDICTS = {
+    "jp-fy2021-nato-jiji": "undetermined",
+    "jp-fy2024-share-japantimes": "consistent-by-construction",
+    "jp-fy2024-amount-japantimes": "consistent-by-construction",
+    "jp-fy2025-share-same-year-jiji": "undetermined",
+    "jp-fy2025-share-yomiuri": "holds",
+    "jp-fy2025-amount-yomiuri": "holds",
+    "seed-fy2025-defense": "does-not-hold",
+    "seed-fy2025-related": "does-not-hold",
+    "seed-fy2025-total": "does-not-hold",
+    "us-ask-3p5pct": "does-not-hold",
+    "jp-fy2025-2pct-nikkei": "holds",
+    "jp-fy2025-total-nikkei": "holds",
+    "jp-fy2025-supplementary-nikkei": "holds",
+    "jp-fy2025-total-mof": "holds",
+}
+
+
+def _section(output: str, verdict: str) -> str:
+    """The (unwrapped) line of the claims section that starts with ``verdict``."""
+    text = output.split("Published claims, checked")[1].split("\n\n")[0]
+    joined = " ".join(line.strip() for line in text.splitlines())
+    start = joined.index(f" {verdict}") + 1
+    ends = [joined.find(f" {v}", start + 1) for v in ("holds:", "does not hold", "undetermined:")]
+    end = min([e for e in ends if e > start], default=len(joined))
+    return joined[start:end]
 
 
 def _events(path: Path) -> int:
@@ -53,19 +84,34 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result, dict[
     return path, text, json.loads(doc.stdout, parse_float=lambda s: pytest.fail(f"float {s}"))
 
 
-def test_demo__fresh_db_builds_verifies_and_reproduces_the_published_ratios(
+def test_demo__fresh_db_builds_verifies_and_checks_the_published_claims(
     built: tuple[Path, Result, dict[str, Any]],
 ) -> None:
     path, result, _ = built
     assert result.exit_code == 0, result.output
     assert f"{SCENARIO_EVENTS} added (seq 1..{SCENARIO_EVENTS})" in result.output
     assert "chain verified ✓" in result.output
-    lines = result.output.splitlines()
-    for published, computed in CHECKS:
-        (index,) = [i for i, line in enumerate(lines) if line.strip().startswith(published)]
-        assert computed in lines[index + 1]
-    assert "✗" not in result.output
+    for verdict, says in CHECKS:
+        assert says in _section(result.output, verdict), (verdict, says)
+    assert "✓ FY" not in result.output  # no tick a reader could take for a confirmation
     assert _events(path) == SCENARIO_EVENTS
+
+
+def test_demo__says_first_which_published_figures_are_consistent_by_construction(
+    built: tuple[Path, Result, dict[str, Any]],
+) -> None:
+    """The circular FY2024 check is said before any figure, in words, and is not a "holds"."""
+    _, result, doc = built
+    before_figures = result.output.split("Definitions:")[0]
+    flat = " ".join(before_figures.split())
+    assert "Read first: FY2024's published 1.6% and ¥8.9T are consistent by construction" in flat
+    assert "seq 65, an assumption, was derived from them (Japan Times 2024-04-29)" in flat
+    assert doc["claims"]["consistent_by_construction"] == [
+        "jp-fy2024-share-japantimes",
+        "jp-fy2024-amount-japantimes",
+    ]
+    assert doc["claims"]["derived_seqs"] == [65]
+    assert "1.6%" not in _section(result.output, "holds:")
 
 
 def test_demo__twice_on_the_same_db_adds_nothing(
@@ -95,8 +141,15 @@ def test_demo_json__same_content_no_floats_decimals_as_strings(
     _, result, doc = built
     _no_floats(doc)
     assert (doc["report"], doc["schema_version"]) == ("demo", 1)
-    assert [c["reproduced"] for c in doc["published"]] == [True] * len(PUBLISHED)
-    assert [c["share_as_published"] for c in doc["published"]] == ["1.6", "1.8", "2.0"]
+    assert {c["claim_id"]: c["verdict"] for c in doc["claims"]["items"]} == VERDICTS
+    assert len(VERDICTS) == SCENARIO_CLAIMS
+    fy2025 = next(c for c in doc["claims"]["items"] if c["claim_id"] == "jp-fy2025-2pct-nikkei")
+    (outcome,) = fy2025["outcomes"]
+    assert (outcome["definition"], outcome["value"], outcome["value_as_published"]) == (
+        "jp-defense-related@2",
+        "1.972804",
+        "2",
+    )
     labels = [d["label"] for d in doc["definitions"]]
     assert labels == [
         "jp-mod-core@1",
@@ -166,15 +219,19 @@ def test_demo__flags_every_hypothetical_figure_behind_a_number_shown(
     with EventStore.open(str(path)) as store:
         marked = {e.seq: e for e in store.read() if (e.source or {}).get("hypothetical")}
     flagged = {flag["seq"]: flag for flag in doc["hypothetical"]}
-    # the FY2024 related-items estimate and NATO's coast-guard share; the US ask (a target)
-    # and the display exchange rate are behind no number the demo shows
+    # the FY2024 related-items estimate and NATO's coast-guard share; the US ask (a target, and
+    # the claim whose year is assumed) and the display exchange rate are behind no number shown
     assert {marked[seq].type for seq in flagged} == {"BudgetLineRecorded", "CategoryIncluded"}
     assert {m.type for seq, m in marked.items() if seq not in flagged} == {
         "TargetSet",
         "ExchangeRateRecorded",
+        "ClaimRecorded",
     }
-    fy2024 = next(c for c in doc["published"] if c["key"] == "fy2024-initial")
-    assert fy2024["hypothetical_seqs"] and "→ 1.6%, ¥8.9T †" in result.output
+    assert flagged[65]["claims"] == ["jp-fy2024-share-japantimes", "jp-fy2024-amount-japantimes"]
+    assert (
+        "seq 65: FY2024 REL-ALL ¥0.9504T, in jp-defense-related@1, @2, @3 FY2024 (read first)"
+        in (result.output)
+    )
     for seq in flagged:
         assert f"seq {seq}: " in result.output
 
@@ -193,9 +250,10 @@ def test_demo__checks_are_computed_a_revised_figure_fails_them(
     assert runner.invoke(app, revise).exit_code == 0
     result = runner.invoke(app, ["demo", "--db", str(path)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "✓ FY2024, initial budgets: 1.6%" in result.output
-    assert "✗ FY2025, initial budgets: 1.8%" in result.output
-    assert "= 1.946518% → 1.9%" in result.output
+    assert "FY2024 1.6% (1.589286%)" in _section(result.output, "consistent by construction:")
+    failed = _section(result.output, "does not hold:")
+    assert "FY2025 initial about 1.8% (1.946518%), about ¥9.9T (¥10.9005T) · Yomiuri" in failed
+    assert "Yomiuri" not in _section(result.output, "holds:")
 
 
 def test_demo__default_db_is_a_named_file_in_cwd_never_defledger_db(
@@ -215,11 +273,14 @@ def test_demo__default_db_is_a_named_file_in_cwd_never_defledger_db(
     assert chosen.exit_code == 0 and (tmp_path / "chosen.db").exists()
 
 
-def test_published_figures__each_cites_a_dated_source() -> None:
-    for figure in PUBLISHED:
-        assert figure.source_title.strip() and figure.cite.strip()
-        assert figure.source_url.startswith("https://")
-        assert len(figure.source_published) == 10 and figure.source_published[4] == "-"
+def test_published_claims__each_cites_a_dated_source_and_quotes_it(
+    built: tuple[Path, Result, dict[str, Any]],
+) -> None:
+    for claim in built[2]["claims"]["items"]:
+        assert claim["publication"].strip() and claim["claimant"].strip() and claim["quote"]
+        assert claim["url"].startswith(("https://", "http://"))
+        assert len(claim["published"]) == 10 and claim["published"][4] == "-"
+        assert claim["language"] == "en" or claim["translation"]
 
 
 def test_demo__a_ledger_that_does_not_verify_exits_3(

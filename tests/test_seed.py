@@ -39,6 +39,7 @@ HYPOTHETICAL = {
     ("CategoryIncluded", "nato@1/JP.REL.JCG_PKO"),
     ("TargetSet", "us-ask-3p5pct"),
     ("ExchangeRateRecorded", "USD-JPY/FY2025"),
+    ("ClaimRecorded", "us-ask-3p5pct"),  # the year it is checked for is assumed
 }
 
 
@@ -53,6 +54,8 @@ def _identity(event: dict[str, Any]) -> tuple[str, str]:
             return event["type"], event["target_id"]
         case "ExchangeRateRecorded":
             return event["type"], f"{event['base']}-{event['quote']}/FY{event['fiscal_year']}"
+        case "ClaimRecorded":
+            return event["type"], event["claim_id"]
     return event["type"], ""
 
 

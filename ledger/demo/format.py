@@ -1,5 +1,5 @@
-"""How ``defledger demo`` writes numbers and lists for people: amounts in trillions, the
-precision of a published figure, runs of definition versions and of fiscal years."""
+"""How ``defledger demo`` writes numbers and lists for people: amounts in trillions, runs of
+definition versions and of fiscal years."""
 
 from __future__ import annotations
 
@@ -9,12 +9,6 @@ from typing import Any
 
 from ledger.projections.fold import dec_str
 from ledger.projections.measure import GdpUsed
-
-
-def places_of(text: str) -> int:
-    """Decimals of a figure as printed: ``1.6`` → 1, ``11`` → 0."""
-    exponent = Decimal(text).as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
 def trillions(amount: Decimal, places: int = 4) -> str:

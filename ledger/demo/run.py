@@ -2,29 +2,29 @@
 chain verified, and the story told as one JSON-ready document (``cli/demo.py`` renders it).
 
 Everything in the document is computed from the ledger by the functions the other commands
-use: ``import_text``, ``verify_ledger``, ``measure`` (``totals``), ``trace_table`` (``trace``)
-and ``definition_diff`` (``diff``). The only figures written here are the published ones the
-demo compares with (``PUBLISHED``, each with its source); a ✓ means the ledger's own total,
-divided by the same GDP and rounded half up to the published precision, gives the published
-figure. Amounts in the document are exact decimal strings; display strings (``*_tn``, rounded
-shares) sit beside them.
+use: ``import_text``, ``verify_ledger``, ``measure`` (``totals``), ``trace_table`` (``trace``),
+``check_claims`` (``claims check``) and ``definition_diff`` (``diff``). No figure is written
+here: the published figures the demo compares with are claims recorded in the scenario
+(``ClaimRecorded`` events, each with its source). Amounts in the document are exact decimal
+strings; display strings (``*_tn``, rounded shares) sit beside them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from ledger.audit.verify import verify_ledger
-from ledger.demo.format import gdp_doc, labels_text, places_of, trillions, years_text
+from ledger.demo.format import gdp_doc, labels_text, trillions, years_text
 from ledger.demo.seed import SCENARIO_ACTOR, scenario_text
 from ledger.errors import IntegrityFailure
 from ledger.intake.importers import import_text
 from ledger.projections.definitions import DefinitionVersion, in_force, select, version_meta
 from ledger.projections.fold import LedgerState, dec_str
-from ledger.projections.measure import Measure, exact_str, measure, parse_basis, rounded_str
+from ledger.projections.measure import exact_str, measure, rounded_str
 from ledger.queries.asof import resolve_as_of
+from ledger.queries.claim_check import Verdict
+from ledger.queries.claims import check_claims, check_doc, claims_at, counts_text, select_claims
 from ledger.queries.question import open_context
 from ledger.queries.trace import TraceRequest, trace_table
 from ledger.reports.diff import definition_diff
@@ -46,63 +46,15 @@ DEFINITIONS = (
 )
 DIFF = ("jp-defense-related@2", "jp-defense-related@3", 2025)
 SHARE_PLACES = 2
-EXACT_PLACES = 6
 NEXT_COMMANDS = (
     "defledger totals --fy FY2022..FY2025 --definition jp-defense-related --change",
     "defledger replay --fy FY2025 --definition jp-defense-related",
-    "defledger trace --fy FY2024 --definition jp-defense-related@1",
+    "defledger claims check && defledger claims show jp-fy2024-share-japantimes",
     "defledger diff jp-defense-related@2 jp-defense-related@3 --fy FY2025 -o diff.html",
     "defledger what-if jp-defense-related@2 --include JP.CAND.SPACE=0.5:related --fy FY2025",
     "defledger verify && defledger digest > digest.json",
     "defledger export -o bundle && defledger verify-export bundle",
 )
-
-
-@dataclass(frozen=True)
-class Published:
-    """A published figure the demo must reproduce: a share of GDP as printed (its decimals are
-    the precision compared at) and the total in ¥ trillion as printed, for one definition
-    version, fiscal year and GDP basis, with its source."""
-
-    key: str
-    label: str
-    fiscal_year: int
-    definition: str
-    gdp_basis: str
-    percent: str
-    quoted: str
-    amount_tn: str
-    source_title: str
-    source_url: str
-    source_published: str
-    cite: str
-
-
-PUBLISHED = (
-    Published(
-        "fy2024-initial", "FY2024, initial budgets", 2024, "jp-defense-related@1",
-        "FY2022@2022-12-estimate", "1.6", "1.6%", "8.9",
-        "Japan Times (Nikkei): defense-related budget for FY2024 expands to 1.6% of GDP, "
-        "¥8.9 trillion",
-        "https://www.japantimes.co.jp/news/2024/04/29/japan/politics/japan-defense-spending-gdp/",
-        "2024-04-29", "Japan Times/Nikkei 2024-04-29 [S9]",
-    ),
-    Published(
-        "fy2025-initial", "FY2025, initial budgets", 2025, "jp-defense-related@1",
-        "FY2022@2022-12-estimate", "1.8", "1.8%", "9.9",
-        "Yomiuri: FY2025 defense-related spending about ¥9.9 trillion, roughly 1.8% of GDP",
-        "https://japannews.yomiuri.co.jp/politics/defense-security/20250416-249354/",
-        "2025-04-16", "Yomiuri 2025-04-16 [S8]",
-    ),
-    Published(
-        "fy2025-supplementary", "FY2025, with the supplementary", 2025, "jp-defense-related@2",
-        "FY2022@2022-12-estimate", "2.0", '"2%"', "11",
-        "Nikkei: Japan says it will reach 2% defense spending early, but there's a catch "
-        "(supplementary budget now counted)",
-        "https://eforum2025.blogspot.com/2025/11/japan-says-it-will-reach-2-defense.html",
-        "2025-11-29", "Nikkei 2025-11-29 [S11]; Jiji 2025-11-28 [S10]",
-    ),
-)  # fmt: skip
 
 
 # -- the ledger ---------------------------------------------------------------------------------
@@ -193,46 +145,25 @@ def _definition(
     }
 
 
-def _check(
-    store: EventStore, state: LedgerState, figure: Published, flagged: set[int]
-) -> dict[str, Any]:
-    version = select(state.definitions, figure.definition, figure.fiscal_year)
-    assert version is not None
-    m: Measure = measure(
-        state, JURISDICTION, figure.fiscal_year, version, basis=parse_basis(figure.gdp_basis)
-    )
-    share = m.share()
-    shown = rounded_str(share, places_of(figure.percent))
-    amount_shown = trillions(m.total(), places_of(figure.amount_tn))
-    reproduced = shown == figure.percent and amount_shown == figure.amount_tn
+def _cite(claim: dict[str, Any]) -> str:
+    """A short citation: the publication's name and its date (``Yomiuri 2025-04-16``)."""
+    name = claim["publication"].split(":")[0].strip()
+    return name if claim["published"] in name else f"{name} {claim['published']}"
+
+
+def _claims(store: EventStore, seq: int, state: LedgerState) -> dict[str, Any]:
+    """``claims check`` on the demo ledger: every active claim of the scenario, checked, with
+    a short citation; and, first, what a reader must not take for a confirmation."""
+    results = check_claims(store, seq, select_claims(claims_at(store, seq), (), False), state)
+    items = [{**check_doc(r), "cite": _cite(check_doc(r))} for r in results]
+    circular = [r for r in results if r.verdict is Verdict.BY_CONSTRUCTION]
+    seqs = sorted({s for r in circular for o in r.outcomes for s in o.derived})
     return {
-        "key": figure.key,
-        "label": figure.label,
-        "fiscal_year": figure.fiscal_year,
-        "definition": figure.definition,
-        "published": {
-            "percent": figure.percent,
-            "quoted": figure.quoted,
-            "amount_tn": figure.amount_tn,
-        },
-        "source": {
-            "title": figure.source_title,
-            "url": figure.source_url,
-            "published": figure.source_published,
-            "cite": figure.cite,
-        },
-        "gdp": gdp_doc(m.gdp),
-        "total": dec_str(m.total()),
-        "total_tn": trillions(m.total()),
-        "share_of_gdp_pct_exact": exact_str(share) or None,
-        "share_of_gdp_pct": rounded_str(share, EXACT_PLACES) or None,
-        "share_of_gdp_pct_places": EXACT_PLACES,
-        "share_as_published": shown or None,
-        "amount_as_published": amount_shown,
-        "reproduced": reproduced,
-        "hypothetical_seqs": sorted(
-            behind(store, figure.definition, figure.fiscal_year, figure.gdp_basis) & flagged
-        ),
+        "as_of_seq": seq,
+        "counts": counts_text(results),
+        "consistent_by_construction": [r.claim.claim_id for r in circular],
+        "derived_seqs": seqs,
+        "items": items,
     }
 
 
@@ -299,7 +230,7 @@ def _diff(store: EventStore) -> dict[str, Any]:
 
 
 def _flags(
-    events: dict[int, Any], definitions: list[dict[str, Any]], checks: list[dict[str, Any]]
+    events: dict[int, Any], definitions: list[dict[str, Any]], claims: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """Each hypothetical event behind a shown figure, and the figures it is behind."""
     flags = []
@@ -323,7 +254,11 @@ def _flags(
         flags.append({
             "seq": seq, "type": event.type, "what": what, "reason": event.reason,
             "source": event.source, "figures": figures,
-            "published": [c["key"] for c in checks if seq in c["hypothetical_seqs"]],
+            "claims": [
+                c["claim_id"]
+                for c in claims["items"]
+                if any(seq in o["derived_from_claim"] for o in c["outcomes"])
+            ],
         })  # fmt: skip
     return flags
 
@@ -336,7 +271,7 @@ def run_demo(store: EventStore, db: str) -> dict[str, Any]:
     state = context.state
     events = hypothetical_events(store)
     definitions = [_definition(store, state, spec, set(events)) for spec in DEFINITIONS]
-    checks = [_check(store, state, figure, set(events)) for figure in PUBLISHED]
+    claims = _claims(store, context.as_of.seq, state)
     return {
         "report": "demo",
         "schema_version": SCHEMA_VERSION,
@@ -345,11 +280,11 @@ def run_demo(store: EventStore, db: str) -> dict[str, Any]:
         "ledger": ledger,
         "as_of": context.meta["as_of"],
         "share_of_gdp": f"total / GDP × 100, exact; shown rounded half up to {SHARE_PLACES} "
-        "places (published figures: to their own precision)",
+        "places (claims: to their own precision)",
         "definitions": definitions,
-        "published": checks,
+        "claims": claims,
         "gaps": _gaps(definitions),
         "diff": _diff(store),
-        "hypothetical": _flags(events, definitions, checks),
+        "hypothetical": _flags(events, definitions, claims),
         "next_commands": list(NEXT_COMMANDS),
     }

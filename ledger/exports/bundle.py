@@ -44,6 +44,7 @@ REQUIRED = (
     "lines.csv",
     "definitions.csv",
     "totals.csv",
+    "claims.csv",
     WORKBOOK,
     DATAPACKAGE,
     CHECKPOINT,

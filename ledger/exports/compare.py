@@ -19,6 +19,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "lines": ("jurisdiction", "fiscal_year", "line_id"),
     "definitions": ("definition", "version", "category"),
     "totals": ("jurisdiction", "fiscal_year", "definition", "version", "tier"),
+    "claims": ("claim_id", "measured_by"),
 }
 LIMIT = 20
 

@@ -18,10 +18,12 @@ from ledger.audit.merkle import CompactRange
 from ledger.audit.signing import Checkpoint, Signature
 from ledger.exports import bundle, datapackage
 from ledger.exports import parquet as export_parquet
+from ledger.exports.claims import line_prefix
 from ledger.exports.columns import TableSpec
 from ledger.exports.compare import KEYS, compare_json
 from ledger.exports.findings import ExportReport
 from ledger.exports.tables import (
+    CLAIMS,
     DEFINITIONS,
     EVENTS,
     LINES,
@@ -42,6 +44,18 @@ from ledger.storage.records import StoredEvent
 
 PARQUET: dict[str, TableSpec] = {export_parquet.file_name(spec): spec for spec in TABLES}
 NO_PYARROW = "pyarrow is not installed: pip install 'defledger[parquet]'"
+
+
+def line_events(path: Path, groups: set[tuple[str, int]]) -> dict[tuple[str, int], list[Any]]:
+    """The events of the budget lines of ``groups``, read again from ``events.jsonl``."""
+    wanted = {line_prefix(g): g for g in groups}
+    found: dict[tuple[str, int], list[Any]] = {g: [] for g in groups}
+    for event in _events(path):
+        if event.stream.startswith("line/"):
+            group = wanted.get(event.stream.rsplit("/", 1)[0] + "/")
+            if group is not None:
+                found[group].append(event)
+    return found
 
 
 def _events(path: Path) -> Iterator[StoredEvent]:
@@ -77,6 +91,7 @@ class Recomputed:
     checkpoint: bytes
     origin: str
     signatures: list[Signature]
+    claims: list[dict[str, Any]]
 
     @property
     def last_time(self) -> str | None:
@@ -98,6 +113,8 @@ class Recomputed:
             return line_rows(self.state, self.fold.lines())
         if spec is DEFINITIONS:
             return iter(definition_rows(self.state))
+        if spec is CLAIMS:
+            return iter(self.claims)
         return iter(totals_rows(self.state, self.state.last_seq))
 
 

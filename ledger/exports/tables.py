@@ -144,7 +144,61 @@ TOTALS = TableSpec(
     ),
 )
 
-TABLES: tuple[TableSpec, ...] = (EVENTS, LINES, DEFINITIONS, TOTALS)
+CLAIMS = TableSpec(
+    name="claims",
+    path="claims.csv",
+    title="Claims",
+    description="Every published claim recorded up to the export's seq, as recorded and with "
+    "its status, checked against the ledger as of that seq: one row per definition version it "
+    "was measured by (docs/claims.md).",
+    columns=(
+        Column("claim_id", "string", "Id of the claim.", True),
+        Column("status", "string", "active, withdrawn or superseded.", True),
+        Column("superseded_by", "string", "The claim that superseded it."),
+        Column("claimant", "string", "Who made the claim.", True),
+        Column("publication", "string", "Where it was published.", True),
+        Column("url", "string", "Address of the publication."),
+        Column("published", "string", "Publication date (ISO 8601).", True),
+        Column("quote", "string", "The words published, in the original language.", True),
+        Column("language", "string", "Language of the quote (BCP 47).", True),
+        Column("translation", "string", "English translation of the quote."),
+        Column("jurisdiction", "string", "ISO 3166-1 alpha-2 code.", True),
+        Column("fiscal_year", "integer", "Fiscal year claimed about.", True, "date:fiscal-year"),
+        Column("through_fiscal_year", "integer", "Last year of a span summed."),
+        Column("compared_with", "integer", "Earlier year of a change."),
+        Column("metric", "string", "What the value is of.", True),
+        Column("kind", "string", "figure or target.", True),
+        Column("comparison", "string", "equals, about, between, at-least, …", True),
+        Column("value", "number", "The value as published (× 10^scale).", True),
+        Column("value_high", "number", "Upper end of a range."),
+        Column("decimals", "integer", "Precision as published (decimal places).", True),
+        Column("scale", "integer", "Power of ten of a money value.", True),
+        Column("currency", "string", "Currency of a money value."),
+        Column("as_published", "string", "The figure as printed."),
+        Column("definition", "string", "Definition the claim implies (empty: unspecified)."),
+        Column("tier", "string", "Tier the claim is about (empty: all)."),
+        Column("stages", "string", "Stages the claim counts, separated by ';'."),
+        Column("gdp_basis", "string", "GDP basis the claim implies."),
+        Column("target_id", "string", "Target of a gap."),
+        Column("recorded_seq", "integer", "Seq of the ClaimRecorded event.", True),
+        Column("claim_verdict", "string", "The claim's verdict.", True),
+        Column(
+            "measured_by", "string", "Definition version of this row (or the claim's spec).", True
+        ),
+        Column("measured_status", "string", "Status of that version."),
+        Column("measured_stages", "string", "Stages counted, separated by ';'."),
+        Column("verdict", "string", "Verdict under this version.", True),
+        Column("ledger_value", "number", "The ledger's value, exact (50 significant digits)."),
+        Column("ledger_as_published", "number", "The ledger's value rounded as the claim."),
+        Column("gap", "number", "Ledger value minus the published one (exact)."),
+        Column("missing", "string", "What the ledger lacks (undetermined)."),
+        Column("derived_from_claim_seqs", "string", "Inputs derived from the claim (seqs)."),
+        Column("input_seqs", "string", "Seqs of the events behind the value."),
+    ),
+    primary_key=("claim_id", "measured_by"),
+)
+
+TABLES: tuple[TableSpec, ...] = (EVENTS, LINES, DEFINITIONS, TOTALS, CLAIMS)
 
 
 def event_row(event: StoredEvent) -> dict[str, Any]:

@@ -7,10 +7,11 @@
    previous line's hash, and seq runs 1..n without gaps.
 4. The RFC 6962 Merkle root of those hashes equals the checkpoint's, at the same size.
 5. The events are replayed (the projections' pure fold) and every other file is recomputed from
-   them and compared: ``events.csv``, ``lines.csv``, ``definitions.csv``, ``totals.csv`` row by
-   row, ``events.cloudevents.jsonl`` line by line, ``datapackage.json`` member by member,
-   ``workbook.xlsx`` cell by cell (``workbook_compare``) and the ``*.parquet`` files row by row
-   (``parquet_compare``, with the optional pyarrow). The provenance they carry is recomputed
+   them and compared: ``events.csv``, ``lines.csv``, ``definitions.csv``, ``totals.csv`` and
+   ``claims.csv`` (every claim checked again, offline) row by row, ``events.cloudevents.jsonl``
+   line by line, ``datapackage.json`` member by member, ``workbook.xlsx`` cell by cell
+   (``workbook_compare``) and the ``*.parquet`` files row by row (``parquet_compare``, with the
+   optional pyarrow). The provenance they carry is recomputed
    too, from the events and the checkpoint file; only the exporting program's name and version
    (``tool``) is taken from ``datapackage.json``.
 
@@ -39,6 +40,7 @@ from ledger.audit.signing import (
 )
 from ledger.errors import InvalidInput
 from ledger.exports import bundle, datapackage
+from ledger.exports.claims import ClaimInputs, check_all, claim_rows
 from ledger.exports.cloud_events import cloudevent_line
 from ledger.exports.columns import TableSpec, csv_row, csv_writer, write_csv
 from ledger.exports.compare import compare_csv, compare_lines
@@ -49,8 +51,10 @@ from ledger.exports.recomputed import (
     check_datapackage,
     check_parquet,
     check_workbook,
+    line_events,
 )
 from ledger.exports.tables import (
+    CLAIMS,
     DEFINITIONS,
     EVENTS,
     LINES,
@@ -290,11 +294,13 @@ def verify_export(directory: str | os.PathLike[str], pubkey: str | None = None) 
     source = head.origin if head is not None else None
     cloud = (path / bundle.CLOUDEVENTS).is_file()
     replay = _Replay(events, report, source if cloud else None)
+    inputs = ClaimInputs()
     with SpilledFold() as fold:
         state: LedgerState | None
         try:
             for event in replay:
                 fold.add_event(event)
+                inputs.add(event)
             state = fold.finish()
         except Exception as exc:  # noqa: BLE001 - a hostile file must give a report, not a crash
             report.add(
@@ -314,12 +320,14 @@ def verify_export(directory: str | os.PathLike[str], pubkey: str | None = None) 
         digests = {EVENTS.path: (replay.csv.digest.hexdigest(), replay.csv.size)}
         _compare(path, EVENTS.path, replay.csv, EVENTS, report)
         facts = datapackage.LineFacts()
+        claims = claim_rows(check_all(state, inputs, lambda groups: line_events(events, groups)))
         tables = {
             LINES.name: facts.gather(line_rows(state, fold.lines())),
             DEFINITIONS.name: definition_rows(state),
             TOTALS.name: totals_rows(state, state.last_seq),
+            CLAIMS.name: claims,
         }
-        for spec in (LINES, DEFINITIONS, TOTALS):
+        for spec in (LINES, DEFINITIONS, TOTALS, CLAIMS):
             spool = _Spool()
             write_csv(spool, spec, tables[spec.name])
             digests[spec.path] = (spool.digest.hexdigest(), spool.size)
@@ -334,7 +342,7 @@ def verify_export(directory: str | os.PathLike[str], pubkey: str | None = None) 
             _compare(path, bundle.CLOUDEVENTS, replay.cloud, None, report)
         got = Recomputed(
             path, state, fold, replay.tree, replay.last, facts, digests, checkpoint, head.origin,
-            signatures,
+            signatures, claims,
         )  # fmt: skip
         check_datapackage(got, report)
         check_workbook(got, report)

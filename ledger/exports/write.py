@@ -2,7 +2,8 @@
 ledger, seq and key.
 
 Files: ``events.jsonl`` (see ``ledger.storage.event_json``), ``events.csv``, ``lines.csv``,
-``definitions.csv``, ``totals.csv``, ``workbook.xlsx``, ``datapackage.json``, ``checkpoint``
+``definitions.csv``, ``totals.csv``, ``claims.csv`` (``ledger.exports.claims``),
+``workbook.xlsx``, ``datapackage.json``, ``checkpoint``
 (the C2SP tree head at the export's size, signed with ``--sign``), optional
 ``events.cloudevents.jsonl`` and ``*.parquet``, then ``SHA256SUMS`` over all of them and, when
 signed, ``SHA256SUMS.sig``. Nothing in the bundle depends on the time of the export or on
@@ -29,9 +30,11 @@ from ledger.audit.signing import (
 from ledger.errors import IntegrityFailure, InvalidInput
 from ledger.exports import bundle, datapackage
 from ledger.exports import parquet as export_parquet
+from ledger.exports.claims import ClaimInputs, check_all, claim_rows, line_prefix
 from ledger.exports.cloud_events import cloudevent_line
 from ledger.exports.columns import FORMULA_ESCAPING, TableSpec, csv_row, csv_writer, write_csv
 from ledger.exports.tables import (
+    CLAIMS,
     DEFINITIONS,
     EVENTS,
     LINES,
@@ -44,6 +47,7 @@ from ledger.exports.tables import (
 )
 from ledger.exports.xlsx import WorkbookWriter
 from ledger.projections.spill import SpilledFold
+from ledger.projections.sql import prefix_events
 from ledger.storage.canonical import is_canonical_object
 from ledger.storage.chain import GENESIS_HASH, chain_hash
 from ledger.storage.event_json import event_line, without_hash
@@ -238,9 +242,11 @@ def export_bundle(
     with bundle.staging(target) as tmp, SpilledFold() as fold:
         last_time = store.get(as_of_seq).recorded_at if as_of_seq else None
         stream = _EventStream(store, tmp, as_of_seq, source, cloudevents, parquet)
+        inputs = ClaimInputs()
         try:
             for event in stream:
                 fold.add_event(event)
+                inputs.add(event)
             state = fold.finish()
         finally:
             stream.close()
@@ -249,9 +255,14 @@ def export_bundle(
                 f"the ledger has {stream.tree.size} events up to seq {as_of_seq}; "
                 "nothing was exported"
             )
+
+        def lines_of(groups: set[tuple[str, int]]) -> dict[tuple[str, int], list[Any]]:
+            return {g: list(prefix_events(store, [line_prefix(g)], as_of_seq)) for g in groups}
+
         small = {
             DEFINITIONS.name: definition_rows(state),
             TOTALS.name: totals_rows(state, as_of_seq),
+            CLAIMS.name: claim_rows(check_all(state, inputs, lines_of)),
         }
 
         def rows(spec: TableSpec) -> Iterable[dict[str, Any]]:
@@ -261,7 +272,7 @@ def export_bundle(
 
         facts = datapackage.LineFacts()
         _write_csv(tmp, LINES, facts.gather(rows(LINES)))
-        for spec in (DEFINITIONS, TOTALS):
+        for spec in (DEFINITIONS, TOTALS, CLAIMS):
             _write_csv(tmp, spec, rows(spec))
         cp = Checkpoint(source, as_of_seq, stream.tree.root())
         text = sign_checkpoint(cp, private_key) if private_key else cp.body().decode("utf-8")

@@ -36,6 +36,7 @@ from events import (
 from events.quoting import clipped, named, quoted
 from events.upcasters import upcast
 from ledger.errors import InvalidInput, describe_validation_error
+from ledger.intake import claim_files
 from ledger.intake.rules import Numbered, Plan, plan
 from ledger.storage.canonical import canonical_json
 from ledger.storage.records import AppendResult, PendingEvent, event_type_of
@@ -69,9 +70,15 @@ REQUIRED = {
     "categories": {"code", "name"},
     "lines": {"fiscal_year", "line_id", "agency", "category", "amount", "stage"},
     "gdp": {"fiscal_year", "amount", "vintage"},
+    "claims": set(claim_files.REQUIRED),
 }
-COLUMNS = {"categories": CATEGORY_COLUMNS, "lines": LINE_COLUMNS, "gdp": GDP_COLUMNS}
-KINDS = ("events", "categories", "lines", "gdp")
+COLUMNS = {
+    "categories": CATEGORY_COLUMNS,
+    "lines": LINE_COLUMNS,
+    "gdp": GDP_COLUMNS,
+    "claims": claim_files.COLUMNS,
+}
+KINDS = ("events", "categories", "lines", "gdp", "claims")
 ENVELOPE_KEYS = frozenset(
     {"seq", "event_id", "stream", "stream_version", "recorded_at", "prev_hash", "hash"}
 )
@@ -133,8 +140,11 @@ _LINE = re.compile(r"[^\r\n]+")
 
 
 def detect_kind(text: str) -> str:
-    """``events`` for JSON Lines (a first line that is a JSON object or array), else the CSV
-    kind named by the header row. Only the first non-blank line is looked at."""
+    """``claims`` for a TOML file of ``[[claim]]`` tables; ``events`` for JSON Lines (a first
+    line that is a JSON object or array), else the CSV kind named by the header row (only the
+    first non-blank line is looked at)."""
+    if claim_files.is_toml_claims(text):
+        return "claims"
     first = next((m.group() for m in _LINE.finditer(text) if m.group().strip()), "")
     if first.lstrip().startswith(("{", "[")):
         return "events"
@@ -142,6 +152,8 @@ def detect_kind(text: str) -> str:
         header = {h.strip().lower() for h in next(csv.reader([first]), [])}
     except csv.Error as exc:
         raise InvalidInput(f"bad CSV header: {exc}", line=1) from exc
+    if "claim_id" in header:
+        return "claims"
     if "line_id" in header:
         return "lines"
     if "code" in header and "name" in header:
@@ -401,6 +413,24 @@ def iter_csv(text: str, kind: str, actor: str) -> Iterator[tuple[int, PendingEve
             yield line, str(exc)
 
 
+def iter_claims(text: str, actor: str) -> Iterator[tuple[int, PendingEvent | str]]:
+    """(line, event) or (line, problem) for each claim of a CSV or TOML file of claims."""
+    toml = claim_files.is_toml_claims(text)
+    rows = claim_files.toml_rows(text) if toml else _csv_rows(text, "claims")
+    cache: ProvenanceCache = {}
+    for line, row in rows:
+        if isinstance(row, str):
+            yield line, row
+            continue
+        try:
+            fields, provenance = claim_files.claim_fields(row)
+            yield line, _pending(fields, provenance, actor, cache)
+        except ValidationError as exc:
+            yield line, describe_validation_error(exc)
+        except ValueError as exc:
+            yield line, str(exc)
+
+
 def _revisions(
     store: EventStore, items: list[Numbered], reason: str | None
 ) -> tuple[list[Numbered], list[tuple[int | None, str]]]:
@@ -503,7 +533,12 @@ def import_text(
 ) -> ImportReport:
     """Check and append a whole file atomically; raise ``InvalidInput`` listing bad rows."""
     kind = kind or detect_kind(text)
-    rows = iter_jsonl(text, actor) if kind == "events" else iter_csv(text, kind, actor)
+    if kind == "events":
+        rows = iter_jsonl(text, actor)
+    elif kind == "claims":
+        rows = iter_claims(text, actor)
+    else:
+        rows = iter_csv(text, kind, actor)
     items: list[Numbered] = []
     problems: list[tuple[int | None, str]] = []
     count = 0

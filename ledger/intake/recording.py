@@ -13,7 +13,15 @@ from ledger.intake.rules import Numbered, plan
 from ledger.storage.records import PendingEvent, StoredEvent
 from ledger.storage.store import EventStore
 
-REASON_REQUIRED = frozenset({"BudgetLineRevised", "BudgetLineReclassified", "BudgetLineWithdrawn"})
+REASON_REQUIRED = frozenset(
+    {
+        "BudgetLineRevised",
+        "BudgetLineReclassified",
+        "BudgetLineWithdrawn",
+        "ClaimWithdrawn",
+        "ClaimSuperseded",
+    }
+)
 
 
 def build_pending(
@@ -23,7 +31,8 @@ def build_pending(
     if event_type not in EVENT_CLASSES:
         raise InvalidInput(f"unknown event type {quoted(event_type)}")
     if event_type in REASON_REQUIRED and not provenance.get("reason"):
-        raise InvalidInput(f"{event_type} needs --reason: a change of figure must say why")
+        what = "a claim withdrawn or superseded" if "Claim" in event_type else "a change of figure"
+        raise InvalidInput(f"{event_type} needs --reason: {what} must say why")
     try:
         event = parse_event(
             {**{k: v for k, v in fields.items() if v is not None}, "type": event_type}

@@ -21,6 +21,9 @@ from events import (
     CategoryDefined,
     CategoryExcluded,
     CategoryIncluded,
+    ClaimRecorded,
+    ClaimSuperseded,
+    ClaimWithdrawn,
     DefinitionStatusChanged,
     DefinitionVersionOpened,
     GdpBasisSet,
@@ -67,6 +70,10 @@ def category_stream(code: str) -> str:
     return f"category/{code}"
 
 
+def claim_stream(claim_id: str) -> str:
+    return f"claim/{claim_id}"
+
+
 def _definition_stream(definition: str, version: int) -> str:
     return f"definition/{definition}/v{version}"
 
@@ -85,12 +92,23 @@ class _State:
                 streams.add(category_stream(event.parent))
             if isinstance(event, DefinitionVersionOpened) and event.based_on:
                 streams.add(_definition_stream(event.definition, event.based_on))
+            if isinstance(event, ClaimSuperseded):
+                streams.add(claim_stream(event.by))
         self.versions = store.stream_versions(sorted(streams))
         # each line as the one line fold sees it (a withdrawn line stays withdrawn whatever
         # was appended after it), then moved by the batch's own events in ``_apply``
         self.lines = current_lines(
             store, [s for s, v in self.versions.items() if v and s.startswith("line/")]
         )
+        # a claim that was withdrawn or superseded is ended for good (claims are few: each
+        # stream is read for its last word)
+        self.claims_ended: dict[str, str] = {}
+        for stream, version in self.versions.items():
+            if stream.startswith("claim/") and version:
+                for stored in store.read(stream=stream):
+                    ended = _ENDINGS.get(stored.type)
+                    if ended:
+                        self.claims_ended[stream] = ended
         self.status: dict[str, Status] = {}
         for stream, version in self.versions.items():
             if stream.startswith("definition/") and version:
@@ -150,6 +168,20 @@ def _problem(event: object, state: _State) -> str | None:
                     f"{event.definition}@{event.version} cannot move from {current.value} "
                     f"to {event.status.value}"
                 )
+        case ClaimRecorded() if state.exists(claim_stream(event.claim_id)):
+            return (
+                f"claim {event.claim_id} is already recorded (a claim is never edited: record "
+                "a new claim and supersede this one)"
+            )
+        case ClaimWithdrawn() | ClaimSuperseded():
+            stream = claim_stream(event.claim_id)
+            if not state.exists(stream):
+                return f"claim {event.claim_id} is not recorded"
+            ended = _ended(state, stream)
+            if ended:
+                return f"claim {event.claim_id} was already {ended}"
+            if isinstance(event, ClaimSuperseded) and not state.exists(claim_stream(event.by)):
+                return f"claim {event.by} (by) is not recorded: record it first"
         case TargetSet(definition=definition) if (
             definition
             and not state.store.stream_names(f"definition/{definition}/")
@@ -159,6 +191,14 @@ def _problem(event: object, state: _State) -> str | None:
         ):
             return f"definition {definition} does not exist"
     return None
+
+
+_ENDINGS = {"ClaimWithdrawn": "withdrawn", "ClaimSuperseded": "superseded"}
+
+
+def _ended(state: _State, stream: str) -> str | None:
+    """``withdrawn`` or ``superseded`` if the claim of ``stream`` is no longer active."""
+    return state.claims_ended.get(stream)
 
 
 def _line(
@@ -191,6 +231,10 @@ def _apply(pending: PendingEvent, state: _State) -> None:
             line = line_transition(state.lines.get(stream), 0, event.type, payload)
             if line is not None:
                 state.lines[stream] = line
+        case ClaimWithdrawn():
+            state.claims_ended[stream] = "withdrawn"
+        case ClaimSuperseded():
+            state.claims_ended[stream] = "superseded"
 
 
 def content_of(pending: PendingEvent) -> tuple[str, str]:

@@ -60,6 +60,13 @@ def _summary(event: StoredEvent) -> str:
             )
         case "ExchangeRateRecorded":
             return f"1 {p['base']} = {p['rate']} {p['quote']} FY{p['fiscal_year']}"
+        case "ClaimRecorded":
+            about = f"FY{p['fiscal_year']} {p['metric']} {p['value']}"
+            return f"{p['claim_id']}: {p['claimant']}, {about}"
+        case "ClaimWithdrawn":
+            return f"{p['claim_id']} withdrawn"
+        case "ClaimSuperseded":
+            return f"{p['claim_id']} superseded by {p['by']}"
     return ""
 
 

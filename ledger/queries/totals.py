@@ -68,6 +68,7 @@ class TotalsRequest:
     targets: bool = False
     places: int = 2
     by_category: bool = False
+    claims: bool = False
 
 
 def tiers_of(m: Measure, tier: str | None) -> list[str]:
@@ -223,6 +224,9 @@ def totals_table(store: EventStore, req: TotalsRequest) -> Table:
     columns = [*COLUMNS[:6], *(["category"] if req.by_category else []), *COLUMNS[6:]]
     columns += CHANGE_COLUMNS if req.change else []
     columns += TARGET_COLUMNS if req.targets else []
+    if req.claims:
+        _add_claims(store, context.as_of.seq, state, rows, basis)
+        columns.append("claims")
     used = [m for m, _ in measures]
     meta = {
         **provenance(context.meta, used, req.places),
@@ -257,6 +261,40 @@ def _rows(
                     continue
             rows.append(row)
     return rows
+
+
+def _add_claims(
+    store: EventStore,
+    seq: int,
+    state: LedgerState,
+    rows: list[dict[str, Any]],
+    basis: GdpBasis | None,
+) -> None:
+    """``--claims``: on each row, the active claims about the figure it shows (jurisdiction,
+    fiscal year, definition version, tier, stages and, for a share, GDP basis), each with its
+    verdict under that version."""
+    from events.claims import MONEY_METRICS
+    from ledger.queries.claims import check_claims, claims_at, select_claims
+
+    chosen = select_claims(claims_at(store, seq), (), False)
+    about: dict[tuple[Any, ...], list[str]] = {}
+    for result in check_claims(store, seq, chosen, state):
+        claim = result.claim
+        for o in result.outcomes:
+            if o.status is None:  # measured by no version (none in force, none recorded)
+                continue
+            version = state.definitions[parse_spec(o.label)]  # type: ignore[index]
+            claimed_basis = claim.gdp_basis or version.basis.label()
+            shown_basis = basis.label() if basis else version.basis.label()
+            if claim.metric not in MONEY_METRICS and claimed_basis != shown_basis:
+                continue  # a share of another GDP than the row's
+            stages = ",".join(o.stages)
+            key = (claim.jurisdiction, claim.fiscal_year, o.label, o.tier or ALL, stages)
+            about.setdefault(key, []).append(f"{claim.claim_id}: {o.verdict.text}")
+    for row in rows:
+        label = f"{row['definition']}@{row['version']}"
+        key = (row["jurisdiction"], row["fiscal_year"], label, row["tier"], row["stages"])
+        row["claims"] = "; ".join(about.get(key, []))
 
 
 def _category_row(
