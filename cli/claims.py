@@ -10,7 +10,7 @@ import click
 
 from cli.errors import EXIT_DIFFERENCES, CliError, fail
 from cli.options import as_of_option, open_store, output_options
-from cli.output import FORMATS, emit, format_from, render, to_json
+from cli.output import FORMATS, render, table_renderers, to_json, write
 from cli.record import default_actor
 
 
@@ -81,13 +81,14 @@ def check(
         table = claims_table(store, request)
     finally:
         store.close()
-    if html:
+    renderers = dict(table_renderers(table))
+    if since is None:
         from ledger.reports.claims_html import render_claims_html
 
-        assert table.document is not None
-        _write(render_claims_html(table.document), output)
-        return
-    emit(table, fmt, output)
+        document = table.document
+        assert document is not None
+        renderers["html"] = lambda: render_claims_html(document)
+    write(renderers, fmt, output)
     if since is not None and table.rows:
         raise CliError(f"{len(table.rows)} claim(s) changed verdict", EXIT_DIFFERENCES)
 
@@ -120,23 +121,12 @@ def show(
         doc = show_document(store, claim_id, as_of, definition)
     finally:
         store.close()
-    chosen = format_from(fmt, output)
-    if chosen in ("table", "markdown"):
-        _write(_show_text(doc, chosen), output)
-        return
     rows = doc["history"]
     table = Table("history", ["seq", "type", "summary", "reason"], rows, doc["meta"], document=doc)
-    emit(table, fmt, output)
-
-
-def _write(text: str, output: str | None) -> None:
-    from pathlib import Path
-
-    if output and output != "-":
-        Path(output).write_text(text, encoding="utf-8", newline="")
-        click.echo(f"wrote {output}", err=True)
-    else:
-        click.echo(text, nl=False)
+    renderers = dict(table_renderers(table))
+    renderers["table"] = lambda: _show_text(doc, "table")
+    renderers["markdown"] = lambda: _show_text(doc, "markdown")
+    write(renderers, fmt, output)
 
 
 def _show_text(doc: dict[str, Any], fmt: str) -> str:
@@ -223,7 +213,7 @@ def export(
     finally:
         store.close()
     value: Any = reviews[0] if len(claim_ids) == 1 else reviews
-    _write(to_json(value) + "\n", output)
+    write({"json": lambda: to_json(value) + "\n"}, None, output)
 
 
 def _end_command(name: str, event_type: str) -> click.Command:
