@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from cli.errors import EXIT_DIFFERENCES, fail
-from cli.options import db_of, open_store
+from cli.options import db_of, jurisdiction_option, open_store
 from cli.output import EXTENSIONS, render, to_json
 
 FORMATS = ("table", "json", "jsonl", "csv", "markdown", "html")
@@ -19,7 +19,7 @@ F = Callable[..., Any]
 def report_options(command: F) -> F:
     """Options ``diff`` and ``what-if`` share."""
     options = [
-        click.option("--jurisdiction", default="JP", show_default=True, help="ISO 3166-1 code."),
+        jurisdiction_option,
         click.option(
             "--fy",
             metavar="FY|FY..FY",
@@ -137,7 +137,7 @@ def diff(
     specs: tuple[str, ...],
     as_of: tuple[str, ...],
     definition: str | None,
-    jurisdiction: str,
+    jurisdictions: tuple[str, ...],
     fy: str | None,
     tier: str | None,
     stat: bool,
@@ -155,11 +155,11 @@ def diff(
     two moments and splits the change in the share of GDP into definition change, figure
     restatements and GDP revision."""
     from ledger.queries.asof import resolve_as_of
-    from ledger.queries.question import parse_jurisdiction
+    from ledger.queries.jurisdictions import parse_jurisdictions
     from ledger.reports.decompose import as_of_diff
     from ledger.reports.diff import definition_diff
 
-    place = parse_jurisdiction(jurisdiction)
+    places = parse_jurisdictions(jurisdictions)
     if len(as_of) > 2:
         fail("give --as-of at most twice")
     if len(as_of) == 2:
@@ -173,11 +173,11 @@ def diff(
     try:
         if len(as_of) == 2:
             moments = (resolve_as_of(store, as_of[0]), resolve_as_of(store, as_of[1]))
-            report = as_of_diff(store, definition, moments, jurisdiction=place, fy=fy, tier=tier)
+            report = as_of_diff(store, definition, moments, jurisdictions=places, fy=fy, tier=tier)
         else:
             moment = resolve_as_of(store, as_of[0] if as_of else None)
             report = definition_diff(
-                store, specs[0], specs[1], jurisdiction=place, fy=fy, as_of=moment, tier=tier
+                store, specs[0], specs[1], jurisdictions=places, fy=fy, as_of=moment, tier=tier
             )
     finally:
         store.close()
@@ -212,7 +212,7 @@ def what_if(
     stages: str | None,
     gdp_basis: str | None,
     as_of: str | None,
-    jurisdiction: str,
+    jurisdictions: tuple[str, ...],
     fy: str | None,
     tier: str | None,
     stat: bool,
@@ -225,11 +225,11 @@ def what_if(
     NAME@V as recorded (A) to NAME@V with the changes given (B). Opens the ledger read-only;
     nothing is written."""
     from ledger.queries.asof import resolve_as_of
-    from ledger.queries.question import parse_jurisdiction
+    from ledger.queries.jurisdictions import parse_jurisdictions
     from ledger.reports.whatif import Hypothesis, open_read_only
     from ledger.reports.whatif import what_if as run_what_if
 
-    place = parse_jurisdiction(jurisdiction)
+    places = parse_jurisdictions(jurisdictions)
     if not (includes or excludes or stages or gdp_basis):
         fail("give at least one of --include, --exclude, --stages, --gdp-basis")
     hypothesis = Hypothesis(includes, excludes, stages, gdp_basis)
@@ -237,7 +237,7 @@ def what_if(
     try:
         moment = resolve_as_of(store, as_of)
         report = run_what_if(
-            store, spec, hypothesis, jurisdiction=place, fy=fy, as_of=moment, tier=tier
+            store, spec, hypothesis, jurisdictions=places, fy=fy, as_of=moment, tier=tier
         )
     finally:
         store.close()

@@ -12,14 +12,38 @@ from cli.record import default_actor
 
 
 @click.command()
+@click.option(
+    "-j",
+    "--jurisdiction",
+    "jurisdictions",
+    multiple=True,
+    metavar="CODE|all",
+    help="The jurisdiction(s) read commands answer for without -j (repeatable, or all). Set "
+    "once: a ledger keeps its first default. Without it a ledger answers for the only "
+    "jurisdiction it records budget lines for, and asks for -j when it records several.",
+)
 @click.pass_context
-def init(ctx: click.Context) -> None:
-    """Create an empty ledger (tables and append-only triggers); harmless if it exists."""
+def init(ctx: click.Context, jurisdictions: tuple[str, ...]) -> None:
+    """Create an empty ledger (tables and append-only triggers); harmless if it exists.
+
+    \b
+    Examples:
+      defledger init
+      defledger init --jurisdiction DE
+      defledger init -j DE -j PL
+    """
+    from ledger.queries.jurisdictions import parse_jurisdictions, set_ledger_default
     from ledger.storage.db import resolve_url, safe_url
 
+    parse_jurisdictions(jurisdictions)  # a bad code creates nothing
     store = open_store(ctx, create=True)
-    store.close()
-    click.echo(f"ledger ready at {safe_url(resolve_url(db_of(ctx)))}", err=True)
+    try:
+        default = set_ledger_default(store, jurisdictions)
+    finally:
+        store.close()
+    where = f"ledger ready at {safe_url(resolve_url(db_of(ctx)))}"
+    default_text = f" (default jurisdiction {','.join(default)})" if default else ""
+    click.echo(where + default_text, err=True)
 
 
 @click.command("import")

@@ -8,7 +8,13 @@ from typing import Any
 import click
 
 from cli.errors import EXIT_INTEGRITY, CliError
-from cli.options import BoundedInt, as_of_option, open_store, output_options
+from cli.options import (
+    BoundedInt,
+    as_of_option,
+    jurisdiction_option,
+    open_store,
+    output_options,
+)
 from cli.output import emit
 
 F = Callable[..., Any]
@@ -19,13 +25,7 @@ MAX_PLACES = 20  # shares are exact to 50 digits; more places than this shows no
 def measure_options(command: F) -> F:
     """The options that name one measure: where, which definition, what counts, which GDP."""
     decorators: list[Callable[[F], F]] = [
-        click.option(
-            "-j",
-            "--jurisdiction",
-            default="JP",
-            show_default=True,
-            help="ISO 3166-1 alpha-2 code.",
-        ),
+        jurisdiction_option,
         click.option(
             "--tier", help="Only this tier (core, related, …; 'all' is the sum of the tiers)."
         ),

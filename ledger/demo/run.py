@@ -139,7 +139,7 @@ def behind(store: EventStore, spec: str, year: int, gdp_basis: str | None = None
     """The seqs of the events behind one total, per ``trace``: the version's events and the
     inclusions of the categories that contributed, every event of each counted line, the GDP
     figure and exchange rates (not the targets: they do not make the number)."""
-    request = TraceRequest(JURISDICTION, str(year), spec, gdp_basis=gdp_basis)
+    request = TraceRequest((JURISDICTION,), str(year), spec, gdp_basis=gdp_basis)
     rows = trace_table(store, request).rows
     counted = {row["category"] for row in rows if row["role"] == "line"}
     seqs: set[int] = set()
@@ -271,7 +271,7 @@ def _gaps(definitions: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _diff(store: EventStore) -> dict[str, Any]:
     a, b, year = DIFF
     report = definition_diff(
-        store, a, b, jurisdiction=JURISDICTION, fy=f"FY{year}", as_of=resolve_as_of(store, None)
+        store, a, b, jurisdictions=(JURISDICTION,), fy=f"FY{year}", as_of=resolve_as_of(store, None)
     )
     section: Section = report.sections[0]
     moved = [c for c in section.changes if c.delta_amount]

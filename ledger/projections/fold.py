@@ -30,6 +30,7 @@ from decimal import (
 from typing import Any, Protocol
 
 from events import SCHEMA_VERSIONS
+from events.base import SCHEMA_JURISDICTION
 from events.upcasters import upcast
 from ledger.projections.definitions import (
     DEFINITION_EVENTS,
@@ -191,7 +192,9 @@ def line_key(jurisdiction: str, fiscal_year: int, line_id: str) -> str:
 
 def key_of_payload(payload: dict[str, Any]) -> str:
     return line_key(
-        payload.get("jurisdiction") or "JP", int(payload["fiscal_year"]), payload["line_id"]
+        payload.get("jurisdiction") or SCHEMA_JURISDICTION,
+        int(payload["fiscal_year"]),
+        payload["line_id"],
     )
 
 
@@ -212,7 +215,7 @@ def line_transition(
     withdrawing a line that is absent or withdrawn changes nothing (the rules refuse it)."""
     if event_type == "BudgetLineRecorded":
         return LineState(
-            jurisdiction=_text(payload.get("jurisdiction") or "JP"),
+            jurisdiction=_text(payload.get("jurisdiction") or SCHEMA_JURISDICTION),
             fiscal_year=_year(payload["fiscal_year"]),
             line_id=_text(payload["line_id"]),
             agency=_text(payload.get("agency", "")),
@@ -310,11 +313,13 @@ def _apply_other(state: LedgerState, seq: int, event_type: str, p: dict[str, Any
         apply_definition_event(state.definitions, seq, event_type, p)
         state.dirty_small.add("definitions")
     elif event_type == "GdpRecorded":
-        figures = state.gdp.setdefault((p.get("jurisdiction") or "JP", int(p["fiscal_year"])), {})
+        figures = state.gdp.setdefault(
+            (p.get("jurisdiction") or SCHEMA_JURISDICTION, int(p["fiscal_year"])), {}
+        )
         figures[p["vintage"]] = GdpFigure(Decimal(p["amount"]), p["currency"], seq)
         state.dirty_small.add("gdp")
     elif event_type == "TargetSet":
-        jurisdiction = p.get("jurisdiction") or "JP"
+        jurisdiction = p.get("jurisdiction") or SCHEMA_JURISDICTION
         state.targets[(jurisdiction, p["target_id"])] = Target(
             jurisdiction=jurisdiction,
             target_id=p["target_id"],

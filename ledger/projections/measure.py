@@ -31,7 +31,7 @@ class MeasureRequest:
     """One measure (jurisdiction × fiscal year × definition, optionally one tier and stages)
     as the ``replay`` and ``trace`` commands ask for it."""
 
-    jurisdiction: str = "JP"
+    jurisdictions: tuple[str, ...] = ()
     year: str = ""
     definition: str | None = None
     tier: str | None = None

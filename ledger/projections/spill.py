@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from decimal import Decimal, localcontext
 from typing import Any
 
+from events.base import SCHEMA_JURISDICTION
 from ledger.projections.fold import (
     EXACT,
     LINE_EVENTS,
@@ -73,7 +74,11 @@ def _row(line: LineState) -> tuple[Any, ...]:
 
 
 def _line_id(payload: dict[str, Any]) -> LineId:
-    return (payload.get("jurisdiction") or "JP", int(payload["fiscal_year"]), payload["line_id"])
+    return (
+        payload.get("jurisdiction") or SCHEMA_JURISDICTION,
+        int(payload["fiscal_year"]),
+        payload["line_id"],
+    )
 
 
 class SpilledFold:

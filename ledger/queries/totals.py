@@ -22,10 +22,9 @@ from ledger.projections.measure import (
     resolve_gdp,
     rounded_str,
 )
+from ledger.queries.jurisdictions import question_context
 from ledger.queries.question import (
     no_version_error,
-    open_context,
-    parse_jurisdiction,
     parse_stages,
     parse_years,
     provenance,
@@ -57,7 +56,7 @@ EXPORT_KEYS = (
 class TotalsRequest:
     """The options of ``defledger totals``."""
 
-    jurisdiction: str = "JP"
+    jurisdictions: tuple[str, ...] = ()
     years: str | None = None
     definitions: tuple[str, ...] = ()
     tier: str | None = None
@@ -170,35 +169,49 @@ def _previous(
 
 
 def totals_table(store: EventStore, req: TotalsRequest) -> Table:
-    """The ``totals`` answer as a Table (rows + provenance meta)."""
-    jurisdiction = parse_jurisdiction(req.jurisdiction)
+    """The ``totals`` answer as a Table (rows + provenance meta), one row per jurisdiction ×
+    fiscal year × definition version × tier."""
     stages = parse_stages(req.stages)
     basis = parse_basis(req.gdp_basis) if req.gdp_basis else None
-    context = open_context(store, req.as_of, jurisdiction)
+    context, places = question_context(store, req.as_of, req.jurisdictions)
     state = context.state
-    years = parse_years(req.years) if req.years else fiscal_years_with_lines(state, jurisdiction)
-    if not years:
-        raise InvalidInput(
-            f"no budget lines are recorded for {jurisdiction} as of seq {context.as_of.seq}"
-        )
+    seq = context.as_of.seq
     notes: list[str] = []
     named = {parse_spec(spec) for spec in req.definitions}
-    cells: list[tuple[int, list[DefinitionVersion]]] = []
-    for year in years:
-        if not state.group(jurisdiction, year):
-            notes.append(
-                f"no budget lines for {jurisdiction} FY{year} as of seq {context.as_of.seq}"
-            )
+    cells: list[tuple[str, int, list[DefinitionVersion]]] = []
+    asked: list[int] = []
+    for jurisdiction in places:
+        years = (
+            parse_years(req.years) if req.years else fiscal_years_with_lines(state, jurisdiction)
+        )
+        if not years:
+            if len(places) == 1:
+                raise InvalidInput(
+                    f"no budget lines are recorded for {jurisdiction} as of seq {seq}"
+                )
+            notes.append(f"no budget lines are recorded for {jurisdiction} as of seq {seq}")
             continue
-        cells.append((year, versions_for(state, req.definitions, year, notes)))
-    count = sum(len(versions) for _, versions in cells)
+        asked += years
+        for year in years:
+            if not state.group(jurisdiction, year):
+                notes.append(f"no budget lines for {jurisdiction} FY{year} as of seq {seq}")
+                continue
+            cells.append((jurisdiction, year, versions_for(state, req.definitions, year, notes)))
+    count = sum(len(versions) for _, _, versions in cells)
     if count > MAX_CELLS:
         raise InvalidInput(
-            f"this would measure {count:,} fiscal year × definition version cells; the limit is "
-            f"{MAX_CELLS:,}: narrow --fy or name the definitions with --definition"
+            f"this would measure {count:,} jurisdiction × fiscal year × definition version "
+            f"cells; the limit is {MAX_CELLS:,}: narrow -j or --fy, or name the definitions "
+            "with --definition"
+        )
+    if not cells:
+        years = sorted(set(asked))
+        span = f"FY{years[0]}" + (f"..FY{years[-1]}" if len(years) > 1 else "") if years else ""
+        raise InvalidInput(
+            f"no budget lines are recorded for {', '.join(places)} {span} as of seq {seq}"
         )
     measures: list[tuple[Measure, str | None]] = []
-    for year, versions in cells:
+    for jurisdiction, year, versions in cells:
         for version in versions:
             if basis is not None and resolve_gdp(state, jurisdiction, year, basis) is None:
                 raise InvalidInput(describe_missing_gdp(jurisdiction, year, basis))
@@ -209,13 +222,8 @@ def totals_table(store: EventStore, req: TotalsRequest) -> Table:
                 notes.append(describe_missing_gdp(jurisdiction, year, basis or version.basis))
             exact = (version.definition, version.version) in named
             measures.append((m, version.label if exact else None))
-    if not any(state.group(jurisdiction, year) for year in years):
-        span = f"FY{years[0]}" + (f"..FY{years[-1]}" if len(years) > 1 else "")
-        raise InvalidInput(
-            f"no budget lines are recorded for {jurisdiction} {span} as of seq {context.as_of.seq}"
-        )
     if not measures:
-        raise no_version_error(state, req.definitions, years)
+        raise no_version_error(state, req.definitions, sorted(set(asked)))
     if req.tier is not None and not any(tiers_of(m, req.tier) for m, _ in measures):
         known = sorted({t for m, _ in measures for t in tiers_of(m, None)})
         raise InvalidInput(f"unknown tier {quoted(req.tier)} (tiers: {', '.join(known)})")
@@ -226,7 +234,8 @@ def totals_table(store: EventStore, req: TotalsRequest) -> Table:
     used = [m for m, _ in measures]
     meta = {
         **provenance(context.meta, used, req.places),
-        "jurisdiction": jurisdiction,
+        "jurisdiction": places[0] if len(places) == 1 else None,
+        "jurisdictions": places,
         "notes": list(dict.fromkeys(notes)),
     }
     return Table("totals", columns, rows, meta, caption=_caption(meta))

@@ -33,10 +33,10 @@ from ledger.projections.measure import (
     rounded_str,
 )
 from ledger.projections.sql import prefix_events
+from ledger.queries.jurisdictions import each_jurisdiction, merged, question_context
 from ledger.queries.question import (
+    Context,
     no_version_error,
-    open_context,
-    parse_jurisdiction,
     parse_stages,
     parse_year,
     provenance,
@@ -166,12 +166,22 @@ def _why_not(line: LineState, version: DefinitionVersion, m: Measure, tier: str)
 
 
 def trace_table(store: EventStore, req: TraceRequest) -> Table:
-    jurisdiction = parse_jurisdiction(req.jurisdiction)
+    """The trace of one measure per jurisdiction asked about, as one table."""
     year = parse_year(req.year)
+    parse_stages(req.stages)
+    if req.gdp_basis:
+        parse_basis(req.gdp_basis)
+    context, places = question_context(store, req.as_of, req.jurisdictions)
+    answers = each_jurisdiction(places, lambda j: _trace(store, req, context, j, year))
+    return merged("trace", answers)
+
+
+def _trace(
+    store: EventStore, req: TraceRequest, context: Context, jurisdiction: str, year: int
+) -> Table:
     stages = parse_stages(req.stages)
     basis = parse_basis(req.gdp_basis) if req.gdp_basis else None
     tier = req.tier or ALL
-    context = open_context(store, req.as_of, jurisdiction)
     state = context.state
     specs = (req.definition,) if req.definition else ()
     versions = versions_for(state, specs, year, [])

@@ -17,8 +17,10 @@ whose GDP was recorded only after T1), it is divided by T2's GDP, and a note say
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from events.base import SCHEMA_JURISDICTION
 from ledger.errors import InvalidInput
 from ledger.projections.definitions import (
     DEFINITION_EVENTS,
@@ -29,6 +31,7 @@ from ledger.projections.definitions import (
 from ledger.projections.fold import LINE_EVENTS, LedgerState, key_of_payload
 from ledger.queries.asof import AsOf
 from ledger.queries.history import summary
+from ledger.queries.jurisdictions import jurisdictions_of
 from ledger.reports.diff import (
     Point,
     gdp_notes,
@@ -39,7 +42,14 @@ from ledger.reports.diff import (
     points_of,
 )
 from ledger.reports.model import DiffReport, Section, check_sums
-from ledger.reports.sources import default_years, pick, read_events, report_meta, state_at
+from ledger.reports.sources import (
+    default_years,
+    pick,
+    places_meta,
+    read_events,
+    report_meta,
+    state_at,
+)
 from ledger.reports.structure import definition_doc, delta_document
 from ledger.reports.valuation import evaluate, figures_of
 from ledger.storage.records import DECODE_ERRORS, StoredEvent, unreadable
@@ -93,7 +103,10 @@ def learned_events(
                 key = key_of_payload(p)
                 if key.startswith(f"{jurisdiction}/FY{fiscal_year}/"):
                     what = LINE_WHAT[kind]
-            elif kind == "GdpRecorded" and (p.get("jurisdiction") or "JP") == jurisdiction:
+            elif (
+                kind == "GdpRecorded"
+                and (p.get("jurisdiction") or SCHEMA_JURISDICTION) == jurisdiction
+            ):
                 year = int(p["fiscal_year"])
                 if year in gdp_years:
                     what = "GDP revised" if year in seen_gdp else "GDP recorded"
@@ -182,7 +195,7 @@ def as_of_diff(
     spec: str | None,
     moments: tuple[AsOf, AsOf],
     *,
-    jurisdiction: str = "JP",
+    jurisdictions: Sequence[str] = (),
     fy: str | None = None,
     tier: str | None = None,
 ) -> DiffReport:
@@ -195,13 +208,18 @@ def as_of_diff(
     events = read_events(store, t2.seq)
     s1, s2 = state_at(events, t1.seq), state_at(events, t2.seq)
     chosen = default_definition(s2, spec)
-    years = default_years(s2, jurisdiction, fy)
+    places = jurisdictions_of(store, s2, jurisdictions, t2.seq)
     window = events[t1.seq : t2.seq]
-    sections = [
-        decompose_year(s1, s2, chosen, jurisdiction, year, moments, window, tier) for year in years
-    ]
+    sections = []
+    asked: set[int] = set()
+    for place in places:
+        years = default_years(s2, place, fy)
+        asked.update(years)
+        sections += [
+            decompose_year(s1, s2, chosen, place, year, moments, window, tier) for year in years
+        ]
     meta = report_meta(
-        store, [t1, t2], sections, jurisdiction=jurisdiction, fiscal_years=years, tier=tier,
+        store, [t1, t2], sections, **places_meta(places), fiscal_years=sorted(asked), tier=tier,
         definition=chosen,
     )  # fmt: skip
     return DiffReport(

@@ -23,6 +23,7 @@ from ledger.errors import LedgerError
 from ledger.projections.definitions import DefinitionVersion, Inclusion
 from ledger.projections.fold import LedgerState, LineState, dec_str
 from ledger.queries.asof import AsOf
+from ledger.queries.jurisdictions import jurisdictions_of
 from ledger.reports.model import (
     Change,
     DiffReport,
@@ -33,7 +34,14 @@ from ledger.reports.model import (
     measure_of,
     share_of,
 )
-from ledger.reports.sources import default_years, pick, read_events, report_meta, state_at
+from ledger.reports.sources import (
+    default_years,
+    pick,
+    places_meta,
+    read_events,
+    report_meta,
+    state_at,
+)
 from ledger.reports.structure import (
     definition_doc,
     delta_document,
@@ -333,19 +341,24 @@ def definition_diff(
     spec_a: str,
     spec_b: str,
     *,
-    jurisdiction: str = "JP",
+    jurisdictions: Sequence[str] = (),
     fy: str | None = None,
     as_of: AsOf,
     tier: str | None = None,
 ) -> DiffReport:
-    """``diff NAME@A NAME@B``: the structural diff and its money effect, per fiscal year, as
-    the ledger stood at ``as_of``."""
+    """``diff NAME@A NAME@B``: the structural diff and its money effect, per jurisdiction and
+    fiscal year, as the ledger stood at ``as_of``."""
     state = state_at(read_events(store, as_of.seq), as_of.seq)
-    years = default_years(state, jurisdiction, fy)
-    sections = diff_sections(
-        state, spec_a, spec_b, jurisdiction=jurisdiction, years=years, as_of=as_of.seq, tier=tier
-    )
+    places = jurisdictions_of(store, state, jurisdictions, as_of.seq)
+    sections: list[Section] = []
+    asked: set[int] = set()
+    for place in places:
+        years = default_years(state, place, fy)
+        asked.update(years)
+        sections += diff_sections(
+            state, spec_a, spec_b, jurisdiction=place, years=years, as_of=as_of.seq, tier=tier
+        )
     meta = report_meta(
-        store, as_of, sections, jurisdiction=jurisdiction, fiscal_years=years, tier=tier
+        store, as_of, sections, **places_meta(places), fiscal_years=sorted(asked), tier=tier
     )
     return DiffReport("definition-diff", spec_a, spec_b, ORDER_TEXT, sections, meta)
