@@ -18,6 +18,13 @@ STAGE_SHORT = {"supplementary": "suppl."}
 MARKS = {"hypothetical": "†", "empty": "‡"}
 
 
+def year_of(doc: dict[str, Any], year: int) -> str:
+    """A year as the document labels it (``FY2025`` for Japan's fiscal years)."""
+    from ledger.demo.format import year_of as labelled
+
+    return labelled(doc, year)
+
+
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -38,7 +45,8 @@ def _header(doc: dict[str, Any]) -> list[str]:
     )
     head = led["head"]
     return [
-        f"defledger demo: what counts as Japan's defense spending, FY{years[0]}–FY{years[-1]}",
+        "defledger demo: what counts as Japan's defense spending, "
+        f"{year_of(doc, years[0])}–{year_of(doc, years[-1])}",
         *_wrap(
             f"Ledger {led['db']}: the Japan scenario (docs/scenario.md, "
             f"{led['events_in_scenario']} events), through `import`",
@@ -74,14 +82,14 @@ def _cell(cell: dict[str, Any]) -> str:
 def _grid(doc: dict[str, Any]) -> list[str]:
     from ledger.demo.format import labels_text
 
-    years = "".join(f"{f'FY{y}':>{CELL - 2}}  " for y in doc["fiscal_years"])
+    years = "".join(f"{year_of(doc, y):>{CELL - 2}}  " for y in doc["fiscal_years"])
     lines = [f"{'¥ trillion, % of GDP':<{LABEL}}{years}".rstrip()]
     for d in doc["definitions"]:
         cells = "".join(_cell(c) for c in d["years"])
         lines.append(f"  {d['label']:<{LABEL - 2}}{cells}".rstrip())
     bases: dict[str, list[str]] = {}
     for d in doc["definitions"]:
-        bases.setdefault(_basis(d), []).append(d["label"])
+        bases.setdefault(_basis(doc, d), []).append(d["label"])
     for basis, labels in bases.items():
         lines += _wrap(f"{basis}: {labels_text(labels)}", "  ", "    ")
     lines.append(
@@ -91,13 +99,14 @@ def _grid(doc: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _gdp(gdp: dict[str, Any]) -> str:
-    return f"FY{gdp['fiscal_year']} GDP ¥{gdp['amount_tn']}T ({gdp['vintage']}, seq {gdp['seq']})"
+def _gdp(doc: dict[str, Any], gdp: dict[str, Any]) -> str:
+    year = year_of(doc, gdp["fiscal_year"])
+    return f"{year} GDP ¥{gdp['amount_tn']}T ({gdp['vintage']}, seq {gdp['seq']})"
 
 
-def _basis(d: dict[str, Any]) -> str:
+def _basis(doc: dict[str, Any], d: dict[str, Any]) -> str:
     """How a definition's shares are computed: ``÷ FY2022 GDP ¥560T (2022-12-estimate, …)``."""
-    used = [_gdp(g) for g in d["divided_by"]]
+    used = [_gdp(doc, g) for g in d["divided_by"]]
     if d["gdp_basis"].startswith("same-year"):
         return "÷ the same year's GDP: " + ("; ".join(used) if used else "none recorded")
     return "÷ " + ("; ".join(used) if used else f"GDP {d['gdp_basis']}, not recorded")
@@ -105,7 +114,9 @@ def _basis(d: dict[str, Any]) -> str:
 
 def _published(doc: dict[str, Any]) -> list[str]:
     gdps = [c["gdp"] for c in doc["published"] if c["gdp"]]
-    bases = ", ".join(sorted({f"FY{g['fiscal_year']} GDP ¥{g['amount_tn']}T" for g in gdps}))
+    bases = ", ".join(
+        sorted({f"{year_of(doc, g['fiscal_year'])} GDP ¥{g['amount_tn']}T" for g in gdps})
+    )
     lines = [f"Published figures, recomputed (÷ {bases}; rounded half up as published)"]
     for c in doc["published"]:
         mark = "✓" if c["reproduced"] else "✗"
@@ -135,7 +146,8 @@ def _diff(doc: dict[str, Any]) -> list[str]:
     from ledger.reports.document import KIND_LABELS
 
     d = doc["diff"]
-    lines = _wrap(f"diff {d['a']} → {d['b']}, FY{d['fiscal_year']}: {d['summary']}", "", "  ")
+    year = year_of(doc, d["fiscal_year"])
+    lines = _wrap(f"diff {d['a']} → {d['b']}, {year}: {d['summary']}", "", "  ")
     for c in d["changes"]:
         where = f" (line {', '.join(c['lines'])})" if c["lines"] else ""
         kind = KIND_LABELS.get(c["kind"], c["kind"])
@@ -160,7 +172,9 @@ def _hypothetical(doc: dict[str, Any]) -> list[str]:
         years: dict[int, list[str]] = {}
         for f in flag["figures"]:
             years.setdefault(f["fiscal_year"], []).append(f["definition"])
-        behind = "; ".join(f"{labels_text(labels)} FY{y}" for y, labels in sorted(years.items()))
+        behind = "; ".join(
+            f"{labels_text(labels)} {year_of(doc, y)}" for y, labels in sorted(years.items())
+        )
         checks = "".join(
             f" and the published {c['published']['quoted']}"
             for c in doc["published"]

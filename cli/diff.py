@@ -22,8 +22,10 @@ def report_options(command: F) -> F:
         jurisdiction_option,
         click.option(
             "--fy",
+            "--year",
+            "fy",
             metavar="FY|FY..FY",
-            help="Fiscal year or range, e.g. FY2022..FY2025 "
+            help="Year or range, e.g. FY2022..FY2025 or 2022..2025 "
             "(default: the latest year with budget lines).",
         ),
         click.option("--tier", help="Measure one tier only (e.g. core); default: all tiers."),
@@ -89,7 +91,7 @@ def emit_report(
     chosen = _format(fmt, output)
     if stat:
         lines = [
-            f"{s.jurisdiction} FY{s.fiscal_year} {s.a.label} → {s.b.label}: {stat_line(s)}"
+            f"{s.jurisdiction} {s.year_label} {s.a.label} → {s.b.label}: {stat_line(s)}"
             for s in report.sections
         ]
         _write("\n".join(lines) + "\n", output)

@@ -64,9 +64,10 @@ def _open(ctx: click.Context) -> Any:
 @measure_options
 @click.option(
     "--fy",
+    "--year",
     "years",
     metavar="FY2025|FY2022..FY2027",
-    help="Fiscal year or range (default: every year with lines).",
+    help="Year or range, FY2025 or 2025 alike (default: every year with lines).",
 )
 @click.option(
     "--definition",
@@ -106,7 +107,9 @@ def totals(ctx: click.Context, fmt: str | None, output: str | None, **options: A
 def _trace_command(name: str) -> click.Command:
     @click.command(name)
     @measure_options
-    @click.option("--fy", "year", required=True, metavar="FY2025", help="The fiscal year.")
+    @click.option(
+        "--fy", "--year", "year", required=True, metavar="FY2025", help="The year (FY2025 or 2025)."
+    )
     @click.option(
         "--definition",
         metavar="NAME[@VERSION]",
@@ -139,7 +142,9 @@ explain = _trace_command("explain")
 
 @click.command()
 @measure_options
-@click.option("--fy", "year", required=True, metavar="FY2025", help="The fiscal year.")
+@click.option(
+    "--fy", "--year", "year", required=True, metavar="FY2025", help="The year (FY2025 or 2025)."
+)
 @click.option(
     "--definition",
     metavar="NAME[@VERSION]",

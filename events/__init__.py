@@ -31,6 +31,7 @@ from events.definitions import (
 )
 from events.envelope import ENVELOPE_FIELDS, Provenance
 from events.macro import ExchangeRateRecorded, GdpRecorded, TargetKind, TargetSet
+from events.periods import YearBasisSet, YearKind, YearNamedBy
 from events.quoting import quoted
 from events.taxonomy import CategoryDefined
 from events.upcasters import upcast
@@ -50,6 +51,7 @@ EVENT_TYPES: tuple[type[EventModel], ...] = (
     GdpRecorded,
     TargetSet,
     ExchangeRateRecorded,
+    YearBasisSet,
 )
 EVENT_CLASSES: dict[str, type[EventModel]] = {
     cls.model_fields["type"].default: cls for cls in EVENT_TYPES
@@ -72,7 +74,8 @@ AnyEvent = Annotated[
     | BudgetLineWithdrawn
     | GdpRecorded
     | TargetSet
-    | ExchangeRateRecorded,
+    | ExchangeRateRecorded
+    | YearBasisSet,
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
@@ -125,6 +128,8 @@ def stream_of(event: EventModel) -> str:
             return f"target/{event.jurisdiction}/{event.target_id}"
         case ExchangeRateRecorded():
             return f"fx/{event.base}-{event.quote}/FY{event.fiscal_year}"
+        case YearBasisSet():
+            return f"year-basis/{event.jurisdiction}"
     raise TypeError(f"no stream for {type(event).__name__}")
 
 
@@ -156,6 +161,9 @@ __all__ = [
     "Status",
     "TargetKind",
     "TargetSet",
+    "YearBasisSet",
+    "YearKind",
+    "YearNamedBy",
     "event_payload",
     "load_stored",
     "parse_event",

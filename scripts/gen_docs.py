@@ -108,6 +108,13 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "rate": "154.5",
         "rate_type": "average",
     },
+    "YearBasisSet": {
+        "jurisdiction": "US",
+        "basis": "fiscal",
+        "start_month": 10,
+        "named_by": "end",
+        "note": "FY2025 runs from 1 October 2024 to 30 September 2025",
+    },
 }
 
 

@@ -21,6 +21,7 @@ from events.quoting import quoted
 from ledger.errors import InvalidInput
 from ledger.projections.definitions import DefinitionVersion, GdpBasis
 from ledger.projections.fold import EXACT, LedgerState, dec_str
+from ledger.projections.periods import YearLabel, fy_label
 
 RATIO_DIGITS = 50
 _BASIS = re.compile(r"(same-year|(?:FY)?\d{4})(?:@(.+))?", re.IGNORECASE)
@@ -53,8 +54,8 @@ class GdpUsed:
     seq: int
     basis: str
 
-    def label(self) -> str:
-        return f"FY{self.fiscal_year} [{self.vintage}, seq {self.seq}]"
+    def label(self, year_label: YearLabel = fy_label) -> str:
+        return f"{year_label(self.fiscal_year)} [{self.vintage}, seq {self.seq}]"
 
     def meta(self) -> dict[str, Any]:
         return {
@@ -170,10 +171,15 @@ def resolve_gdp(
     return GdpUsed(jurisdiction, year, vintage, figure.amount, figure.currency, figure.seq, label)
 
 
-def describe_missing_gdp(jurisdiction: str, fiscal_year: int, basis: GdpBasis) -> str:
-    year = fiscal_year if basis.kind == "same-year" else basis.fiscal_year
+def describe_missing_gdp(
+    jurisdiction: str, fiscal_year: int, basis: GdpBasis, year_label: YearLabel = fy_label
+) -> str:
+    year = fiscal_year if basis.kind == "same-year" else int(basis.fiscal_year or fiscal_year)
     vintage = f" at vintage {basis.vintage}" if basis.vintage else ""
-    return f"no GDP recorded for {jurisdiction} FY{year}{vintage} (GDP basis {basis.label()})"
+    return (
+        f"no GDP recorded for {jurisdiction} {year_label(year)}{vintage} "
+        f"(GDP basis {basis.label()})"
+    )
 
 
 def _currency(

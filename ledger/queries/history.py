@@ -9,6 +9,7 @@ from events import EVENT_CLASSES
 from events.quoting import quoted
 from ledger.errors import InvalidInput
 from ledger.projections.fold import current_payload
+from ledger.projections.periods import describe_basis, year_basis_of
 from ledger.queries.asof import parse_time
 from ledger.storage.records import DECODE_ERRORS, StoredEvent, unreadable
 from ledger.storage.store import EventStore
@@ -61,6 +62,8 @@ def _summary(event: StoredEvent) -> str:
             )
         case "ExchangeRateRecorded":
             return f"1 {p['base']} = {p['rate']} {p['quote']} FY{p['fiscal_year']}"
+        case "YearBasisSet":
+            return f"{p['jurisdiction']} {describe_basis(year_basis_of(p))}"
     return ""
 
 

@@ -123,12 +123,14 @@ def _replay(
         **provenance(context.meta, measures[-1:], req.places),
         "jurisdiction": jurisdiction,
         "fiscal_year": year,
+        "year_basis": context.periods.of(jurisdiction).meta(),
         "definition": req.definition or name,
         "tier": tier,
         "events_read": len(events),
     }
     caption = (
-        f"{len(rows)} changes of {jurisdiction} FY{year} {req.definition or name} ({tier}) in "
+        f"{len(rows)} changes of {jurisdiction} {context.periods.label(jurisdiction, year)} "
+        f"{req.definition or name} ({tier}) in "
         f"{len(events)} events up to seq {context.as_of.seq}; shares rounded half-up to "
         f"{req.places} places."
     )

@@ -22,6 +22,7 @@ from ledger.projections.measure import (
     resolve_gdp,
     rounded_str,
 )
+from ledger.projections.periods import Periods, YearLabel, describe_basis, fy_label
 from ledger.queries.jurisdictions import question_context
 from ledger.queries.question import (
     no_version_error,
@@ -87,12 +88,14 @@ def applicable_targets(state: LedgerState, m: Measure, tier: str) -> list[Target
     return found
 
 
-def target_fields(m: Measure, tier: str, target: Target, places: int) -> dict[str, Any]:
+def target_fields(
+    m: Measure, tier: str, target: Target, places: int, year_label: YearLabel = fy_label
+) -> dict[str, Any]:
     """The gap to one target, in money and in percentage points (exact and rounded)."""
     if m.gdp is None:
         raise InvalidInput(
             f"cannot measure the gap to target {target.target_id}: "
-            + describe_missing_gdp(m.jurisdiction, m.fiscal_year, m.version.basis)
+            + describe_missing_gdp(m.jurisdiction, m.fiscal_year, m.version.basis, year_label)
         )
     with localcontext(EXACT):
         amount = target.percent_of_gdp * m.gdp.amount / 100
@@ -115,7 +118,9 @@ def target_fields(m: Measure, tier: str, target: Target, places: int) -> dict[st
     }
 
 
-def measure_row(m: Measure, tier: str, places: int) -> dict[str, Any]:
+def measure_row(
+    m: Measure, tier: str, places: int, year_label: YearLabel = fy_label
+) -> dict[str, Any]:
     share = m.share(tier)
     return {
         "jurisdiction": m.jurisdiction,
@@ -128,7 +133,7 @@ def measure_row(m: Measure, tier: str, places: int) -> dict[str, Any]:
         "currency": m.currency,
         "total": dec_str(m.total(tier)),
         "gdp": dec_str(m.gdp.amount) if m.gdp else "",
-        "gdp_basis": m.gdp.label() if m.gdp else "",
+        "gdp_basis": m.gdp.label(year_label) if m.gdp else "",
         "share_of_gdp_pct": rounded_str(share, places),
         "share_of_gdp_pct_exact": exact_str(share),
         "gdp_fiscal_year": m.gdp.fiscal_year if m.gdp else None,
@@ -174,7 +179,8 @@ def totals_table(store: EventStore, req: TotalsRequest) -> Table:
     stages = parse_stages(req.stages)
     basis = parse_basis(req.gdp_basis) if req.gdp_basis else None
     context, places = question_context(store, req.as_of, req.jurisdictions)
-    state = context.state
+    state, periods = context.state, context.periods
+    label = periods.common(places).label  # a year not about one jurisdiction
     seq = context.as_of.seq
     notes: list[str] = []
     named = {parse_spec(spec) for spec in req.definitions}
@@ -194,9 +200,13 @@ def totals_table(store: EventStore, req: TotalsRequest) -> Table:
         asked += years
         for year in years:
             if not state.group(jurisdiction, year):
-                notes.append(f"no budget lines for {jurisdiction} FY{year} as of seq {seq}")
+                notes.append(
+                    f"no budget lines for {jurisdiction} {periods.label(jurisdiction, year)} "
+                    f"as of seq {seq}"
+                )
                 continue
-            cells.append((jurisdiction, year, versions_for(state, req.definitions, year, notes)))
+            versions = versions_for(state, req.definitions, year, notes, label)
+            cells.append((jurisdiction, year, versions))
     count = sum(len(versions) for _, _, versions in cells)
     if count > MAX_CELLS:
         raise InvalidInput(
@@ -205,29 +215,31 @@ def totals_table(store: EventStore, req: TotalsRequest) -> Table:
             "with --definition"
         )
     if not cells:
-        years = sorted(set(asked))
-        span = f"FY{years[0]}" + (f"..FY{years[-1]}" if len(years) > 1 else "") if years else ""
+        span = periods.span(places, asked)
         raise InvalidInput(
             f"no budget lines are recorded for {', '.join(places)} {span} as of seq {seq}"
         )
     measures: list[tuple[Measure, str | None]] = []
     for jurisdiction, year, versions in cells:
         for version in versions:
+            year_label = periods.of(jurisdiction).label
             if basis is not None and resolve_gdp(state, jurisdiction, year, basis) is None:
-                raise InvalidInput(describe_missing_gdp(jurisdiction, year, basis))
+                raise InvalidInput(describe_missing_gdp(jurisdiction, year, basis, year_label))
             m = measure(state, jurisdiction, year, version, stages=stages, basis=basis)
             if stages is not None and not m.stages:
                 notes.append(f"{version.label} does not count stage {', '.join(stages)}")
             if m.gdp is None:
-                notes.append(describe_missing_gdp(jurisdiction, year, basis or version.basis))
+                notes.append(
+                    describe_missing_gdp(jurisdiction, year, basis or version.basis, year_label)
+                )
             exact = (version.definition, version.version) in named
             measures.append((m, version.label if exact else None))
     if not measures:
-        raise no_version_error(state, req.definitions, sorted(set(asked)))
+        raise no_version_error(state, req.definitions, sorted(set(asked)), label)
     if req.tier is not None and not any(tiers_of(m, req.tier) for m, _ in measures):
         known = sorted({t for m, _ in measures for t in tiers_of(m, None)})
         raise InvalidInput(f"unknown tier {quoted(req.tier)} (tiers: {', '.join(known)})")
-    rows = _rows(state, measures, req, basis)
+    rows = _rows(state, periods, measures, req, basis)
     columns = [*COLUMNS[:6], *(["category"] if req.by_category else []), *COLUMNS[6:]]
     columns += CHANGE_COLUMNS if req.change else []
     columns += TARGET_COLUMNS if req.targets else []
@@ -236,13 +248,15 @@ def totals_table(store: EventStore, req: TotalsRequest) -> Table:
         **provenance(context.meta, used, req.places),
         "jurisdiction": places[0] if len(places) == 1 else None,
         "jurisdictions": places,
+        "year_bases": periods.meta(places),
         "notes": list(dict.fromkeys(notes)),
     }
-    return Table("totals", columns, rows, meta, caption=_caption(meta))
+    return Table("totals", columns, rows, meta, caption=_caption(meta, periods, places))
 
 
 def _rows(
     state: LedgerState,
+    periods: Periods,
     measures: list[tuple[Measure, str | None]],
     req: TotalsRequest,
     basis: GdpBasis | None,
@@ -251,7 +265,8 @@ def _rows(
     for m, spec in measures:
         previous = _previous(state, m, spec, req, basis) if req.change else None
         for tier in tiers_of(m, req.tier):
-            row = measure_row(m, tier, req.places)
+            year_label = periods.of(m.jurisdiction).label
+            row = measure_row(m, tier, req.places, year_label)
             if req.by_category:
                 row["category"] = "*"
                 for (cat_tier, category), amount in sorted(m.by_category.items()):
@@ -261,7 +276,9 @@ def _rows(
                 row.update(_change(m, previous, tier, req.places))
             if req.targets:
                 targets = applicable_targets(state, m, tier)
-                rows.extend({**row, **target_fields(m, tier, t, req.places)} for t in targets)
+                rows.extend(
+                    {**row, **target_fields(m, tier, t, req.places, year_label)} for t in targets
+                )
                 if targets:
                     continue
             rows.append(row)
@@ -283,7 +300,7 @@ def _category_row(
     }
 
 
-def _caption(meta: dict[str, Any]) -> str:
+def _caption(meta: dict[str, Any], periods: Periods, places: list[str]) -> str:
     as_of = meta["as_of"]
     spec = as_of["spec"]
     moment = f"as of seq {as_of['seq']}" + (
@@ -297,17 +314,26 @@ def _caption(meta: dict[str, Any]) -> str:
         f"Share of GDP = total / GDP × 100, rounded half-up to {meta['places']} "
         f"place{'' if meta['places'] == 1 else 's'}; {moment}."
     ]
+    label = periods.common(places).label
     for g in meta["gdp"]:
+        year = periods.label(g["jurisdiction"], g["fiscal_year"])
         lines.append(
-            f"GDP {g['jurisdiction']} FY{g['fiscal_year']} = {g['amount']} {g['currency']} "
+            f"GDP {g['jurisdiction']} {year} = {g['amount']} {g['currency']} "
             f"(vintage {g['vintage']}, seq {g['seq']}, basis {g['basis']})."
         )
     for r in meta["exchange_rates"]:
         lines.append(
-            f"Rate FY{r['fiscal_year']}: 1 {r['base']} = {r['rate']} {r['quote']} (seq {r['seq']})."
+            f"Rate {label(r['fiscal_year'])}: 1 {r['base']} = {r['rate']} {r['quote']} "
+            f"(seq {r['seq']})."
         )
+    recorded: dict[str, list[str]] = {}
+    for place in places:
+        if periods.of(place).seq is not None:
+            recorded.setdefault(describe_basis(periods.of(place)), []).append(place)
+    for description, which in recorded.items():
+        lines.append(f"Years of {', '.join(which)}: {description} (YearBasisSet).")
     for d in meta["definitions"]:
-        since = f" from FY{d['effective_from']}" if d["effective_from"] else ""
+        since = f" from {label(d['effective_from'])}" if d["effective_from"] else ""
         lines.append(f"{d['definition']}@{d['version']}: {d['status']}{since} — {d['title']}")
     lines += [f"Note: {note}" for note in meta.get("notes", [])]
     return "\n".join(lines)

@@ -32,6 +32,7 @@ from ledger.projections.measure import (
     parse_basis,
     rounded_str,
 )
+from ledger.projections.periods import YearLabel
 from ledger.projections.sql import prefix_events
 from ledger.queries.jurisdictions import each_jurisdiction, merged, question_context
 from ledger.queries.question import (
@@ -74,7 +75,9 @@ def _row(role: str, seq: int | None, event: str, ref: str = "", **fields: Any) -
     return {"role": role, "seq": seq, "event": event, "ref": ref, **fields}
 
 
-def _definition_rows(version: DefinitionVersion, m: Measure, tier: str) -> list[dict[str, Any]]:
+def _definition_rows(
+    version: DefinitionVersion, m: Measure, tier: str, year_label: YearLabel
+) -> list[dict[str, Any]]:
     label = version.label
     based = f" as a copy of @{version.based_on}" if version.based_on else ""
     rows = [
@@ -106,7 +109,7 @@ def _definition_rows(version: DefinitionVersion, m: Measure, tier: str) -> list[
         )
     )
     if version.status_seq:
-        since = f" from FY{version.effective_from}" if version.effective_from else ""
+        since = f" from {year_label(version.effective_from)}" if version.effective_from else ""
         rows.append(
             _row(
                 "definition",
@@ -183,10 +186,11 @@ def _trace(
     basis = parse_basis(req.gdp_basis) if req.gdp_basis else None
     tier = req.tier or ALL
     state = context.state
+    year_label = context.periods.of(jurisdiction).label
     specs = (req.definition,) if req.definition else ()
-    versions = versions_for(state, specs, year, [])
+    versions = versions_for(state, specs, year, [], year_label)
     if not versions:
-        raise no_version_error(state, specs, [year])
+        raise no_version_error(state, specs, [year], year_label)
     if len(versions) > 1:
         labels = ", ".join(v.label for v in versions)
         raise InvalidInput(
@@ -198,7 +202,7 @@ def _trace(
         raise InvalidInput(
             f"unknown tier {quoted(tier)} (tiers of {version.label}: {', '.join(m.tiers)})"
         )
-    rows = _definition_rows(version, m, tier)
+    rows = _definition_rows(version, m, tier, year_label)
     lines, seqs = _lines(store, jurisdiction, year, context.as_of.seq)
     total = Decimal(0)
     rates = {r.base: r for r in m.rates}
@@ -250,7 +254,7 @@ def _trace(
             )
         )
     for target in applicable_targets(state, m, tier):
-        fields = target_fields(m, tier, target, req.places) if m.gdp else {}
+        fields = target_fields(m, tier, target, req.places, year_label) if m.gdp else {}
         gap = f"; target amount {fields['target_amount']}, gap {fields['gap']}" if fields else ""
         rows.append(
             _row(
@@ -259,7 +263,8 @@ def _trace(
                 "TargetSet",
                 target.target_id,
                 tier=tier,
-                detail=f"{dec_str(target.percent_of_gdp)}% of GDP by FY{target.by_fiscal_year} "
+                detail=f"{dec_str(target.percent_of_gdp)}% of GDP by "
+                f"{year_label(target.by_fiscal_year)} "
                 f"({target.kind}){gap}",
                 **fields,
             )
@@ -289,6 +294,7 @@ def _trace(
         **provenance(context.meta, [m], req.places),
         "jurisdiction": jurisdiction,
         "fiscal_year": year,
+        "year_basis": context.periods.of(jurisdiction).meta(),
         "tier": tier,
         "stages": list(m.stages),
         "total": dec_str(total),
@@ -296,7 +302,8 @@ def _trace(
         "share_of_gdp_pct_exact": exact_str(share),
     }
     caption = (
-        f"{jurisdiction} FY{year} {version.label} ({version.status}) tier {tier}, as of seq "
+        f"{jurisdiction} {year_label(year)} {version.label} ({version.status}) tier {tier}, "
+        "as of seq "
         f"{context.as_of.seq}: {formula}"
     )
     return Table("trace", COLUMNS, rows, meta, caption=caption)

@@ -29,6 +29,7 @@ from ledger.projections.definitions import (
     parse_spec,
 )
 from ledger.projections.fold import LINE_EVENTS, LedgerState, key_of_payload
+from ledger.projections.periods import DEFAULT_BASIS, YearBasis, periods_at
 from ledger.queries.asof import AsOf
 from ledger.queries.history import summary
 from ledger.queries.jurisdictions import jurisdictions_of
@@ -135,9 +136,9 @@ def learned_events(
     return found
 
 
-def _gdp_label(version: DefinitionVersion, figures: Any) -> str:
+def _gdp_label(version: DefinitionVersion, figures: Any, year_basis: YearBasis) -> str:
     gdp = evaluate(version, figures).gdp
-    return gdp.label() if gdp else "none recorded"
+    return gdp.label(year_basis.label) if gdp else "none recorded"
 
 
 def decompose_year(
@@ -149,6 +150,7 @@ def decompose_year(
     moments: tuple[AsOf, AsOf],
     window: list[StoredEvent],
     tier: str | None = None,
+    year_basis: YearBasis = DEFAULT_BASIS,
 ) -> Section:
     """The decomposition for one fiscal year (see the module docstring for the order)."""
     t1, t2 = moments
@@ -172,8 +174,8 @@ def decompose_year(
     points.append(Point("figures", "budget lines", f"as of seq {t1.seq}", f"as of seq {t2.seq}",
                         d2, mid, line_seqs, "figures"))  # fmt: skip
     gdp_seqs = tuple(e["seq"] for e in events if e["what"].startswith("GDP"))
-    points.append(Point("gdp-revision", "gdp", _gdp_label(d2, mid), _gdp_label(d2, f2), d2, f2,
-                        gdp_seqs, "gdp"))  # fmt: skip
+    gdp_before, gdp_after = _gdp_label(d2, mid, year_basis), _gdp_label(d2, f2, year_basis)
+    points.append(Point("gdp-revision", "gdp", gdp_before, gdp_after, d2, f2, gdp_seqs, "gdp"))
     fallback = side_b.evaluation.gdp.amount if side_b.evaluation.gdp else None
     changes = largest_first(measure_changes(side_a, f1, points, tier, fallback))
     notes = list(gdp_notes(side_a, side_b))
@@ -185,6 +187,7 @@ def decompose_year(
     section = Section(
         jurisdiction, year, side_b.evaluation.measure.currency, tier, side_a, side_b,
         tuple(changes), doc_a, doc_b, delta_document(doc_a, doc_b), tuple(events), tuple(notes),
+        year_basis,
     )  # fmt: skip
     check_sums(section)
     return section
@@ -210,13 +213,15 @@ def as_of_diff(
     chosen = default_definition(s2, spec)
     places = jurisdictions_of(store, s2, jurisdictions, t2.seq)
     window = events[t1.seq : t2.seq]
+    periods = periods_at(store, t2.seq)
     sections = []
     asked: set[int] = set()
     for place in places:
         years = default_years(s2, place, fy)
         asked.update(years)
         sections += [
-            decompose_year(s1, s2, chosen, place, year, moments, window, tier) for year in years
+            decompose_year(s1, s2, chosen, place, year, moments, window, tier, periods.of(place))
+            for year in years
         ]
     meta = report_meta(
         store, [t1, t2], sections, **places_meta(places), fiscal_years=sorted(asked), tier=tier,

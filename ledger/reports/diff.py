@@ -22,6 +22,7 @@ from decimal import Decimal
 from ledger.errors import LedgerError
 from ledger.projections.definitions import DefinitionVersion, Inclusion
 from ledger.projections.fold import LedgerState, LineState, dec_str
+from ledger.projections.periods import DEFAULT_BASIS, YearBasis, periods_at
 from ledger.queries.asof import AsOf
 from ledger.queries.jurisdictions import jurisdictions_of
 from ledger.reports.model import (
@@ -275,6 +276,7 @@ def compare(
     b_label: str | None = None,
     as_of: int = 0,
     tier: str | None = None,
+    year_basis: YearBasis = DEFAULT_BASIS,
 ) -> Section:
     """The diff of A and B on one fiscal year's figures, change by change."""
     side_a = make_side(a_label or a.label, a, as_of, figures, tier)
@@ -286,7 +288,7 @@ def compare(
     section = Section(
         figures.jurisdiction, figures.fiscal_year, side_b.evaluation.measure.currency, tier,
         side_a, side_b, tuple(changes), doc_a, doc_b, delta_document(doc_a, doc_b),
-        notes=gdp_notes(side_a, side_b),
+        notes=gdp_notes(side_a, side_b), year_basis=year_basis,
     )  # fmt: skip
     check_sums(section)
     return section
@@ -312,6 +314,7 @@ def diff_sections(
     as_of: int,
     tier: str | None = None,
     b_label: str | None = None,
+    year_basis: YearBasis = DEFAULT_BASIS,
 ) -> list[Section]:
     """One section per fiscal year; a spec is ``NAME@N``, ``NAME`` (in force) or a version
     object (a what-if)."""
@@ -322,8 +325,15 @@ def diff_sections(
         figures = figures_of(state, jurisdiction, year)
         sections.append(
             compare(
-                a, b, figures, a_label=label_a, b_label=b_label or label_b, as_of=as_of, tier=tier
-            )
+                a,
+                b,
+                figures,
+                a_label=label_a,
+                b_label=b_label or label_b,
+                as_of=as_of,
+                tier=tier,
+                year_basis=year_basis,
+            )  # fmt: skip
         )
     return sections
 
@@ -350,14 +360,16 @@ def definition_diff(
     fiscal year, as the ledger stood at ``as_of``."""
     state = state_at(read_events(store, as_of.seq), as_of.seq)
     places = jurisdictions_of(store, state, jurisdictions, as_of.seq)
+    periods = periods_at(store, as_of.seq)
     sections: list[Section] = []
     asked: set[int] = set()
     for place in places:
         years = default_years(state, place, fy)
         asked.update(years)
         sections += diff_sections(
-            state, spec_a, spec_b, jurisdiction=place, years=years, as_of=as_of.seq, tier=tier
-        )
+            state, spec_a, spec_b, jurisdiction=place, years=years, as_of=as_of.seq, tier=tier,
+            year_basis=periods.of(place),
+        )  # fmt: skip
     meta = report_meta(
         store, as_of, sections, **places_meta(places), fiscal_years=sorted(asked), tier=tier
     )

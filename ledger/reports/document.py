@@ -202,6 +202,7 @@ def section_doc(section: Section) -> dict[str, Any]:
     return {
         "jurisdiction": section.jurisdiction,
         "fiscal_year": section.fiscal_year,
+        "year_label": section.year_label,
         "currency": section.currency,
         "tier": section.tier,
         "summary": stat_line(section),

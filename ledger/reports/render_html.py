@@ -277,7 +277,7 @@ def vega_lite_spec(report: DiffReport, axis: str = "money") -> dict[str, Any]:
             )
         charts.append(
             {
-                "title": f"{section.jurisdiction} FY{section.fiscal_year}: "
+                "title": f"{section.jurisdiction} {section.year_label}: "
                 f"{section.a.label} → {section.b.label}",
                 "data": {"values": values},
                 "transform": [

@@ -23,6 +23,7 @@ from ledger.errors import InvalidInput, describe_validation_error
 from ledger.projections.definitions import DefinitionVersion, apply_definition_event
 from ledger.projections.fold import LedgerState
 from ledger.projections.measure import parse_basis
+from ledger.projections.periods import periods_at
 from ledger.queries.asof import AsOf
 from ledger.queries.jurisdictions import jurisdictions_of
 from ledger.queries.question import parse_stages
@@ -145,6 +146,7 @@ def what_if(
     state = state_at(read_events(store, as_of.seq), as_of.seq)
     places = jurisdictions_of(store, state, jurisdictions, as_of.seq)
     label = f"{spec} (what-if: {hypothesis.describe()})"
+    periods = periods_at(store, as_of.seq)
     sections = []
     asked: set[int] = set()
     for place in places:
@@ -155,7 +157,7 @@ def what_if(
             changed = apply_hypothesis(base, hypothesis, state)
             sections += diff_sections(
                 state, spec, changed, jurisdiction=place, years=[year], as_of=as_of.seq,
-                tier=tier, b_label=label,
+                tier=tier, b_label=label, year_basis=periods.of(place),
             )  # fmt: skip
     meta = report_meta(
         store, as_of, sections, **places_meta(places), fiscal_years=sorted(asked), tier=tier,
