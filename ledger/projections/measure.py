@@ -100,6 +100,15 @@ class Measure:
     by_category: dict[tuple[str, str], Decimal]
     gdp: GdpUsed | None
     rates: list[RateUsed] = field(default_factory=list)
+    # counted cells left out because no rate converts their currency: (category, currency,
+    # amount, lines); only when measured with ``skip_unconvertible``
+    unconverted: list[tuple[str, str, Decimal, int]] = field(default_factory=list)
+
+    def complete(self, tier: str | None = None) -> bool:
+        """Whether the total of ``tier`` (None or ``all``: every tier) left nothing out."""
+        if tier is None or tier == "all":
+            return not self.unconverted
+        return all(self.version.categories[cat].tier != tier for cat, *_ in self.unconverted)
 
     def total(self, tier: str | None = None) -> Decimal:
         if tier is None or tier == "all":
@@ -203,26 +212,32 @@ def measure(
     *,
     stages: tuple[str, ...] | None = None,
     basis: GdpBasis | None = None,
+    skip_unconvertible: bool = False,
 ) -> Measure:
     """The measure of ``version`` for one year. ``stages`` restricts the version's counted
     stages further; ``basis`` overrides its GDP basis. Raises ``InvalidInput`` when a counted
-    line's currency cannot be converted (no recorded rate)."""
+    line's currency cannot be converted (no recorded rate), unless ``skip_unconvertible``:
+    then those cells are left out and listed in ``unconverted`` (the total is incomplete)."""
     counted_stages = tuple(s for s in version.counted_stages if stages is None or s in stages)
     group = state.group(jurisdiction, fiscal_year)
     cells = [
-        (cat, cur, cell.amount)
+        (cat, cur, cell.amount, cell.lines)
         for (stage, cat, cur), cell in sorted(group.items())
         if stage in counted_stages and cat in version.categories
     ]
     gdp = resolve_gdp(state, jurisdiction, fiscal_year, basis or version.basis)
-    currency = _currency(state, jurisdiction, fiscal_year, {cur for _, cur, _ in cells}, gdp)
+    currency = _currency(state, jurisdiction, fiscal_year, {cur for _, cur, _, _ in cells}, gdp)
     tiers = dict.fromkeys(version.tiers(), Decimal(0))
     by_category: dict[tuple[str, str], Decimal] = {}
     rates: dict[str, RateUsed] = {}
+    unconverted: list[tuple[str, str, Decimal, int]] = []
     with localcontext(EXACT):
-        for cat, cur, amount in cells:
+        for cat, cur, amount, lines in cells:
             if cur != currency:
                 rate = state.rates.get((cur, currency, fiscal_year))
+                if rate is None and skip_unconvertible:
+                    unconverted.append((cat, cur, amount, lines))
+                    continue
                 if rate is None:
                     raise InvalidInput(
                         f"{jurisdiction} FY{fiscal_year} has {cur} lines but the total is in "
@@ -239,7 +254,7 @@ def measure(
             by_category[key] = by_category.get(key, Decimal(0)) + contribution
     return Measure(
         jurisdiction, fiscal_year, version, counted_stages, currency, tiers, by_category, gdp,
-        sorted(rates.values(), key=lambda r: r.base),
+        sorted(rates.values(), key=lambda r: r.base), unconverted,
     )  # fmt: skip
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from events.quoting import quoted
 from ledger.errors import InvalidInput
 from ledger.projections.definitions import DefinitionVersion, GdpBasis, parse_spec
+from ledger.projections.diagnostics import Diagnostic, diagnose, tier_diagnostics
 from ledger.projections.fold import EXACT, LedgerState, Target, dec_str
 from ledger.projections.measure import (
     Measure,
@@ -39,6 +40,7 @@ ALL = "all"
 # so the answer (and its memory) grows with the product; a ledger with thousands of
 # definitions asked for FY1900..FY2200 would be a million measures.
 MAX_CELLS = 10_000
+NOTES_PER_KIND = 3  # notes of one diagnostic code printed in full under a table
 COLUMNS = [
     "jurisdiction", "fiscal_year", "definition", "version", "status", "tier", "stages",
     "currency", "total", "gdp", "gdp_basis", "share_of_gdp_pct",
@@ -121,7 +123,10 @@ def target_fields(
 def measure_row(
     m: Measure, tier: str, places: int, year_label: YearLabel = fy_label
 ) -> dict[str, Any]:
-    share = m.share(tier)
+    """One row of ``totals``; total and share empty when the measure left lines out (no
+    exchange rate: its diagnostics say which)."""
+    complete = m.complete(tier)
+    share = m.share(tier) if complete else None
     return {
         "jurisdiction": m.jurisdiction,
         "fiscal_year": m.fiscal_year,
@@ -131,7 +136,7 @@ def measure_row(
         "tier": tier,
         "stages": ",".join(m.stages),
         "currency": m.currency,
-        "total": dec_str(m.total(tier)),
+        "total": dec_str(m.total(tier)) if complete else "",
         "gdp": dec_str(m.gdp.amount) if m.gdp else "",
         "gdp_basis": m.gdp.label(year_label) if m.gdp else "",
         "share_of_gdp_pct": rounded_str(share, places),
@@ -143,7 +148,7 @@ def measure_row(
 
 
 def _change(m: Measure, previous: Measure | None, tier: str, places: int) -> dict[str, Any]:
-    if previous is None:
+    if previous is None or not (m.complete(tier) and previous.complete(tier)):
         return {"change_total": "", "change_pp": "", "change_pp_exact": ""}
     with localcontext(EXACT):
         delta = m.total(tier) - previous.total(tier)
@@ -169,8 +174,9 @@ def _previous(
     if not versions:
         return None
     return measure(
-        state, m.jurisdiction, year, versions[0], stages=parse_stages(req.stages), basis=basis
-    )
+        state, m.jurisdiction, year, versions[0], stages=parse_stages(req.stages), basis=basis,
+        skip_unconvertible=True,
+    )  # fmt: skip
 
 
 def totals_table(store: EventStore, req: TotalsRequest) -> Table:
@@ -225,13 +231,12 @@ def totals_table(store: EventStore, req: TotalsRequest) -> Table:
             year_label = periods.of(jurisdiction).label
             if basis is not None and resolve_gdp(state, jurisdiction, year, basis) is None:
                 raise InvalidInput(describe_missing_gdp(jurisdiction, year, basis, year_label))
-            m = measure(state, jurisdiction, year, version, stages=stages, basis=basis)
+            m = measure(
+                state, jurisdiction, year, version, stages=stages, basis=basis,
+                skip_unconvertible=True,
+            )  # fmt: skip
             if stages is not None and not m.stages:
                 notes.append(f"{version.label} does not count stage {', '.join(stages)}")
-            if m.gdp is None:
-                notes.append(
-                    describe_missing_gdp(jurisdiction, year, basis or version.basis, year_label)
-                )
             exact = (version.definition, version.version) in named
             measures.append((m, version.label if exact else None))
     if not measures:
@@ -239,7 +244,8 @@ def totals_table(store: EventStore, req: TotalsRequest) -> Table:
     if req.tier is not None and not any(tiers_of(m, req.tier) for m, _ in measures):
         known = sorted({t for m, _ in measures for t in tiers_of(m, None)})
         raise InvalidInput(f"unknown tier {quoted(req.tier)} (tiers: {', '.join(known)})")
-    rows = _rows(state, periods, measures, req, basis)
+    rows, shown = _rows(state, periods, measures, req, basis)
+    notes += diagnostic_notes(shown)
     columns = [*COLUMNS[:6], *(["category"] if req.by_category else []), *COLUMNS[6:]]
     columns += CHANGE_COLUMNS if req.change else []
     columns += TARGET_COLUMNS if req.targets else []
@@ -260,13 +266,20 @@ def _rows(
     measures: list[tuple[Measure, str | None]],
     req: TotalsRequest,
     basis: GdpBasis | None,
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
+    """The rows, each with its ``diagnostics``, and the diagnostics to print as notes."""
     rows: list[dict[str, Any]] = []
+    shown: list[Diagnostic] = []
     for m, spec in measures:
         previous = _previous(state, m, spec, req, basis) if req.change else None
+        year_label = periods.of(m.jurisdiction).label
+        found = diagnose(state, m, year_label)
+        shown += [d for d in found if d.shown]
         for tier in tiers_of(m, req.tier):
-            year_label = periods.of(m.jurisdiction).label
             row = measure_row(m, tier, req.places, year_label)
+            own = tier_diagnostics(m, tier, year_label)
+            shown += own
+            row["diagnostics"] = [d.doc() for d in [*found, *own]]
             if req.by_category:
                 row["category"] = "*"
                 for (cat_tier, category), amount in sorted(m.by_category.items()):
@@ -274,7 +287,7 @@ def _rows(
                         rows.append(_category_row(m, row, category, amount, req))
             if req.change:
                 row.update(_change(m, previous, tier, req.places))
-            if req.targets:
+            if req.targets and m.complete(tier):
                 targets = applicable_targets(state, m, tier)
                 rows.extend(
                     {**row, **target_fields(m, tier, t, req.places, year_label)} for t in targets
@@ -282,7 +295,28 @@ def _rows(
                 if targets:
                     continue
             rows.append(row)
-    return rows
+    return rows, shown
+
+
+def diagnostic_notes(shown: list[Diagnostic]) -> list[str]:
+    """The notes printed under the table: each diagnostic's message, or, for a code with more
+    than ``NOTES_PER_KIND`` of them, its first message and how many more (JSON lists every one
+    in its row's ``diagnostics``)."""
+    groups: dict[str, list[Diagnostic]] = {}
+    for d in {d.message: d for d in shown}.values():
+        groups.setdefault(d.code, []).append(d)
+    notes: list[str] = []
+    for found in groups.values():
+        if len(found) <= NOTES_PER_KIND:
+            notes += [d.message for d in found]
+        else:
+            lines = sum(d.lines for d in found)
+            where = f", {lines} lines in all" if lines else ""
+            notes.append(
+                f"{found[0].message} (and {len(found) - 1} more {found[0].code} diagnostics"
+                f"{where}: --format json lists each in its row)"
+            )
+    return notes
 
 
 def _category_row(
@@ -290,11 +324,12 @@ def _category_row(
 ) -> dict[str, Any]:
     from ledger.projections.measure import percent
 
-    share = percent(amount, m.gdp.amount) if m.gdp else None
+    complete = all(category != cat for cat, *_ in m.unconverted)
+    share = percent(amount, m.gdp.amount) if m.gdp and complete else None
     return {
         **row,
         "category": category,
-        "total": dec_str(amount),
+        "total": dec_str(amount) if complete else "",
         "share_of_gdp_pct": rounded_str(share, req.places),
         "share_of_gdp_pct_exact": exact_str(share),
     }

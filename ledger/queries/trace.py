@@ -16,6 +16,7 @@ from typing import Any
 from events.quoting import quoted
 from ledger.errors import IntegrityFailure, InvalidInput
 from ledger.projections.definitions import DefinitionVersion
+from ledger.projections.diagnostics import diagnose, tier_diagnostics
 from ledger.projections.fold import (
     EXACT,
     LineState,
@@ -270,6 +271,7 @@ def _trace(
             )
         )
     share = m.share(tier)
+    found = [*diagnose(state, m, year_label), *tier_diagnostics(m, tier, year_label)]
     formula = f"Σ contributions = {dec_str(total)} {m.currency}"
     if m.gdp is not None:
         formula += (
@@ -300,11 +302,14 @@ def _trace(
         "total": dec_str(total),
         "share_of_gdp_pct": rounded_str(share, req.places),
         "share_of_gdp_pct_exact": exact_str(share),
+        "diagnostics": [d.doc() for d in found],
     }
-    caption = (
-        f"{jurisdiction} {year_label(year)} {version.label} ({version.status}) tier {tier}, "
-        "as of seq "
-        f"{context.as_of.seq}: {formula}"
+    caption = "\n".join(
+        [
+            f"{jurisdiction} {year_label(year)} {version.label} ({version.status}) tier {tier}, "
+            f"as of seq {context.as_of.seq}: {formula}",
+            *(f"Note: {d.message}" for d in found if d.shown),
+        ]
     )
     return Table("trace", COLUMNS, rows, meta, caption=caption)
 
