@@ -86,7 +86,8 @@ def _included_parent(state: LedgerState, code: str, included: set[str]) -> str |
     """The nearest ancestor of ``code`` the version includes (inclusion is by exact code, so
     a child of an included category does not count: worth saying)."""
     seen: set[str] = set()
-    parent = state.categories.get(code).parent if code in state.categories else None
+    own = state.categories.get(code)
+    parent = own.parent if own else None
     while parent and parent not in seen:
         if parent in included:
             return parent
