@@ -41,6 +41,7 @@ ALL = "all"
 # definitions asked for FY1900..FY2200 would be a million measures.
 MAX_CELLS = 10_000
 NOTES_PER_KIND = 3  # notes of one diagnostic code printed in full under a table
+CAPTION_GDP = 12  # GDP figures listed one per line under a table; more are summed up in one
 COLUMNS = [
     "jurisdiction", "fiscal_year", "definition", "version", "status", "tier", "stages",
     "currency", "total", "gdp", "gdp_basis", "share_of_gdp_pct",
@@ -350,7 +351,16 @@ def _caption(meta: dict[str, Any], periods: Periods, places: list[str]) -> str:
         f"place{'' if meta['places'] == 1 else 's'}; {moment}."
     ]
     label = periods.common(places).label
-    for g in meta["gdp"]:
+    if len(meta["gdp"]) > CAPTION_GDP:
+        gdp = meta["gdp"]
+        vintages = ", ".join(sorted({g["vintage"] for g in gdp}))
+        bases = ", ".join(sorted({g["basis"] for g in gdp}))
+        seqs = sorted(g["seq"] for g in gdp)
+        lines.append(
+            f"GDP: {len(gdp)} figures (vintage {vintages}, seq {seqs[0]}..{seqs[-1]}, basis "
+            f"{bases}); the gdp column gives each, meta.gdp lists them."
+        )
+    for g in meta["gdp"] if len(meta["gdp"]) <= CAPTION_GDP else []:
         year = periods.label(g["jurisdiction"], g["fiscal_year"])
         lines.append(
             f"GDP {g['jurisdiction']} {year} = {g['amount']} {g['currency']} "
