@@ -61,7 +61,7 @@ def test_stage_not_counted__the_gb_case_says_11_usd_lines_exist(cli: Cli) -> Non
     assert found["lines"] == 1 and found["amounts"] == [{"currency": "USD", "amount": "1000"}]
     assert found["stages"] == ["settled"] and found["counted_stages"] == ["initial"]
     assert (
-        "Note: GB FY2014: 1 line (1000 USD) at stage settled, which nato@1 does not count here "
+        "Note: GB FY2014: 1 line (1000 USD) at stage settled, which nato@1 does not count "
         "(it counts initial)" in text
     )
     assert "and 10 more stage-not-counted diagnostics" in text  # one note, not eleven

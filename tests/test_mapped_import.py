@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 from click.testing import Result
 from conftest import ok, one_line_error
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ledger.errors import InvalidInput
 from ledger.intake.mapping import parse_mapping
@@ -445,3 +447,95 @@ def test_number_text__a_workbook_double_as_the_shortest_decimal(stored: str, rea
     from ledger.intake.sheets import number_text
 
     assert number_text(stored) == read
+
+
+def test_formats_md__the_mapping_example_parses() -> None:
+    import re
+
+    text = (ROOT / "docs" / "formats.md").read_text("utf-8")
+    (example,) = re.findall(r"```toml\n(.+?)```", text, re.S)
+    mapping = parse_mapping(example, "formats.md")
+    assert mapping.kinds() == ["lines", "gdp"] and mapping.header_row == 3
+    assert mapping.skip == {"country": frozenset({"NATO Europe", "NATO Total"})}
+
+
+def test_categories__through_a_mapping_with_a_source_template(cli: Cli, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "cofog.csv", [["Code", "Label", "Up"], ["GF02", "Defence", ""],
+                                              ["GF0201", "Military defence", "GF02"]])  # fmt: skip
+    mapping = tmp_path / "c.toml"
+    mapping.write_text(
+        '[categories]\ncode = { column = "Code" }\nname = "{Label} (COFOG)"\n'
+        'parent = { column = "Up" }\n'
+        'source = { title = "COFOG {Code}", url = "https://unstats.un.org/", '
+        "hypothetical = true }\n",
+        encoding="utf-8",
+    )
+    ok(cli("import", str(path), "--mapping", str(mapping)))
+    stored = events_of(cli)
+    assert [(p["code"], p["name"], p.get("parent")) for _, p, _ in stored] == [
+        ("GF02", "Defence (COFOG)", None),
+        ("GF0201", "Military defence (COFOG)", "GF02"),
+    ]
+    assert stored[1][2]["title"] == "COFOG GF0201" and stored[1][2]["hypothetical"] is True
+
+
+# -- property: a wide table and its long form are the same events -------------------------------
+
+_CODES = ("DE", "FR", "PL", "GB", "US")
+
+
+@st.composite
+def wide_tables(draw: st.DrawFn) -> tuple[list[str], list[list[str]]]:
+    """A wide table: some jurisdictions, some years, each cell a decimal text or missing."""
+    years = draw(st.lists(st.integers(2000, 2030), min_size=1, max_size=5, unique=True))
+    places = draw(st.lists(st.sampled_from(_CODES), min_size=1, max_size=4, unique=True))
+    cell = st.one_of(
+        st.just(""),
+        st.decimals(min_value=0, max_value=10**9, places=6, allow_nan=False).map(
+            lambda d: format(d, "f")
+        ),
+    )
+    rows = [[place, *(draw(cell) for _ in years)] for place in places]
+    return [str(y) for y in years], rows
+
+
+@settings(max_examples=60, deadline=None)
+@given(wide_tables())
+def test_property__a_wide_table_gives_the_events_of_its_long_form(
+    table: tuple[list[str], list[list[str]]],
+) -> None:
+    from events import event_payload
+    from ledger.intake.importers import iter_csv, iter_mapped
+    from ledger.intake.mapped import Counts, iter_records
+    from ledger.intake.sheets import csv_table
+
+    years, rows = table
+    wide = io.StringIO()
+    csv.writer(wide).writerows([["who", *(f"v_{y}" for y in years)], *rows])
+    mapping = parse_mapping(
+        '[lines]\njurisdiction = { column = "who" }\namount = { column = "v_{year}", unit = '
+        '"million" }\ncurrency = "EUR"\ncategory = "C"\nline_id = "L-{who}"\nagency = "MoD"\n'
+        'stage = "settled"\nsource = { title = "T {who} {year}" }\n',
+        "m.toml",
+    )
+    counts = Counts()
+    records = iter_records(csv_table(wide.getvalue(), "w.csv"), mapping, "lines", counts)
+    mapped = [p for _, p in iter_mapped(records, "BudgetLineRecorded", "t")]
+    long = io.StringIO()
+    writer = csv.writer(long)
+    writer.writerow(["jurisdiction", "fiscal_year", "line_id", "agency", "category", "amount",
+                     "currency", "stage", "source_title"])  # fmt: skip
+    for who, *cells in rows:
+        for year, value in zip(years, cells, strict=True):
+            if value:
+                amount = format(Decimal(value).scaleb(6), "f")
+                writer.writerow([who, year, f"L-{who}", "MoD", "C", amount, "EUR", "settled",
+                                 f"T {who} {year}"])  # fmt: skip
+    plain = [p for _, p in iter_csv(long.getvalue(), "lines", "t")]
+    assert all(not isinstance(p, str) for p in [*mapped, *plain])
+
+    def content(events: list[Any]) -> list[tuple[Any, ...]]:
+        return [(event_payload(p.event), p.provenance.idempotency_key) for p in events]
+
+    assert content(mapped) == content(plain)
+    assert counts.missing_cells == sum(c == "" for _, *cells in rows for c in cells)

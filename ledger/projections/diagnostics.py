@@ -116,11 +116,17 @@ def diagnose(state: LedgerState, m: Measure, year_label: YearLabel = fy_label) -
     found: list[Diagnostic] = []
     if stages:
         counted = ", ".join(m.stages) or "none"
+        own = ", ".join(version.counted_stages)
+        which = (
+            f"which {label} does not count (it counts {counted})"
+            if tuple(m.stages) == tuple(version.counted_stages)
+            else f"which this measure does not count (it counts {counted}: {label} counts "
+            f"{own}, narrowed by --stage)"
+        )
         found.append(
             Diagnostic(
                 "stage-not-counted",
-                f"{place}: {by_stage.text()} at stage {names(sorted(stages))}, which {label} "
-                f"does not count here (it counts {counted})",
+                f"{place}: {by_stage.text()} at stage {names(sorted(stages))}, {which}",
                 nothing,
                 by_stage.lines,
                 by_stage.amounts,
