@@ -83,7 +83,10 @@ def test_totals__answers_for_the_only_jurisdiction_recorded(cli: Cli, tmp_path: 
     assert rows[0]["total"] == "159000000000"
 
 
-def test_init__stores_the_default_once_and_read_commands_use_it(cli: Cli, tmp_path: Path) -> None:
+def test_init__stores_the_default_once_and_read_commands_use_it(
+    backend_cli: Cli, tmp_path: Path
+) -> None:
+    cli = backend_cli  # SQLite, and PostgreSQL when a server is given
     assert "default jurisdiction DE" in ok(cli("init", "--jurisdiction", "de")).stderr
     ok(cli("init", "-j", "DE"))  # the same default again: harmless
     error = one_line_error(cli("init", "-j", "PL"), 2)
@@ -177,3 +180,18 @@ def test_ledger__spells_the_jp_default_once() -> None:
         if "demo" not in path.parts and default.search(path.read_text("utf-8"))
     ]
     assert found == [], found
+
+
+def test_copy__carries_the_default(cli: Cli, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from cli.app import cli as app
+
+    ok(cli("init", "-j", "PL"))
+    build(cli, tmp_path)
+    target = tmp_path / "copy.db"
+    ok(cli("copy", "--to", str(target)))
+    args = ["--db", str(target), "totals", "--fy", "2024", "--format", "json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert {r["jurisdiction"] for r in json.loads(result.stdout)["totals"]} == {"PL"}
