@@ -430,6 +430,10 @@ def test_parse_mapping__options_win_over_the_file() -> None:
     assert mapping.fields["gdp"]["vintage"].render({}, None) == "b"  # type: ignore[union-attr]
     with pytest.raises(InvalidInput, match="use FIELD=VALUE"):
         parse_mapping(None, "--map", ("novalue",), "gdp")
+    from ledger.intake.mapping import template
+
+    numbered = template("DEF-{2024}-{year} {{x}}", "line_id")  # a column named 2024, a brace
+    assert numbered.render({"2024": "A"}, "2019") == "DEF-A-2019 {x}"
 
 
 @pytest.mark.parametrize(

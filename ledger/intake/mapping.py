@@ -65,16 +65,23 @@ MAX_HEADER_ROW = 1000
 
 @dataclass(frozen=True)
 class Template:
-    """Text with ``{column}`` and ``{year}`` placeholders (none: a fixed value)."""
+    """Text with ``{column}`` and ``{year}`` placeholders (none: a fixed value), kept as its
+    parts: (literal text, placeholder or None)."""
 
     text: str
-    names: tuple[str, ...]
+    parts: tuple[tuple[str, str | None], ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for _, name in self.parts if name is not None)
 
     def render(self, cells: dict[str, str], year: str | None) -> str:
-        values = {
-            name: (year or "") if name == YEAR else cells.get(name, "") for name in self.names
-        }
-        return self.text.format_map(values)
+        out: list[str] = []
+        for literal, name in self.parts:
+            out.append(literal)
+            if name is not None:
+                out.append((year or "") if name == YEAR else cells.get(name, ""))
+        return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -278,17 +285,15 @@ def template(value: str, where: str) -> Template:
         raise InvalidInput(
             f"{where}: {quoted(value)} is not a template ({exc}; write {{{{ for a brace)"
         ) from None
-    names: list[str] = []
     for _, name, spec, conversion in parts:
-        if name is None:
-            continue
-        if not name.strip() or spec or conversion or any(c in name for c in ".[]"):
+        if name is not None and (
+            not name.strip() or spec or conversion or any(c in name for c in ".[]")
+        ):
             raise InvalidInput(
                 f"{where}: {quoted(value)}: a placeholder is a column name in braces, like "
                 "{country}"
             )
-        names.append(name)
-    return Template(value, tuple(names))
+    return Template(value, tuple((literal, name) for literal, name, _, _ in parts))
 
 
 def _spec(value: Any, where: str, maps: dict[str, Any], *, amount: bool) -> Spec:
