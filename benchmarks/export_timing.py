@@ -91,7 +91,7 @@ def main() -> None:
 
     total = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     work = Path(sys.argv[2]) if len(sys.argv) > 2 else Path(tempfile.mkdtemp(prefix="defledger-"))
-    store = EventStore.open(str(work / "ledger.storage.db"), create=True)
+    store = EventStore.open(str(work / "ledger.db"), create=True)
     key, pub = generate_keypair("bench", seed=bytes(32))
     timed(f"build {total:,} events", lambda: build(store, total))
     timed("checkpoint (cold Merkle cache)", lambda: checkpoints.checkpoint_text(store, None, key))
@@ -114,7 +114,7 @@ def phase(name: str, total: int, work: Path) -> None:
 
     key, pub = generate_keypair("bench", seed=bytes(32))
     if name == "export":
-        store = EventStore.open(str(work / "ledger.storage.db"))
+        store = EventStore.open(str(work / "ledger.db"))
         timed(
             "export --sign (fresh process)",
             lambda: export_bundle(store, "bundle", total, root=str(work), private_key=key),

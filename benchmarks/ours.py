@@ -37,7 +37,7 @@ from workload import ACTOR, batches, checksum, replay_key, setup_events, stream_
 
 from events import BudgetLineRevised, Provenance
 from ledger.intake.importers import import_text
-from ledger.intake.lines import fold_line
+from ledger.intake.lines import LineState, line_transition
 from ledger.storage.records import PendingEvent, StreamWrite
 from ledger.storage.store import EventStore
 
@@ -133,9 +133,9 @@ def get(path: Path, n: int) -> dict[str, Any]:
     for number in sample_lines(n, GETS, seed=1):
         stream = stream_name(number)
         began = time.perf_counter()
-        state = None
+        state: LineState | None = None
         for stored in store.read(stream=stream):
-            state = fold_line(state, stored.type, stored.payload)
+            state = line_transition(state, stored.seq, stored.type, stored.payload)
         samples.append(time.perf_counter() - began)
         assert state is not None, stream
     store.close()

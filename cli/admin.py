@@ -8,7 +8,7 @@ import sys
 import click
 
 from cli.options import BoundedInt, db_of, open_store, output_options
-from cli.output import emit
+from cli.output import emit, write_text
 
 
 @click.command()
@@ -55,17 +55,11 @@ def copy(
         if show_progress:
             click.echo(f"\rcopied {count:,} events", err=True, nl=False)
 
-    source = open_store(ctx)
-    try:
-        target = EventStore.open(target_url, create=True)
-        try:
+    with open_store(ctx) as source:
+        with EventStore.open(target_url, create=True) as target:
             report = copy_ledger(
                 source, target, resume=resume, batch_size=batch_size, progress=progress
             )
-        finally:
-            target.close()
-    finally:
-        source.close()
     if show_progress:
         click.echo("", err=True)
     table = report.table()
@@ -102,4 +96,4 @@ def grants(ctx: click.Context, role: str, schema: str, database: str | None) -> 
 
     if database is None:
         database = database_of(resolve_url(db_of(ctx)))
-    click.echo(grants_sql(role, database=database, schema=schema), nl=False)
+    write_text(grants_sql(role, database=database, schema=schema), None)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from cli.errors import EXIT_INPUT, EXIT_INTEGRITY, CliError
 from cli.files import CHECKPOINT_BYTES, DIGEST_BYTES, KEY_BYTES, read_text
 from cli.options import open_store, output_options
-from cli.output import emit, format_from
+from cli.output import TABLE_FORMATS, emit, format_from, table_renderers, to_json, write
 
 
 def _read_optional(path: str | None, what: str, limit: int) -> str | None:
@@ -64,11 +62,8 @@ def verify(
         raise CliError("--pubkey checks a checkpoint's signature: add --checkpoint", EXIT_INPUT)
     checkpoint = _read_optional(checkpoint_file, "checkpoint", CHECKPOINT_BYTES)
     pubkey = _read_optional(pubkey_file, "verifier key", KEY_BYTES)
-    store = open_store(ctx, read_only=True)
-    try:
+    with open_store(ctx, read_only=True) as store:
         report = verify_ledger(store, text, checkpoint=checkpoint, pubkey=pubkey)
-    finally:
-        store.close()
     rows = [{"seq": p.seq, "kind": p.kind, "message": p.message} for p in report.problems]
     meta = {
         "ok": report.ok,
@@ -105,21 +100,13 @@ def verify(
 @click.pass_context
 def digest(ctx: click.Context, fmt: str | None, output: str | None) -> None:
     """Print the head's {seq, hash, recorded_at}: keep it; ``verify --digest`` checks it later."""
-    from cli.output import to_json
     from ledger.audit.verify import digest as head_digest
     from ledger.tabular import Table
 
-    store = open_store(ctx, read_only=True)
-    try:
+    with open_store(ctx, read_only=True) as store:
         value = head_digest(store)
-    finally:
-        store.close()
-    if fmt in (None, "json") and (output is None or output.endswith(".json") or fmt == "json"):
-        text = to_json(value, indent=False) + "\n"
-        if output and output != "-":
-            Path(output).write_text(text, encoding="utf-8")
-            click.echo(f"wrote {output}", err=True)
-        else:
-            click.echo(text, nl=False)
-        return
-    emit(Table("digest", ["seq", "hash", "recorded_at"], [value], {}), fmt, output)
+    table = Table("digest", ["seq", "hash", "recorded_at"], [value], {})
+    # JSON by default, on one line: the form ``verify --digest`` takes, as a file or as text
+    one_line = {"json": lambda: to_json(value, indent=False) + "\n"}
+    as_table = table_renderers(table, [f for f in TABLE_FORMATS if f != "json"])
+    write({**one_line, **as_table}, fmt, output)

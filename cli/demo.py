@@ -80,18 +80,16 @@ def _cell(cell: dict[str, Any]) -> str:
 
 
 def _grid(doc: dict[str, Any]) -> list[str]:
-    from ledger.demo.format import labels_text
-
     years = "".join(f"{year_of(doc, y):>{CELL - 2}}  " for y in doc["fiscal_years"])
     lines = [f"{'¥ trillion, % of GDP':<{LABEL}}{years}".rstrip()]
+    bases: dict[str, list[dict[str, Any]]] = {}
     for d in doc["definitions"]:
-        cells = "".join(_cell(c) for c in d["years"])
-        lines.append(f"  {d['label']:<{LABEL - 2}}{cells}".rstrip())
-    bases: dict[str, list[str]] = {}
-    for d in doc["definitions"]:
-        bases.setdefault(_basis(doc, d), []).append(d["label"])
-    for basis, labels in bases.items():
-        lines += _wrap(f"{basis}: {labels_text(labels)}", "  ", "    ")
+        bases.setdefault(_basis(doc, d), []).append(d)
+    for basis, definitions in bases.items():  # one block per denominator, named above it
+        lines += _wrap(f"% {basis}:", " ", "    ")
+        for d in definitions:
+            cells = "".join(_cell(c) for c in d["years"])
+            lines.append(f"  {d['label']:<{LABEL - 2}}{cells}".rstrip())
     lines.append(
         "  (…) version not in force that year   † rests on a hypothetical figure   "
         "‡ a tier counts nothing"
@@ -105,11 +103,21 @@ def _gdp(doc: dict[str, Any], gdp: dict[str, Any]) -> str:
 
 
 def _basis(doc: dict[str, Any], d: dict[str, Any]) -> str:
-    """How a definition's shares are computed: ``÷ FY2022 GDP ¥560T (2022-12-estimate, …)``."""
+    """What a definition's shares divide by: ``÷ FY2022 GDP ¥560T (2022-12-estimate, seq 27),
+    every year`` or ``÷ the same year's GDP: FY2022 ¥566.5T (…), FY2023–FY2025 none``."""
+    from ledger.demo.format import years_text
+
     used = [_gdp(doc, g) for g in d["divided_by"]]
     if d["gdp_basis"].startswith("same-year"):
-        return "÷ the same year's GDP: " + ("; ".join(used) if used else "none recorded")
-    return "÷ " + ("; ".join(used) if used else f"GDP {d['gdp_basis']}, not recorded")
+        found = [f"{year_of(doc, g['fiscal_year'])} ¥{g['amount_tn']}T ({g['vintage']}, "
+                 f"seq {g['seq']})" for g in d["divided_by"]]  # fmt: skip
+        missing = [c["fiscal_year"] for c in d["years"] if c["gdp"] is None]
+        if missing:
+            found.append(f"{years_text(missing, lambda y: year_of(doc, y))} none")
+        return "÷ the same year's GDP: " + ", ".join(found)
+    if not used:
+        return f"÷ GDP {d['gdp_basis']}, not recorded"
+    return "÷ " + ", ".join(used) + ", every year"
 
 
 def _published(doc: dict[str, Any]) -> list[str]:
@@ -247,14 +255,11 @@ def demo(ctx: click.Context, db: str | None, fmt: str) -> None:
     definition moves FY2022–FY2025's totals and share of GDP: the published ratios it
     reproduces, what it cannot reproduce, the diff of the proposed expansion, and what to try
     next."""
-    from cli.output import to_json
+    from cli.output import to_json, write
     from ledger.demo.run import run_demo
     from ledger.storage.store import EventStore
 
     target = _db_option(ctx, db)
-    store = EventStore.open(target, create=True)
-    try:
+    with EventStore.open(target, create=True) as store:
         doc = run_demo(store, target)
-    finally:
-        store.close()
-    click.echo(to_json(doc) if fmt == "json" else render_text(doc), nl=fmt == "json")
+    write({"table": lambda: render_text(doc), "json": lambda: to_json(doc) + "\n"}, fmt, None)

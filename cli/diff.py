@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import click
 
 from cli.errors import EXIT_DIFFERENCES, fail
 from cli.options import db_of, jurisdiction_option, open_store
-from cli.output import EXTENSIONS, render, to_json
+from cli.output import TABLE_FORMATS, Rendered, Renderers, aligned, render, to_json, write
 
-FORMATS = ("table", "json", "jsonl", "csv", "markdown", "html")
+FORMATS = (*TABLE_FORMATS, "html")
 F = Callable[..., Any]
 
 
@@ -48,7 +47,15 @@ def report_options(command: F) -> F:
             type=click.Choice(["money", "pp"]),
             default="money",
             show_default=True,
-            help="Bridge chart axis in the HTML report.",
+            help="Bridge chart quantity in the HTML report (and its Vega-Lite spec).",
+        ),
+        click.option(
+            "--axis",
+            type=click.Choice(["zero", "broken"]),
+            default="zero",
+            show_default=True,
+            help="Bridge chart value axis: from zero, or broken (starts near the changes; "
+            "drawn with a break mark).",
         ),
         click.option("--exit-code", is_flag=True, help="Exit 4 when there are differences."),
     ]
@@ -57,21 +64,53 @@ def report_options(command: F) -> F:
     return command
 
 
-def _format(fmt: str | None, output: str | None) -> str:
-    if fmt:
-        return fmt
-    if output and output != "-":
-        suffix = Path(output).suffix.lower()
-        return "html" if suffix in (".html", ".htm") else EXTENSIONS.get(suffix, "table")
-    return "table"
+def report_text(report: Any) -> str:
+    """The diff report as terminal text (``--format table``): its blocks, headings underlined,
+    tables aligned as every table is (``cli.output.aligned``)."""
+    from ledger.reports.blocks import report_blocks
+
+    out: list[str] = []
+    for block in report_blocks(report):
+        if block.kind == "heading":
+            out += ["", block.text] if block.level > 1 else [block.text]
+            if block.level <= 2:
+                out.append(("=" if block.level == 1 else "-") * len(block.text))
+        elif block.kind in ("summary", "text") and block.text:
+            out.append(block.text)
+        elif block.kind == "table":
+            out += ["", *aligned(block.columns, block.rows, block.right.__contains__)]
+    return "\n".join(out).strip("\n") + "\n"
 
 
-def _write(text: str, output: str | None) -> None:
-    if output and output != "-":
-        Path(output).write_text(text, encoding="utf-8", newline="")
-        click.echo(f"wrote {output}", err=True)
-    else:
-        click.echo(text, nl=False)
+def _html(report: Any, chart: str, axis: str) -> Rendered:
+    from ledger.reports.render_html import render_html
+    from ledger.reports.vega import vega_lite_spec
+
+    spec = to_json(vega_lite_spec(report, chart, axis)) + "\n"
+    return Rendered(render_html(report, chart, axis), {".vl.json": spec})
+
+
+def report_renderers(report: Any, stat: bool, chart: str, axis: str = "zero") -> Renderers:
+    """Each format of ``report`` (``--stat``: its one-line summaries, whatever the format)."""
+    from ledger.reports.document import ROW_COLUMNS, report_document, report_rows, stat_line
+    from ledger.reports.render_markdown import render_markdown
+    from ledger.tabular import Table
+
+    if stat:
+        text = "".join(
+            f"{s.jurisdiction} {s.year_label} {s.a.label} → {s.b.label}: {stat_line(s)}\n"
+            for s in report.sections
+        )
+        return dict.fromkeys(FORMATS, lambda: text)
+    rows = Table("changes", ROW_COLUMNS, report_rows(report), report.meta)
+    return {
+        "table": lambda: report_text(report),
+        "json": lambda: to_json(report_document(report)) + "\n",
+        "jsonl": lambda: render(rows, "jsonl"),
+        "csv": lambda: render(rows, "csv"),
+        "markdown": lambda: render_markdown(report),
+        "html": lambda: _html(report, chart, axis),
+    }
 
 
 def emit_report(
@@ -81,38 +120,11 @@ def emit_report(
     output: str | None,
     stat: bool,
     chart: str,
+    axis: str,
     exit_code: bool,
 ) -> None:
-    """Render ``report`` in the chosen format, then exit 4 if asked and it has differences."""
-    from ledger.reports.document import ROW_COLUMNS, report_document, report_rows, stat_line
-    from ledger.reports.render_text import render_markdown, render_text
-    from ledger.tabular import Table
-
-    chosen = _format(fmt, output)
-    if stat:
-        lines = [
-            f"{s.jurisdiction} {s.year_label} {s.a.label} → {s.b.label}: {stat_line(s)}"
-            for s in report.sections
-        ]
-        _write("\n".join(lines) + "\n", output)
-    elif chosen == "html":
-        if not output or output == "-":
-            fail("--format html needs -o FILE.html (the Vega-Lite spec is written beside it)")
-        from ledger.reports.render_html import render_html, vega_lite_spec
-
-        assert output is not None
-        _write(render_html(report, chart), output)
-        spec_path = str(Path(output).with_suffix("")) + ".vl.json"
-        _write(to_json(vega_lite_spec(report, chart)) + "\n", spec_path)
-    elif chosen == "json":
-        _write(to_json(report_document(report)) + "\n", output)
-    elif chosen in ("jsonl", "csv"):
-        table = Table("changes", ROW_COLUMNS, report_rows(report), report.meta)
-        _write(render(table, chosen), output)
-    elif chosen == "markdown":
-        _write(render_markdown(report), output)
-    else:
-        _write(render_text(report), output)
+    """Write ``report`` in the chosen format, then exit 4 if asked and it has differences."""
+    write(report_renderers(report, stat, chart, axis), fmt, output)
     if exit_code and report.has_differences:
         ctx.exit(EXIT_DIFFERENCES)
 
@@ -146,6 +158,7 @@ def diff(
     fmt: str | None,
     output: str | None,
     chart: str,
+    axis: str,
     exit_code: bool,
 ) -> None:
     """How a definition change moves the money. "diff NAME@A NAME@B" lists what was added,
@@ -154,8 +167,9 @@ def diff(
     effects sum exactly to B − A). Works across definitions (jp-defense-related@2 nato@1).
 
     "diff --as-of T1 --as-of T2 [--definition NAME]" shows what the ledger learned between
-    two moments and splits the change in the share of GDP into definition change, figure
-    restatements and GDP revision."""
+    two moments and splits the change in the share of GDP into the definition change alone,
+    the figure changes alone (lines recorded, revised, reclassified, withdrawn), their joint
+    effect and the GDP revision."""
     from ledger.queries.asof import resolve_as_of
     from ledger.queries.jurisdictions import parse_jurisdictions
     from ledger.reports.decompose import as_of_diff
@@ -171,8 +185,7 @@ def diff(
         fail("give two definitions (NAME@A NAME@B), or --as-of T1 --as-of T2")
     elif definition:
         fail("--definition goes with two --as-of; here give NAME@A NAME@B")
-    store = open_store(ctx)
-    try:
+    with open_store(ctx) as store:
         if len(as_of) == 2:
             moments = (resolve_as_of(store, as_of[0]), resolve_as_of(store, as_of[1]))
             report = as_of_diff(store, definition, moments, jurisdictions=places, fy=fy, tier=tier)
@@ -181,9 +194,7 @@ def diff(
             report = definition_diff(
                 store, specs[0], specs[1], jurisdictions=places, fy=fy, as_of=moment, tier=tier
             )
-    finally:
-        store.close()
-    emit_report(ctx, report, fmt, output, stat, chart, exit_code)
+    emit_report(ctx, report, fmt, output, stat, chart, axis, exit_code)
 
 
 @click.command("what-if")
@@ -221,6 +232,7 @@ def what_if(
     fmt: str | None,
     output: str | None,
     chart: str,
+    axis: str,
     exit_code: bool,
 ) -> None:
     """Preview a definition change without recording it: the same report as "diff", from
@@ -235,12 +247,9 @@ def what_if(
     if not (includes or excludes or stages or gdp_basis):
         fail("give at least one of --include, --exclude, --stages, --gdp-basis")
     hypothesis = Hypothesis(includes, excludes, stages, gdp_basis)
-    store = open_read_only(db_of(ctx))
-    try:
+    with open_read_only(db_of(ctx)) as store:
         moment = resolve_as_of(store, as_of)
         report = run_what_if(
             store, spec, hypothesis, jurisdictions=places, fy=fy, as_of=moment, tier=tier
         )
-    finally:
-        store.close()
-    emit_report(ctx, report, fmt, output, stat, chart, exit_code)
+    emit_report(ctx, report, fmt, output, stat, chart, axis, exit_code)

@@ -7,7 +7,7 @@ import click
 from cli.errors import EXIT_ERROR, EXIT_INTEGRITY, CliError
 from cli.files import KEY_BYTES, read_text
 from cli.options import as_of_option, open_store, output_options
-from cli.output import emit, render
+from cli.output import emit
 
 _FILE = click.Path(exists=True, dir_okay=False)
 
@@ -57,8 +57,7 @@ def export(
     from ledger.queries.asof import resolve_as_of
 
     key = read_text(key_file, "key", KEY_BYTES) if key_file else None
-    store = open_store(ctx)
-    try:
+    with open_store(ctx) as store:
         seq = resolve_as_of(store, as_of).seq
         result = export_bundle(
             store,
@@ -69,10 +68,8 @@ def export(
             cloudevents=cloudevents,
             parquet=parquet,
         )
-    finally:
-        store.close()
     table = result.table()
-    click.echo(render(table, "table"), nl=False)
+    emit(table, "table", None)  # the summary; the bundle is the output
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
 

@@ -34,8 +34,7 @@ def log(
     ``import`` reads back."""
     from ledger.queries.history import log_table
 
-    store = open_store(ctx, read_only=True)
-    try:
+    with open_store(ctx, read_only=True) as store:
         full = format_from(fmt, output) in ("jsonl", "json")
         table = log_table(
             store,
@@ -47,8 +46,6 @@ def log(
             since=since,
             until=until,
         )
-    finally:
-        store.close()
     emit(table, fmt, output)
 
 
@@ -60,9 +57,6 @@ def show(ctx: click.Context, seq: int, fmt: str | None, output: str | None) -> N
     """One event with its whole envelope: payload, provenance, hashes."""
     from ledger.queries.history import show_table
 
-    store = open_store(ctx, read_only=True)
-    try:
+    with open_store(ctx, read_only=True) as store:
         table = show_table(store, seq)
-    finally:
-        store.close()
     emit(table, fmt, output)

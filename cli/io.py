@@ -39,11 +39,8 @@ def init(ctx: click.Context, jurisdictions: tuple[str, ...]) -> None:
     from ledger.storage.db import resolve_url, safe_url
 
     parse_jurisdictions(jurisdictions)  # a bad code creates nothing
-    store = open_store(ctx, create=True)
-    try:
+    with open_store(ctx, create=True) as store:
         default = set_ledger_default(store, jurisdictions)
-    finally:
-        store.close()
     where = f"ledger ready at {safe_url(resolve_url(db_of(ctx)))}"
     default_text = f" (default jurisdiction {','.join(default)})" if default else ""
     click.echo(where + default_text, err=True)
@@ -133,15 +130,12 @@ def import_(
         if show_progress:
             click.echo(f"\rchecked {rows:,} rows", err=True, nl=False)
 
-    store = open_store(ctx, create=True, quiet=quiet)
-    try:
+    with open_store(ctx, create=True, quiet=quiet) as store:
         report = import_table(
             store, data, "stdin" if file == "-" else Path(file).name, mapped, kind=kind,
             sheet=sheet, actor=actor, reason=reason, dry_run=dry_run, progress=progress,
             preview=preview if dry_run else 0,
         )  # fmt: skip
-    finally:
-        store.close()
     if show_progress:
         click.echo("", err=True)
     if report.dry_run and report.preview:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cli.errors import EXIT_INPUT, CliError
-from cli.output import FORMATS
+from cli.output import TABLE_FORMATS
 
 if TYPE_CHECKING:
     from ledger.storage.store import EventStore
@@ -84,7 +84,7 @@ def output_options(command: F) -> F:
     return click.option(
         "--format",
         "fmt",
-        type=click.Choice(FORMATS),
+        type=click.Choice(TABLE_FORMATS),
         default=None,
         help="Output format (default: table, or from the -o extension).",
     )(command)
@@ -123,7 +123,8 @@ def open_store(
 ) -> EventStore:
     """The ledger of ``--db``, with ``--lock-timeout``; a write that waits for another writer
     says so on stderr (unless ``quiet``). ``read_only`` for commands that only read (they then
-    work on read-only media and can never write)."""
+    work on read-only media and can never write). ``with open_store(ctx) as store:`` closes it
+    however the block ends."""
     from ledger.storage.store import EventStore
 
     obj = ctx.find_root().obj or {}

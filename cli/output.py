@@ -1,31 +1,72 @@
-"""Render a ``ledger.tabular.Table`` as table, json, jsonl, csv or markdown, to stdout or -o FILE.
+"""The one writer of command output: it picks the format and writes stdout or ``-o FILE``.
 
-JSON is ``{"meta": {...}, "<name>": [rows]}`` with decimals as strings; JSON Lines is one row
-per line; CSV has a header row (nested values as JSON text); markdown is a pipe table.
+Every command that prints a table, a report or a document, or writes one to a file, hands
+``write`` its renderings: a mapping from each format it offers to a function giving the text in
+that format (the first is the default). ``write`` picks the format — ``--format``, else the
+extension of ``-o FILE`` (``FORMATS``), else plain text when the extension is unknown, else the
+default — renders only that one and writes it to stdout, or to FILE saying ``wrote FILE`` on
+stderr. A rendering may come with files that belong beside FILE (the HTML report's Vega-Lite
+spec); it then needs ``-o``. ``emit`` is ``write`` for a ``ledger.tabular.Table``, whose formats
+are rendered here: JSON is ``{"meta": {...}, "<name>": [rows]}`` (or the table's ``document``)
+with decimals as strings; JSON Lines is one row per line; CSV has a header row (nested values as
+JSON text); markdown is a pipe table; ``table`` is aligned text (``aligned``, which the diff
+report's text uses too). A new format is one row in ``FORMATS`` and one renderer where it is
+offered.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import click
 import orjson
 
+from cli.errors import fail
 from ledger.tabular import Table
 
-FORMATS = ("table", "json", "jsonl", "csv", "markdown")
-EXTENSIONS = {
-    ".json": "json",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".csv": "csv",
-    ".md": "markdown",
-    ".txt": "table",
+
+@dataclass(frozen=True)
+class Format:
+    """A format a user can ask for with ``--format NAME`` or by the extension of ``-o FILE``."""
+
+    name: str
+    extensions: tuple[str, ...]
+
+
+# The formats, in the order ``--help`` lists them; the extension picks the format for -o FILE.
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format("table", (".txt",)),
+        Format("json", (".json",)),
+        Format("jsonl", (".jsonl", ".ndjson")),
+        Format("csv", (".csv",)),
+        Format("markdown", (".md",)),
+        Format("html", (".html", ".htm")),
+    )
 }
+EXTENSIONS = {ext: f.name for f in FORMATS.values() for ext in f.extensions}
+TABLE_FORMATS = ("table", "json", "jsonl", "csv", "markdown")
+PLAIN = "table"  # what a file whose extension names no offered format gets, when offered
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendering with files that belong beside the output file: ``{suffix: text}``, each
+    written to FILE with its suffix replaced (``report.html`` → ``report.vl.json``)."""
+
+    text: str
+    beside: dict[str, str] = field(default_factory=dict)
+
+
+Renderers = Mapping[str, Callable[[], "str | Rendered"]]
 
 
 def _default(value: Any) -> Any:
@@ -43,6 +84,64 @@ def to_json(value: Any, indent: bool = True) -> str:
     return orjson.dumps(value, default=_default, option=option | orjson.OPT_NON_STR_KEYS).decode()
 
 
+def _to_file(output: str | None) -> bool:
+    return bool(output) and output != "-"
+
+
+def choose(offered: Sequence[str], fmt: str | None, output: str | None) -> str:
+    """The format to write: ``fmt``, else the one ``output``'s extension names (plain text for
+    an extension naming none of ``offered``), else the first offered."""
+    if fmt:
+        if fmt not in offered:
+            fail(f"--format {fmt} is not offered here ({', '.join(offered)})")
+        return fmt
+    if output is not None and _to_file(output):
+        named = EXTENSIONS.get(Path(output).suffix.lower())
+        if named in offered:
+            return named
+        if PLAIN in offered:
+            return PLAIN
+    return offered[0]
+
+
+def format_from(fmt: str | None, output: str | None) -> str:
+    """The format a table is written in (see ``choose``)."""
+    return choose(TABLE_FORMATS, fmt, output)
+
+
+def write(renderers: Renderers, fmt: str | None, output: str | None) -> str:
+    """Render in the chosen format and write to ``output`` (a file, or stdout for None/"-");
+    messages go to stderr. Returns the format written."""
+    chosen = choose(list(renderers), fmt, output)
+    rendered = renderers[chosen]()
+    if isinstance(rendered, str):
+        rendered = Rendered(rendered)
+    if output is None or not _to_file(output):
+        if rendered.beside:
+            ext = FORMATS[chosen].extensions[0] if chosen in FORMATS else ""
+            others = ", ".join(f"FILE{suffix}" for suffix in rendered.beside)
+            fail(f"--format {chosen} needs -o FILE{ext} (it also writes {others} beside it)")
+        click.echo(rendered.text, nl=False)
+        return chosen
+    _write_file(output, rendered.text)
+    for suffix, text in rendered.beside.items():
+        _write_file(str(Path(output).with_suffix("")) + suffix, text)
+    return chosen
+
+
+def _write_file(path: str, text: str) -> None:
+    Path(path).write_text(text, encoding="utf-8", newline="")
+    click.echo(f"wrote {path}", err=True)
+
+
+def write_text(text: str, output: str | None) -> None:
+    """Write text that has one form only (a checkpoint, a proof) to stdout or ``output``."""
+    write({"text": lambda: text}, None, output)
+
+
+# -- tables ----------------------------------------------------------------------------------
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -53,6 +152,20 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value.value if hasattr(value, "value") and not isinstance(value, str) else value)
+
+
+def aligned(columns: list[str], rows: list[list[str]], right: Callable[[int], bool]) -> list[str]:
+    """Text columns two spaces apart under a dashed rule; column ``i`` is right-aligned when
+    ``right(i)``. Trailing spaces are cut."""
+    widths = [max([len(c)] + [len(row[i]) for row in rows]) for i, c in enumerate(columns)]
+
+    def line(values: list[str]) -> str:
+        return "  ".join(
+            v.rjust(w) if right(i) else v.ljust(w)
+            for i, (v, w) in enumerate(zip(values, widths, strict=True))
+        ).rstrip()
+
+    return [line(columns), line(["-" * w for w in widths])] + [line(row) for row in rows]
 
 
 def render(table: Table, fmt: str) -> str:
@@ -76,15 +189,9 @@ def render(table: Table, fmt: str) -> str:
         lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
         lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in cells]
         return "\n".join(lines) + "\n" + (f"\n{table.caption}\n" if table.caption else "")
-    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
-    right = [all(_is_number(row.get(c)) for row in table.rows) and table.rows for c in columns]
-
-    def line(values: list[str]) -> str:
-        return "  ".join(
-            v.rjust(w) if r else v.ljust(w) for v, w, r in zip(values, widths, right, strict=True)
-        ).rstrip()
-
-    out = [line(columns), line(["-" * w for w in widths])] + [line(row) for row in cells]
+    numeric = [bool(table.rows) and all(_is_number(row.get(c)) for row in table.rows)
+               for c in columns]  # fmt: skip
+    out = aligned(columns, cells, numeric.__getitem__)
     if table.caption:
         out += ["", table.caption]
     return "\n".join(out) + "\n"
@@ -94,19 +201,11 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | Decimal) and not isinstance(value, bool) or value is None
 
 
-def format_from(fmt: str | None, output: str | None) -> str:
-    if fmt:
-        return fmt
-    if output and output != "-":
-        return EXTENSIONS.get(Path(output).suffix.lower(), "table")
-    return "table"
+def table_renderers(table: Table, formats: Sequence[str] = TABLE_FORMATS) -> Renderers:
+    """Each of ``formats`` of ``table``, rendered when chosen."""
+    return {fmt: partial(render, table, fmt) for fmt in formats}
 
 
 def emit(table: Table, fmt: str | None, output: str | None) -> None:
     """Write ``table`` to ``output`` (a file, or stdout for None/"-"); messages go to stderr."""
-    text = render(table, format_from(fmt, output))
-    if output and output != "-":
-        Path(output).write_text(text, encoding="utf-8", newline="")
-        click.echo(f"wrote {output}", err=True)
-    else:
-        click.echo(text, nl=False)
+    write(table_renderers(table), fmt, output)

@@ -11,16 +11,9 @@ import click
 from cli.errors import EXIT_INPUT, EXIT_INTEGRITY, CliError
 from cli.files import CHECKPOINT_BYTES, KEY_BYTES, PROOF_BYTES, read_text
 from cli.options import SEQ, as_of_option, open_store
+from cli.output import to_json, write_text
 
 _FILE = click.Path(exists=True, dir_okay=False, allow_dash=False)
-
-
-def _write(text: str, output: str | None) -> None:
-    if output and output != "-":
-        Path(output).write_text(text, encoding="utf-8", newline="")
-        click.echo(f"wrote {output}", err=True)
-    else:
-        click.echo(text, nl=False)
 
 
 @click.command()
@@ -79,12 +72,9 @@ def checkpoint(
     from ledger.queries.asof import resolve_as_of
 
     key = read_text(key_file, "key", KEY_BYTES) if key_file else None
-    store = open_store(ctx)
-    try:
+    with open_store(ctx) as store:
         text = checkpoint_text(store, resolve_as_of(store, as_of).seq, key)
-    finally:
-        store.close()
-    _write(text, output)
+    write_text(text, output)
 
 
 @click.command()
@@ -102,17 +92,13 @@ def prove(ctx: click.Context, seq: int, checkpoint_file: str, output: str | None
     """Print, as JSON, the inclusion proof that event SEQ is in the ledger of the checkpoint:
     seq, leaf index, tree size, event and leaf hash, the audit path, the root, and the event.
     Fails (exit 3) if the ledger no longer matches the checkpoint."""
-    from cli.output import to_json
     from ledger.audit.proofs import make_proof
 
-    store = open_store(ctx)
-    try:
+    with open_store(ctx) as store:
         document = make_proof(
             store, seq, read_text(checkpoint_file, "checkpoint", CHECKPOINT_BYTES)
         )
-    finally:
-        store.close()
-    _write(to_json(document) + "\n", output)
+    write_text(to_json(document) + "\n", output)
 
 
 @click.command("verify-proof")

@@ -95,11 +95,8 @@ def _make(name: str, event_type: str) -> click.Command:
             provenance["source"] = {"title": "hypothetical figure", "hypothetical": True}
         fields = {k: (list(v) or None) if k in MULTIPLE else v for k, v in values.items()}
         pending = build_pending(event_type, fields, provenance)
-        store = open_store(ctx, create=True)
-        try:
+        with open_store(ctx, create=True) as store:
             stored = record_event(store, pending)
-        finally:
-            store.close()
         if stored is None:
             click.echo("already recorded (same idempotency key): nothing added", err=True)
             return

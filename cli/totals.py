@@ -96,11 +96,8 @@ def totals(ctx: click.Context, fmt: str | None, output: str | None, **options: A
     """
     from ledger.queries.totals import TotalsRequest, totals_table
 
-    store = _open(ctx)
-    try:
+    with _open(ctx) as store:
         table = totals_table(store, TotalsRequest(**options))
-    finally:
-        store.close()
     emit(table, fmt, output)
 
 
@@ -126,11 +123,8 @@ def _trace_command(name: str) -> click.Command:
         by hand."""
         from ledger.queries.trace import TraceRequest, trace_table
 
-        store = _open(ctx)
-        try:
+        with _open(ctx) as store:
             table = trace_table(store, TraceRequest(**options))
-        finally:
-            store.close()
         emit(table, fmt, output)
 
     return trace
@@ -158,11 +152,8 @@ def replay(ctx: click.Context, fmt: str | None, output: str | None, **options: A
     actor, event, total, share of GDP and change."""
     from ledger.queries.replay import ReplayRequest, replay_table
 
-    store = _open(ctx)
-    try:
+    with _open(ctx) as store:
         table = replay_table(store, ReplayRequest(**options))
-    finally:
-        store.close()
     emit(table, fmt, output)
 
 
@@ -175,11 +166,8 @@ def rebuild(ctx: click.Context, check: bool, fmt: str | None, output: str | None
     (exit 3 if there is one), then replace them."""
     from ledger.projections.rebuild import rebuild as run_rebuild
 
-    store = _open(ctx)
-    try:
+    with _open(ctx) as store:
         table = run_rebuild(store, replace=not check)
-    finally:
-        store.close()
     emit(table, fmt, output)
     if table.rows:
         raise CliError(

@@ -72,11 +72,8 @@ def build(workdir: Path) -> dict[str, str]:
     from ledger.storage.store import EventStore
 
     db = workdir / "japan.db"
-    store = EventStore.open(str(db), create=True, clock=lambda: CLOCK)
-    try:
+    with EventStore.open(str(db), create=True, clock=lambda: CLOCK) as store:
         import_text(store, scenario_text(), actor=SCENARIO_ACTOR)
-    finally:
-        store.close()
     run = _runner(db)
     files: dict[str, str] = {}
     out: list[str] = []

@@ -96,7 +96,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 def backend_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
     """A URL of an empty, not yet initialised ledger database on ``backend``."""
     if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'ledger.storage.db'}"
+        return f"sqlite:///{tmp_path / 'ledger.db'}"
     return str(request.getfixturevalue("pg_url"))
 
 

@@ -29,7 +29,7 @@ from backends import (  # noqa: E402, F401
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "ledger.storage.db"
+    return tmp_path / "ledger.db"
 
 
 @pytest.fixture
@@ -91,3 +91,11 @@ def one_line_error(result: Result, code: int) -> str:
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
     return lines[0]
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say where the browser tests left their screenshots (tests/test_report_browser.py)."""
+    import browser
+
+    if browser.TAKEN:
+        terminalreporter.write_line(f"browser screenshots: {browser.ARTIFACTS}")

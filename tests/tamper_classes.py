@@ -231,11 +231,8 @@ def db_swap(db_path: Path, work: Path) -> None:
     with the tool itself, carrying the original's ledger id (so the checkpoint's origin
     still matches): self-consistent from seq 1."""
     other = work / "other.db"
-    store = EventStore.open(str(other), create=True)
-    try:
+    with EventStore.open(str(other), create=True) as store:
         build(store, amount_at_bad="999")
-    finally:
-        store.close()
     with sqlite3.connect(db_path) as conn:
         meta = conn.execute("SELECT key, value FROM ledger_meta").fetchall()
     with attacker(other) as conn:
@@ -363,14 +360,11 @@ def prepared(work: Path) -> Path:
     from ledger.audit.checkpoints import checkpoint_text
     from ledger.audit.verify import digest
 
-    db_path = work / "ledger.storage.db"
-    store = EventStore.open(str(db_path), create=True)
-    try:
+    db_path = work / "ledger.db"
+    with EventStore.open(str(db_path), create=True) as store:
         build(store)
         (work / "digest.json").write_text(json.dumps(digest(store)))
         (work / "checkpoint.txt").write_text(checkpoint_text(store, None))
-    finally:
-        store.close()
     clean = run_verifiers(db_path, work / "digest.json", work / "checkpoint.txt")
     assert all(outcome.exit_code == 0 for outcome in clean.values()), clean
     return db_path

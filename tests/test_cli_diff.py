@@ -69,7 +69,7 @@ def test_diff__json_is_stable_exact_and_its_delta_reapplies(cli: Cli, seeded: in
     result = cli("diff", "jp@1", "jp@2", "--fy", "FY2025", "--format", "json")
     document = json.loads(result.stdout)
     assert _floats(document) == []
-    assert (document["report"], document["schema_version"]) == ("definition-diff", 1)
+    assert (document["report"], document["schema_version"]) == ("definition-diff", 2)
     section = document["sections"][0]
     structure = section["structure"]
     delta = Delta(json.dumps(structure["delta"]), deserializer=json_loads, bidirectional=True)
@@ -127,7 +127,7 @@ def test_diff__two_as_of_decompose(cli: Cli, store: EventStore) -> None:
     t1 = record(store, base_events() + open_version("jp", 2, [], based_on=1))
     t2 = record(store, [
         e("BudgetLineRevised", fiscal_year=2025, line_id="PKO", amount="300000000000",
-          reason="restated"),
+          reason="a correction"),
     ])  # fmt: skip
     args = (
         "diff",
@@ -142,10 +142,12 @@ def test_diff__two_as_of_decompose(cli: Cli, store: EventStore) -> None:
     )
     result = cli(*args)
     assert result.exit_code == 0, result.stderr
-    assert "(b) figure restatements" in result.stdout and "line revised" in result.stdout
+    assert "(b) figure changes alone" in result.stdout and "lines revised" in result.stdout
+    assert "restate" not in result.stdout
     document = json.loads(cli(*args, "--format", "json").stdout)
+    assert document["attribution"] == "alone-and-joint"
     parts = {p["part"]: p["delta_amount"] for p in document["sections"][0]["parts"]}
-    assert parts == {"definition": "0", "figures": "100000000000", "gdp": "0"}
+    assert parts == {"definition": "0", "figures": "100000000000", "joint": "0", "gdp": "0"}
     assert cli(*args, "--exit-code", "--stat").exit_code == 4
 
 

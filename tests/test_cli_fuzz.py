@@ -230,11 +230,8 @@ def assets(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Pa
 
     base = tmp_path_factory.mktemp("fuzz-assets")
     ledger = base / "demo.db"
-    store = EventStore.open(str(ledger), create=True)
-    try:
+    with EventStore.open(str(ledger), create=True) as store:
         build(store)
-    finally:
-        store.close()
     runner = CliRunner()
 
     def make(*args: str) -> None:
@@ -318,7 +315,7 @@ def test_fuzz__every_command_ends_cleanly_within_bounds(
     def run(args: list[str]) -> None:
         for child in work.iterdir():  # each example starts from an empty directory …
             shutil.rmtree(child) if child.is_dir() else child.unlink()
-        db = work / "ledger.storage.db"  # … and a fresh copy of the demo ledger
+        db = work / "ledger.db"  # … and a fresh copy of the demo ledger
         shutil.copyfile(ledger, db)
         runner = CliRunner()
         tracemalloc.start()

@@ -204,8 +204,7 @@ def test_cli_import__log_jsonl_round_trips_into_a_fresh_ledger(
 
     result = fresh_cli("import", str(exported))
     assert result.exit_code == 0, result.stderr
-    copy = EventStore.open(str(fresh))
-    try:
+    with EventStore.open(str(fresh)) as copy:
         original, imported = list(store.read()), list(copy.read())
         assert len(imported) == len(original)
         for a, b in zip(original, imported, strict=True):
@@ -214,8 +213,6 @@ def test_cli_import__log_jsonl_round_trips_into_a_fresh_ledger(
             )  # fmt: skip
             assert (b.actor, b.reason, b.source) == (a.actor, a.reason, a.source)
         assert verify_ledger(copy).ok
-    finally:
-        copy.close()
     again = fresh_cli("import", str(exported))
     assert again.exit_code == 0 and "added 0 events" in again.stderr
     round_two = tmp_path / "log2.jsonl"

@@ -37,11 +37,11 @@ SPAWN = multiprocessing.get_context("spawn")
 def fast_db(tmp_path: Path) -> Iterator[Path]:
     shm = Path("/dev/shm")
     if os.environ.get("DEFLEDGER_TEST_ON_DISK") or not shm.is_dir():
-        yield tmp_path / "ledger.storage.db"
+        yield tmp_path / "ledger.db"
         return
     directory = Path(tempfile.mkdtemp(prefix="defledger-", dir=shm))
     try:
-        yield directory / "ledger.storage.db"
+        yield directory / "ledger.db"
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 
@@ -77,8 +77,7 @@ def run_workers(
 
 
 def test_concurrency__8_processes_x_1000_appends_gapless_ordered_verified(fast_db: Path) -> None:
-    store = EventStore.open(str(fast_db), create=True)
-    try:
+    with EventStore.open(str(fast_db), create=True) as store:
         args = [(str(fast_db), w, APPENDS, 5) for w in range(WRITERS)]
         acked, elapsed = run_workers(workers.append_writer, args)
         total = WRITERS * APPENDS
@@ -109,13 +108,10 @@ def test_concurrency__8_processes_x_1000_appends_gapless_ordered_verified(fast_d
         assert times == sorted(times)
         report = verify_ledger(store)
         assert report.ok and report.checked == total
-    finally:
-        store.close()
 
 
 def test_concurrency__expected_version_race_losers_get_conflict(fast_db: Path) -> None:
-    store = EventStore.open(str(fast_db), create=True)
-    try:
+    with EventStore.open(str(fast_db), create=True) as store:
         args = [(str(fast_db), w, RACE_ATTEMPTS) for w in range(WRITERS)]
         results, _ = run_workers(workers.race_writer, args)
         ok = sum(r[0] for r in results.values())
@@ -138,5 +134,3 @@ def test_concurrency__expected_version_race_losers_get_conflict(fast_db: Path) -
             ]
             assert mine == versions
         assert verify_ledger(store).ok
-    finally:
-        store.close()

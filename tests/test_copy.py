@@ -66,8 +66,7 @@ def _merkle_root(store: EventStore) -> bytes:
 
 
 def test_copy__to_each_backend_is_byte_for_byte(source: EventStore, backend_url: str) -> None:
-    target = EventStore.open(backend_url, create=True)
-    try:
+    with EventStore.open(backend_url, create=True) as target:
         report = copy_ledger(source, target)
         assert report.ok
         check_copied(report)
@@ -77,8 +76,6 @@ def test_copy__to_each_backend_is_byte_for_byte(source: EventStore, backend_url:
         assert [e.envelope() for e in target.read()] == [e.envelope() for e in source.read()]
         assert _merkle_root(target) == _merkle_root(source)
         assert target.stream_names("") == source.stream_names("")
-    finally:
-        target.close()
 
 
 def test_copy__sqlite_to_postgresql_and_back(
@@ -103,40 +100,31 @@ def test_copy__sqlite_to_postgresql_and_back(
 
 
 def test_copy__non_empty_target_refused_and_untouched(source: EventStore, backend_url: str) -> None:
-    target = EventStore.open(backend_url, create=True)
-    try:
+    with EventStore.open(backend_url, create=True) as target:
         target.append_events([category("OTHER")])
         before = _rows(target)
         with pytest.raises(InvalidInput, match="already holds 1 events"):
             copy_ledger(source, target)
         assert _rows(target) == before
-    finally:
-        target.close()
 
 
 def test_copy__resume_finishes_an_interrupted_copy(source: EventStore, backend_url: str) -> None:
-    target = EventStore.open(backend_url, create=True)
-    try:
+    with EventStore.open(backend_url, create=True) as target:
         assert target.copy_rows(islice(source.read_chain(), 5)) == 5
         report = copy_ledger(source, target, resume=True, batch_size=3)
         assert report.ok
         assert (report.resumed_after, report.copied) == (5, source.count() - 5)
         assert _rows(target) == _rows(source)
-    finally:
-        target.close()
 
 
 def test_copy__resume_refuses_a_target_that_is_not_a_prefix(
     source: EventStore, backend_url: str
 ) -> None:
-    target = EventStore.open(backend_url, create=True)
-    try:
+    with EventStore.open(backend_url, create=True) as target:
         target.append_events([category("OTHER")])
         with pytest.raises(InvalidInput, match="not an interrupted copy"):
             copy_ledger(source, target, resume=True)
         assert target.count() == 1
-    finally:
-        target.close()
 
 
 def test_copy_rows__must_continue_the_head(source: EventStore, backend_store: EventStore) -> None:
@@ -159,48 +147,37 @@ def test_copy__tampered_source_is_copied_faithfully_and_fails_verification(
     with source.engine.begin() as conn:
         conn.execute(text("DROP TRIGGER events_no_update"))
         conn.execute(text("UPDATE events SET reason = 'mallory' WHERE seq = 4"))
-    target = EventStore.open(backend_url, create=True)
-    try:
+    with EventStore.open(backend_url, create=True) as target:
         report = copy_ledger(source, target)
         assert not report.ok
         assert report.verify.first_bad_seq == 4
         with pytest.raises(IntegrityFailure, match="seq 4"):
             check_copied(report)
         assert target.get(4).reason == "mallory"  # the copy hides nothing
-    finally:
-        target.close()
 
 
 def test_copy__empty_source_gives_an_empty_verified_target(
     tmp_path: Path, backend_url: str
 ) -> None:
-    empty = EventStore.open(str(tmp_path / "empty.db"), create=True)
-    target = EventStore.open(backend_url, create=True)
-    try:
+    with (
+        EventStore.open(str(tmp_path / "empty.db"), create=True) as empty,
+        EventStore.open(backend_url, create=True) as target,
+    ):
         report = copy_ledger(empty, target)
         assert report.ok and report.copied == 0 and target.head() is None
-    finally:
-        empty.close()
-        target.close()
 
 
 def test_copy__carries_the_ledger_id(source: EventStore, backend_url: str) -> None:
     source_id = ledger_id(source)
-    target = EventStore.open(backend_url, create=True)
-    try:
+    with EventStore.open(backend_url, create=True) as target:
         assert copy_ledger(source, target).ok
         assert ledger_id(target) == source_id
-    finally:
-        target.close()
 
 
 def test_copy__target_with_another_ledger_id_refused(source: EventStore, backend_url: str) -> None:
     ledger_id(source)
-    target = EventStore.open(backend_url, create=True)
-    try:
+    with EventStore.open(backend_url, create=True) as target:
         ensure_meta(target, "ledger_id", "00000000-0000-0000-0000-000000000000")
         with pytest.raises(InvalidInput, match="ledger_meta ledger_id"):
             copy_ledger(source, target)
         assert target.count() == 0
-    finally:
-        target.close()

@@ -26,11 +26,8 @@ CHECKS = (
 
 
 def _events(path: Path) -> int:
-    store = EventStore.open(str(path))
-    try:
+    with EventStore.open(str(path)) as store:
         return sum(1 for _ in store.read())
-    finally:
-        store.close()
 
 
 def _no_floats(value: Any) -> None:
@@ -121,6 +118,38 @@ def test_demo_json__same_content_no_floats_decimals_as_strings(
     assert doc["next_commands"][0] in result.output
 
 
+def test_demo__shares_with_different_denominators_are_never_side_by_side_unlabelled(
+    built: tuple[Path, Result, dict[str, Any]],
+) -> None:
+    """Issue 16: the same ¥5.62T is 1.00% of FY2022 GDP ¥560T and 0.99% of the same year's
+    GDP ¥566.5T. The table is split by denominator: each block of rows is headed by the GDP
+    its shares divide by, and holds only definitions that divide by it."""
+    _, text, doc = built
+    grid = text.stdout.split("\n\n")[2].splitlines()
+    blocks: dict[str, list[str]] = {}
+    heading = None
+    for line in grid[1:]:
+        if line.startswith(" % ÷ "):
+            heading = line
+            blocks[heading] = []
+        elif line.startswith("  ") and not line.startswith("  (…)"):
+            assert heading is not None, f"a row before any denominator: {line!r}"
+            blocks[heading].append(line.split()[0])
+    by_label = {d["label"]: d for d in doc["definitions"]}
+    assert sorted(label for rows in blocks.values() for label in rows) == sorted(by_label)
+    for heading, labels in blocks.items():
+        used = {(c["gdp"]["fiscal_year"], c["gdp"]["seq"]) for label in labels
+                for c in by_label[label]["years"] if c["gdp"]}  # fmt: skip
+        bases = {by_label[label]["gdp_basis"] for label in labels}
+        assert len(bases) == 1, f"{heading}: one basis per block, found {bases}"
+        for year, seq in used:
+            assert f"seq {seq}" in heading and (f"FY{year}" in heading), heading
+    fixed = next(h for h in blocks if "FY2022 GDP ¥560T" in h)
+    same = next(h for h in blocks if "same year's GDP" in h)
+    assert "jp-defense-related@1" in blocks[fixed] and blocks[same] == ["nato@1"]
+    assert "FY2023–FY2025 none" in same, "years with no denominator are said"
+
+
 def test_demo__says_what_it_cannot_reproduce(built: tuple[Path, Result, dict[str, Any]]) -> None:
     _, result, doc = built
     gap = next(g for g in doc["gaps"] if g["kind"] == "empty-tier" and g["fiscal_years"] == [2023])
@@ -134,11 +163,8 @@ def test_demo__flags_every_hypothetical_figure_behind_a_number_shown(
     built: tuple[Path, Result, dict[str, Any]],
 ) -> None:
     path, result, doc = built
-    store = EventStore.open(str(path))
-    try:
+    with EventStore.open(str(path)) as store:
         marked = {e.seq: e for e in store.read() if (e.source or {}).get("hypothetical")}
-    finally:
-        store.close()
     flagged = {flag["seq"]: flag for flag in doc["hypothetical"]}
     # the FY2024 related-items estimate and NATO's coast-guard share; the US ask (a target)
     # and the display exchange rate are behind no number the demo shows

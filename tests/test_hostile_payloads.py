@@ -189,12 +189,9 @@ def jsonl_line(event_type: str, payload: dict[str, Any], version: Any, omit: boo
 
 @pytest.fixture(scope="module")
 def import_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("hostile-import") / "ledger.storage.db"
-    store = EventStore.open(str(path), create=True)
-    try:
+    path = tmp_path_factory.mktemp("hostile-import") / "ledger.db"
+    with EventStore.open(str(path), create=True) as store:
         store.append_events([category("JP.CORE.DBP")])
-    finally:
-        store.close()
     return path
 
 
@@ -251,7 +248,7 @@ def test_cli_import__the_reported_line(tmp_path: Path) -> None:
     runner = CliRunner()
     (tmp_path / "v1.jsonl").write_text(line_text + "\n")
     result = runner.invoke(
-        app, ["--db", str(tmp_path / "ledger.storage.db"), "import", str(tmp_path / "v1.jsonl")]
+        app, ["--db", str(tmp_path / "ledger.db"), "import", str(tmp_path / "v1.jsonl")]
     )
     assert result.exit_code == 2
     assert result.stderr == (
@@ -266,11 +263,8 @@ def test_cli_import__the_reported_line(tmp_path: Path) -> None:
 def append_raw(db_path: Path, event_type: str, version: int, payload_json: str, stream: str) -> int:
     """Append a row as someone editing the database would: raw SQL, any payload text, and a
     hash chain that verifies (so only reading the payload can notice)."""
-    store = EventStore.open(str(db_path))
-    try:
+    with EventStore.open(str(db_path)) as store:
         head = store.head()
-    finally:
-        store.close()
     assert head is not None
     seq, prev_hash = head.seq + 1, bytes.fromhex(head.hash)
     event_id = uuid.uuid4()
@@ -318,8 +312,7 @@ READ_COMMANDS = [
 @pytest.fixture(scope="module")
 def stored_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("hostile-stored") / "base.db"
-    store = EventStore.open(str(path), create=True)
-    try:
+    with EventStore.open(str(path), create=True) as store:
         store.append_events([category("JP.CORE.DBP"), line("L1", "100")])
         store.append_events(
             [
@@ -334,8 +327,6 @@ def stored_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 ),
             ]
         )
-    finally:
-        store.close()
     return path
 
 
@@ -363,7 +354,7 @@ def test_stored_row__reads_end_in_exit_0_or_3_naming_the_seq(
     except ValueError:  # a string of a huge integer: not what this test is about
         assume(False)
     tmp = tmp_path_factory.mktemp("stored")
-    db = tmp / "ledger.storage.db"
+    db = tmp / "ledger.db"
     db.write_bytes(stored_base.read_bytes())
     seq = append_raw(db, event_type, version, text, f"raw/{uuid.uuid4().hex}")
     for command, result in run_reads(db, tmp):
@@ -384,7 +375,7 @@ def test_stored_row__reads_end_in_exit_0_or_3_naming_the_seq(
 def test_stored_row__the_reported_payload_is_exit_3_naming_the_seq(
     stored_base: Path, tmp_path: Path
 ) -> None:
-    db = tmp_path / "ledger.storage.db"
+    db = tmp_path / "ledger.db"
     db.write_bytes(stored_base.read_bytes())
     missing = {k: v for k, v in V1.items() if k != "amount_yen"}
     text = json.dumps(missing, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -404,7 +395,7 @@ def test_stored_row__a_valid_v1_row_is_logged_with_its_summary(
 ) -> None:
     """``log`` summarised the stored payload without upcasting it: a genuine v1 row (the
     prototype's) ended in 'internal error: KeyError: amount'."""
-    db = tmp_path / "ledger.storage.db"
+    db = tmp_path / "ledger.db"
     db.write_bytes(stored_base.read_bytes())
     append_raw(db, "BudgetLineRecorded", 1, json.dumps(V1), "line/JP/FY2019/MOD-DBP-2019")
     result = CliRunner().invoke(app, ["--db", str(db), "log"])

@@ -339,7 +339,7 @@ def test_import__revision_back_to_an_earlier_amount_is_recorded(ready: EventStor
     for amount in ("200", "300", "200"):
         imported(ready, lines(f"2025,L1,MoD,p,A,{amount},initial"), reason="estimate")
     state = current_lines(ready, ["line/JP/FY2025/L1"])["line/JP/FY2025/L1"]
-    assert state["amount"] == Decimal("200")
+    assert state.amount == Decimal("200")
     assert [e.payload["amount"] for e in ready.read(start=4)] == ["200", "300", "200"]
 
 

@@ -75,8 +75,7 @@ def test_concurrency__8_writers_contiguous_seq_and_chain(backend: str, backend_u
     total = WRITERS * count
     print(f"\n[{backend}] {WRITERS} writers x {count} appends: {total / elapsed:,.0f} appends/s")
 
-    store = EventStore.open(backend_url)
-    try:
+    with EventStore.open(backend_url) as store:
         events = list(store.read())
         assert [e.seq for e in events] == list(range(1, total + 1))
         assert len({e.event_id for e in events}) == total
@@ -86,8 +85,6 @@ def test_concurrency__8_writers_contiguous_seq_and_chain(backend: str, backend_u
         report = verify_ledger(store)
         assert report.ok, report.problems[:3]
         assert report.checked == total
-    finally:
-        store.close()
 
 
 def _race(url: str, rounds: int) -> list[bool]:
@@ -116,12 +113,9 @@ def test_concurrency__expected_version_race_has_one_winner_per_round(backend_url
         futures = [pool.submit(_race, backend_url, RACE_ROUNDS) for _ in range(racers)]
         outcomes = [f.result(timeout=300) for f in futures]
     assert [sum(o[r] for o in outcomes) for r in range(RACE_ROUNDS)] == [1] * RACE_ROUNDS
-    store = EventStore.open(backend_url)
-    try:
+    with EventStore.open(backend_url) as store:
         assert [e.stream_version for e in store.read()] == list(range(1, RACE_ROUNDS + 1))
         assert verify_ledger(store).ok
-    finally:
-        store.close()
 
 
 def _tail_writer(url: str, worker: int, count: int, slow: bool) -> int:

@@ -179,8 +179,7 @@ def test_server_killed_mid_import__one_clear_line_nothing_stored_retry_works(
     }, stderr
 
     cluster.start()
-    store = EventStore.open(cluster.url)
-    try:
+    with EventStore.open(cluster.url) as store:
         assert store.count() == 1  # nothing of the import
         assert verify_ledger(store).ok
         retry = _import(cluster.url, path)
@@ -188,5 +187,3 @@ def test_server_killed_mid_import__one_clear_line_nothing_stored_retry_works(
         assert (retry.returncode, out, err) == (0, "", "")
         assert store.count() == 1 + LINES
         assert verify_ledger(store).ok
-    finally:
-        store.close()

@@ -247,12 +247,9 @@ def test_postgres_init__concurrent_inits_on_a_new_database_all_succeed(pg_url: s
 
     with ThreadPoolExecutor(4) as pool:
         assert list(pool.map(lambda _: init(), range(4))) == [0, 0, 0, 0]
-    store = EventStore.open(pg_url, create=True)
-    try:
+    with EventStore.open(pg_url, create=True) as store:
         store.append_events([category("A")])
         assert store.count() == 1
-    finally:
-        store.close()
 
 
 @pytest.mark.pg
@@ -289,8 +286,7 @@ def app_role(pg_url: str, pg_store: EventStore) -> Iterator[str]:
 def test_postgres_grants__app_role_appends_but_cannot_rewrite(
     app_role: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = EventStore.open(app_role, create=True)  # `init` as the app role changes nothing
-    try:
+    with EventStore.open(app_role, create=True) as app:  # `init` as the app role changes nothing
         app.append_events([category("A"), category("B")])
         assert [e.seq for e in app.read()] == [1, 2]
         with psycopg.connect(_driver(app_role)) as conn:
@@ -318,8 +314,6 @@ def test_postgres_grants__app_role_appends_but_cannot_rewrite(
         assert checkpoints.tree_head(app).size == 2
         with psycopg.connect(_driver(app_role)) as conn:
             assert conn.execute("SELECT COUNT(*) FROM merkle_blocks").fetchone() == (2,)
-    finally:
-        app.close()
 
 
 @pytest.mark.pg

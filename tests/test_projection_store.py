@@ -43,8 +43,7 @@ def test_catch_up__in_random_chunks_equals_rebuild_and_as_of_and_pure_fold(
 ) -> None:
     events = interpret(ops)
     with tempfile.TemporaryDirectory() as folder:
-        store = EventStore.open(str(Path(folder) / "l.db"), create=True)
-        try:
+        with EventStore.open(str(Path(folder) / "l.db"), create=True) as store:
             position, index = 0, 0
             while position < len(events):
                 size = chunks[index % len(chunks)]
@@ -63,8 +62,6 @@ def test_catch_up__in_random_chunks_equals_rebuild_and_as_of_and_pure_fold(
             assert table.rows == []
             assert _rows(stored_state(store)) == _rows(reference)
             assert snapshot_seqs(store) == list(range(every, len(events) + 1, every))
-        finally:
-            store.close()
 
 
 def _ledger(store: EventStore) -> None:

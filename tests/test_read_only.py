@@ -71,21 +71,18 @@ def _make_ledger(path: Path) -> int:
     """A ledger of the quickstart events with its ledger id (as an exported ledger has),
     closed (its last close checkpoints the ``-wal`` into the main file and removes it).
     Returns the number of events."""
-    store = EventStore.open(str(path), create=True)
-    try:
+    with EventStore.open(str(path), create=True) as store:
         result = CliRunner().invoke(app, ["--db", str(path), "import", "-q", str(QUICKSTART)])
         assert result.exit_code == 0, result.stderr
         ledger_id(store)
         count = store.count()
-    finally:
-        store.close()
     assert not Path(f"{path}-wal").exists()
     return count
 
 
 def _copy_while_open(live: Path, media: Path, suffixes: tuple[str, ...], in_wal: int) -> int:
     """Copy the ledger ``live`` (with ``in_wal`` more events committed into its ``-wal`` and
-    not yet into the main file) to ``media``/ledger.storage.db, taking the files named by
+    not yet into the main file) to ``media``/ledger.db, taking the files named by
     ``suffixes``
     ("", "-wal", "-shm") while a reader has it open, as a copy of a ledger in use is. Returns
     the number of events committed."""
@@ -94,14 +91,11 @@ def _copy_while_open(live: Path, media: Path, suffixes: tuple[str, ...], in_wal:
     try:
         reader.execute("SELECT count(*) FROM events").fetchone()
         if in_wal:
-            store = EventStore.open(str(live))
-            try:
+            with EventStore.open(str(live)) as store:
                 store.append_events([category(f"WAL.{i}") for i in range(in_wal)])
-            finally:
-                store.close()
             assert Path(f"{live}-wal").stat().st_size > 0
         for suffix in suffixes:
-            shutil.copy(f"{live}{suffix}", media / f"ledger.storage.db{suffix}")
+            shutil.copy(f"{live}{suffix}", media / f"ledger.db{suffix}")
     finally:
         reader.close()
     return events + in_wal
@@ -189,7 +183,7 @@ def test_read_only_mount__reads_work_writes_say_read_only(
     events = _copy_while_open(tmp_path / "live.db", media, suffixes, in_wal=0)
     before = _fingerprint(media)
     outcomes = _on_read_only_mount(
-        media, tmp_path / "mnt", "ledger.storage.db", [*READS, *WRITES], tmp_path
+        media, tmp_path / "mnt", "ledger.db", [*READS, *WRITES], tmp_path
     )
     _assert_reads_work_and_writes_refused(outcomes, events)
     assert (tmp_path / "bundle" / "SHA256SUMS").is_file()
@@ -202,9 +196,7 @@ def test_read_only_mount__commits_in_the_wal_are_read_with_its_shm(tmp_path: Pat
     media = tmp_path / "media"
     media.mkdir()
     events = _copy_while_open(tmp_path / "live.db", media, ("", "-wal", "-shm"), in_wal=3)
-    outcomes = _on_read_only_mount(
-        media, tmp_path / "mnt", "ledger.storage.db", READS[:1], tmp_path
-    )
+    outcomes = _on_read_only_mount(media, tmp_path / "mnt", "ledger.db", READS[:1], tmp_path)
     code, stdout, stderr = outcomes["verify"]
     assert code == 0 and f"ok: {events} events verified" in stdout, stderr
 
@@ -219,11 +211,11 @@ def test_read_only_mount__commits_in_the_wal_without_shm_are_refused_not_read_st
     media.mkdir()
     _copy_while_open(tmp_path / "live.db", media, ("", "-wal"), in_wal=3)
     outcomes = _on_read_only_mount(
-        media, tmp_path / "mnt", "ledger.storage.db", [["verify"], ["log"]], tmp_path
+        media, tmp_path / "mnt", "ledger.db", [["verify"], ["log"]], tmp_path
     )
     for code, stdout, stderr in outcomes.values():
         assert code == 1 and stdout == ""
-        assert "latest commits are in ledger.storage.db-wal" in stderr and stderr.count("\n") == 1
+        assert "latest commits are in ledger.db-wal" in stderr and stderr.count("\n") == 1
 
 
 # -- an immutable directory (chattr +i) ------------------------------------------------------------
@@ -233,7 +225,7 @@ def test_read_only_mount__commits_in_the_wal_without_shm_are_refused_not_read_st
 def immutable_dir(tmp_path: Path) -> Iterator[Path]:
     directory = tmp_path / "protected"
     directory.mkdir()
-    _make_ledger(directory / "ledger.storage.db")
+    _make_ledger(directory / "ledger.db")
     if not shutil.which("chattr"):
         pytest.skip("no chattr here: cannot make an immutable directory")
     made = subprocess.run(["chattr", "+i", str(directory)], capture_output=True, text=True)
@@ -255,7 +247,7 @@ def test_immutable_directory__reads_work_writes_say_read_only(
     monkeypatch.chdir(tmp_path)
     before = _fingerprint(immutable_dir)
     runner = CliRunner()
-    db = str(immutable_dir / "ledger.storage.db")
+    db = str(immutable_dir / "ledger.db")
     for args in READS:
         result = runner.invoke(app, ["--db", db, *args])
         assert result.exit_code == 0, f"{args}: {result.stderr}"
@@ -282,10 +274,10 @@ def test_immutable_directory__reads_work_writes_say_read_only(
 def test_write_protected_directory__reads_work_writes_say_read_only(tmp_path: Path) -> None:
     directory = tmp_path / "protected"
     directory.mkdir()
-    _make_ledger(directory / "ledger.storage.db")
+    _make_ledger(directory / "ledger.db")
     directory.chmod(0o555)
     try:
-        db = str(directory / "ledger.storage.db")
+        db = str(directory / "ledger.db")
         runner = CliRunner()
         assert runner.invoke(app, ["--db", db, "verify"]).exit_code == 0
         assert runner.invoke(app, ["--db", db, "log"]).exit_code == 0
@@ -299,15 +291,11 @@ def test_write_protected_directory__reads_work_writes_say_read_only(tmp_path: Pa
 
 
 def test_opened_read_only__reads_work_writes_refused(backend_url: str, backend: str) -> None:
-    writable = EventStore.open(backend_url, create=True)
-    try:
+    with EventStore.open(backend_url, create=True) as writable:
         writable.append_events([category("RO"), line("L1", "100", "RO")])
-    finally:
-        writable.close()
     path = Path(backend_url.removeprefix("sqlite:///")) if backend == "sqlite" else None
     before = path.read_bytes() if path else b""
-    store = EventStore.open(backend_url, read_only=True)
-    try:
+    with EventStore.open(backend_url, read_only=True) as store:
         assert store.count() == 2
         assert verify_ledger(store).ok
         with pytest.raises(ReadOnlyLedger, match=r"is read-only \(opened for reading only\)"):
@@ -315,8 +303,6 @@ def test_opened_read_only__reads_work_writes_refused(backend_url: str, backend: 
         with pytest.raises(ReadOnlyLedger, match="read-only"):
             store.locked(lambda: None)
         assert store.count() == 2
-    finally:
-        store.close()
     if path:
         assert path.read_bytes() == before
 

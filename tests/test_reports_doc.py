@@ -23,3 +23,12 @@ def test_reports_doc__is_current(tmp_path: Path) -> None:
         assert HASH.sub("<hash>", committed) == HASH.sub("<hash>", text), (
             f"{relative} is stale: run python scripts/gen_reports_doc.py"
         )
+
+
+def test_reports_doc__shows_a_small_screenshot_of_the_chart() -> None:
+    """The PNG scripts/gen_reports_screenshot.py writes is committed, referenced and small."""
+    doc = (ROOT / "docs" / "reports.md").read_text(encoding="utf-8")
+    shot = ROOT / "docs" / "images" / "bridge-jp-defense-related-1-3.png"
+    assert "(images/bridge-jp-defense-related-1-3.png)" in doc
+    data = shot.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) < 100_000

@@ -95,11 +95,8 @@ def seeded(tmp_path_factory: pytest.TempPathFactory, seed_file: Path) -> Iterato
 
 
 def _stored(ledger: Ledger) -> list[Any]:
-    store = EventStore.open(str(ledger.path))
-    try:
+    with EventStore.open(str(ledger.path)) as store:
         return list(store.read())
-    finally:
-        store.close()
 
 
 # -- the file as package data ----------------------------------------------------------------

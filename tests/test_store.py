@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -315,9 +316,8 @@ def test_store_seq_at_time__binary_search_matches_a_scan(
     for step in steps:  # the clock jumps back and forth by whole seconds
         now += timedelta(seconds=step)
         moments.append(now)
-    path = tmp_path_factory.mktemp("seq") / "ledger.storage.db"
-    store = EventStore.open(str(path), create=True, clock=StepClock(moments))
-    try:
+    path = tmp_path_factory.mktemp("seq") / "ledger.db"
+    with EventStore.open(str(path), create=True, clock=StepClock(moments)) as store:
         for i in range(len(steps)):
             store.append_events([target(f"t{i}")])
         rows = [(e.seq, e.recorded_at) for e in store.read()]
@@ -327,14 +327,11 @@ def test_store_seq_at_time__binary_search_matches_a_scan(
         for moment in probes.draw(st.lists(st.sampled_from(candidates), max_size=10)):
             expected = max((seq for seq, at in rows if at <= moment), default=0)
             assert store.seq_at_time(moment) == expected
-    finally:
-        store.close()
 
 
 def test_store_recorded_at__never_decreases_when_clock_goes_back_an_hour(db_path: Path) -> None:
     moments = [T0, T0 - timedelta(hours=1), T0 - timedelta(minutes=30), T0 + timedelta(seconds=1)]
-    store = EventStore.open(str(db_path), create=True, clock=StepClock(moments))
-    try:
+    with EventStore.open(str(db_path), create=True, clock=StepClock(moments)) as store:
         for i in range(4):
             store.append_events([target(f"t{i}")])
         times = [e.recorded_at for e in store.read()]
@@ -344,21 +341,16 @@ def test_store_recorded_at__never_decreases_when_clock_goes_back_an_hour(db_path
         assert _seqs(store.read()) == [1, 2, 3, 4]
         assert verify_ledger(store).ok
         assert store.seq_at_time(format_time(T0)) == 3
-    finally:
-        store.close()
 
 
 def test_store_recorded_at__utc_with_microseconds(db_path: Path) -> None:
     tokyo = datetime(2025, 4, 1, 18, 0, 0, 5, tzinfo=UTC).astimezone(
         __import__("zoneinfo").ZoneInfo("Asia/Tokyo")
     )
-    store = EventStore.open(str(db_path), create=True, clock=lambda: tokyo)
-    try:
+    with EventStore.open(str(db_path), create=True, clock=lambda: tokyo) as store:
         assert store.append_events([target("t")]).appended[0].recorded_at == (
             "2025-04-01T18:00:00.000005Z"
         )
-    finally:
-        store.close()
 
 
 def test_store_open__missing_file_is_a_clear_error(tmp_path: Path) -> None:
@@ -380,13 +372,10 @@ def test_store_old_schema__one_clear_line(tmp_path: Path) -> None:
         " prev_hash BLOB, hash BLOB)"
     )
     conn.close()
-    store = EventStore.open(str(path))
-    try:
+    with EventStore.open(str(path)) as store:
         with pytest.raises(StoreError, match="development version") as raised:
             list(store.read())
         assert "\n" not in str(raised.value)
-    finally:
-        store.close()
 
 
 def test_store_names__an_actor_added_by_a_rolled_back_append_is_not_remembered(
@@ -404,3 +393,20 @@ def test_store_names__an_actor_added_by_a_rolled_back_append_is_not_remembered(
     assert [e.actor for e in stored.appended] == ["new"]
     assert [e.actor for e in store.read()] == ["tester", "new"]
     assert verify_ledger(store).ok
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_store_with__closes_the_store_however_the_block_ends(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, fails: bool
+) -> None:
+    closed: list[EventStore] = []
+    original = EventStore.close
+    monkeypatch.setattr(EventStore, "close", lambda self: closed.append(self) or original(self))
+    with pytest.raises(RuntimeError) if fails else nullcontext():  # the error passes through
+        with EventStore.open(str(db_path), create=True) as store:
+            store.append_events([category("A")])
+            if fails:
+                raise RuntimeError("in the block")
+    assert closed == [store]
+    with EventStore.open(str(db_path)) as again:  # what the block appended is there
+        assert again.count() == 1

@@ -236,7 +236,6 @@ def test_contract_read__filters(history: EventStore) -> None:
     with pytest.raises(NotFound):
         history.get(99)
     assert history.stream_versions(["target/JP/t1", "nope"]) == {"target/JP/t1": 3, "nope": 0}
-    assert history.last_event_types(["category/a", "nope"]) == {"category/a": "CategoryDefined"}
     assert history.first_seq_of_stream_version("target/JP/t1", 2) == 6
 
 

@@ -374,15 +374,12 @@ def test_all_totals_rows__same_from_the_store_and_from_the_pure_fold(
     from ledger.projections.fold import fold_all
     from ledger.storage.store import EventStore
 
-    store = EventStore.open(str(db_path))
-    try:
+    with EventStore.open(str(db_path)) as store:
         events = list(store.read())
         from_store = all_totals_rows(store, None)
         offline = all_totals_rows(fold_all(events), len(events))
         earlier = all_totals_rows(store, 30)
         assert earlier == all_totals_rows(fold_all(events[:30]), 30)
-    finally:
-        store.close()
     assert from_store == offline
     assert len(from_store) == 5 * 3  # five versions × (core, related, all) for JP FY2025
     first = from_store[0]

@@ -99,7 +99,7 @@ def test_upcaster__v1_row_in_the_store_reads_as_todays_model(
     assert event.model_dump(mode="json")["amount"] == "5257400000000"
     assert (event.currency, event.jurisdiction, event.fiscal_year) == ("JPY", "JP", 2019)
     assert verify_ledger(store).ok
-    assert current_lines(store, [STREAM])[STREAM]["amount"] == Decimal("5257400000000")
+    assert current_lines(store, [STREAM])[STREAM].amount == Decimal("5257400000000")
 
 
 def test_upcaster__v1_row_can_be_revised_and_logged(
@@ -140,12 +140,9 @@ def test_upcaster__old_log_round_trips_through_import(
     store.append_events([category("JP.CORE.DBP")])
     insert_v1_row(store, db_path)
     lines = "".join(json.dumps(row) + "\n" for row in log_table(store, full=True).rows)
-    fresh = EventStore.open(str(tmp_path / "fresh.db"), create=True)
-    try:
+    with EventStore.open(str(tmp_path / "fresh.db"), create=True) as fresh:
         assert import_text(fresh, lines, actor="x").appended == 2
         assert fresh.get(2).model() == store.get(2).model()
-    finally:
-        fresh.close()
 
 
 def test_upcast__steps_and_errors() -> None:

@@ -36,14 +36,11 @@ def seeded(store: EventStore, db_path: Path) -> Path:
 
 
 def test_what_if__primer_narrowing_is_minus_one_eighth_pp(seeded: Path) -> None:
-    store = open_read_only(str(seeded))
-    try:
+    with open_read_only(str(seeded)) as store:
         hypothesis = Hypothesis(excludes=("JP.REL.JCG", "JP.REL.PKO"))
         head = store.head()
         assert head is not None
         report = what_if(store, "jp@1", hypothesis, fy="FY2025", as_of=AsOf(head.seq, None))
-    finally:
-        store.close()
     (section,) = report.sections
     assert section.delta_amount == Decimal(-7 * T // 10)
     assert section.delta_pp == Fraction(-1, 8)
@@ -63,12 +60,9 @@ def test_what_if__store_is_byte_identical(seeded: Path, cli: Callable[..., Resul
 
 
 def test_open_read_only__refuses_writes(seeded: Path) -> None:
-    store = open_read_only(str(seeded))
-    try:
+    with open_read_only(str(seeded)) as store:
         with pytest.raises(StoreError, match="read-only"):
             record(store, [e("CategoryDefined", code="NEW", name="new")])
-    finally:
-        store.close()
 
 
 def test_open_read_only__missing_file_is_not_created(tmp_path: Path) -> None:
@@ -124,22 +118,13 @@ def test_what_if_cli__nothing_to_preview_is_exit_2(
 
 
 def test_what_if__read_only_on_every_backend(backend_url: str) -> None:
-    writable = EventStore.open(backend_url, create=True)
-    try:
+    with EventStore.open(backend_url, create=True) as writable:
         head = record(writable, base_events())
-    finally:
-        writable.close()
-    store = open_read_only(backend_url)
-    try:
+    with open_read_only(backend_url) as store:
         report = what_if(store, "jp@1", Hypothesis(excludes=("JP.REL.PKO",)), fy="FY2025",
                          as_of=AsOf(head, None))  # fmt: skip
         assert report.sections[0].delta_pp == Fraction(-1, 28)
         with pytest.raises(StoreError):
             record(store, [e("CategoryDefined", code="NEW", name="new")])
-    finally:
-        store.close()
-    reopened = EventStore.open(backend_url)
-    try:
+    with EventStore.open(backend_url) as reopened:
         assert reopened.count() == head
-    finally:
-        reopened.close()

@@ -76,12 +76,11 @@ def test_write_lock__gives_up_after_the_timeout_saying_how_long_and_how_to_wait_
     ledger: EventStore, backend_url: str
 ) -> None:
     notices: list[str] = []
-    writer = EventStore.open(backend_url, lock_timeout=1.5, on_wait=lambda: notices.append("w"))
-    try:
+    with EventStore.open(
+        backend_url, lock_timeout=1.5, on_wait=lambda: notices.append("w")
+    ) as writer:
         with lock_held(backend_url), pytest.raises(StoreBusy) as refused:
             writer.append_events([category("LATE")])
-    finally:
-        writer.close()
     message = str(refused.value)
     match = re.fullmatch(
         r"gave up after waiting (\d+\.\d) s for another writer to finish \(lock timeout 1\.5 s; "
@@ -99,12 +98,11 @@ def test_write_lock__zero_timeout_gives_up_at_once_without_a_notice(
     ledger: EventStore, backend_url: str
 ) -> None:
     notices: list[str] = []
-    writer = EventStore.open(backend_url, lock_timeout=0, on_wait=lambda: notices.append("w"))
-    try:
+    with EventStore.open(
+        backend_url, lock_timeout=0, on_wait=lambda: notices.append("w")
+    ) as writer:
         with lock_held(backend_url), pytest.raises(StoreBusy, match=r"\(lock timeout 0 s;"):
             writer.append_events([category("LATE")])
-    finally:
-        writer.close()
     assert notices == []
 
 
@@ -112,16 +110,13 @@ def test_write_lock__a_writer_that_gets_the_lock_in_time_proceeds(
     ledger: EventStore, backend_url: str
 ) -> None:
     noticed = threading.Event()
-    writer = EventStore.open(backend_url, lock_timeout=60, on_wait=noticed.set)
-    try:
+    with EventStore.open(backend_url, lock_timeout=60, on_wait=noticed.set) as writer:
         with lock_held(backend_url) as release, ThreadPoolExecutor(1) as pool:
             appended = pool.submit(writer.append_events, [category("PATIENT")])
             assert noticed.wait(timeout=60)  # it is waiting, and said so
             assert not appended.done()
             release.set()
             result = appended.result(timeout=60)
-    finally:
-        writer.close()
     assert result.appended[0].seq == 2
     assert verify_ledger(ledger).ok
 

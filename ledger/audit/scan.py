@@ -8,9 +8,8 @@ row's *stored* hash, so a seq range can be checked on its own once that hash is 
 the ledger into one range per CPU, checks them in worker processes and concatenates their
 problems in seq order (the same list, capped the same way, as one pass would give).
 
-This module imports only the standard library, orjson and ``ledger.storage.chain`` (not SQLAlchemy
-or
-pydantic), so a worker process starts in a few tens of milliseconds.
+This module imports only the standard library, orjson and ``ledger.storage.chain`` (not
+SQLAlchemy or pydantic), so a worker process starts in a few tens of milliseconds.
 """
 
 from __future__ import annotations

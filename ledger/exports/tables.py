@@ -11,7 +11,8 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ledger.exports.columns import Column, TableSpec
-from ledger.projections.fold import LedgerState, LineState
+from ledger.intake.lines import LineState
+from ledger.projections.fold import LedgerState
 from ledger.storage.records import StoredEvent
 
 _PHASE = "phase:id"

@@ -1,10 +1,9 @@
 """Compare a bundle's ``workbook.xlsx`` with the workbook the events give, cell by cell.
 
 The expected cells are ``ledger.exports.xlsx``'s (``table_rows``, ``provenance_rows``), from the
-tables recomputed from ``events.jsonl``; the file is read with ``ledger.intake.xlsx_reader``. What
-is
-compared is what a spreadsheet shows and keeps, not the zip's bytes (a workbook saved again by
-a spreadsheet program, unchanged, still compares equal):
+tables recomputed from ``events.jsonl``; the file is read with ``ledger.intake.xlsx_reader``.
+What is compared is what a spreadsheet shows and keeps, not the zip's bytes (a workbook saved
+again by a spreadsheet program, unchanged, still compares equal):
 
 - every cell of the four sheets: its type (number or text), its value (a number as the double
   of the exact decimal; a text exactly), no formula anywhere, no number format (what is shown is

@@ -452,10 +452,15 @@ def _revisions(
         if item.pending.provenance.idempotency_key in keys:
             out.append(item)  # the very same content: skipped as a duplicate later
             continue
-        line = state[item.pending.stream]
+        line = state.get(item.pending.stream)
+        if line is None:  # the stream holds no recorded line: the rules say it exists
+            out.append(item)
+            continue
         label = f"{event.jurisdiction}/FY{event.fiscal_year}/{event.line_id}"
         fixed = [
-            f for f in ("agency", "program", "currency", "stage") if line[f] != getattr(event, f)
+            f
+            for f in ("agency", "program", "currency", "stage")
+            if getattr(line, f) != getattr(event, f)
         ]
         if fixed:  # no event restates these: never drop such a change silently
             problems.append(
@@ -472,9 +477,9 @@ def _revisions(
             "fiscal_year": event.fiscal_year,
             "line_id": event.line_id,
         }
-        if line["amount"] != event.amount:
+        if line.amount != event.amount:
             changes.append(BudgetLineRevised(**key, amount=event.amount))
-        if line["category"] != event.category:
+        if line.category != event.category:
             changes.append(BudgetLineReclassified(**key, category=event.category))
         if not changes:
             continue

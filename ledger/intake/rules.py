@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import orjson
+
 from events import (
     BudgetLineReclassified,
     BudgetLineRecorded,
@@ -28,6 +30,7 @@ from events import (
     event_payload,
 )
 from events.quoting import quoted
+from ledger.intake.lines import current_lines, line_transition
 from ledger.storage.canonical import canonical_json
 from ledger.storage.records import PendingEvent, StreamWrite
 from ledger.storage.store import EventStore
@@ -83,8 +86,10 @@ class _State:
             if isinstance(event, DefinitionVersionOpened) and event.based_on:
                 streams.add(_definition_stream(event.definition, event.based_on))
         self.versions = store.stream_versions(sorted(streams))
-        self.last_types = store.last_event_types(
-            [s for s, v in self.versions.items() if v and s.startswith("line/")]
+        # each line as the one line fold sees it (a withdrawn line stays withdrawn whatever
+        # was appended after it), then moved by the batch's own events in ``_apply``
+        self.lines = current_lines(
+            store, [s for s, v in self.versions.items() if v and s.startswith("line/")]
         )
         self.status: dict[str, Status] = {}
         for stream, version in self.versions.items():
@@ -113,9 +118,10 @@ def _problem(event: object, state: _State) -> str | None:
             if state.exists(_line(event)):
                 return f"budget line {_line_label(event)} is already recorded (record a revision)"
         case BudgetLineRevised() | BudgetLineReclassified() | BudgetLineWithdrawn():
-            if not state.exists(_line(event)):
+            line = state.lines.get(_line(event))
+            if line is None:
                 return f"budget line {_line_label(event)} is not recorded"
-            if state.last_types.get(_line(event)) == "BudgetLineWithdrawn":
+            if line.withdrawn:
                 return f"budget line {_line_label(event)} was withdrawn"
         case DefinitionVersionOpened():
             stream = _definition_stream(event.definition, event.version)
@@ -167,17 +173,24 @@ def _line_label(
     return f"{event.jurisdiction}/FY{event.fiscal_year}/{event.line_id}"
 
 
-def _apply(event: object, stream: str, state: _State) -> None:
+def _apply(pending: PendingEvent, state: _State) -> None:
+    event, stream = pending.event, pending.stream
     state.versions[stream] = state.versions.get(stream, 0) + 1
     match event:
         case DefinitionVersionOpened():
             state.status[stream] = Status.DRAFT
         case DefinitionStatusChanged():
             state.status[stream] = event.status
-        case BudgetLineWithdrawn():
-            state.last_types[stream] = "BudgetLineWithdrawn"
-        case BudgetLineRecorded() | BudgetLineRevised() | BudgetLineReclassified():
-            state.last_types[stream] = type(event).__name__
+        case (
+            BudgetLineRecorded() | BudgetLineRevised() | BudgetLineReclassified()
+            | BudgetLineWithdrawn()
+        ):  # fmt: skip
+            # moved by the one line fold; its seq is not known yet (0), and its payload is the
+            # canonical JSON the append stores (computed once, cached on the pending event)
+            payload = orjson.loads(pending.payload_json)
+            line = line_transition(state.lines.get(stream), 0, event.type, payload)
+            if line is not None:
+                state.lines[stream] = line
 
 
 def content_of(pending: PendingEvent) -> tuple[str, str]:
@@ -238,6 +251,6 @@ def plan(store: EventStore, items: Sequence[Numbered], max_problems: int = 50) -
             runs[-1][2].append(item.pending)
         else:
             runs.append((stream, state.versions.get(stream, 0), [item.pending]))
-        _apply(event, stream, state)
+        _apply(item.pending, state)
     result.writes = [StreamWrite(s, expected, events) for s, expected, events in runs]
     return result

@@ -8,14 +8,15 @@ checkpoint. Definitions are applied to the sums at query time (few categories ×
 total never needs the lines.
 
 The fold reads ``StoredEvent.type`` and ``.payload`` (the stored JSON dict) directly; pydantic
-is not run per event. A payload of an older ``schema_version`` is upcast first. The fold does no
-I/O; ``ledger.projections.persisted`` persists the same state in tables and catches it up.
+is not run per event. A payload of an older ``schema_version`` is upcast first. A line's state
+comes from ``ledger.intake.lines.line_transition``, the one line fold the import and the rules
+use too; this module moves the sums by the difference. The fold does no I/O;
+``ledger.projections.persisted`` persists the same state in tables and catches it up.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from copy import copy
 from dataclasses import dataclass, field
 from decimal import (
     Context,
@@ -29,26 +30,27 @@ from decimal import (
 )
 from typing import Any, Protocol
 
-from events import SCHEMA_VERSIONS
 from events.base import SCHEMA_JURISDICTION
-from events.upcasters import upcast
+from ledger.intake.lines import (
+    LINE_EVENTS,
+    CellKey,
+    LineState,
+    key_of_payload,
+    line_transition,
+)
 from ledger.projections.definitions import (
     DEFINITION_EVENTS,
     DefinitionKey,
     DefinitionVersion,
     apply_definition_event,
 )
-from ledger.storage.records import DECODE_ERRORS, unreadable
+from ledger.storage.records import DECODE_ERRORS, current_payload, unreadable
 
 # Sums and products of ledger amounts (≤ 40 digits, exponents within ±30) stay exact far below
 # this precision; any rounding would raise instead of silently losing money.
 EXACT = Context(prec=1000, traps=[InvalidOperation, DivisionByZero, Overflow, Inexact, Rounded])
-LINE_EVENTS = frozenset(
-    {"BudgetLineRecorded", "BudgetLineRevised", "BudgetLineReclassified", "BudgetLineWithdrawn"}
-)
 
 GroupKey = tuple[str, int]  # (jurisdiction, fiscal year)
-CellKey = tuple[str, str, str]  # (stage, category, currency)
 
 
 class EventLike(Protocol):
@@ -72,32 +74,6 @@ def dec_str(value: Decimal) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text
-
-
-@dataclass(slots=True)
-class LineState:
-    """Current state of one budget line; ``withdrawn`` lines count nowhere."""
-
-    jurisdiction: str
-    fiscal_year: int
-    line_id: str
-    agency: str
-    program: str
-    category: str
-    amount: Decimal
-    currency: str
-    stage: str
-    withdrawn: bool
-    recorded_seq: int
-    last_seq: int
-
-    @property
-    def key(self) -> str:
-        return line_key(self.jurisdiction, self.fiscal_year, self.line_id)
-
-    @property
-    def cell(self) -> CellKey:
-        return (self.stage, self.category, self.currency)
 
 
 @dataclass(slots=True)
@@ -185,82 +161,6 @@ class LedgerState:
         self.dirty_small.clear()
 
 
-def line_key(jurisdiction: str, fiscal_year: int, line_id: str) -> str:
-    """``JP/FY2025/MOD-DBP``: the line's stream name without ``line/``."""
-    return f"{jurisdiction}/FY{fiscal_year}/{line_id}"
-
-
-def key_of_payload(payload: dict[str, Any]) -> str:
-    return line_key(
-        payload.get("jurisdiction") or SCHEMA_JURISDICTION,
-        int(payload["fiscal_year"]),
-        payload["line_id"],
-    )
-
-
-def current_payload(
-    event_type: str, schema_version: int, payload: dict[str, Any]
-) -> dict[str, Any]:
-    """The payload in today's schema (upcast only when it is older)."""
-    current = SCHEMA_VERSIONS.get(event_type)
-    if current is None or schema_version == current:
-        return payload
-    return upcast(event_type, schema_version, dict(payload), current)
-
-
-def line_transition(
-    previous: LineState | None, seq: int, event_type: str, payload: dict[str, Any]
-) -> LineState | None:
-    """The state of a line after one of its events (pure). Revising, reclassifying or
-    withdrawing a line that is absent or withdrawn changes nothing (the rules refuse it)."""
-    if event_type == "BudgetLineRecorded":
-        return LineState(
-            jurisdiction=_text(payload.get("jurisdiction") or SCHEMA_JURISDICTION),
-            fiscal_year=_year(payload["fiscal_year"]),
-            line_id=_text(payload["line_id"]),
-            agency=_text(payload.get("agency", "")),
-            program=_text(payload.get("program", "")),
-            category=_text(payload["category"]),
-            amount=_amount(payload["amount"]),
-            currency=_text(payload["currency"]),
-            stage=_text(payload["stage"]),
-            withdrawn=False,
-            recorded_seq=seq,
-            last_seq=seq,
-        )
-    if previous is None or previous.withdrawn:
-        return previous
-    changed = copy(previous)
-    changed.last_seq = seq
-    if event_type == "BudgetLineRevised":
-        changed.amount = _amount(payload["amount"])
-    elif event_type == "BudgetLineReclassified":
-        changed.category = _text(payload["category"])
-    elif event_type == "BudgetLineWithdrawn":
-        changed.withdrawn = True
-    return changed
-
-
-def _text(value: Any) -> str:
-    """A stored text field as it must be; anything else (a payload changed outside defledger
-    that is still canonical JSON) is a ``TypeError``, which ``apply_raw`` reports by seq."""
-    if value.__class__ is not str:
-        raise TypeError(f"expected text, found {type(value).__name__}")
-    return value  # type: ignore[no-any-return]
-
-
-def _year(value: Any) -> int:
-    if value.__class__ is not int:
-        raise TypeError(f"expected a year, found {type(value).__name__}")
-    return value  # type: ignore[no-any-return]
-
-
-def _amount(value: Any) -> Decimal:
-    if value.__class__ is not str:
-        raise TypeError(f"expected a decimal string, found {type(value).__name__}")
-    return Decimal(value)
-
-
 def _move(state: LedgerState, line: LineState, amount: Decimal, lines: int) -> None:
     """Add ``amount`` and ``lines`` to the sum cell of ``line`` (negative to remove it)."""
     group_key = (line.jurisdiction, line.fiscal_year)
@@ -282,29 +182,22 @@ def _move(state: LedgerState, line: LineState, amount: Decimal, lines: int) -> N
 
 
 def _apply_line(state: LedgerState, seq: int, event_type: str, payload: dict[str, Any]) -> None:
-    """Update a line and its sum cell by deltas (the line state is changed in place)."""
+    """Replace a line by its next state (``line_transition``, the one line fold) and move its
+    sum cell by the difference."""
     key = key_of_payload(payload)
-    line = state.lines.get(key)
-    if event_type == "BudgetLineRecorded":
-        if line is not None and not line.withdrawn:
-            _move(state, line, -line.amount, -1)
-        line = state.lines[key] = line_transition(None, seq, event_type, payload)  # type: ignore[assignment]
-        assert line is not None
-        _move(state, line, line.amount, 1)
-    elif line is None or line.withdrawn:
-        return
-    elif event_type == "BudgetLineRevised":
-        amount = Decimal(payload["amount"])
-        _move(state, line, amount - line.amount, 0)
-        line.amount = amount
-    elif event_type == "BudgetLineReclassified":
-        _move(state, line, -line.amount, -1)
-        line.category = payload["category"]
-        _move(state, line, line.amount, 1)
-    elif event_type == "BudgetLineWithdrawn":
-        _move(state, line, -line.amount, -1)
-        line.withdrawn = True
-    line.last_seq = seq
+    before = state.lines.get(key)
+    after = line_transition(before, seq, event_type, payload)
+    if after is before or after is None:
+        return  # an event the line cannot take changes nothing
+    if before is None:
+        _move(state, after, after.amount, 1)
+    elif after.withdrawn or after.category != before.category:
+        _move(state, before, -before.amount, -1)
+        if not after.withdrawn:
+            _move(state, after, after.amount, 1)
+    else:
+        _move(state, after, after.amount - before.amount, 0)
+    state.lines[key] = after
     state.dirty_lines.add(key)
 
 
@@ -379,20 +272,3 @@ def fold_all(events: Iterable[EventLike]) -> LedgerState:
     state = fold(LedgerState(), events)
     state.clear_dirty()
     return state
-
-
-def fold_lines(
-    lines: dict[str, LineState], events: Iterable[tuple[int, str, int, dict[str, Any]]]
-) -> dict[str, LineState]:
-    """Fold line events ``(seq, type, schema_version, payload)`` into line states only (no
-    sums): how a snapshot's lines are reconstructed for the few lines an as-of fold touches."""
-    for seq, event_type, schema_version, payload in events:
-        try:
-            payload = current_payload(event_type, schema_version, payload)
-            key = key_of_payload(payload)
-            line = line_transition(lines.get(key), seq, event_type, payload)
-        except DECODE_ERRORS as exc:
-            raise unreadable(seq, event_type, schema_version, exc) from None
-        if line is not None:
-            lines[key] = line
-    return lines

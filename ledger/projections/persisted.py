@@ -16,8 +16,9 @@ from decimal import localcontext
 from typing import Any
 
 from ledger.errors import InvalidInput, StoreError
+from ledger.intake.lines import fold_lines
 from ledger.projections import snapshots as snap
-from ledger.projections.fold import EXACT, GroupKey, LedgerState, apply_raw, fold_lines
+from ledger.projections.fold import EXACT, GroupKey, LedgerState, apply_raw
 from ledger.projections.sql import (
     CHUNK,
     LINE_COLUMNS,

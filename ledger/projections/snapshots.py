@@ -14,17 +14,9 @@ from typing import Any
 
 import orjson
 
+from ledger.intake.lines import LineState
 from ledger.projections.definitions import DefinitionVersion, GdpBasis, Inclusion
-from ledger.projections.fold import (
-    Category,
-    GdpFigure,
-    LedgerState,
-    LineState,
-    Rate,
-    SumCell,
-    Target,
-    dec_str,
-)
+from ledger.projections.fold import Category, GdpFigure, LedgerState, Rate, SumCell, Target, dec_str
 
 SNAPSHOT_FORMAT = 1
 Row = tuple[Any, ...]

@@ -19,15 +19,9 @@ from decimal import Decimal, localcontext
 from typing import Any
 
 from events.base import SCHEMA_JURISDICTION
-from ledger.projections.fold import (
-    EXACT,
-    LINE_EVENTS,
-    LedgerState,
-    LineState,
-    apply_raw,
-    current_payload,
-)
-from ledger.storage.records import DECODE_ERRORS, unreadable
+from ledger.intake.lines import LINE_EVENTS, LineState
+from ledger.projections.fold import EXACT, LedgerState, apply_raw
+from ledger.storage.records import DECODE_ERRORS, current_payload, unreadable
 
 PAGE = 5_000
 _COLUMNS = (

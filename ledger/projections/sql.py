@@ -16,9 +16,16 @@ from sqlmodel import SQLModel
 from events import SCHEMA_VERSIONS
 from events.base import SCHEMA_JURISDICTION
 from ledger.errors import IntegrityFailure, StoreError
-from ledger.projections.fold import LINE_EVENTS, GroupKey, current_payload, line_key
+from ledger.intake.lines import LINE_EVENTS, line_key
+from ledger.projections.fold import GroupKey
 from ledger.storage import tables, write_lock
-from ledger.storage.records import DECODE_ERRORS, json_object, stored_time, unreadable
+from ledger.storage.records import (
+    DECODE_ERRORS,
+    current_payload,
+    json_object,
+    stored_time,
+    unreadable,
+)
 from ledger.storage.store import EventStore, abort, translate, translated
 
 NAME = "ledger"

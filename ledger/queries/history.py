@@ -8,10 +8,9 @@ from typing import Any
 from events import EVENT_CLASSES
 from events.quoting import quoted
 from ledger.errors import InvalidInput
-from ledger.projections.fold import current_payload
 from ledger.projections.periods import describe_basis, year_basis_of
 from ledger.queries.asof import parse_time
-from ledger.storage.records import DECODE_ERRORS, StoredEvent, unreadable
+from ledger.storage.records import DECODE_ERRORS, StoredEvent, current_payload, unreadable
 from ledger.storage.store import EventStore
 from ledger.tabular import Table
 

@@ -15,16 +15,10 @@ from typing import Any
 
 from events.quoting import quoted
 from ledger.errors import IntegrityFailure, InvalidInput
+from ledger.intake.lines import LineState, fold_line_event
 from ledger.projections.definitions import DefinitionVersion
 from ledger.projections.diagnostics import diagnose, tier_diagnostics
-from ledger.projections.fold import (
-    EXACT,
-    LineState,
-    current_payload,
-    dec_str,
-    key_of_payload,
-    line_transition,
-)
+from ledger.projections.fold import EXACT, dec_str
 from ledger.projections.measure import (
     Measure,
     MeasureRequest,
@@ -45,7 +39,6 @@ from ledger.queries.question import (
     versions_for,
 )
 from ledger.queries.totals import ALL, applicable_targets, target_fields
-from ledger.storage.records import DECODE_ERRORS, unreadable
 from ledger.storage.store import EventStore
 from ledger.tabular import Table
 
@@ -144,14 +137,8 @@ def _lines(
     lines: dict[str, LineState] = {}
     seqs: dict[str, list[int]] = {}
     for event in prefix_events(store, [f"line/{jurisdiction}/FY{year}/"], seq):
-        try:
-            payload = current_payload(event.type, event.schema_version, event.payload)
-            key = key_of_payload(payload)
-            line = line_transition(lines.get(key), event.seq, event.type, payload)
-        except DECODE_ERRORS as exc:
-            raise unreadable(event.seq, event.type, event.schema_version, exc) from None
-        if line is not None:
-            lines[key] = line
+        key = fold_line_event(lines, event.seq, event.type, event.schema_version, event.payload)
+        if key in lines:
             seqs.setdefault(key, []).append(event.seq)
     return lines, seqs
 

@@ -1,34 +1,43 @@
 """``diff --as-of T1 --as-of T2``: what the ledger learned between two moments about one
 measure, and an exact decomposition of the change in its share of GDP.
 
-Order of attribution (each part measured at the state the previous parts left):
+Attribution: **each cause alone, then their joint effect** (not an order of steps, so no cause
+can hide behind another):
 
-(a) **definition change** — the version as known at T1 → as known at T2 (including a switch of
-    the version in force), at T1's figures and T1's GDP, change by change in the order of
-    ``ledger.reports.diff`` (a GDP-basis change is part of the definition, measured on T1's GDP);
-(b) **figure restatements** — budget lines recorded, revised, reclassified or withdrawn (and
-    exchange rates), at T2's definition and T1's GDP;
-(c) **GDP revision** — T1's GDP → T2's GDP, at T2's definition and figures.
+(a) **definition change alone** — the version as known at T1 → as known at T2 (including a switch
+    of the version in force), at T1's figures and T1's GDP, change by change as in
+    ``ledger.reports.diff`` (a GDP-basis change is part of the definition);
+(b) **figure changes alone** — exchange rates, then budget lines recorded, revised,
+    reclassified, withdrawn (``ledger.reports.figure_changes``), at T1's definition and GDP;
+(c) **joint effect** — what exists only because both changed: each figure change measured at
+    T2's definition minus the same change at T1's (e.g. new lines in a stage that only T2's
+    definition counts);
+(d) **GDP revision** — T1's GDP → T2's GDP, at T2's definition and figures.
 
-The parts telescope, so they sum exactly to share(T2) − share(T1), and their money to
-total(T2) − total(T1). When a point on the way has no GDP figure for its basis (e.g. a basis
-whose GDP was recorded only after T1), it is divided by T2's GDP, and a note says so.
+With V(definition, figures, GDP): (a) = V(D2,F1,G1) − V(D1,F1,G1), (b) = V(D1,F2,G1) −
+V(D1,F1,G1), (c) = V(D2,F2,G1) − V(D2,F1,G1) − (b), (d) = V(D2,F2,G2) − V(D2,F2,G1); they sum
+exactly to V(D2,F2,G2) − V(D1,F1,G1), in money and in percentage points. When a point has no
+GDP figure for its basis (e.g. a basis whose GDP was recorded only after T1), it is divided by
+T2's GDP, and a note says so.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 from events.base import SCHEMA_JURISDICTION
 from ledger.errors import InvalidInput
+from ledger.intake.lines import LINE_EVENTS, key_of_payload
 from ledger.projections.definitions import (
     DEFINITION_EVENTS,
     DefinitionVersion,
     definition_names,
     parse_spec,
 )
-from ledger.projections.fold import LINE_EVENTS, LedgerState, key_of_payload
+from ledger.projections.fold import LedgerState
 from ledger.projections.periods import DEFAULT_BASIS, YearBasis, periods_at
 from ledger.queries.asof import AsOf
 from ledger.queries.history import summary
@@ -42,7 +51,8 @@ from ledger.reports.diff import (
     plan_steps,
     points_of,
 )
-from ledger.reports.model import DiffReport, Section, check_sums
+from ledger.reports.figure_changes import FigureStep, figure_steps
+from ledger.reports.model import Change, DiffReport, Section, check_sums
 from ledger.reports.sources import (
     default_years,
     pick,
@@ -56,10 +66,14 @@ from ledger.reports.valuation import evaluate, figures_of
 from ledger.storage.records import DECODE_ERRORS, StoredEvent, unreadable
 from ledger.storage.store import EventStore
 
+ATTRIBUTION = "alone-and-joint"
 ORDER_TEXT = (
-    "(a) definition change at T1's figures and T1's GDP, then (b) figure restatements at "
-    "T2's definition and T1's GDP, then (c) GDP revision at T2's definition and figures; "
-    "the parts sum exactly to the change from T1 to T2"
+    "(a) the definition change alone, at T1's figures and GDP; (b) the figure changes alone "
+    "(exchange rates, lines recorded, revised, reclassified, withdrawn), at T1's definition and "
+    "GDP; (c) their joint effect, what exists only because both changed (the figure changes "
+    "at T2's definition minus at T1's); (d) the GDP revision, at T2's definition and figures; "
+    "no part depends on which change is taken first, and the parts sum exactly to the change "
+    "from T1 to T2"
 )
 LINE_WHAT = {
     "BudgetLineRecorded": "line recorded",
@@ -152,7 +166,7 @@ def decompose_year(
     tier: str | None = None,
     year_basis: YearBasis = DEFAULT_BASIS,
 ) -> Section:
-    """The decomposition for one fiscal year (see the module docstring for the order)."""
+    """The decomposition for one fiscal year (see the module docstring)."""
     t1, t2 = moments
     d1, label1 = pick(s1, spec, year, missing_ok=True)
     d2, label2 = pick(s2, spec, year)
@@ -164,23 +178,45 @@ def decompose_year(
     pinned = parse_spec(spec)[1] is not None
     versions = {d2.version} if pinned else {d1.version, d2.version}
     events = learned_events(window, s1, name, versions, pinned, jurisdiction, year, basis_years)
+    fallback = side_b.evaluation.gdp.amount if side_b.evaluation.gdp else None
+    # (a) the definition alone, at T1's figures
     points: list[Point] = []
     if d1.version != d2.version:
         points.append(Point("version-switch", name, f"@{d1.version}", f"@{d2.version}", d1, f1,
                             (d2.status_seq or 0,), "definition"))  # fmt: skip
     points += points_of(plan_steps(d1, d2), f1, "definition")
+    definition = measure_changes(side_a, f1, points, tier, fallback)
+    # (b) the figures alone, at T1's definition; (c) the same at T2's, less (b)
     mid = f2.with_gdp_from(s1)
-    line_seqs = tuple(e["seq"] for e in events if e["what"].startswith(("line", "exchange")))
-    points.append(Point("figures", "budget lines", f"as of seq {t1.seq}", f"as of seq {t2.seq}",
-                        d2, mid, line_seqs, "figures"))  # fmt: skip
+    steps = figure_steps(f1, mid)
+    seqs = [_figure_seqs(step, events, jurisdiction, year) for step in steps]
+    alone = measure_changes(side_a, f1, [
+        Point(step.kind, step.key, f"as of seq {t1.seq}", f"as of seq {t2.seq}", d1,
+              step.figures, seq, "figures", step.keys)
+        for step, seq in zip(steps, seqs, strict=True)
+    ], tier, fallback)  # fmt: skip
+    start_d2 = make_side(side_b.label, d2, t2.seq, f1, tier, fallback)
+    at_d2 = measure_changes(start_d2, f1, [
+        Point(step.kind, step.key, None, None, d2, step.figures) for step in steps
+    ], tier, fallback)  # fmt: skip
+    definition_seqs = sorted({seq for c in definition for seq in c.seqs})
+    joint = [
+        found
+        for one, both, seq in zip(alone, at_d2, seqs, strict=True)
+        if (found := _joint(one, both, (*seq, *definition_seqs), d1.label, d2.label))
+    ]
+    # (d) the GDP revision, at T2's definition and figures
     gdp_seqs = tuple(e["seq"] for e in events if e["what"].startswith("GDP"))
+    at_mid = make_side(side_b.label, d2, t2.seq, mid, tier, fallback)
     gdp_before, gdp_after = _gdp_label(d2, mid, year_basis), _gdp_label(d2, f2, year_basis)
-    points.append(Point("gdp-revision", "gdp", gdp_before, gdp_after, d2, f2, gdp_seqs, "gdp"))
-    fallback = side_b.evaluation.gdp.amount if side_b.evaluation.gdp else None
-    changes = largest_first(measure_changes(side_a, f1, points, tier, fallback))
+    gdp = measure_changes(at_mid, mid, [
+        Point("gdp-revision", "gdp", gdp_before, gdp_after, d2, f2, gdp_seqs, "gdp"),
+    ], tier, fallback)  # fmt: skip
+    changes = largest_first([*definition, *alone, *joint, *gdp])
     notes = list(gdp_notes(side_a, side_b))
+    walked = [p.figures for p in points] + [s.figures for s in steps] + [f1, mid]
     if fallback is not None and any(
-        evaluate(p.version, p.figures).gdp is None for p in points[:-1]
+        evaluate(version, figures).gdp is None for version in (d1, d2) for figures in walked
     ):
         notes.append("a point on the way has no GDP for its basis at T1: divided by T2's GDP")
     doc_a, doc_b = definition_doc(d1), definition_doc(d2)
@@ -191,6 +227,59 @@ def decompose_year(
     )  # fmt: skip
     check_sums(section)
     return section
+
+
+def _figure_seqs(
+    step: FigureStep, events: list[dict[str, Any]], jurisdiction: str, year: int
+) -> tuple[int, ...]:
+    """The events in between behind one kind of figure change."""
+    if step.kind == "exchange-rates":
+        return tuple(e["seq"] for e in events if e["what"].startswith("exchange"))
+    prefix = f"line/{jurisdiction}/FY{year}/"
+    ids = set(step.keys)
+    return tuple(
+        e["seq"]
+        for e in events
+        if e["what"].startswith("line") and e["stream"].removeprefix(prefix) in ids
+    )
+
+
+def _joint(
+    alone: Change, both: Change, seqs: tuple[int, ...], label1: str, label2: str
+) -> Change | None:
+    """The joint effect of one kind of figure change and the definition change: the change
+    measured at T2's definition (``both``) minus at T1's (``alone``); None when there is none.
+    Its lines give, per line, what the figure change counts under T1's definition
+    (``before``) and under T2's (``after``)."""
+    amount = both.delta_amount - alone.delta_amount
+    pp = None if both.delta_pp is None or alone.delta_pp is None else both.delta_pp - alone.delta_pp
+    under1 = {effect.line_id: effect for effect in alone.lines}
+    under2 = {effect.line_id: effect for effect in both.lines}
+    effects = []
+    for line_id in sorted(set(under1) | set(under2)):
+        one, two = under1.get(line_id), under2.get(line_id)
+        first, second = (one.delta if one else Decimal(0)), (two.delta if two else Decimal(0))
+        if first == second:
+            continue
+        shown = two or one
+        assert shown is not None
+        effects.append(replace(
+            shown, before=first, after=second, tier_before=one.tier_after if one else None,
+            tier_after=two.tier_after if two else None,
+        ))  # fmt: skip
+    tiers = set(alone.tier_deltas) | set(both.tier_deltas)
+    tier_deltas = {
+        t: d for t in sorted(tiers)
+        if (d := both.tier_deltas.get(t, Decimal(0)) - alone.tier_deltas.get(t, Decimal(0)))
+    }  # fmt: skip
+    if not (amount or pp or effects):
+        return None
+    effects.sort(key=lambda e: (-abs(e.delta), -e.amount, e.line_id))
+    return replace(
+        alone, before=label1, after=label2, delta_amount=amount, delta_pp=pp,
+        tier_deltas=tier_deltas, lines=tuple(effects), seqs=tuple(sorted(set(seqs))),
+        group="joint", note="counted differently under the two definitions",
+    )  # fmt: skip
 
 
 def as_of_diff(
@@ -229,5 +318,5 @@ def as_of_diff(
     )  # fmt: skip
     return DiffReport(
         "as-of-diff", f"{chosen} as of seq {t1.seq}", f"{chosen} as of seq {t2.seq}",
-        ORDER_TEXT, sections, meta,
+        ORDER_TEXT, sections, meta, ATTRIBUTION,
     )  # fmt: skip

@@ -20,8 +20,9 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from ledger.errors import LedgerError
+from ledger.intake.lines import LineState
 from ledger.projections.definitions import DefinitionVersion, Inclusion
-from ledger.projections.fold import LedgerState, LineState, dec_str
+from ledger.projections.fold import LedgerState, dec_str
 from ledger.projections.periods import DEFAULT_BASIS, YearBasis, periods_at
 from ledger.queries.asof import AsOf
 from ledger.queries.jurisdictions import jurisdictions_of
@@ -152,11 +153,14 @@ def plan_steps(a: DefinitionVersion, b: DefinitionVersion) -> list[_Planned]:
 
 
 def make_side(
-    label: str, version: DefinitionVersion, as_of: int, figures: Figures, tier: str | None
-) -> Side:
+    label: str, version: DefinitionVersion, as_of: int, figures: Figures, tier: str | None,
+    fallback_gdp: Decimal | None = None,
+) -> Side:  # fmt: skip
+    """A definition state measured on some figures; without a GDP for its basis, divided by
+    ``fallback_gdp`` when given (a point on a walk, see ``measure_changes``)."""
     evaluation = evaluate(version, figures)
     measure = measure_of(evaluation, tier)
-    gdp = evaluation.gdp.amount if evaluation.gdp else None
+    gdp = evaluation.gdp.amount if evaluation.gdp else fallback_gdp
     return Side(label, version, as_of, evaluation, measure, share_of(measure, gdp))
 
 
@@ -206,6 +210,7 @@ class Point:
     figures: Figures
     seqs: tuple[int, ...] = ()
     group: str = ""
+    items: tuple[str, ...] = ()
 
 
 def points_of(steps: Sequence[_Planned], figures: Figures, group: str = "") -> list[Point]:
@@ -251,6 +256,7 @@ def measure_changes(
                 note=_note(point.kind, point.key, point.figures, effects),
                 seqs=tuple(s for s in point.seqs if s),
                 group=point.group,
+                items=point.items,
             )
         )
         previous, previous_share, previous_lines = current, share, point.figures.lines
@@ -258,12 +264,13 @@ def measure_changes(
 
 
 def largest_first(changes: Sequence[Change]) -> list[Change]:
-    """Within each kind, the largest effect first (steps of one kind are independent of each
-    other, so their order does not change any effect); kinds keep their attribution order."""
-    first: dict[str, int] = {}
+    """Within each kind (of each part), the largest effect first (steps of one kind are
+    independent of each other, so their order does not change any effect); kinds keep their
+    attribution order."""
+    first: dict[tuple[str, str], int] = {}
     for index, change in enumerate(changes):
-        first.setdefault(change.kind, index)
-    ordered = sorted(changes, key=lambda c: (first[c.kind], -abs(c.delta_amount), c.key))
+        first.setdefault((change.group, change.kind), index)
+    ordered = sorted(changes, key=lambda c: (first[(c.group, c.kind)], -abs(c.delta_amount), c.key))
     return [replace(change, step=number) for number, change in enumerate(ordered, start=1)]
 
 

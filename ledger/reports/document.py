@@ -18,7 +18,7 @@ from ledger.projections.fold import dec_str
 from ledger.projections.measure import exact_str, rounded_str
 from ledger.reports.model import PP_PLACES, Change, DiffReport, LineEffect, Section, Side
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 STAT_PP_PLACES = 2
 SYMBOLS = {"JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "CNY": "CN¥", "KRW": "₩"}
 SCALES = ((Decimal(10) ** 12, "T"), (Decimal(10) ** 9, "B"), (Decimal(10) ** 6, "M"))
@@ -30,12 +30,23 @@ KIND_LABELS = {
     "stage-added": "stage added",
     "stage-removed": "stage removed",
     "gdp-basis": "GDP basis changed",
-    "figures": "figures restated",
+    "exchange-rates": "exchange rates changed",
+    "lines-recorded": "lines recorded",
+    "lines-revised": "lines revised",
+    "lines-reclassified": "lines reclassified",
+    "lines-withdrawn": "lines withdrawn",
     "gdp-revision": "GDP revised",
     "version-switch": "version in force changed",
 }
-GROUP_LABELS = {"definition": "(a) definition change", "figures": "(b) figure restatements",
-                "gdp": "(c) GDP revision"}  # fmt: skip
+GROUP_LABELS = {
+    "definition": "(a) definition change alone",
+    "figures": "(b) figure changes alone",
+    "joint": "(c) joint effect of both",
+    "gdp": "(d) GDP revision",
+}
+PART_SHORT = {"definition": "(a) definition alone", "figures": "(b) figures alone",
+              "joint": "(c) joint", "gdp": "(d) GDP revision"}  # fmt: skip
+FIGURE_NOUNS = {"exchange-rates": ("exchange rate", "exchange rates")}
 
 
 # -- numbers --------------------------------------------------------------------------------
@@ -112,14 +123,34 @@ def stat_line(section: Section) -> str:
         phrases.append(_count(kind, n, first_category))
         if kind.startswith("category-") or kind in ("re-weighted", "tier-moved"):
             first_category = False
-    if any(c.group == "figures" and c.lines for c in section.changes):
-        lines = sum(len(c.lines) for c in section.changes if c.group == "figures")
-        phrases.append(f"{lines} line{'s' if lines != 1 else ''} restated")
+    for change in section.changes:
+        if change.group == "figures":
+            n = len(change.items)
+            noun = FIGURE_NOUNS.get(change.kind, ("line", "lines"))[n != 1]
+            verb = KIND_LABELS[change.kind].rsplit(" ", 1)[-1]
+            phrases.append(f"{n} {noun} {verb}")
     if any(c.group == "gdp" and c.delta_pp for c in section.changes):
         phrases.append("GDP revised")
     head = ", ".join(phrases) or "no differences"
     effect = money_short(section.delta_amount, section.currency, sign=True)
-    return f"{head}: {effect}, {pp(section.delta_pp, STAT_PP_PLACES)} pp"
+    line = f"{head}: {effect}, {pp(section.delta_pp, STAT_PP_PLACES)} pp"
+    parts = parts_of(section)
+    if parts:
+        shown = [
+            f"{PART_SHORT[p['part']]} "
+            + (
+                f"{pp(_fraction(p['delta_pp_fraction']), STAT_PP_PLACES)} pp"
+                if p["part"] == "gdp"
+                else money_short(Decimal(p["delta_amount"]), section.currency, sign=True)
+            )
+            for p in parts
+        ]
+        line += "; of which " + ", ".join(shown)
+    return line
+
+
+def _fraction(text: str | None) -> Fraction | None:
+    return None if text is None else Fraction(text)
 
 
 # -- JSON -----------------------------------------------------------------------------------
@@ -172,18 +203,20 @@ def change_doc(change: Change) -> dict[str, Any]:
         "tier_deltas": {tier: dec_str(amount) for tier, amount in change.tier_deltas.items()},
         "note": change.note,
         "seqs": list(change.seqs),
+        "items": list(change.items),
         "lines": [line_doc(effect) for effect in change.lines],
     }
 
 
 def parts_of(section: Section) -> list[dict[str, Any]]:
-    """Decompositions: the Δ per group (definition, figures, GDP), in attribution order."""
+    """Decompositions: the Δ per part (definition alone, figures alone, joint, GDP), in the
+    order the report lists them."""
     groups: dict[str, list[Change]] = {}
     for change in section.changes:
         if change.group:
             groups.setdefault(change.group, []).append(change)
     parts = []
-    for group in ("definition", "figures", "gdp"):
+    for group in GROUP_LABELS:
         members = groups.get(group, [])
         pps = [c.delta_pp for c in members]
         total_pp = None if any(p is None for p in pps) else sum(pps, Fraction(0))  # type: ignore[arg-type]
@@ -224,6 +257,7 @@ def report_document(report: DiffReport) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "a": report.a_label,
         "b": report.b_label,
+        "attribution": report.attribution,
         "attribution_order": report.order,
         "meta": report.meta,
         "sections": [section_doc(section) for section in report.sections],

@@ -1,12 +1,10 @@
 """The shape of a diff report: sides, changes with their exact effects, line effects.
 
-Built by ``ledger.reports.diff`` (definition diffs, what-if) and ``ledger.reports.decompose`` (as-of
-diffs),
-rendered by ``ledger.reports.document`` (JSON, rows), ``ledger.reports.render_text`` (table,
-markdown) and
-``ledger.reports.render_html``. Amounts are ``Decimal``; shares of GDP are exact ``Fraction``
-percents,
-rounded (half up) only when printed.
+Built by ``ledger.reports.diff`` (definition diffs, what-if) and ``ledger.reports.decompose``
+(as-of diffs); laid out as blocks by ``ledger.reports.blocks``; rendered by
+``ledger.reports.document`` (JSON, rows), ``ledger.reports.render_markdown``,
+``ledger.reports.render_html`` and, as terminal text, ``cli/diff.py``. Amounts are ``Decimal``;
+shares of GDP are exact ``Fraction`` percents, rounded (half up) only when printed.
 """
 
 from __future__ import annotations
@@ -62,7 +60,8 @@ class Change:
     lines: tuple[LineEffect, ...] = ()
     note: str = ""
     seqs: tuple[int, ...] = ()
-    group: str = ""  # decompositions: "definition", "figures" or "gdp"
+    group: str = ""  # decompositions: "definition", "figures", "joint" or "gdp"
+    items: tuple[str, ...] = ()  # figure changes: the line ids (or rate pairs) changed
 
 
 @dataclass(frozen=True)
@@ -122,6 +121,9 @@ class DiffReport:
     order: str
     sections: list[Section]
     meta: dict[str, Any] = field(default_factory=dict)
+    # "sequential" (a walk, each change measured after the previous ones) or
+    # "alone-and-joint" (as-of diffs: each cause alone, then the joint effect)
+    attribution: str = "sequential"
 
     @property
     def has_differences(self) -> bool:

@@ -1,20 +1,23 @@
 """A definition state applied to one fiscal year's figures, with the line-by-line breakdown.
 
-Totals, tiers, currency conversion and the GDP come from ``ledger.projections.measure.measure`` (the
-same
-function ``totals`` uses), called on definition states that may exist only in the walk from A
-to B or in a what-if. What diffs need on top is *which line* counts, for how much, in which
-tier; ``evaluate`` adds that and checks that the lines add up to the measure's tiers exactly.
+Totals, tiers, currency conversion and the GDP come from
+``ledger.projections.measure.measure`` (the same function ``totals`` uses), called on definition
+states that may exist only in the walk from A to B or in a what-if. What diffs need on top is
+*which line* counts, for how much, in which tier; ``evaluate`` adds that and checks that the
+lines add up to the measure's tiers exactly.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal, localcontext
+from typing import Any
 
 from ledger.errors import LedgerError
+from ledger.intake.lines import LineState
 from ledger.projections.definitions import DefinitionVersion
-from ledger.projections.fold import EXACT, LedgerState, LineState
+from ledger.projections.fold import EXACT, LedgerState, SumCell
 from ledger.projections.measure import GdpUsed, Measure, measure
 
 
@@ -32,6 +35,20 @@ class Figures:
     def with_gdp_from(self, other: LedgerState) -> Figures:
         hybrid = replace(self.state, gdp=other.gdp)
         return Figures(self.jurisdiction, self.fiscal_year, hybrid, self.lines)
+
+    def with_lines(self, lines: Iterable[LineState], rates: dict[Any, Any]) -> Figures:
+        """These figures' GDP with other lines of the year and other exchange rates: a state
+        between two moments (``ledger.reports.figure_changes``)."""
+        live = tuple(sorted(lines, key=lambda line: line.line_id))
+        cells: dict[Any, SumCell] = {}
+        with localcontext(EXACT):
+            for line in live:
+                cell = cells.setdefault(line.cell, SumCell(Decimal(0), 0))
+                cell.amount += line.amount
+                cell.lines += 1
+        sums = {**self.state.sums, (self.jurisdiction, self.fiscal_year): cells}
+        hybrid = replace(self.state, sums=sums, rates=rates)
+        return Figures(self.jurisdiction, self.fiscal_year, hybrid, live)
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,9 @@
 """What is particular to PostgreSQL: error classes by SQLSTATE, the bounded retry policy for
 appends, and the SQL that sets up an application role that cannot rewrite history.
 
-The store itself (``ledger.storage.store``) runs the same statements on both backends; this module
-holds
-only the decisions that depend on PostgreSQL's error codes and privilege system. See
-``docs/postgres.md``.
+The store itself (``ledger.storage.store``) runs the same statements on both backends; this
+module holds only the decisions that depend on PostgreSQL's error codes and privilege system.
+See ``docs/postgres.md``.
 """
 
 from __future__ import annotations

@@ -19,8 +19,9 @@ from typing import Any, NamedTuple
 import orjson
 from pydantic import ValidationError
 
-from events import EventModel, Provenance, event_payload, load_stored, stream_of
+from events import SCHEMA_VERSIONS, EventModel, Provenance, event_payload, load_stored, stream_of
 from events.quoting import clipped
+from events.upcasters import upcast
 from ledger.errors import IntegrityFailure, describe_validation_error
 from ledger.storage.canonical import canonical_json
 from ledger.storage.chain import GENESIS_HASH, uuid_text
@@ -202,6 +203,17 @@ def unreadable(seq: int, event_type: str, schema_version: Any, exc: Exception) -
         f"seq {seq}: the stored {clipped(str(event_type))} payload (schema v"
         f"{clipped(str(schema_version))}) cannot be read: {detail}; {ALTERED}"
     )
+
+
+def current_payload(
+    event_type: str, schema_version: int, payload: dict[str, Any]
+) -> dict[str, Any]:
+    """A stored payload in today's schema (upcast only when it is older; not validated: the
+    folds read it field by field and report a field they cannot read with ``unreadable``)."""
+    current = SCHEMA_VERSIONS.get(event_type)
+    if current is None or schema_version == current:
+        return payload
+    return upcast(event_type, schema_version, dict(payload), current)
 
 
 def json_object(seq: int, column: str, text: str) -> dict[str, Any]:

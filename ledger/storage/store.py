@@ -287,6 +287,13 @@ class EventStore:
     def close(self) -> None:
         self.engine.dispose()
 
+    def __enter__(self) -> EventStore:
+        """``with EventStore.open(...) as store:`` closes the store however the block ends."""
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # -- connections -------------------------------------------------------------------------
 
     def _sql(self, statement: str) -> str:
@@ -767,17 +774,6 @@ class EventStore:
                 (name, int(version)) for name, version in self._rows_in(cur, query, list(result))
             )
         return result
-
-    def last_event_types(self, streams: Sequence[str]) -> dict[str, str]:
-        """Type of the latest event of each existing stream among ``streams``."""
-        query = (
-            "SELECT s.name, t.name FROM streams s JOIN events e ON e.stream_id = s.id "
-            "JOIN event_types t ON t.id = e.type_id "
-            "WHERE s.name IN ({marks}) AND e.stream_version = "
-            "(SELECT MAX(stream_version) FROM events WHERE stream_id = s.id)"
-        )
-        with self._read_cursor() as cur:
-            return {name: event_type for name, event_type in self._rows_in(cur, query, streams)}
 
     def _select(
         self,

@@ -1,8 +1,12 @@
-"""A diff report as readable text: a plain-text table report and Markdown, from one list of
-blocks (``report_blocks``) that the HTML report reuses. Summary first, details after."""
+"""A diff report as a document of blocks — headings, the summary, text and tables of cells
+already spelled out — summary first, details after. Every rendering of the report reads it:
+Markdown (``render_markdown``) and HTML (``render_html``) here, and the terminal text in
+``cli/diff.py``. A block says what is shown and which columns hold numbers; how it looks is the
+renderer's."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -17,8 +21,12 @@ from ledger.reports.document import (
     pp,
     stat_line,
 )
-from ledger.reports.model import DiffReport, Section, Side
+from ledger.reports.model import Change, DiffReport, Section, Side
 
+ATTRIBUTION_NAMES = {
+    "sequential": "sequential, in this order",
+    "alone-and-joint": "each cause alone, then their joint effect",
+}
 TITLES = {
     "definition-diff": "Definition diff",
     "as-of-diff": "What the ledger learned",
@@ -216,7 +224,30 @@ def change_blocks(section: Section) -> list[Block]:
     blocks.append(
         Block("table", columns=columns, rows=rows, right={0, 5 + offset, 6 + offset, 7 + offset})
     )
-    line_rows = [
+    line_rows = _line_rows(c for c in section.changes if c.group != "joint")
+    if line_rows:
+        blocks.append(Block("heading", "Budget lines entering, leaving or moving", level=3))
+        columns = [*LINE_COLUMNS, "counted before", "counted after", "Δ counted"]
+        blocks.append(_line_table(columns + ["tier before", "tier after"], line_rows))
+    joint_rows = _line_rows(c for c in section.changes if c.group == "joint")
+    if joint_rows:
+        blocks.append(
+            Block(
+                "heading",
+                "Budget lines in the joint effect (counted differently under the two definitions)",
+                level=3,
+            )  # fmt: skip
+        )
+        columns = [*LINE_COLUMNS, "Δ under T1's definition", "Δ under T2's definition", "joint"]
+        blocks.append(_line_table(columns + ["tier (T1's)", "tier (T2's)"], joint_rows))
+    return blocks
+
+
+LINE_COLUMNS = ["#", "line", "agency", "program", "category", "stage", "amount"]
+
+
+def _line_rows(changes: Iterable[Change]) -> list[list[str]]:
+    return [
         [
             str(c.step),
             e.line_id,
@@ -231,33 +262,13 @@ def change_blocks(section: Section) -> list[Block]:
             e.tier_before or "",
             e.tier_after or "",
         ]
-        for c in section.changes
+        for c in changes
         for e in c.lines
     ]
-    if line_rows:
-        blocks.append(Block("heading", "Budget lines entering, leaving or moving", level=3))
-        blocks.append(
-            Block(
-                "table",
-                columns=[
-                    "#",
-                    "line",
-                    "agency",
-                    "program",
-                    "category",
-                    "stage",
-                    "amount",
-                    "counted before",
-                    "counted after",
-                    "Δ counted",
-                    "tier before",
-                    "tier after",
-                ],
-                rows=line_rows,
-                right={0, 6, 7, 8, 9},
-            )
-        )
-    return blocks
+
+
+def _line_table(columns: list[str], rows: list[list[str]]) -> Block:
+    return Block("table", columns=columns, rows=rows, right={0, 6, 7, 8, 9})
 
 
 def report_blocks(report: DiffReport) -> list[Block]:
@@ -265,63 +276,8 @@ def report_blocks(report: DiffReport) -> list[Block]:
     blocks = [
         Block("heading", f"{title}: {report.a_label} → {report.b_label}", level=1),
         Block("text", _moment(report.meta)),
-        Block("text", f"Attribution order: {report.order}."),
+        Block("text", f"Attribution ({ATTRIBUTION_NAMES[report.attribution]}): {report.order}."),
     ]
     for section in report.sections:
         blocks += section_blocks(section, report.kind)
     return blocks
-
-
-# -- serialisations -------------------------------------------------------------------------
-
-
-def _grid(block: Block) -> list[str]:
-    widths = [len(c) for c in block.columns]
-    for row in block.rows:
-        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(
-            cell.rjust(w) if i in block.right else cell.ljust(w)
-            for i, (cell, w) in enumerate(zip(cells, widths, strict=True))
-        ).rstrip()
-
-    return [line(block.columns), line(["-" * w for w in widths])] + [line(r) for r in block.rows]
-
-
-def render_text(report: DiffReport) -> str:
-    """The ``table`` format."""
-    out: list[str] = []
-    for block in report_blocks(report):
-        if block.kind == "heading":
-            out += ["", block.text] if block.level > 1 else [block.text]
-            if block.level <= 2:
-                out.append(("=" if block.level == 1 else "-") * len(block.text))
-        elif block.kind in ("summary", "text") and block.text:
-            out.append(block.text)
-        elif block.kind == "table":
-            out += [""] + _grid(block)
-    return "\n".join(out).strip("\n") + "\n"
-
-
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def render_markdown(report: DiffReport) -> str:
-    """The ``markdown`` format: headings, the summary in bold, pipe tables."""
-    out: list[str] = []
-    for block in report_blocks(report):
-        if block.kind == "heading":
-            out += ["#" * block.level + " " + block.text, ""]
-        elif block.kind == "summary":
-            out += [f"**{block.text}**", ""]
-        elif block.kind == "text" and block.text:
-            out += [block.text, ""]
-        elif block.kind == "table":
-            align = ["---:" if i in block.right else "---" for i in range(len(block.columns))]
-            out.append("| " + " | ".join(_md_cell(c) or " " for c in block.columns) + " |")
-            out.append("|" + "|".join(align) + "|")
-            out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in block.rows]
-            out.append("")
-    return "\n".join(out).rstrip("\n") + "\n"
