@@ -19,6 +19,13 @@ STAGE_SHORT = {"supplementary": "suppl."}
 MARKS = {"hypothetical": "†", "empty": "‡"}
 
 
+def year_of(doc: dict[str, Any], year: int) -> str:
+    """A year as the document labels it (``FY2025`` for Japan's fiscal years)."""
+    from ledger.demo.format import year_of as labelled
+
+    return labelled(doc, year)
+
+
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -39,7 +46,8 @@ def _header(doc: dict[str, Any]) -> list[str]:
     )
     head = led["head"]
     return [
-        f"defledger demo: what counts as Japan's defense spending, FY{years[0]}–FY{years[-1]}",
+        "defledger demo: what counts as Japan's defense spending, "
+        f"{year_of(doc, years[0])}–{year_of(doc, years[-1])}",
         *_wrap(
             f"Ledger {led['db']}: the Japan scenario (docs/scenario.md, "
             f"{led['events_in_scenario']} events), through `import`",
@@ -74,11 +82,11 @@ def _cell(cell: dict[str, Any]) -> str:
 
 
 def _grid(doc: dict[str, Any]) -> list[str]:
-    years = "".join(f"{f'FY{y}':>{CELL - 2}}  " for y in doc["fiscal_years"])
+    years = "".join(f"{year_of(doc, y):>{CELL - 2}}  " for y in doc["fiscal_years"])
     lines = [f"{'¥ trillion, % of GDP':<{LABEL}}{years}".rstrip()]
     bases: dict[str, list[dict[str, Any]]] = {}
     for d in doc["definitions"]:
-        bases.setdefault(_basis(d), []).append(d)
+        bases.setdefault(_basis(doc, d), []).append(d)
     for basis, definitions in bases.items():  # one block per denominator, named above it
         lines += _wrap(f"% {basis}:", " ", "    ")
         for d in definitions:
@@ -91,22 +99,23 @@ def _grid(doc: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _gdp(gdp: dict[str, Any]) -> str:
-    return f"FY{gdp['fiscal_year']} GDP ¥{gdp['amount_tn']}T ({gdp['vintage']}, seq {gdp['seq']})"
+def _gdp(doc: dict[str, Any], gdp: dict[str, Any]) -> str:
+    year = year_of(doc, gdp["fiscal_year"])
+    return f"{year} GDP ¥{gdp['amount_tn']}T ({gdp['vintage']}, seq {gdp['seq']})"
 
 
-def _basis(d: dict[str, Any]) -> str:
+def _basis(doc: dict[str, Any], d: dict[str, Any]) -> str:
     """What a definition's shares divide by: ``÷ FY2022 GDP ¥560T (2022-12-estimate, seq 27),
     every year`` or ``÷ the same year's GDP: FY2022 ¥566.5T (…), FY2023–FY2025 none``."""
     from ledger.demo.format import years_text
 
-    used = [_gdp(g) for g in d["divided_by"]]
+    used = [_gdp(doc, g) for g in d["divided_by"]]
     if d["gdp_basis"].startswith("same-year"):
-        found = [f"FY{g['fiscal_year']} ¥{g['amount_tn']}T ({g['vintage']}, seq {g['seq']})"
-                 for g in d["divided_by"]]  # fmt: skip
+        found = [f"{year_of(doc, g['fiscal_year'])} ¥{g['amount_tn']}T ({g['vintage']}, "
+                 f"seq {g['seq']})" for g in d["divided_by"]]  # fmt: skip
         missing = [c["fiscal_year"] for c in d["years"] if c["gdp"] is None]
         if missing:
-            found.append(f"{years_text(missing)} none")
+            found.append(f"{years_text(missing, lambda y: year_of(doc, y))} none")
         return "÷ the same year's GDP: " + ", ".join(found)
     if not used:
         return f"÷ GDP {d['gdp_basis']}, not recorded"
@@ -120,17 +129,17 @@ VERDICT_ORDER = (
 STAGE_WORDS = {("initial",): "initial", ("supplementary",): "suppl."}
 
 
-def _short(c: dict[str, Any], year: bool = True) -> str:
+def _short(doc: dict[str, Any], c: dict[str, Any], year: bool = True) -> str:
     """What a claim is about, in a few words: ``FY2025 core initial``."""
-    words = [f"FY{c['fiscal_year']}"] if year else []
+    words = [year_of(doc, c["fiscal_year"])] if year else []
     words += [c["tier"]] if c["tier"] else []
     words += [STAGE_WORDS.get(tuple(c["stages"] or ()), "")]
     return " ".join(w for w in words if w)
 
 
-def _claim_item(c: dict[str, Any], said: str) -> str:
+def _claim_item(doc: dict[str, Any], c: dict[str, Any], said: str) -> str:
     """One checked claim in a few words (``said`` of it already): ``about 1.8% (1.767946%)``."""
-    short = _short(c)
+    short = _short(doc, c)
     rest = short.removeprefix(said).strip() if short.startswith(said) else short
     basis = " of same-year GDP" if (c["gdp_basis"] or "").startswith("same-year") else ""
     head = " ".join(w for w in (rest, c["claimed"] + basis) if w)
@@ -162,9 +171,9 @@ def _read_first(doc: dict[str, Any]) -> list[str]:
         return []
     years = sorted({c["fiscal_year"] for c in circular})
     one_year = len(years) == 1
-    said = f"FY{years[0]}'s published " if one_year else "the published "
+    said = f"{year_of(doc, years[0])}'s published " if one_year else "the published "
     figures = said + " and ".join(
-        " ".join(w for w in (_short(c, not one_year), c["claimed"]) if w) for c in circular
+        " ".join(w for w in (_short(doc, c, not one_year), c["claimed"]) if w) for c in circular
     )
     cites = " and ".join(dict.fromkeys(c["cite"] for c in circular))
     seqs = " and ".join(f"seq {s}" for s in claims["derived_seqs"])
@@ -194,10 +203,10 @@ def _claims(doc: dict[str, Any]) -> list[str]:
             cites.setdefault(c["cite"], []).append(c)
         parts = []
         for cite, group in cites.items():
-            shorts = {_short(c) for c in group}
-            years = {f"FY{c['fiscal_year']}" for c in group}
+            shorts = {_short(doc, c) for c in group}
+            years = {year_of(doc, c["fiscal_year"]) for c in group}
             said = shorts.pop() if len(shorts) == 1 else years.pop() if len(years) == 1 else ""
-            listed = ", ".join(_claim_item(c, said) for c in group)
+            listed = ", ".join(_claim_item(doc, c, said) for c in group)
             parts.append(" ".join(w for w in (said, listed) if w) + f" · {cite}")
         lines += _wrap(f"{_verdict_label(items)}: " + "; ".join(parts), "  ", "      ")
     return lines
@@ -215,7 +224,8 @@ def _diff(doc: dict[str, Any]) -> list[str]:
     from ledger.reports.document import KIND_LABELS
 
     d = doc["diff"]
-    lines = _wrap(f"diff {d['a']} → {d['b']}, FY{d['fiscal_year']}: {d['summary']}", "", "  ")
+    year = year_of(doc, d["fiscal_year"])
+    lines = _wrap(f"diff {d['a']} → {d['b']}, {year}: {d['summary']}", "", "  ")
     for c in d["changes"]:
         where = f" (line {', '.join(c['lines'])})" if c["lines"] else ""
         kind = KIND_LABELS.get(c["kind"], c["kind"])
@@ -240,7 +250,9 @@ def _hypothetical(doc: dict[str, Any]) -> list[str]:
         years: dict[int, list[str]] = {}
         for f in flag["figures"]:
             years.setdefault(f["fiscal_year"], []).append(f["definition"])
-        behind = "; ".join(f"{labels_text(labels)} FY{y}" for y, labels in sorted(years.items()))
+        behind = "; ".join(
+            f"{labels_text(labels)} {year_of(doc, y)}" for y, labels in sorted(years.items())
+        )
         checks = " (read first)" if flag["claims"] else ""
         lines += _wrap(f"seq {flag['seq']}: {flag['what']}, in {behind}{checks}", "  ", "    ")
     return lines

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from cli.errors import EXIT_DIFFERENCES, fail
-from cli.options import db_of, open_store
+from cli.options import db_of, jurisdiction_option, open_store
 from cli.output import TABLE_FORMATS, Rendered, Renderers, aligned, render, to_json, write
 
 FORMATS = (*TABLE_FORMATS, "html")
@@ -18,11 +18,13 @@ F = Callable[..., Any]
 def report_options(command: F) -> F:
     """Options ``diff`` and ``what-if`` share."""
     options = [
-        click.option("--jurisdiction", default="JP", show_default=True, help="ISO 3166-1 code."),
+        jurisdiction_option,
         click.option(
             "--fy",
+            "--year",
+            "fy",
             metavar="FY|FY..FY",
-            help="Fiscal year or range, e.g. FY2022..FY2025 "
+            help="Year or range, e.g. FY2022..FY2025 or 2022..2025 "
             "(default: the latest year with budget lines).",
         ),
         click.option("--tier", help="Measure one tier only (e.g. core); default: all tiers."),
@@ -96,7 +98,7 @@ def report_renderers(report: Any, stat: bool, chart: str, axis: str = "zero") ->
 
     if stat:
         text = "".join(
-            f"{s.jurisdiction} FY{s.fiscal_year} {s.a.label} → {s.b.label}: {stat_line(s)}\n"
+            f"{s.jurisdiction} {s.year_label} {s.a.label} → {s.b.label}: {stat_line(s)}\n"
             for s in report.sections
         )
         return dict.fromkeys(FORMATS, lambda: text)
@@ -149,7 +151,7 @@ def diff(
     specs: tuple[str, ...],
     as_of: tuple[str, ...],
     definition: str | None,
-    jurisdiction: str,
+    jurisdictions: tuple[str, ...],
     fy: str | None,
     tier: str | None,
     stat: bool,
@@ -169,11 +171,11 @@ def diff(
     the figure changes alone (lines recorded, revised, reclassified, withdrawn), their joint
     effect and the GDP revision."""
     from ledger.queries.asof import resolve_as_of
-    from ledger.queries.question import parse_jurisdiction
+    from ledger.queries.jurisdictions import parse_jurisdictions
     from ledger.reports.decompose import as_of_diff
     from ledger.reports.diff import definition_diff
 
-    place = parse_jurisdiction(jurisdiction)
+    places = parse_jurisdictions(jurisdictions)
     if len(as_of) > 2:
         fail("give --as-of at most twice")
     if len(as_of) == 2:
@@ -186,11 +188,11 @@ def diff(
     with open_store(ctx) as store:
         if len(as_of) == 2:
             moments = (resolve_as_of(store, as_of[0]), resolve_as_of(store, as_of[1]))
-            report = as_of_diff(store, definition, moments, jurisdiction=place, fy=fy, tier=tier)
+            report = as_of_diff(store, definition, moments, jurisdictions=places, fy=fy, tier=tier)
         else:
             moment = resolve_as_of(store, as_of[0] if as_of else None)
             report = definition_diff(
-                store, specs[0], specs[1], jurisdiction=place, fy=fy, as_of=moment, tier=tier
+                store, specs[0], specs[1], jurisdictions=places, fy=fy, as_of=moment, tier=tier
             )
     emit_report(ctx, report, fmt, output, stat, chart, axis, exit_code)
 
@@ -223,7 +225,7 @@ def what_if(
     stages: str | None,
     gdp_basis: str | None,
     as_of: str | None,
-    jurisdiction: str,
+    jurisdictions: tuple[str, ...],
     fy: str | None,
     tier: str | None,
     stat: bool,
@@ -237,17 +239,17 @@ def what_if(
     NAME@V as recorded (A) to NAME@V with the changes given (B). Opens the ledger read-only;
     nothing is written."""
     from ledger.queries.asof import resolve_as_of
-    from ledger.queries.question import parse_jurisdiction
+    from ledger.queries.jurisdictions import parse_jurisdictions
     from ledger.reports.whatif import Hypothesis, open_read_only
     from ledger.reports.whatif import what_if as run_what_if
 
-    place = parse_jurisdiction(jurisdiction)
+    places = parse_jurisdictions(jurisdictions)
     if not (includes or excludes or stages or gdp_basis):
         fail("give at least one of --include, --exclude, --stages, --gdp-basis")
     hypothesis = Hypothesis(includes, excludes, stages, gdp_basis)
     with open_read_only(db_of(ctx)) as store:
         moment = resolve_as_of(store, as_of)
         report = run_what_if(
-            store, spec, hypothesis, jurisdiction=place, fy=fy, as_of=moment, tier=tier
+            store, spec, hypothesis, jurisdictions=places, fy=fy, as_of=moment, tier=tier
         )
     emit_report(ctx, report, fmt, output, stat, chart, axis, exit_code)

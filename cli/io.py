@@ -6,19 +6,44 @@ import sys
 
 import click
 
-from cli.files import read_upto
-from cli.options import db_of, open_store
+from cli.files import KiB, read_text, read_upto
+from cli.options import BoundedInt, db_of, open_store
+from cli.output import emit
 from cli.record import default_actor
+
+MAPPING_BYTES = 1024 * KiB  # a mapping file: a few dozen lines, a map of a few hundred names
 
 
 @click.command()
+@click.option(
+    "-j",
+    "--jurisdiction",
+    "jurisdictions",
+    multiple=True,
+    metavar="CODE|all",
+    help="The jurisdiction(s) read commands answer for without -j (repeatable, or all). Set "
+    "once: a ledger keeps its first default. Without it a ledger answers for the only "
+    "jurisdiction it records budget lines for, and asks for -j when it records several.",
+)
 @click.pass_context
-def init(ctx: click.Context) -> None:
-    """Create an empty ledger (tables and append-only triggers); harmless if it exists."""
+def init(ctx: click.Context, jurisdictions: tuple[str, ...]) -> None:
+    """Create an empty ledger (tables and append-only triggers); harmless if it exists.
+
+    \b
+    Examples:
+      defledger init
+      defledger init --jurisdiction DE
+      defledger init -j DE -j PL
+    """
+    from ledger.queries.jurisdictions import parse_jurisdictions, set_ledger_default
     from ledger.storage.db import resolve_url, safe_url
 
-    open_store(ctx, create=True).close()
-    click.echo(f"ledger ready at {safe_url(resolve_url(db_of(ctx)))}", err=True)
+    parse_jurisdictions(jurisdictions)  # a bad code creates nothing
+    with open_store(ctx, create=True) as store:
+        default = set_ledger_default(store, jurisdictions)
+    where = f"ledger ready at {safe_url(resolve_url(db_of(ctx)))}"
+    default_text = f" (default jurisdiction {','.join(default)})" if default else ""
+    click.echo(where + default_text, err=True)
 
 
 @click.command("import")
@@ -26,29 +51,80 @@ def init(ctx: click.Context) -> None:
 @click.option(
     "--kind",
     type=click.Choice(["events", "categories", "lines", "gdp", "claims"]),
-    help="Kind of file (default: recognised from the first line).",
+    help="Kind of file (default: recognised from the first line); with a mapping, the kind of "
+    "record to make (its [lines], [gdp] or [categories] section).",
+)
+@click.option(
+    "--mapping",
+    metavar="FILE.toml",
+    type=click.Path(dir_okay=False, allow_dash=False),
+    help="How the columns of FILE (a CSV file or an .xlsx sheet, long or wide) become fields "
+    "(see docs/formats.md).",
+)
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="A field of the mapping, on top of --mapping: a value (currency=USD), a template "
+    '(line_id=DEF-{year}) or a column (amount={column="def_{year}", unit="million"}). '
+    "Repeatable.",
+)
+@click.option(
+    "--sheet", metavar="NAME", help="The sheet of an .xlsx workbook (default: the first)."
 )
 @click.option("--actor", default=default_actor, show_default="the OS user", help="Who imports it.")
 @click.option("--reason", help="Why; with it, changed budget lines are recorded as revisions.")
-@click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")
+@click.option(
+    "--dry-run", is_flag=True, help="Check everything, write nothing; show what would be added."
+)
+@click.option(
+    "--preview",
+    type=BoundedInt(0, 10_000),
+    default=10,
+    show_default=True,
+    help="Events a dry run shows as a table on stdout (0: none).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @click.pass_context
 def import_(
     ctx: click.Context,
     file: str,
     kind: str | None,
+    mapping: str | None,
+    maps: tuple[str, ...],
+    sheet: str | None,
     actor: str,
     reason: str | None,
     dry_run: bool,
+    preview: int,
     quiet: bool,
 ) -> None:
     """Import FILE (or - for stdin): JSON Lines of events, CSV of categories, budget lines, GDP
-    figures or claims, or a TOML file of [[claim]] tables (see docs/formats.md, docs/claims.md).
-    All-or-nothing; importing the same file twice adds nothing."""
-    from ledger.intake.importers import MAX_FILE_BYTES, decode, import_text
+    figures or claims, a TOML file of [[claim]] tables (see docs/formats.md, docs/claims.md), or
+    someone else's table — a CSV file or an .xlsx sheet, long or wide (one column per year) —
+    through a mapping (--mapping FILE.toml, --map). All-or-nothing; importing the same file
+    twice adds nothing.
 
-    # at most one byte past the limit is read: decode() names the limit
-    text = decode(read_upto(file, "file", MAX_FILE_BYTES))
+    \b
+    Examples:
+      defledger import japan.jsonl
+      defledger import lines.csv --dry-run
+      defledger import nato.csv --mapping examples/nato/nato.toml --kind lines
+      defledger import table.xlsx --sheet TABLE2 --mapping table2.toml --dry-run
+    """
+    from pathlib import Path
+
+    from ledger.intake.importers import MAX_FILE_BYTES, import_table, preview_table
+    from ledger.intake.mapping import parse_mapping
+
+    mapped = None
+    if mapping is not None or maps:
+        text = read_text(mapping, "mapping", MAPPING_BYTES) if mapping is not None else None
+        name = Path(mapping).name if mapping is not None else "--map"
+        mapped = parse_mapping(text, name, maps, kind)
+    # at most one byte past the limit is read: import_table names the limit
+    data = bytes(read_upto(file, "file", MAX_FILE_BYTES))
     show_progress = not quiet and sys.stderr.isatty()
 
     def progress(rows: int) -> None:
@@ -56,16 +132,23 @@ def import_(
             click.echo(f"\rchecked {rows:,} rows", err=True, nl=False)
 
     with open_store(ctx, create=True, quiet=quiet) as store:
-        report = import_text(
-            store, text, kind=kind, actor=actor, reason=reason, dry_run=dry_run, progress=progress
-        )
+        report = import_table(
+            store, data, "stdin" if file == "-" else Path(file).name, mapped, kind=kind,
+            sheet=sheet, actor=actor, reason=reason, dry_run=dry_run, progress=progress,
+            preview=preview if dry_run else 0,
+        )  # fmt: skip
     if show_progress:
         click.echo("", err=True)
+    if report.dry_run and report.preview:
+        emit(preview_table(report), None, None)
     if not quiet:
         verb = "would add" if report.dry_run else "added"
         where = f" (seq {report.first_seq}..{report.last_seq})" if report.first_seq else ""
+        read = ""
+        if report.counts is not None and report.counts.missing_cells:
+            read = f", {report.counts.missing_cells} cells meaning no figure skipped"
         click.echo(
             f"{report.kind}: {report.rows} rows, {verb} {report.appended} events{where}, "
-            f"{report.skipped} already recorded",
+            f"{report.skipped} already recorded{read}",
             err=True,
         )

@@ -90,6 +90,20 @@ def output_options(command: F) -> F:
     )(command)
 
 
+def jurisdiction_option(command: F) -> F:
+    """``-j/--jurisdiction``: repeatable, or ``all``; the default is the ledger's."""
+    return click.option(
+        "-j",
+        "--jurisdiction",
+        "jurisdictions",
+        multiple=True,
+        metavar="CODE|all",
+        help="ISO 3166-1 alpha-2 code (repeatable, or comma-separated), or all: every "
+        "jurisdiction with budget lines. Default: the ledger's (init --jurisdiction), else the "
+        "only one with budget lines.",
+    )(command)
+
+
 def as_of_option(command: F) -> F:
     return click.option(
         "--as-of",

@@ -27,6 +27,7 @@ KINDS: dict[str, str] = {
     "gdp": "GdpRecorded",
     "target": "TargetSet",
     "fx": "ExchangeRateRecorded",
+    "year-basis": "YearBasisSet",
 }
 MULTIPLE = {"stages"}
 DEFAULTED = {"currency"}  # filled from the jurisdiction when left out

@@ -8,7 +8,13 @@ from typing import Any
 import click
 
 from cli.errors import EXIT_INTEGRITY, CliError
-from cli.options import BoundedInt, as_of_option, open_store, output_options
+from cli.options import (
+    BoundedInt,
+    as_of_option,
+    jurisdiction_option,
+    open_store,
+    output_options,
+)
 from cli.output import emit
 
 F = Callable[..., Any]
@@ -19,13 +25,7 @@ MAX_PLACES = 20  # shares are exact to 50 digits; more places than this shows no
 def measure_options(command: F) -> F:
     """The options that name one measure: where, which definition, what counts, which GDP."""
     decorators: list[Callable[[F], F]] = [
-        click.option(
-            "-j",
-            "--jurisdiction",
-            default="JP",
-            show_default=True,
-            help="ISO 3166-1 alpha-2 code.",
-        ),
+        jurisdiction_option,
         click.option(
             "--tier", help="Only this tier (core, related, …; 'all' is the sum of the tiers)."
         ),
@@ -64,9 +64,10 @@ def _open(ctx: click.Context) -> Any:
 @measure_options
 @click.option(
     "--fy",
+    "--year",
     "years",
     metavar="FY2025|FY2022..FY2027",
-    help="Fiscal year or range (default: every year with lines).",
+    help="Year or range, FY2025 or 2025 alike (default: every year with lines).",
 )
 @click.option(
     "--definition",
@@ -107,7 +108,9 @@ def totals(ctx: click.Context, fmt: str | None, output: str | None, **options: A
 def _trace_command(name: str) -> click.Command:
     @click.command(name)
     @measure_options
-    @click.option("--fy", "year", required=True, metavar="FY2025", help="The fiscal year.")
+    @click.option(
+        "--fy", "--year", "year", required=True, metavar="FY2025", help="The year (FY2025 or 2025)."
+    )
     @click.option(
         "--definition",
         metavar="NAME[@VERSION]",
@@ -137,7 +140,9 @@ explain = _trace_command("explain")
 
 @click.command()
 @measure_options
-@click.option("--fy", "year", required=True, metavar="FY2025", help="The fiscal year.")
+@click.option(
+    "--fy", "--year", "year", required=True, metavar="FY2025", help="The year (FY2025 or 2025)."
+)
 @click.option(
     "--definition",
     metavar="NAME[@VERSION]",

@@ -39,6 +39,7 @@ from events.definitions import (
 )
 from events.envelope import ENVELOPE_FIELDS, Provenance
 from events.macro import ExchangeRateRecorded, GdpRecorded, TargetKind, TargetSet
+from events.periods import YearBasisSet, YearKind, YearNamedBy
 from events.quoting import quoted
 from events.taxonomy import CategoryDefined
 from events.upcasters import upcast
@@ -61,6 +62,7 @@ EVENT_TYPES: tuple[type[EventModel], ...] = (
     ClaimRecorded,
     ClaimWithdrawn,
     ClaimSuperseded,
+    YearBasisSet,
 )
 EVENT_CLASSES: dict[str, type[EventModel]] = {
     cls.model_fields["type"].default: cls for cls in EVENT_TYPES
@@ -86,7 +88,8 @@ AnyEvent = Annotated[
     | ExchangeRateRecorded
     | ClaimRecorded
     | ClaimWithdrawn
-    | ClaimSuperseded,
+    | ClaimSuperseded
+    | YearBasisSet,
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
@@ -141,6 +144,8 @@ def stream_of(event: EventModel) -> str:
             return f"fx/{event.base}-{event.quote}/FY{event.fiscal_year}"
         case ClaimRecorded() | ClaimWithdrawn() | ClaimSuperseded():
             return f"claim/{event.claim_id}"
+        case YearBasisSet():
+            return f"year-basis/{event.jurisdiction}"
     raise TypeError(f"no stream for {type(event).__name__}")
 
 
@@ -178,6 +183,9 @@ __all__ = [
     "Status",
     "TargetKind",
     "TargetSet",
+    "YearBasisSet",
+    "YearKind",
+    "YearNamedBy",
     "event_payload",
     "load_stored",
     "parse_event",

@@ -23,6 +23,10 @@ from pydantic import (
 from events.currencies import ISO_4217
 from events.quoting import clipped, quoted
 
+# The jurisdiction an event that names none is about: the schema's default since the first
+# version (which held Japanese figures only). Stored events rely on it, so it never changes; it
+# is not a default for questions (``ledger.queries.jurisdictions`` decides those).
+SCHEMA_JURISDICTION = "JP"
 MIN_FISCAL_YEAR = 1900
 MAX_FISCAL_YEAR = 2200
 MAX_DECIMAL_DIGITS = 40

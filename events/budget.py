@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, model_validator
 
 from events.base import (
+    SCHEMA_JURISDICTION,
     Code,
     Currency,
     EventModel,
@@ -27,7 +28,7 @@ from events.quoting import quoted
 def default_currency(data: Any) -> Any:
     """Fill ``currency`` from the jurisdiction when a record leaves it out."""
     if isinstance(data, dict) and not data.get("currency"):
-        jurisdiction = str(data.get("jurisdiction") or "JP").strip().upper()
+        jurisdiction = str(data.get("jurisdiction") or SCHEMA_JURISDICTION).strip().upper()
         if jurisdiction not in DEFAULT_CURRENCY:
             raise ValueError(f"currency is required for jurisdiction {quoted(jurisdiction)}")
         data = {**data, "currency": DEFAULT_CURRENCY[jurisdiction]}
@@ -35,7 +36,9 @@ def default_currency(data: Any) -> Any:
 
 
 class _LineKey(EventModel):
-    jurisdiction: Jurisdiction = Field(default="JP", description="ISO 3166-1 alpha-2 code.")
+    jurisdiction: Jurisdiction = Field(
+        default=SCHEMA_JURISDICTION, description="ISO 3166-1 alpha-2 code."
+    )
     fiscal_year: FiscalYear = Field(description="Fiscal year the line belongs to.")
     line_id: Code = Field(description="Identifier of the line within the year.")
 

@@ -8,6 +8,7 @@ from typing import ClassVar, Literal
 from pydantic import Field, model_validator
 
 from events.base import (
+    SCHEMA_JURISDICTION,
     Code,
     Currency,
     EventModel,
@@ -25,7 +26,9 @@ class GdpRecorded(EventModel):
 
     type: Literal["GdpRecorded"] = "GdpRecorded"
     schema_version: ClassVar[int] = 1
-    jurisdiction: Jurisdiction = Field(default="JP", description="ISO 3166-1 alpha-2 code.")
+    jurisdiction: Jurisdiction = Field(
+        default=SCHEMA_JURISDICTION, description="ISO 3166-1 alpha-2 code."
+    )
     fiscal_year: FiscalYear = Field(description="Fiscal year of the GDP figure.")
     amount: PositiveDecimal = Field(description="Exact nominal GDP in currency units.")
     currency: Currency = Field(description="ISO 4217 code; defaults to the jurisdiction's.")
@@ -46,7 +49,9 @@ class TargetSet(EventModel):
 
     type: Literal["TargetSet"] = "TargetSet"
     schema_version: ClassVar[int] = 1
-    jurisdiction: Jurisdiction = Field(default="JP", description="ISO 3166-1 alpha-2 code.")
+    jurisdiction: Jurisdiction = Field(
+        default=SCHEMA_JURISDICTION, description="ISO 3166-1 alpha-2 code."
+    )
     target_id: Code = Field(description="Stable id, e.g. nss-2pct.")
     percent_of_gdp: PositiveDecimal = Field(description="Target in percent of GDP, e.g. 2.")
     by_fiscal_year: FiscalYear = Field(description="Fiscal year by which it applies.")

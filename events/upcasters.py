@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from events.base import SCHEMA_JURISDICTION
 from events.quoting import clipped, quoted
 
 Payload = dict[str, Any]
@@ -104,6 +105,6 @@ def _budget_line_v1_to_v2(payload: Payload) -> Payload:
         raise UpcastError("amount: a v1 BudgetLineRecorded has amount_yen, not amount")
     amount = take(payload, "amount_yen", int)
     payload["amount"] = str(amount)
-    payload.setdefault("jurisdiction", "JP")
+    payload.setdefault("jurisdiction", SCHEMA_JURISDICTION)
     payload.setdefault("currency", "JPY")
     return payload

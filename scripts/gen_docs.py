@@ -128,6 +128,13 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     },
     "ClaimWithdrawn": {"claim_id": "jp-fy2025-draft-typo"},
     "ClaimSuperseded": {"claim_id": "jp-fy2025-2pct-early", "by": "jp-fy2025-2pct-nikkei"},
+    "YearBasisSet": {
+        "jurisdiction": "US",
+        "basis": "fiscal",
+        "start_month": 10,
+        "named_by": "end",
+        "note": "FY2025 runs from 1 October 2024 to 30 September 2025",
+    },
 }
 
 

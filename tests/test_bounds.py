@@ -232,8 +232,9 @@ def test_totals__refuses_more_cells_than_the_limit(
     monkeypatch.setattr(ledger.queries.totals, "MAX_CELLS", len(cells) - 1)
     message = one_line_error(primer("totals"), 2)
     assert message == (
-        f"Error: this would measure {len(cells):,} fiscal year × definition version cells; "
-        f"the limit is {len(cells) - 1:,}: narrow --fy or name the definitions with --definition"
+        f"Error: this would measure {len(cells):,} jurisdiction × fiscal year × definition "
+        f"version cells; the limit is {len(cells) - 1:,}: narrow -j or --fy, or name the "
+        "definitions with --definition"
     )
 
 

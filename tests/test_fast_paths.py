@@ -22,7 +22,7 @@ import pytest
 from conftest import category, line
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import ANY_EVENT, CHARS
+from strategies import ANY_EVENT
 
 from events import Provenance, Source, event_payload
 from ledger.errors import IntegrityFailure
@@ -162,16 +162,18 @@ def _old_content_key(pending: PendingEvent) -> str:
     return "i:" + base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
+# Text a model accepts: no NUL, and no lone surrogate (pydantic refuses what UTF-8 cannot hold).
+MODEL_CHARS = st.characters(exclude_characters="\x00", exclude_categories=["Cs"])
 SOURCES = st.none() | st.builds(
     Source,
-    title=st.text(CHARS, min_size=1, max_size=20).filter(str.strip),
+    title=st.text(MODEL_CHARS, min_size=1, max_size=20).filter(str.strip),
     url=st.none() | st.just("https://例え.jp/予算?a=1"),
-    page=st.none() | st.text(CHARS, max_size=5),
+    page=st.none() | st.text(MODEL_CHARS, max_size=5),
 )
 
 
 @settings(max_examples=150, deadline=None)
-@given(event=ANY_EVENT, reason=st.none() | st.text(CHARS, max_size=30), source=SOURCES)
+@given(event=ANY_EVENT, reason=st.none() | st.text(MODEL_CHARS, max_size=30), source=SOURCES)
 def test_pending_key__equals_the_content_key_of_the_objects(
     event: Any, reason: str | None, source: Source | None
 ) -> None:

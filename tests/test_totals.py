@@ -240,9 +240,20 @@ def test_currency__converted_only_through_a_recorded_rate(cli: Cli) -> None:
     ]
 
 
-def test_currency__mixed_without_a_rate_is_one_line_exit_2(cli: Cli) -> None:
+def test_currency__mixed_without_a_rate_gives_no_total_and_says_why(cli: Cli) -> None:
+    """A total that would leave the USD line out is not given (no silent shortfall); the
+    row's diagnostic says which lines and which rate to record. ``trace`` still refuses."""
     _usd_ledger(cli, rate=False)
-    result = cli("totals", "--fy", "2025", "--definition", "d@1")
+    body = _json(cli, "totals", "--fy", "2025", "--definition", "d@1", "--tier", "all")
+    row = body["totals"][0]
+    assert (row["total"], row["share_of_gdp_pct"], row["currency"]) == ("", "", "JPY")
+    (diagnostic,) = [d for d in row["diagnostics"] if d["code"] == "no-exchange-rate"]
+    assert diagnostic["lines"] == 1 and diagnostic["quote"] == "JPY"
+    assert diagnostic["amounts"] == [{"currency": "USD", "amount": "10.5"}]
+    text = cli("totals", "--fy", "2025", "--definition", "d@1").stdout
+    assert "Note: JP FY2025: 1 line (10.5 USD) counted by d@1 is in USD" in text
+    assert "record fx --base USD --quote JPY --fiscal-year 2025" in text
+    result = cli("trace", "--fy", "2025", "--definition", "d@1")
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: JP FY2025 has USD lines but the total is in JPY")
     assert result.stderr.count("\n") == 1

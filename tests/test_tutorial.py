@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -46,6 +47,7 @@ def test_tutorial_md__every_command_runs_and_shows_real_output(
     from cli.app import cli as app
 
     monkeypatch.chdir(tmp_path)
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")  # as in a checkout (section 11)
     monkeypatch.delenv("DEFLEDGER_DB", raising=False)
     env: dict[str, str] = {}
     runner = CliRunner()

@@ -1,4 +1,4 @@
-"""``ledger.exports.xlsx_reader``: the standard-library reader verify-export compares workbooks with
+"""``ledger.intake.xlsx_reader``: the standard-library reader verify-export compares workbooks with
 reads what XlsxWriter writes exactly, and what a spreadsheet program writes on saving."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from openpyxl.cell.text import InlineFont
 from ledger.exports.verify import verify_export
 from ledger.exports.write import export_bundle
 from ledger.exports.xlsx import MAX_TEXT, fit_text
-from ledger.exports.xlsx_reader import Workbook, XlsxError, column_letters, decode_text
+from ledger.intake.xlsx_reader import Workbook, XlsxError, column_letters, decode_text
 from ledger.storage.store import EventStore
 
 
@@ -116,7 +116,7 @@ def test_reader__what_is_not_a_workbook(tmp_path: Path) -> None:
 def test_reader__a_part_read_whole_is_bounded(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ledger.exports import xlsx_reader
+    from ledger.intake import xlsx_reader
 
     monkeypatch.setattr(xlsx_reader, "MAX_PART", 100)
     with zipfile.ZipFile(tmp_path / "big.xlsx", "w") as archive:

@@ -9,6 +9,7 @@ from typing import Any
 
 from ledger.projections.fold import dec_str
 from ledger.projections.measure import GdpUsed
+from ledger.projections.periods import YearLabel, fy_label
 
 
 def trillions(amount: Decimal, places: int = 4) -> str:
@@ -34,9 +35,16 @@ def labels_text(labels: Iterable[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-def years_text(years: list[int]) -> str:
+def years_text(years: list[int], label: YearLabel = fy_label) -> str:
+    """``FY2022–FY2025`` for a run, else a list; years labelled as the jurisdiction states
+    them."""
     if not years:
         return "never"
     if years == list(range(years[0], years[-1] + 1)) and len(years) > 1:
-        return f"FY{years[0]}–FY{years[-1]}"
-    return ", ".join(f"FY{y}" for y in years)
+        return f"{label(years[0])}–{label(years[-1])}"
+    return ", ".join(label(y) for y in years)
+
+
+def year_of(doc: dict[str, Any], year: int) -> str:
+    """A year as the demo document labels it (``year_labels``), ``FY2025`` by default."""
+    return str(doc.get("year_labels", {}).get(str(year)) or fy_label(year))

@@ -22,6 +22,7 @@ from ledger.intake.importers import import_text
 from ledger.projections.definitions import DefinitionVersion, in_force, select, version_meta
 from ledger.projections.fold import LedgerState, dec_str
 from ledger.projections.measure import exact_str, measure, rounded_str
+from ledger.projections.periods import YearLabel
 from ledger.queries.asof import resolve_as_of
 from ledger.queries.claim_check import Verdict
 from ledger.queries.claims import check_claims, check_doc, claims_at, counts_text, select_claims
@@ -91,7 +92,7 @@ def behind(store: EventStore, spec: str, year: int, gdp_basis: str | None = None
     """The seqs of the events behind one total, per ``trace``: the version's events and the
     inclusions of the categories that contributed, every event of each counted line, the GDP
     figure and exchange rates (not the targets: they do not make the number)."""
-    request = TraceRequest(JURISDICTION, str(year), spec, gdp_basis=gdp_basis)
+    request = TraceRequest((JURISDICTION,), str(year), spec, gdp_basis=gdp_basis)
     rows = trace_table(store, request).rows
     counted = {row["category"] for row in rows if row["role"] == "line"}
     seqs: set[int] = set()
@@ -127,7 +128,7 @@ def _cell(
 
 
 def _definition(
-    store: EventStore, state: LedgerState, spec: str, flagged: set[int]
+    store: EventStore, state: LedgerState, spec: str, flagged: set[int], label: YearLabel
 ) -> dict[str, Any]:
     version = select(state.definitions, spec, YEARS[0])
     assert version is not None  # NAME@N names a version or raises NotFound
@@ -140,7 +141,7 @@ def _definition(
         "label": version.label,
         **version_meta(version),
         "divided_by": [used[key] for key in sorted(used)],
-        "in_force": years_text([c["fiscal_year"] for c in cells if c["in_force"]]),
+        "in_force": years_text([c["fiscal_year"] for c in cells if c["in_force"]], label),
         "years": cells,
     }
 
@@ -167,7 +168,7 @@ def _claims(store: EventStore, seq: int, state: LedgerState) -> dict[str, Any]:
     }
 
 
-def _gaps(definitions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _gaps(definitions: list[dict[str, Any]], year_label: YearLabel) -> list[dict[str, Any]]:
     """What the ledger cannot say, because no sourced figure is recorded: tiers in which
     nothing recorded counts, and years without a GDP for the definition's basis."""
     empty: dict[tuple[str, str], list[int]] = {}
@@ -183,18 +184,21 @@ def _gaps(definitions: list[dict[str, Any]]) -> list[dict[str, Any]]:
         same.setdefault((tier, tuple(years)), []).append(label)
     tiers = {d["label"]: list(d["years"][0]["tiers"]) for d in definitions}
     gaps = []
-    for (tier, years), labels in sorted(same.items(), key=lambda item: item[0][1]):
+    for (tier, shared), labels in sorted(same.items(), key=lambda item: item[0][1]):
         others = sorted({t for label in labels for t in tiers[label] if t != tier})
         text = (
-            f"{years_text(list(years))}: nothing recorded counts in the {tier} tier of "
-            f"{labels_text(labels)} ({' and '.join(others)} only)"
+            f"{years_text(list(shared), year_label)}: nothing recorded counts in the {tier} "
+            f"tier of {labels_text(labels)} ({' and '.join(others)} only)"
         )
-        gaps.append({"kind": "empty-tier", "tier": tier, "fiscal_years": list(years),
+        gaps.append({"kind": "empty-tier", "tier": tier, "fiscal_years": list(shared),
                      "definitions": labels, "text": text})  # fmt: skip
-    for label, years in no_gdp.items():
-        basis = next(d["gdp_basis"] for d in definitions if d["label"] == label)
-        text = f"{label}: no GDP is recorded for {years_text(years)} (basis {basis}), so no share."
-        gaps.append({"kind": "no-gdp", "definitions": [label], "fiscal_years": years,
+    for name, years in no_gdp.items():
+        basis = next(d["gdp_basis"] for d in definitions if d["label"] == name)
+        text = (
+            f"{name}: no GDP is recorded for {years_text(years, year_label)} (basis {basis}), "
+            "so no share."
+        )
+        gaps.append({"kind": "no-gdp", "definitions": [name], "fiscal_years": years,
                      "text": text})  # fmt: skip
     return gaps
 
@@ -202,7 +206,7 @@ def _gaps(definitions: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _diff(store: EventStore) -> dict[str, Any]:
     a, b, year = DIFF
     report = definition_diff(
-        store, a, b, jurisdiction=JURISDICTION, fy=f"FY{year}", as_of=resolve_as_of(store, None)
+        store, a, b, jurisdictions=(JURISDICTION,), fy=f"FY{year}", as_of=resolve_as_of(store, None)
     )
     section: Section = report.sections[0]
     moved = [c for c in section.changes if c.delta_amount]
@@ -230,7 +234,10 @@ def _diff(store: EventStore) -> dict[str, Any]:
 
 
 def _flags(
-    events: dict[int, Any], definitions: list[dict[str, Any]], claims: dict[str, Any]
+    events: dict[int, Any],
+    definitions: list[dict[str, Any]],
+    claims: dict[str, Any],
+    year_label: YearLabel,
 ) -> list[dict[str, Any]]:
     """Each hypothetical event behind a shown figure, and the figures it is behind."""
     flags = []
@@ -246,7 +253,7 @@ def _flags(
             continue
         if event.type.startswith("BudgetLine"):
             amount = f" ¥{trillions(Decimal(p['amount']))}T" if "amount" in p else ""
-            what = f"FY{p['fiscal_year']} {p['line_id']}{amount}"
+            what = f"{year_label(p['fiscal_year'])} {p['line_id']}{amount}"
         elif event.type == "CategoryIncluded":
             what = f"{p['definition']}@{p['version']} counts {p['category']} ×{p.get('share', '1')}"
         else:
@@ -269,22 +276,27 @@ def run_demo(store: EventStore, db: str) -> dict[str, Any]:
     ledger = {"db": safe_url(db) if "://" in db else db, **build(store)}
     context = open_context(store, None, JURISDICTION)
     state = context.state
+    basis = context.periods.of(JURISDICTION)
     events = hypothetical_events(store)
-    definitions = [_definition(store, state, spec, set(events)) for spec in DEFINITIONS]
+    definitions = [
+        _definition(store, state, spec, set(events), basis.label) for spec in DEFINITIONS
+    ]
     claims = _claims(store, context.as_of.seq, state)
     return {
         "report": "demo",
         "schema_version": SCHEMA_VERSION,
         "jurisdiction": JURISDICTION,
         "fiscal_years": list(YEARS),
+        "year_basis": basis.meta(),
+        "year_labels": {str(year): basis.label(year) for year in YEARS},
         "ledger": ledger,
         "as_of": context.meta["as_of"],
         "share_of_gdp": f"total / GDP × 100, exact; shown rounded half up to {SHARE_PLACES} "
         "places (claims: to their own precision)",
         "definitions": definitions,
         "claims": claims,
-        "gaps": _gaps(definitions),
+        "gaps": _gaps(definitions, basis.label),
         "diff": _diff(store),
-        "hypothetical": _flags(events, definitions, claims),
+        "hypothetical": _flags(events, definitions, claims, basis.label),
         "next_commands": list(NEXT_COMMANDS),
     }

@@ -1,7 +1,7 @@
 """Compare a bundle's ``workbook.xlsx`` with the workbook the events give, cell by cell.
 
 The expected cells are ``ledger.exports.xlsx``'s (``table_rows``, ``provenance_rows``), from the
-tables recomputed from ``events.jsonl``; the file is read with ``ledger.exports.xlsx_reader``.
+tables recomputed from ``events.jsonl``; the file is read with ``ledger.intake.xlsx_reader``.
 What is compared is what a spreadsheet shows and keeps, not the zip's bytes (a workbook saved
 again by a spreadsheet program, unchanged, still compares equal):
 
@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ledger.exports.compare import LIMIT, Finding, row_label
 from ledger.exports.xlsx import SHEETS, Cell, Row
-from ledger.exports.xlsx_reader import Workbook, XCell, XlsxError, column_letters
+from ledger.intake.xlsx_reader import Workbook, XCell, XlsxError, column_letters
 
 _PARTS = re.compile(
     r"\[Content_Types\]\.xml|(?:.+/)?_rels/[^/]*\.rels|docProps/(?:app|core|custom)\.xml"

@@ -16,7 +16,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
@@ -31,16 +31,21 @@ from events import (
     EventModel,
     Provenance,
     Source,
+    event_payload,
     parse_event,
 )
 from events.quoting import clipped, named, quoted
 from events.upcasters import upcast
-from ledger.errors import InvalidInput, describe_validation_error
+from ledger.errors import MAX_DESCRIBED, InvalidInput, describe_validation_error
 from ledger.intake import claim_files
+from ledger.intake.mapped import Counts, Record, iter_records
+from ledger.intake.mapping import KIND_TYPES, Mapping
 from ledger.intake.rules import Numbered, Plan, plan
+from ledger.intake.sheets import SourceTable, csv_table, is_workbook, workbook_table
 from ledger.storage.canonical import canonical_json
 from ledger.storage.records import AppendResult, PendingEvent, event_type_of
 from ledger.storage.store import EventStore
+from ledger.tabular import Table
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_FIELD_CHARS = 100_000
@@ -86,6 +91,10 @@ ENVELOPE_KEYS = frozenset(
 
 @dataclass(frozen=True)
 class ImportReport:
+    """What an import read and did (or, dry, would do): rows read, events appended (or that
+    would be), events already recorded; the first events it would add, as rows (``preview``),
+    and how many of each type; for a mapped table, what it read (``counts``)."""
+
     kind: str
     rows: int
     appended: int
@@ -93,6 +102,9 @@ class ImportReport:
     dry_run: bool
     first_seq: int | None
     last_seq: int | None
+    preview: tuple[dict[str, Any], ...] = ()
+    by_type: tuple[tuple[str, int], ...] = ()
+    counts: Counts | None = None
 
 
 KEY_PREFIX = "i:"  # then 22 base64url characters: the first 128 bits of a SHA-256
@@ -122,13 +134,18 @@ def pending_key(pending: PendingEvent) -> str:
     return KEY_PREFIX + base64.urlsafe_b64encode(digest)[:22].decode("ascii")  # no "==" pad
 
 
-def decode(data: bytes | bytearray) -> str:
+def check_size(data: bytes | bytearray) -> None:
+    """Refuse a file larger than ``MAX_FILE_BYTES`` (the caller read at most one byte more)."""
     if len(data) > MAX_FILE_BYTES:
         limit = (
             f"{MAX_FILE_BYTES // 2**20:,} MiB" if MAX_FILE_BYTES % 2**20 == 0
             else f"{MAX_FILE_BYTES:,} bytes"
         )  # fmt: skip
         raise InvalidInput(f"file is larger than the import limit of {limit}")
+
+
+def decode(data: bytes | bytearray) -> str:
+    check_size(data)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -530,6 +547,7 @@ def import_text(
     reason: str | None = None,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
+    preview: int = 0,
 ) -> ImportReport:
     """Check and append a whole file atomically; raise ``InvalidInput`` listing bad rows."""
     kind = kind or detect_kind(text)
@@ -539,6 +557,136 @@ def import_text(
         rows = iter_claims(text, actor)
     else:
         rows = iter_csv(text, kind, actor)
+    return import_rows(
+        store, rows, kind=kind, reason=reason, dry_run=dry_run, progress=progress,
+        preview=preview,
+    )  # fmt: skip
+
+
+def import_table(
+    store: EventStore,
+    data: bytes,
+    name: str,
+    mapping: Mapping | None,
+    *,
+    kind: str | None = None,
+    sheet: str | None = None,
+    actor: str,
+    reason: str | None = None,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+    preview: int = 0,
+) -> ImportReport:
+    """Import someone else's table: a CSV file or an ``.xlsx`` sheet through a ``mapping``
+    (``ledger.intake.mapping``), or a workbook in one of defledger's CSV layouts (no mapping).
+    Checked and appended like any file: all or nothing, every bad row reported by its line (a
+    CSV file) or row (a sheet) and column."""
+    check_size(data)
+    workbook = is_workbook(data)
+    if mapping is None:
+        if not workbook:
+            return import_text(
+                store, decode(data), kind=kind, actor=actor, reason=reason, dry_run=dry_run,
+                progress=progress, preview=preview,
+            )  # fmt: skip
+        text = table_as_csv(workbook_table(data, name, sheet))
+        return import_text(
+            store, text, kind=kind, actor=actor, reason=reason, dry_run=dry_run,
+            progress=progress, preview=preview,
+        )  # fmt: skip
+    kind = mapping.choose(kind)
+    table = (
+        workbook_table(data, name, sheet or mapping.sheet, mapping.header_row)
+        if workbook
+        else csv_table(decode(data), name, mapping.header_row)
+    )
+    counts = Counts()
+    rows = iter_mapped(iter_records(table, mapping, kind, counts), KIND_TYPES[kind], actor)
+    report = import_rows(
+        store, rows, kind=kind, reason=reason, dry_run=dry_run, progress=progress,
+        preview=preview, locate=table.where, label=name,
+    )  # fmt: skip
+    return replace(report, rows=counts.rows, counts=counts)
+
+
+def iter_mapped(
+    records: Iterator[Record | tuple[int, str]], event_type: str, actor: str
+) -> Iterator[tuple[int, PendingEvent | str]]:
+    """(row, event) or (row, problem) for each mapped record; a field's problem names the
+    column it came from."""
+    cache: ProvenanceCache = {}
+    for record in records:
+        if isinstance(record, tuple):
+            yield record
+            continue
+        try:
+            yield (
+                record.number,
+                _pending(
+                    {**record.fields, "type": event_type}, {"source": record.source}, actor, cache
+                ),
+            )
+        except ValidationError as exc:
+            yield record.number, _located(exc, record.origin)
+        except ValueError as exc:
+            yield record.number, str(exc)
+
+
+def _located(error: ValidationError, origin: dict[str, str]) -> str:
+    """A validation error with each field's problem under the column it came from."""
+    parts: list[str] = []
+    items = error.errors(include_url=False, include_input=False, include_context=False)
+    for item in items[:MAX_DESCRIBED]:
+        loc = [str(p) for p in item["loc"] if not str(p).startswith("function-")]
+        if loc and loc[0] in EVENT_CLASSES:  # the union's tag: the event type
+            loc = loc[1:]
+        message = item["msg"].removeprefix("Value error, ")
+        field = loc[0] if loc else ""
+        where = origin.get(field) or (f"{'.'.join(loc)}" if loc else "")
+        if where.startswith("column ") and field:
+            message = f"{message} ({field})"
+        parts.append(f"{where}: {message}" if where else message)
+    if len(items) > MAX_DESCRIBED:
+        parts.append(f"and {len(items) - MAX_DESCRIBED} more")
+    return "; ".join(parts)
+
+
+def table_as_csv(table: SourceTable) -> str:
+    """A sheet in one of defledger's own CSV layouts, as CSV text whose line numbers are the
+    sheet's row numbers (the header must be row 1); a cell that cannot be read refuses it."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(table.header)
+    line = 1
+    refused: list[str] = []
+    for row in table.rows:
+        if isinstance(row, tuple):
+            raise InvalidInput(f"{table.where(row[0])}: {row[1]}")
+        refused += [f"{table.where(row.number)}: {p}" for p in row.refused.values()]
+        while line < row.number - 1:
+            out.write("\n")
+            line += 1
+        writer.writerow([row.cells.get(h, "") for h in table.header])
+        line += 1
+    if refused:
+        raise InvalidInput("; ".join(refused[:MAX_REPORTED]))
+    return out.getvalue()
+
+
+def import_rows(
+    store: EventStore,
+    rows: Iterator[tuple[int, PendingEvent | str]],
+    *,
+    kind: str,
+    reason: str | None = None,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+    preview: int = 0,
+    locate: Callable[[int], str] | None = None,
+    label: str | None = None,
+) -> ImportReport:
+    """Check parsed rows against the ledger and append them in one transaction (or, dry, only
+    check them); ``locate`` names a row in messages (default ``line N``)."""
     items: list[Numbered] = []
     problems: list[tuple[int | None, str]] = []
     count = 0
@@ -556,8 +704,9 @@ def import_text(
             items.append(Numbered(line, parsed))
         if progress and count % 1000 == 0:
             progress(count)
+    what = label or f"the {kind} file"
     if len(problems) >= MAX_REPORTED:
-        raise InvalidInput(_summarise(problems, kind))
+        raise InvalidInput(_summarise(problems, what, locate))
     parsed_items = items
 
     def check_and_append() -> tuple[Plan, AppendResult | None]:
@@ -566,7 +715,7 @@ def import_text(
         checked = plan(store, items, max_problems=MAX_REPORTED)
         found = sorted([*problems, *revision_problems, *checked.problems], key=lambda p: p[0] or 0)
         if found:
-            raise InvalidInput(_summarise(found, kind))
+            raise InvalidInput(_summarise(found, what, locate))
         if dry_run or not checked.writes:
             return checked, None
         # plan looked every idempotency key up just now, under the same lock
@@ -575,7 +724,10 @@ def import_text(
     if dry_run or problems:
         checked, _ = check_and_append()  # reads only: no lock
         appended = sum(len(w.events) for w in checked.writes)
-        return ImportReport(kind, count, appended, checked.skipped, True, None, None)
+        return ImportReport(
+            kind, count, appended, checked.skipped, True, None, None,
+            *_preview(checked, parsed_items, preview),
+        )  # fmt: skip
     # Checked and appended in one write transaction: the rules see exactly the ledger the
     # events are appended to, so a concurrent or repeated import of the same file finds the
     # other's events stored and skips them (idempotent), instead of failing a rule on them.
@@ -584,14 +736,81 @@ def import_text(
     first, last = result.first_seq, result.last_seq
     appended = 0 if first is None or last is None else last - first + 1
     return ImportReport(
-        kind, count, appended, checked.skipped + result.skipped, False, first, last
+        kind, count, appended, checked.skipped + result.skipped, False, first, last,
+        by_type=_preview(checked, parsed_items, 0)[1],
     )  # fmt: skip
 
 
-def _summarise(problems: list[tuple[int | None, str]], kind: str) -> str:
+def _preview(
+    checked: Plan, items: list[Numbered], limit: int
+) -> tuple[tuple[dict[str, Any], ...], tuple[tuple[str, int], ...]]:
+    """The first ``limit`` events a plan would write, as rows (the input line, the type, the
+    payload, the source's title), and how many events of each type it would write."""
+    lines = {id(item.pending): item.line for item in items}
+    shown: list[dict[str, Any]] = []
+    types: Counter[str] = Counter()
+    for write in checked.writes:
+        for pending in write.events:
+            name = event_type_of(pending.event)
+            types[name] += 1
+            if len(shown) < limit:
+                source = pending.provenance.source
+                row = {
+                    "line": lines.get(id(pending)),
+                    "type": name,
+                    **event_payload(pending.event),
+                    "source": source.title if source else "",
+                }
+                shown.append({k: v if k in EXACT_FIELDS else _clip(v) for k, v in row.items()})
+    return tuple(shown), tuple(sorted(types.items()))
+
+
+PREVIEW_TEXT = 48  # characters of a text a preview shows
+EXACT_FIELDS = frozenset({"amount", "rate", "share", "percent_of_gdp"})  # never clipped
+
+
+def _clip(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > PREVIEW_TEXT:
+        return value[: PREVIEW_TEXT - 1] + "…"
+    return value
+
+
+def preview_table(report: ImportReport) -> Table:
+    """What a dry run would record: its first events as a table (the input line, the type,
+    the payload fields, the source's title) and the counts as its caption."""
+    columns = list(dict.fromkeys(key for row in report.preview for key in row))
+    if len({row["type"] for row in report.preview}) == 1:
+        columns.remove("type")
+    kinds = ", ".join(f"{n} {name}" for name, n in report.by_type) or "nothing"
+    lines = [
+        f"{report.kind}: {report.rows} rows read; would add {report.appended} events "
+        f"({kinds}); {report.skipped} already recorded."
+    ]
+    if report.counts is not None:
+        lines.append(
+            f"{report.counts.records} records made; {report.counts.missing_cells} cells meaning "
+            f"no figure skipped; {report.counts.skipped_rows} rows left out by [read] skip."
+        )
+    if report.appended > len(report.preview):
+        lines.append(f"First {len(report.preview)} of {report.appended} shown (--preview N).")
+    return Table(
+        "preview", columns, [dict(row) for row in report.preview], caption="\n".join(lines)
+    )
+
+
+def _summarise(
+    problems: list[tuple[int | None, str]],
+    what: str,
+    locate: Callable[[int], str] | None = None,
+) -> str:
+    """``nothing imported: 2 problems in nato.csv: nato.csv line 17, column X: …; …``."""
+    where = locate or (lambda line: f"line {line}")
     shown = [
-        f"line {line}: {message}" if line else message for line, message in problems[:MAX_REPORTED]
+        f"{where(line)}{', ' if message.startswith('column ') else ': '}{message}"
+        if line
+        else message
+        for line, message in problems[:MAX_REPORTED]
     ]
     more = f" (first {MAX_REPORTED} shown)" if len(problems) >= MAX_REPORTED else ""
     noun = "problem" if len(problems) == 1 else "problems"
-    return f"nothing imported: {len(problems)} {noun} in the {kind} file{more}: " + "; ".join(shown)
+    return f"nothing imported: {len(problems)} {noun} in {what}{more}: " + "; ".join(shown)

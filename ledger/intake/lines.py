@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from events.base import SCHEMA_JURISDICTION
 from ledger.storage.records import DECODE_ERRORS, current_payload, unreadable
 from ledger.storage.store import EventStore
 
@@ -68,7 +69,9 @@ def line_key(jurisdiction: str, fiscal_year: int, line_id: str) -> str:
 
 def key_of_payload(payload: dict[str, Any]) -> str:
     return line_key(
-        payload.get("jurisdiction") or "JP", int(payload["fiscal_year"]), payload["line_id"]
+        payload.get("jurisdiction") or SCHEMA_JURISDICTION,
+        int(payload["fiscal_year"]),
+        payload["line_id"],
     )
 
 
@@ -79,7 +82,7 @@ def line_transition(
     Returns ``previous`` itself when the event changes nothing (see the module docstring)."""
     if event_type == "BudgetLineRecorded":
         recorded = LineState(
-            jurisdiction=_text(payload.get("jurisdiction") or "JP"),
+            jurisdiction=_text(payload.get("jurisdiction") or SCHEMA_JURISDICTION),
             fiscal_year=_year(payload["fiscal_year"]),
             line_id=_text(payload["line_id"]),
             agency=_text(payload.get("agency", "")),

@@ -30,6 +30,7 @@ from decimal import (
 )
 from typing import Any, Protocol
 
+from events.base import SCHEMA_JURISDICTION
 from ledger.intake.lines import (
     LINE_EVENTS,
     CellKey,
@@ -205,11 +206,13 @@ def _apply_other(state: LedgerState, seq: int, event_type: str, p: dict[str, Any
         apply_definition_event(state.definitions, seq, event_type, p)
         state.dirty_small.add("definitions")
     elif event_type == "GdpRecorded":
-        figures = state.gdp.setdefault((p.get("jurisdiction") or "JP", int(p["fiscal_year"])), {})
+        figures = state.gdp.setdefault(
+            (p.get("jurisdiction") or SCHEMA_JURISDICTION, int(p["fiscal_year"])), {}
+        )
         figures[p["vintage"]] = GdpFigure(Decimal(p["amount"]), p["currency"], seq)
         state.dirty_small.add("gdp")
     elif event_type == "TargetSet":
-        jurisdiction = p.get("jurisdiction") or "JP"
+        jurisdiction = p.get("jurisdiction") or SCHEMA_JURISDICTION
         state.targets[(jurisdiction, p["target_id"])] = Target(
             jurisdiction=jurisdiction,
             target_id=p["target_id"],

@@ -21,6 +21,7 @@ from events.quoting import quoted
 from ledger.errors import InvalidInput
 from ledger.projections.definitions import DefinitionVersion, GdpBasis
 from ledger.projections.fold import EXACT, LedgerState, dec_str
+from ledger.projections.periods import YearLabel, fy_label
 
 RATIO_DIGITS = 50
 _BASIS = re.compile(r"(same-year|(?:FY)?\d{4})(?:@(.+))?", re.IGNORECASE)
@@ -31,7 +32,7 @@ class MeasureRequest:
     """One measure (jurisdiction × fiscal year × definition, optionally one tier and stages)
     as the ``replay`` and ``trace`` commands ask for it."""
 
-    jurisdiction: str = "JP"
+    jurisdictions: tuple[str, ...] = ()
     year: str = ""
     definition: str | None = None
     tier: str | None = None
@@ -53,8 +54,8 @@ class GdpUsed:
     seq: int
     basis: str
 
-    def label(self) -> str:
-        return f"FY{self.fiscal_year} [{self.vintage}, seq {self.seq}]"
+    def label(self, year_label: YearLabel = fy_label) -> str:
+        return f"{year_label(self.fiscal_year)} [{self.vintage}, seq {self.seq}]"
 
     def meta(self) -> dict[str, Any]:
         return {
@@ -99,6 +100,15 @@ class Measure:
     by_category: dict[tuple[str, str], Decimal]
     gdp: GdpUsed | None
     rates: list[RateUsed] = field(default_factory=list)
+    # counted cells left out because no rate converts their currency: (category, currency,
+    # amount, lines); only when measured with ``skip_unconvertible``
+    unconverted: list[tuple[str, str, Decimal, int]] = field(default_factory=list)
+
+    def complete(self, tier: str | None = None) -> bool:
+        """Whether the total of ``tier`` (None or ``all``: every tier) left nothing out."""
+        if tier is None or tier == "all":
+            return not self.unconverted
+        return all(self.version.categories[cat].tier != tier for cat, *_ in self.unconverted)
 
     def total(self, tier: str | None = None) -> Decimal:
         if tier is None or tier == "all":
@@ -170,10 +180,15 @@ def resolve_gdp(
     return GdpUsed(jurisdiction, year, vintage, figure.amount, figure.currency, figure.seq, label)
 
 
-def describe_missing_gdp(jurisdiction: str, fiscal_year: int, basis: GdpBasis) -> str:
-    year = fiscal_year if basis.kind == "same-year" else basis.fiscal_year
+def describe_missing_gdp(
+    jurisdiction: str, fiscal_year: int, basis: GdpBasis, year_label: YearLabel = fy_label
+) -> str:
+    year = fiscal_year if basis.kind == "same-year" else int(basis.fiscal_year or fiscal_year)
     vintage = f" at vintage {basis.vintage}" if basis.vintage else ""
-    return f"no GDP recorded for {jurisdiction} FY{year}{vintage} (GDP basis {basis.label()})"
+    return (
+        f"no GDP recorded for {jurisdiction} {year_label(year)}{vintage} "
+        f"(GDP basis {basis.label()})"
+    )
 
 
 def _currency(
@@ -197,26 +212,32 @@ def measure(
     *,
     stages: tuple[str, ...] | None = None,
     basis: GdpBasis | None = None,
+    skip_unconvertible: bool = False,
 ) -> Measure:
     """The measure of ``version`` for one year. ``stages`` restricts the version's counted
     stages further; ``basis`` overrides its GDP basis. Raises ``InvalidInput`` when a counted
-    line's currency cannot be converted (no recorded rate)."""
+    line's currency cannot be converted (no recorded rate), unless ``skip_unconvertible``:
+    then those cells are left out and listed in ``unconverted`` (the total is incomplete)."""
     counted_stages = tuple(s for s in version.counted_stages if stages is None or s in stages)
     group = state.group(jurisdiction, fiscal_year)
     cells = [
-        (cat, cur, cell.amount)
+        (cat, cur, cell.amount, cell.lines)
         for (stage, cat, cur), cell in sorted(group.items())
         if stage in counted_stages and cat in version.categories
     ]
     gdp = resolve_gdp(state, jurisdiction, fiscal_year, basis or version.basis)
-    currency = _currency(state, jurisdiction, fiscal_year, {cur for _, cur, _ in cells}, gdp)
+    currency = _currency(state, jurisdiction, fiscal_year, {cur for _, cur, _, _ in cells}, gdp)
     tiers = dict.fromkeys(version.tiers(), Decimal(0))
     by_category: dict[tuple[str, str], Decimal] = {}
     rates: dict[str, RateUsed] = {}
+    unconverted: list[tuple[str, str, Decimal, int]] = []
     with localcontext(EXACT):
-        for cat, cur, amount in cells:
+        for cat, cur, amount, lines in cells:
             if cur != currency:
                 rate = state.rates.get((cur, currency, fiscal_year))
+                if rate is None and skip_unconvertible:
+                    unconverted.append((cat, cur, amount, lines))
+                    continue
                 if rate is None:
                     raise InvalidInput(
                         f"{jurisdiction} FY{fiscal_year} has {cur} lines but the total is in "
@@ -233,7 +254,7 @@ def measure(
             by_category[key] = by_category.get(key, Decimal(0)) + contribution
     return Measure(
         jurisdiction, fiscal_year, version, counted_stages, currency, tiers, by_category, gdp,
-        sorted(rates.values(), key=lambda r: r.base),
+        sorted(rates.values(), key=lambda r: r.base), unconverted,
     )  # fmt: skip
 
 

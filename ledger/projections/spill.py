@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from decimal import Decimal, localcontext
 from typing import Any
 
+from events.base import SCHEMA_JURISDICTION
 from ledger.intake.lines import LINE_EVENTS, LineState
 from ledger.projections.fold import EXACT, LedgerState, apply_raw
 from ledger.storage.records import DECODE_ERRORS, current_payload, unreadable
@@ -67,7 +68,11 @@ def _row(line: LineState) -> tuple[Any, ...]:
 
 
 def _line_id(payload: dict[str, Any]) -> LineId:
-    return (payload.get("jurisdiction") or "JP", int(payload["fiscal_year"]), payload["line_id"])
+    return (
+        payload.get("jurisdiction") or SCHEMA_JURISDICTION,
+        int(payload["fiscal_year"]),
+        payload["line_id"],
+    )
 
 
 class SpilledFold:

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import SQLModel
 
 from events import SCHEMA_VERSIONS
+from events.base import SCHEMA_JURISDICTION
 from ledger.errors import IntegrityFailure, StoreError
 from ledger.intake.lines import LINE_EVENTS, line_key
 from ledger.projections.fold import GroupKey
@@ -183,7 +184,10 @@ def event_rows(db: Db, after: int, upto: int) -> tuple[list[Row], set[str], set[
                 payload = current_payload(event_type, version, payload)
                 version = current[event_type]
             if event_type in LINE_EVENTS:
-                group = (payload.get("jurisdiction") or "JP", int(payload["fiscal_year"]))
+                group = (
+                    payload.get("jurisdiction") or SCHEMA_JURISDICTION,
+                    int(payload["fiscal_year"]),
+                )
                 key = line_key(*group, payload["line_id"])
                 if key not in seen:
                     seen.add(key)

@@ -356,7 +356,7 @@ def show_document(
             continue
         for year in claim.years:
             request = TraceRequest(
-                jurisdiction=claim.jurisdiction,
+                jurisdictions=(claim.jurisdiction,),
                 year=str(year),
                 definition=o.label,
                 tier=o.tier,

@@ -8,6 +8,7 @@ from typing import Any
 from events import EVENT_CLASSES
 from events.quoting import quoted
 from ledger.errors import InvalidInput
+from ledger.projections.periods import describe_basis, year_basis_of
 from ledger.queries.asof import parse_time
 from ledger.storage.records import DECODE_ERRORS, StoredEvent, current_payload, unreadable
 from ledger.storage.store import EventStore
@@ -67,6 +68,8 @@ def _summary(event: StoredEvent) -> str:
             return f"{p['claim_id']} withdrawn"
         case "ClaimSuperseded":
             return f"{p['claim_id']} superseded by {p['by']}"
+        case "YearBasisSet":
+            return f"{p['jurisdiction']} {describe_basis(year_basis_of(p))}"
     return ""
 
 

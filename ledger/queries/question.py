@@ -20,6 +20,7 @@ from ledger.projections.definitions import (
 )
 from ledger.projections.fold import LedgerState
 from ledger.projections.measure import GdpUsed, Measure, RateUsed
+from ledger.projections.periods import Periods, YearLabel, fy_label, periods_at
 from ledger.projections.persisted import state_at
 from ledger.queries.asof import AsOf, resolve_as_of
 from ledger.storage.store import EventStore
@@ -29,11 +30,13 @@ STAGES = tuple(stage.value for stage in Stage)
 
 @dataclass
 class Context:
-    """A question's resolved moment and the aggregate state the ledger held then."""
+    """A question's resolved moment, the aggregate state the ledger held then, and the year
+    bases it had recorded."""
 
     as_of: AsOf
     state: LedgerState
     meta: dict[str, Any]
+    periods: Periods
 
 
 def open_context(store: EventStore, as_of: str | None, jurisdiction: str | None) -> Context:
@@ -51,7 +54,7 @@ def open_context(store: EventStore, as_of: str | None, jurisdiction: str | None)
             "recorded_at": at.recorded_at if at else None,
         },
     }
-    return Context(moment, state, meta)
+    return Context(moment, state, meta, periods_at(store, moment.seq))
 
 
 def parse_jurisdiction(text: str) -> str:
@@ -89,7 +92,11 @@ def parse_stages(values: tuple[str, ...]) -> tuple[str, ...] | None:
 
 
 def versions_for(
-    state: LedgerState, specs: tuple[str, ...], fiscal_year: int, notes: list[str]
+    state: LedgerState,
+    specs: tuple[str, ...],
+    fiscal_year: int,
+    notes: list[str],
+    year_label: YearLabel = fy_label,
 ) -> list[DefinitionVersion]:
     """The versions to measure a year by: each ``--definition`` (``NAME@N`` exactly, ``NAME``
     the version in force), or, without one, every definition's version in force."""
@@ -103,7 +110,7 @@ def versions_for(
             if specs:
                 name = parse_spec(spec)[0]
                 notes.append(
-                    f"FY{fiscal_year}: no adopted version of {name} is in force "
+                    f"{year_label(fiscal_year)}: no adopted version of {name} is in force "
                     f"({describe_versions(definitions, name)})"
                 )
             continue
@@ -112,8 +119,10 @@ def versions_for(
     return chosen
 
 
-def no_version_error(state: LedgerState, specs: tuple[str, ...], years: list[int]) -> InvalidInput:
-    span = f"FY{years[0]}" + (f"..FY{years[-1]}" if len(years) > 1 else "")
+def no_version_error(
+    state: LedgerState, specs: tuple[str, ...], years: list[int], year_label: YearLabel = fy_label
+) -> InvalidInput:
+    span = year_label(years[0]) + (f"..{year_label(years[-1])}" if len(years) > 1 else "")
     known = "; ".join(
         describe_versions(state.definitions, name) for name in definition_names(state.definitions)
     )

@@ -26,9 +26,9 @@ from ledger.projections.measure import (
 )
 from ledger.projections.sql import prefix_events
 from ledger.queries.history import summary
+from ledger.queries.jurisdictions import each_jurisdiction, merged, question_context
 from ledger.queries.question import (
-    open_context,
-    parse_jurisdiction,
+    Context,
     parse_stages,
     parse_year,
     provenance,
@@ -55,12 +55,22 @@ def _selected(
 
 
 def replay_table(store: EventStore, req: ReplayRequest) -> Table:
-    jurisdiction = parse_jurisdiction(req.jurisdiction)
+    """The replay of one measure per jurisdiction asked about, as one table."""
     year = parse_year(req.year)
+    parse_stages(req.stages)
+    if req.gdp_basis:
+        parse_basis(req.gdp_basis)
+    context, places = question_context(store, req.as_of, req.jurisdictions)
+    answers = each_jurisdiction(places, lambda j: _replay(store, req, context, j, year))
+    return merged("replay", answers)
+
+
+def _replay(
+    store: EventStore, req: ReplayRequest, context: Context, jurisdiction: str, year: int
+) -> Table:
     stages = parse_stages(req.stages)
     basis = parse_basis(req.gdp_basis) if req.gdp_basis else None
     tier = req.tier or "all"
-    context = open_context(store, req.as_of, jurisdiction)
     names = sorted({name for name, _ in context.state.definitions})
     if req.definition:
         name, number = parse_spec(req.definition)
@@ -113,12 +123,14 @@ def replay_table(store: EventStore, req: ReplayRequest) -> Table:
         **provenance(context.meta, measures[-1:], req.places),
         "jurisdiction": jurisdiction,
         "fiscal_year": year,
+        "year_basis": context.periods.of(jurisdiction).meta(),
         "definition": req.definition or name,
         "tier": tier,
         "events_read": len(events),
     }
     caption = (
-        f"{len(rows)} changes of {jurisdiction} FY{year} {req.definition or name} ({tier}) in "
+        f"{len(rows)} changes of {jurisdiction} {context.periods.label(jurisdiction, year)} "
+        f"{req.definition or name} ({tier}) in "
         f"{len(events)} events up to seq {context.as_of.seq}; shares rounded half-up to "
         f"{req.places} places."
     )

@@ -11,6 +11,7 @@ from typing import Any
 from events.quoting import quoted
 from ledger.errors import InvalidInput
 from ledger.projections.definitions import DefinitionVersion, GdpBasis, parse_spec
+from ledger.projections.diagnostics import Diagnostic, diagnose, tier_diagnostics
 from ledger.projections.fold import EXACT, LedgerState, Target, dec_str
 from ledger.projections.measure import (
     Measure,
@@ -22,10 +23,10 @@ from ledger.projections.measure import (
     resolve_gdp,
     rounded_str,
 )
+from ledger.projections.periods import Periods, YearLabel, describe_basis, fy_label
+from ledger.queries.jurisdictions import question_context
 from ledger.queries.question import (
     no_version_error,
-    open_context,
-    parse_jurisdiction,
     parse_stages,
     parse_years,
     provenance,
@@ -39,6 +40,8 @@ ALL = "all"
 # so the answer (and its memory) grows with the product; a ledger with thousands of
 # definitions asked for FY1900..FY2200 would be a million measures.
 MAX_CELLS = 10_000
+NOTES_PER_KIND = 3  # notes of one diagnostic code printed in full under a table
+CAPTION_GDP = 12  # GDP figures listed one per line under a table; more are summed up in one
 COLUMNS = [
     "jurisdiction", "fiscal_year", "definition", "version", "status", "tier", "stages",
     "currency", "total", "gdp", "gdp_basis", "share_of_gdp_pct",
@@ -57,7 +60,7 @@ EXPORT_KEYS = (
 class TotalsRequest:
     """The options of ``defledger totals``."""
 
-    jurisdiction: str = "JP"
+    jurisdictions: tuple[str, ...] = ()
     years: str | None = None
     definitions: tuple[str, ...] = ()
     tier: str | None = None
@@ -89,12 +92,14 @@ def applicable_targets(state: LedgerState, m: Measure, tier: str) -> list[Target
     return found
 
 
-def target_fields(m: Measure, tier: str, target: Target, places: int) -> dict[str, Any]:
+def target_fields(
+    m: Measure, tier: str, target: Target, places: int, year_label: YearLabel = fy_label
+) -> dict[str, Any]:
     """The gap to one target, in money and in percentage points (exact and rounded)."""
     if m.gdp is None:
         raise InvalidInput(
             f"cannot measure the gap to target {target.target_id}: "
-            + describe_missing_gdp(m.jurisdiction, m.fiscal_year, m.version.basis)
+            + describe_missing_gdp(m.jurisdiction, m.fiscal_year, m.version.basis, year_label)
         )
     with localcontext(EXACT):
         amount = target.percent_of_gdp * m.gdp.amount / 100
@@ -117,8 +122,13 @@ def target_fields(m: Measure, tier: str, target: Target, places: int) -> dict[st
     }
 
 
-def measure_row(m: Measure, tier: str, places: int) -> dict[str, Any]:
-    share = m.share(tier)
+def measure_row(
+    m: Measure, tier: str, places: int, year_label: YearLabel = fy_label
+) -> dict[str, Any]:
+    """One row of ``totals``; total and share empty when the measure left lines out (no
+    exchange rate: its diagnostics say which)."""
+    complete = m.complete(tier)
+    share = m.share(tier) if complete else None
     return {
         "jurisdiction": m.jurisdiction,
         "fiscal_year": m.fiscal_year,
@@ -128,9 +138,9 @@ def measure_row(m: Measure, tier: str, places: int) -> dict[str, Any]:
         "tier": tier,
         "stages": ",".join(m.stages),
         "currency": m.currency,
-        "total": dec_str(m.total(tier)),
+        "total": dec_str(m.total(tier)) if complete else "",
         "gdp": dec_str(m.gdp.amount) if m.gdp else "",
-        "gdp_basis": m.gdp.label() if m.gdp else "",
+        "gdp_basis": m.gdp.label(year_label) if m.gdp else "",
         "share_of_gdp_pct": rounded_str(share, places),
         "share_of_gdp_pct_exact": exact_str(share),
         "gdp_fiscal_year": m.gdp.fiscal_year if m.gdp else None,
@@ -140,7 +150,7 @@ def measure_row(m: Measure, tier: str, places: int) -> dict[str, Any]:
 
 
 def _change(m: Measure, previous: Measure | None, tier: str, places: int) -> dict[str, Any]:
-    if previous is None:
+    if previous is None or not (m.complete(tier) and previous.complete(tier)):
         return {"change_total": "", "change_pp": "", "change_pp_exact": ""}
     with localcontext(EXACT):
         delta = m.total(tier) - previous.total(tier)
@@ -166,61 +176,78 @@ def _previous(
     if not versions:
         return None
     return measure(
-        state, m.jurisdiction, year, versions[0], stages=parse_stages(req.stages), basis=basis
-    )
+        state, m.jurisdiction, year, versions[0], stages=parse_stages(req.stages), basis=basis,
+        skip_unconvertible=True,
+    )  # fmt: skip
 
 
 def totals_table(store: EventStore, req: TotalsRequest) -> Table:
-    """The ``totals`` answer as a Table (rows + provenance meta)."""
-    jurisdiction = parse_jurisdiction(req.jurisdiction)
+    """The ``totals`` answer as a Table (rows + provenance meta), one row per jurisdiction ×
+    fiscal year × definition version × tier."""
     stages = parse_stages(req.stages)
     basis = parse_basis(req.gdp_basis) if req.gdp_basis else None
-    context = open_context(store, req.as_of, jurisdiction)
-    state = context.state
-    years = parse_years(req.years) if req.years else fiscal_years_with_lines(state, jurisdiction)
-    if not years:
-        raise InvalidInput(
-            f"no budget lines are recorded for {jurisdiction} as of seq {context.as_of.seq}"
-        )
+    context, places = question_context(store, req.as_of, req.jurisdictions)
+    state, periods = context.state, context.periods
+    label = periods.common(places).label  # a year not about one jurisdiction
+    seq = context.as_of.seq
     notes: list[str] = []
     named = {parse_spec(spec) for spec in req.definitions}
-    cells: list[tuple[int, list[DefinitionVersion]]] = []
-    for year in years:
-        if not state.group(jurisdiction, year):
-            notes.append(
-                f"no budget lines for {jurisdiction} FY{year} as of seq {context.as_of.seq}"
-            )
+    cells: list[tuple[str, int, list[DefinitionVersion]]] = []
+    asked: list[int] = []
+    for jurisdiction in places:
+        years = (
+            parse_years(req.years) if req.years else fiscal_years_with_lines(state, jurisdiction)
+        )
+        if not years:
+            if len(places) == 1:
+                raise InvalidInput(
+                    f"no budget lines are recorded for {jurisdiction} as of seq {seq}"
+                )
+            notes.append(f"no budget lines are recorded for {jurisdiction} as of seq {seq}")
             continue
-        cells.append((year, versions_for(state, req.definitions, year, notes)))
-    count = sum(len(versions) for _, versions in cells)
+        asked += years
+        for year in years:
+            if not state.group(jurisdiction, year):
+                notes.append(
+                    f"no budget lines for {jurisdiction} {periods.label(jurisdiction, year)} "
+                    f"as of seq {seq}"
+                )
+                continue
+            versions = versions_for(state, req.definitions, year, notes, label)
+            cells.append((jurisdiction, year, versions))
+    count = sum(len(versions) for _, _, versions in cells)
     if count > MAX_CELLS:
         raise InvalidInput(
-            f"this would measure {count:,} fiscal year × definition version cells; the limit is "
-            f"{MAX_CELLS:,}: narrow --fy or name the definitions with --definition"
+            f"this would measure {count:,} jurisdiction × fiscal year × definition version "
+            f"cells; the limit is {MAX_CELLS:,}: narrow -j or --fy, or name the definitions "
+            "with --definition"
+        )
+    if not cells:
+        span = periods.span(places, asked)
+        raise InvalidInput(
+            f"no budget lines are recorded for {', '.join(places)} {span} as of seq {seq}"
         )
     measures: list[tuple[Measure, str | None]] = []
-    for year, versions in cells:
+    for jurisdiction, year, versions in cells:
         for version in versions:
+            year_label = periods.of(jurisdiction).label
             if basis is not None and resolve_gdp(state, jurisdiction, year, basis) is None:
-                raise InvalidInput(describe_missing_gdp(jurisdiction, year, basis))
-            m = measure(state, jurisdiction, year, version, stages=stages, basis=basis)
+                raise InvalidInput(describe_missing_gdp(jurisdiction, year, basis, year_label))
+            m = measure(
+                state, jurisdiction, year, version, stages=stages, basis=basis,
+                skip_unconvertible=True,
+            )  # fmt: skip
             if stages is not None and not m.stages:
                 notes.append(f"{version.label} does not count stage {', '.join(stages)}")
-            if m.gdp is None:
-                notes.append(describe_missing_gdp(jurisdiction, year, basis or version.basis))
             exact = (version.definition, version.version) in named
             measures.append((m, version.label if exact else None))
-    if not any(state.group(jurisdiction, year) for year in years):
-        span = f"FY{years[0]}" + (f"..FY{years[-1]}" if len(years) > 1 else "")
-        raise InvalidInput(
-            f"no budget lines are recorded for {jurisdiction} {span} as of seq {context.as_of.seq}"
-        )
     if not measures:
-        raise no_version_error(state, req.definitions, years)
+        raise no_version_error(state, req.definitions, sorted(set(asked)), label)
     if req.tier is not None and not any(tiers_of(m, req.tier) for m, _ in measures):
         known = sorted({t for m, _ in measures for t in tiers_of(m, None)})
         raise InvalidInput(f"unknown tier {quoted(req.tier)} (tiers: {', '.join(known)})")
-    rows = _rows(state, measures, req, basis)
+    rows, shown = _rows(state, periods, measures, req, basis)
+    notes += diagnostic_notes(shown)
     columns = [*COLUMNS[:6], *(["category"] if req.by_category else []), *COLUMNS[6:]]
     columns += CHANGE_COLUMNS if req.change else []
     columns += TARGET_COLUMNS if req.targets else []
@@ -230,23 +257,34 @@ def totals_table(store: EventStore, req: TotalsRequest) -> Table:
     used = [m for m, _ in measures]
     meta = {
         **provenance(context.meta, used, req.places),
-        "jurisdiction": jurisdiction,
+        "jurisdiction": places[0] if len(places) == 1 else None,
+        "jurisdictions": places,
+        "year_bases": periods.meta(places),
         "notes": list(dict.fromkeys(notes)),
     }
-    return Table("totals", columns, rows, meta, caption=_caption(meta))
+    return Table("totals", columns, rows, meta, caption=_caption(meta, periods, places))
 
 
 def _rows(
     state: LedgerState,
+    periods: Periods,
     measures: list[tuple[Measure, str | None]],
     req: TotalsRequest,
     basis: GdpBasis | None,
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
+    """The rows, each with its ``diagnostics``, and the diagnostics to print as notes."""
     rows: list[dict[str, Any]] = []
+    shown: list[Diagnostic] = []
     for m, spec in measures:
         previous = _previous(state, m, spec, req, basis) if req.change else None
+        year_label = periods.of(m.jurisdiction).label
+        found = diagnose(state, m, year_label)
+        shown += [d for d in found if d.shown]
         for tier in tiers_of(m, req.tier):
-            row = measure_row(m, tier, req.places)
+            row = measure_row(m, tier, req.places, year_label)
+            own = tier_diagnostics(m, tier, year_label)
+            shown += own
+            row["diagnostics"] = [d.doc() for d in [*found, *own]]
             if req.by_category:
                 row["category"] = "*"
                 for (cat_tier, category), amount in sorted(m.by_category.items()):
@@ -254,13 +292,36 @@ def _rows(
                         rows.append(_category_row(m, row, category, amount, req))
             if req.change:
                 row.update(_change(m, previous, tier, req.places))
-            if req.targets:
+            if req.targets and m.complete(tier):
                 targets = applicable_targets(state, m, tier)
-                rows.extend({**row, **target_fields(m, tier, t, req.places)} for t in targets)
+                rows.extend(
+                    {**row, **target_fields(m, tier, t, req.places, year_label)} for t in targets
+                )
                 if targets:
                     continue
             rows.append(row)
-    return rows
+    return rows, shown
+
+
+def diagnostic_notes(shown: list[Diagnostic]) -> list[str]:
+    """The notes printed under the table: each diagnostic's message, or, for a code with more
+    than ``NOTES_PER_KIND`` of them, its first message and how many more (JSON lists every one
+    in its row's ``diagnostics``)."""
+    groups: dict[str, list[Diagnostic]] = {}
+    for d in {d.message: d for d in shown}.values():
+        groups.setdefault(d.code, []).append(d)
+    notes: list[str] = []
+    for found in groups.values():
+        if len(found) <= NOTES_PER_KIND:
+            notes += [d.message for d in found]
+        else:
+            lines = sum(d.lines for d in found)
+            where = f", {lines} lines in all" if lines else ""
+            notes.append(
+                f"{found[0].message} (and {len(found) - 1} more {found[0].code} diagnostics"
+                f"{where}: --format json lists each in its row)"
+            )
+    return notes
 
 
 def _add_claims(
@@ -302,17 +363,18 @@ def _category_row(
 ) -> dict[str, Any]:
     from ledger.projections.measure import percent
 
-    share = percent(amount, m.gdp.amount) if m.gdp else None
+    complete = all(category != cat for cat, *_ in m.unconverted)
+    share = percent(amount, m.gdp.amount) if m.gdp and complete else None
     return {
         **row,
         "category": category,
-        "total": dec_str(amount),
+        "total": dec_str(amount) if complete else "",
         "share_of_gdp_pct": rounded_str(share, req.places),
         "share_of_gdp_pct_exact": exact_str(share),
     }
 
 
-def _caption(meta: dict[str, Any]) -> str:
+def _caption(meta: dict[str, Any], periods: Periods, places: list[str]) -> str:
     as_of = meta["as_of"]
     spec = as_of["spec"]
     moment = f"as of seq {as_of['seq']}" + (
@@ -326,17 +388,35 @@ def _caption(meta: dict[str, Any]) -> str:
         f"Share of GDP = total / GDP × 100, rounded half-up to {meta['places']} "
         f"place{'' if meta['places'] == 1 else 's'}; {moment}."
     ]
-    for g in meta["gdp"]:
+    label = periods.common(places).label
+    if len(meta["gdp"]) > CAPTION_GDP:
+        gdp = meta["gdp"]
+        vintages = ", ".join(sorted({g["vintage"] for g in gdp}))
+        bases = ", ".join(sorted({g["basis"] for g in gdp}))
+        seqs = sorted(g["seq"] for g in gdp)
         lines.append(
-            f"GDP {g['jurisdiction']} FY{g['fiscal_year']} = {g['amount']} {g['currency']} "
+            f"GDP: {len(gdp)} figures (vintage {vintages}, seq {seqs[0]}..{seqs[-1]}, basis "
+            f"{bases}); the gdp column gives each, meta.gdp lists them."
+        )
+    for g in meta["gdp"] if len(meta["gdp"]) <= CAPTION_GDP else []:
+        year = periods.label(g["jurisdiction"], g["fiscal_year"])
+        lines.append(
+            f"GDP {g['jurisdiction']} {year} = {g['amount']} {g['currency']} "
             f"(vintage {g['vintage']}, seq {g['seq']}, basis {g['basis']})."
         )
     for r in meta["exchange_rates"]:
         lines.append(
-            f"Rate FY{r['fiscal_year']}: 1 {r['base']} = {r['rate']} {r['quote']} (seq {r['seq']})."
+            f"Rate {label(r['fiscal_year'])}: 1 {r['base']} = {r['rate']} {r['quote']} "
+            f"(seq {r['seq']})."
         )
+    recorded: dict[str, list[str]] = {}
+    for place in places:
+        if periods.of(place).seq is not None:
+            recorded.setdefault(describe_basis(periods.of(place)), []).append(place)
+    for description, which in recorded.items():
+        lines.append(f"Years of {', '.join(which)}: {description} (YearBasisSet).")
     for d in meta["definitions"]:
-        since = f" from FY{d['effective_from']}" if d["effective_from"] else ""
+        since = f" from {label(d['effective_from'])}" if d["effective_from"] else ""
         lines.append(f"{d['definition']}@{d['version']}: {d['status']}{since} — {d['title']}")
     lines += [f"Note: {note}" for note in meta.get("notes", [])]
     return "\n".join(lines)

@@ -17,6 +17,7 @@ from events.quoting import quoted
 from ledger.errors import IntegrityFailure, InvalidInput
 from ledger.intake.lines import LineState, fold_line_event
 from ledger.projections.definitions import DefinitionVersion
+from ledger.projections.diagnostics import diagnose, tier_diagnostics
 from ledger.projections.fold import EXACT, dec_str
 from ledger.projections.measure import (
     Measure,
@@ -26,11 +27,12 @@ from ledger.projections.measure import (
     parse_basis,
     rounded_str,
 )
+from ledger.projections.periods import YearLabel
 from ledger.projections.sql import prefix_events
+from ledger.queries.jurisdictions import each_jurisdiction, merged, question_context
 from ledger.queries.question import (
+    Context,
     no_version_error,
-    open_context,
-    parse_jurisdiction,
     parse_stages,
     parse_year,
     provenance,
@@ -67,7 +69,9 @@ def _row(role: str, seq: int | None, event: str, ref: str = "", **fields: Any) -
     return {"role": role, "seq": seq, "event": event, "ref": ref, **fields}
 
 
-def _definition_rows(version: DefinitionVersion, m: Measure, tier: str) -> list[dict[str, Any]]:
+def _definition_rows(
+    version: DefinitionVersion, m: Measure, tier: str, year_label: YearLabel
+) -> list[dict[str, Any]]:
     label = version.label
     based = f" as a copy of @{version.based_on}" if version.based_on else ""
     rows = [
@@ -99,7 +103,7 @@ def _definition_rows(version: DefinitionVersion, m: Measure, tier: str) -> list[
         )
     )
     if version.status_seq:
-        since = f" from FY{version.effective_from}" if version.effective_from else ""
+        since = f" from {year_label(version.effective_from)}" if version.effective_from else ""
         rows.append(
             _row(
                 "definition",
@@ -153,17 +157,28 @@ def _why_not(line: LineState, version: DefinitionVersion, m: Measure, tier: str)
 
 
 def trace_table(store: EventStore, req: TraceRequest) -> Table:
-    jurisdiction = parse_jurisdiction(req.jurisdiction)
+    """The trace of one measure per jurisdiction asked about, as one table."""
     year = parse_year(req.year)
+    parse_stages(req.stages)
+    if req.gdp_basis:
+        parse_basis(req.gdp_basis)
+    context, places = question_context(store, req.as_of, req.jurisdictions)
+    answers = each_jurisdiction(places, lambda j: _trace(store, req, context, j, year))
+    return merged("trace", answers)
+
+
+def _trace(
+    store: EventStore, req: TraceRequest, context: Context, jurisdiction: str, year: int
+) -> Table:
     stages = parse_stages(req.stages)
     basis = parse_basis(req.gdp_basis) if req.gdp_basis else None
     tier = req.tier or ALL
-    context = open_context(store, req.as_of, jurisdiction)
     state = context.state
+    year_label = context.periods.of(jurisdiction).label
     specs = (req.definition,) if req.definition else ()
-    versions = versions_for(state, specs, year, [])
+    versions = versions_for(state, specs, year, [], year_label)
     if not versions:
-        raise no_version_error(state, specs, [year])
+        raise no_version_error(state, specs, [year], year_label)
     if len(versions) > 1:
         labels = ", ".join(v.label for v in versions)
         raise InvalidInput(
@@ -175,7 +190,7 @@ def trace_table(store: EventStore, req: TraceRequest) -> Table:
         raise InvalidInput(
             f"unknown tier {quoted(tier)} (tiers of {version.label}: {', '.join(m.tiers)})"
         )
-    rows = _definition_rows(version, m, tier)
+    rows = _definition_rows(version, m, tier, year_label)
     lines, seqs = _lines(store, jurisdiction, year, context.as_of.seq)
     total = Decimal(0)
     rates = {r.base: r for r in m.rates}
@@ -227,7 +242,7 @@ def trace_table(store: EventStore, req: TraceRequest) -> Table:
             )
         )
     for target in applicable_targets(state, m, tier):
-        fields = target_fields(m, tier, target, req.places) if m.gdp else {}
+        fields = target_fields(m, tier, target, req.places, year_label) if m.gdp else {}
         gap = f"; target amount {fields['target_amount']}, gap {fields['gap']}" if fields else ""
         rows.append(
             _row(
@@ -236,12 +251,14 @@ def trace_table(store: EventStore, req: TraceRequest) -> Table:
                 "TargetSet",
                 target.target_id,
                 tier=tier,
-                detail=f"{dec_str(target.percent_of_gdp)}% of GDP by FY{target.by_fiscal_year} "
+                detail=f"{dec_str(target.percent_of_gdp)}% of GDP by "
+                f"{year_label(target.by_fiscal_year)} "
                 f"({target.kind}){gap}",
                 **fields,
             )
         )
     share = m.share(tier)
+    found = [*diagnose(state, m, year_label), *tier_diagnostics(m, tier, year_label)]
     formula = f"Σ contributions = {dec_str(total)} {m.currency}"
     if m.gdp is not None:
         formula += (
@@ -266,15 +283,20 @@ def trace_table(store: EventStore, req: TraceRequest) -> Table:
         **provenance(context.meta, [m], req.places),
         "jurisdiction": jurisdiction,
         "fiscal_year": year,
+        "year_basis": context.periods.of(jurisdiction).meta(),
         "tier": tier,
         "stages": list(m.stages),
         "total": dec_str(total),
         "share_of_gdp_pct": rounded_str(share, req.places),
         "share_of_gdp_pct_exact": exact_str(share),
+        "diagnostics": [d.doc() for d in found],
     }
-    caption = (
-        f"{jurisdiction} FY{year} {version.label} ({version.status}) tier {tier}, as of seq "
-        f"{context.as_of.seq}: {formula}"
+    caption = "\n".join(
+        [
+            f"{jurisdiction} {year_label(year)} {version.label} ({version.status}) tier {tier}, "
+            f"as of seq {context.as_of.seq}: {formula}",
+            *(f"Note: {d.message}" for d in found if d.shown),
+        ]
     )
     return Table("trace", COLUMNS, rows, meta, caption=caption)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from ledger.projections.periods import YearLabel
 from ledger.reports.document import (
     GROUP_LABELS,
     KIND_LABELS,
@@ -58,7 +59,9 @@ def _moment(meta: dict[str, Any]) -> str:
     return ""
 
 
-def _side_row(tag: str, side: Side, tiers: list[str], currency: str) -> list[str]:
+def _side_row(
+    tag: str, side: Side, tiers: list[str], currency: str, year_label: YearLabel
+) -> list[str]:
     measured = side.evaluation.measure
     gdp = measured.gdp
     return [
@@ -69,7 +72,7 @@ def _side_row(tag: str, side: Side, tiers: list[str], currency: str) -> list[str
         side.version.basis.label(),
         money(side.measure),
         *[money(measured.tiers.get(t, Decimal(0))) for t in tiers],
-        f"{money_short(gdp.amount, currency)} {gdp.label()}" if gdp else "none recorded",
+        f"{money_short(gdp.amount, currency)} {gdp.label(year_label)}" if gdp else "none recorded",
         pp(side.share, sign=False),
     ]
 
@@ -82,7 +85,7 @@ def section_blocks(section: Section, kind: str) -> list[Block]:
         Block(
             "heading",
             f"{section.a.label} → {section.b.label} · "
-            f"{section.jurisdiction} FY{section.fiscal_year}{tier}",
+            f"{section.jurisdiction} {section.year_label}{tier}",
             level=2,
         ),
         Block("summary", stat_line(section)),
@@ -101,8 +104,8 @@ def section_blocks(section: Section, kind: str) -> list[Block]:
         "share of GDP (%)",
     ]
     rows = [
-        _side_row("A", section.a, tiers, cur),
-        _side_row("B", section.b, tiers, cur),
+        _side_row("A", section.a, tiers, cur, section.year_basis.label),
+        _side_row("B", section.b, tiers, cur, section.year_basis.label),
         [
             "Δ",
             "",

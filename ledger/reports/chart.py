@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
+from ledger.projections.periods import YearBasis
 from ledger.reports.document import GROUP_LABELS, KIND_LABELS, money_short, pp
 from ledger.reports.model import Change, Section, Side
 
@@ -140,18 +141,18 @@ def change_label(change: Change) -> str:
     return f"{change.step}.\u00a0{text}"
 
 
-def _gdp(side: Side) -> str:
+def _gdp(side: Side, year_basis: YearBasis) -> str:
     gdp = side.evaluation.gdp
     kind = "same year" if side.version.basis.kind == "same-year" else "fixed year"
     if gdp is None:
         return f"no GDP recorded for its basis ({side.version.basis.label()})"
     amount = money_short(gdp.amount, gdp.currency)
-    return f"FY{gdp.fiscal_year} GDP {amount} ({kind}, {gdp.vintage})"
+    return f"{year_basis.label(gdp.fiscal_year)} GDP {amount} ({kind}, {gdp.vintage})"
 
 
 def _bases(section: Section) -> str:
     """The GDP each side's share divides by, in words."""
-    a, b = _gdp(section.a), _gdp(section.b)
+    a, b = _gdp(section.a, section.year_basis), _gdp(section.b, section.year_basis)
     if a == b:
         return f"Shares of GDP: A and B ÷ {a}."
     return f"Shares of GDP: A ÷ {a}; B ÷ {b}."
@@ -224,7 +225,7 @@ def bridge(section: Section, chart: str = "money", axis: str = "zero",
                      "so the total bars are cut.")  # fmt: skip
     tier = f", tier {section.tier}" if section.tier else ""
     what = "share of GDP (%; changes in pp)" if quantity == "pp" else f"money ({unit})"
-    title = (f"{section.jurisdiction} FY{section.fiscal_year}{tier}: {section.a.label} → "
+    title = (f"{section.jurisdiction} {section.year_label}{tier}: {section.a.label} → "
              f"{section.b.label}, {what}")  # fmt: skip
     subtitle = (_bases(section),)
     return Bridge(title, subtitle, quantity, unit, scale, tuple(bars), ticks, broken, tuple(notes))

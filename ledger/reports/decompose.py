@@ -23,10 +23,12 @@ T2's GDP, and a note says so.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+from events.base import SCHEMA_JURISDICTION
 from ledger.errors import InvalidInput
 from ledger.intake.lines import LINE_EVENTS, key_of_payload
 from ledger.projections.definitions import (
@@ -36,8 +38,10 @@ from ledger.projections.definitions import (
     parse_spec,
 )
 from ledger.projections.fold import LedgerState
+from ledger.projections.periods import DEFAULT_BASIS, YearBasis, periods_at
 from ledger.queries.asof import AsOf
 from ledger.queries.history import summary
+from ledger.queries.jurisdictions import jurisdictions_of
 from ledger.reports.diff import (
     Point,
     gdp_notes,
@@ -49,7 +53,14 @@ from ledger.reports.diff import (
 )
 from ledger.reports.figure_changes import FigureStep, figure_steps
 from ledger.reports.model import Change, DiffReport, Section, check_sums
-from ledger.reports.sources import default_years, pick, read_events, report_meta, state_at
+from ledger.reports.sources import (
+    default_years,
+    pick,
+    places_meta,
+    read_events,
+    report_meta,
+    state_at,
+)
 from ledger.reports.structure import definition_doc, delta_document
 from ledger.reports.valuation import evaluate, figures_of
 from ledger.storage.records import DECODE_ERRORS, StoredEvent, unreadable
@@ -107,7 +118,10 @@ def learned_events(
                 key = key_of_payload(p)
                 if key.startswith(f"{jurisdiction}/FY{fiscal_year}/"):
                     what = LINE_WHAT[kind]
-            elif kind == "GdpRecorded" and (p.get("jurisdiction") or "JP") == jurisdiction:
+            elif (
+                kind == "GdpRecorded"
+                and (p.get("jurisdiction") or SCHEMA_JURISDICTION) == jurisdiction
+            ):
                 year = int(p["fiscal_year"])
                 if year in gdp_years:
                     what = "GDP revised" if year in seen_gdp else "GDP recorded"
@@ -136,9 +150,9 @@ def learned_events(
     return found
 
 
-def _gdp_label(version: DefinitionVersion, figures: Any) -> str:
+def _gdp_label(version: DefinitionVersion, figures: Any, year_basis: YearBasis) -> str:
     gdp = evaluate(version, figures).gdp
-    return gdp.label() if gdp else "none recorded"
+    return gdp.label(year_basis.label) if gdp else "none recorded"
 
 
 def decompose_year(
@@ -150,6 +164,7 @@ def decompose_year(
     moments: tuple[AsOf, AsOf],
     window: list[StoredEvent],
     tier: str | None = None,
+    year_basis: YearBasis = DEFAULT_BASIS,
 ) -> Section:
     """The decomposition for one fiscal year (see the module docstring)."""
     t1, t2 = moments
@@ -193,9 +208,9 @@ def decompose_year(
     # (d) the GDP revision, at T2's definition and figures
     gdp_seqs = tuple(e["seq"] for e in events if e["what"].startswith("GDP"))
     at_mid = make_side(side_b.label, d2, t2.seq, mid, tier, fallback)
+    gdp_before, gdp_after = _gdp_label(d2, mid, year_basis), _gdp_label(d2, f2, year_basis)
     gdp = measure_changes(at_mid, mid, [
-        Point("gdp-revision", "gdp", _gdp_label(d2, mid), _gdp_label(d2, f2), d2, f2, gdp_seqs,
-              "gdp"),
+        Point("gdp-revision", "gdp", gdp_before, gdp_after, d2, f2, gdp_seqs, "gdp"),
     ], tier, fallback)  # fmt: skip
     changes = largest_first([*definition, *alone, *joint, *gdp])
     notes = list(gdp_notes(side_a, side_b))
@@ -208,6 +223,7 @@ def decompose_year(
     section = Section(
         jurisdiction, year, side_b.evaluation.measure.currency, tier, side_a, side_b,
         tuple(changes), doc_a, doc_b, delta_document(doc_a, doc_b), tuple(events), tuple(notes),
+        year_basis,
     )  # fmt: skip
     check_sums(section)
     return section
@@ -271,7 +287,7 @@ def as_of_diff(
     spec: str | None,
     moments: tuple[AsOf, AsOf],
     *,
-    jurisdiction: str = "JP",
+    jurisdictions: Sequence[str] = (),
     fy: str | None = None,
     tier: str | None = None,
 ) -> DiffReport:
@@ -284,13 +300,20 @@ def as_of_diff(
     events = read_events(store, t2.seq)
     s1, s2 = state_at(events, t1.seq), state_at(events, t2.seq)
     chosen = default_definition(s2, spec)
-    years = default_years(s2, jurisdiction, fy)
+    places = jurisdictions_of(store, s2, jurisdictions, t2.seq)
     window = events[t1.seq : t2.seq]
-    sections = [
-        decompose_year(s1, s2, chosen, jurisdiction, year, moments, window, tier) for year in years
-    ]
+    periods = periods_at(store, t2.seq)
+    sections = []
+    asked: set[int] = set()
+    for place in places:
+        years = default_years(s2, place, fy)
+        asked.update(years)
+        sections += [
+            decompose_year(s1, s2, chosen, place, year, moments, window, tier, periods.of(place))
+            for year in years
+        ]
     meta = report_meta(
-        store, [t1, t2], sections, jurisdiction=jurisdiction, fiscal_years=years, tier=tier,
+        store, [t1, t2], sections, **places_meta(places), fiscal_years=sorted(asked), tier=tier,
         definition=chosen,
     )  # fmt: skip
     return DiffReport(

@@ -23,7 +23,9 @@ from ledger.errors import LedgerError
 from ledger.intake.lines import LineState
 from ledger.projections.definitions import DefinitionVersion, Inclusion
 from ledger.projections.fold import LedgerState, dec_str
+from ledger.projections.periods import DEFAULT_BASIS, YearBasis, periods_at
 from ledger.queries.asof import AsOf
+from ledger.queries.jurisdictions import jurisdictions_of
 from ledger.reports.model import (
     Change,
     DiffReport,
@@ -34,7 +36,14 @@ from ledger.reports.model import (
     measure_of,
     share_of,
 )
-from ledger.reports.sources import default_years, pick, read_events, report_meta, state_at
+from ledger.reports.sources import (
+    default_years,
+    pick,
+    places_meta,
+    read_events,
+    report_meta,
+    state_at,
+)
 from ledger.reports.structure import (
     definition_doc,
     delta_document,
@@ -274,6 +283,7 @@ def compare(
     b_label: str | None = None,
     as_of: int = 0,
     tier: str | None = None,
+    year_basis: YearBasis = DEFAULT_BASIS,
 ) -> Section:
     """The diff of A and B on one fiscal year's figures, change by change."""
     side_a = make_side(a_label or a.label, a, as_of, figures, tier)
@@ -285,7 +295,7 @@ def compare(
     section = Section(
         figures.jurisdiction, figures.fiscal_year, side_b.evaluation.measure.currency, tier,
         side_a, side_b, tuple(changes), doc_a, doc_b, delta_document(doc_a, doc_b),
-        notes=gdp_notes(side_a, side_b),
+        notes=gdp_notes(side_a, side_b), year_basis=year_basis,
     )  # fmt: skip
     check_sums(section)
     return section
@@ -311,6 +321,7 @@ def diff_sections(
     as_of: int,
     tier: str | None = None,
     b_label: str | None = None,
+    year_basis: YearBasis = DEFAULT_BASIS,
 ) -> list[Section]:
     """One section per fiscal year; a spec is ``NAME@N``, ``NAME`` (in force) or a version
     object (a what-if)."""
@@ -321,8 +332,15 @@ def diff_sections(
         figures = figures_of(state, jurisdiction, year)
         sections.append(
             compare(
-                a, b, figures, a_label=label_a, b_label=b_label or label_b, as_of=as_of, tier=tier
-            )
+                a,
+                b,
+                figures,
+                a_label=label_a,
+                b_label=b_label or label_b,
+                as_of=as_of,
+                tier=tier,
+                year_basis=year_basis,
+            )  # fmt: skip
         )
     return sections
 
@@ -340,19 +358,26 @@ def definition_diff(
     spec_a: str,
     spec_b: str,
     *,
-    jurisdiction: str = "JP",
+    jurisdictions: Sequence[str] = (),
     fy: str | None = None,
     as_of: AsOf,
     tier: str | None = None,
 ) -> DiffReport:
-    """``diff NAME@A NAME@B``: the structural diff and its money effect, per fiscal year, as
-    the ledger stood at ``as_of``."""
+    """``diff NAME@A NAME@B``: the structural diff and its money effect, per jurisdiction and
+    fiscal year, as the ledger stood at ``as_of``."""
     state = state_at(read_events(store, as_of.seq), as_of.seq)
-    years = default_years(state, jurisdiction, fy)
-    sections = diff_sections(
-        state, spec_a, spec_b, jurisdiction=jurisdiction, years=years, as_of=as_of.seq, tier=tier
-    )
+    places = jurisdictions_of(store, state, jurisdictions, as_of.seq)
+    periods = periods_at(store, as_of.seq)
+    sections: list[Section] = []
+    asked: set[int] = set()
+    for place in places:
+        years = default_years(state, place, fy)
+        asked.update(years)
+        sections += diff_sections(
+            state, spec_a, spec_b, jurisdiction=place, years=years, as_of=as_of.seq, tier=tier,
+            year_basis=periods.of(place),
+        )  # fmt: skip
     meta = report_meta(
-        store, as_of, sections, jurisdiction=jurisdiction, fiscal_years=years, tier=tier
+        store, as_of, sections, **places_meta(places), fiscal_years=sorted(asked), tier=tier
     )
     return DiffReport("definition-diff", spec_a, spec_b, ORDER_TEXT, sections, meta)

@@ -235,6 +235,7 @@ def section_doc(section: Section) -> dict[str, Any]:
     return {
         "jurisdiction": section.jurisdiction,
         "fiscal_year": section.fiscal_year,
+        "year_label": section.year_label,
         "currency": section.currency,
         "tier": section.tier,
         "summary": stat_line(section),

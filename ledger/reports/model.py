@@ -16,6 +16,7 @@ from typing import Any
 
 from ledger.errors import LedgerError
 from ledger.projections.definitions import DefinitionVersion
+from ledger.projections.periods import DEFAULT_BASIS, YearBasis
 from ledger.reports.valuation import Evaluation
 
 PP_PLACES = 6  # percentage points are printed half up to this many decimals
@@ -91,6 +92,12 @@ class Section:
     delta: dict[str, Any] = field(default_factory=dict)  # deepdiff Delta as JSON, A → B
     events: tuple[dict[str, Any], ...] = ()  # as-of diffs: what was recorded in between
     notes: tuple[str, ...] = ()
+    year_basis: YearBasis = DEFAULT_BASIS  # how the jurisdiction states its years
+
+    @property
+    def year_label(self) -> str:
+        """``FY2025``, or ``2025`` for a jurisdiction with calendar years."""
+        return self.year_basis.label(self.fiscal_year)
 
     @property
     def delta_amount(self) -> Decimal:

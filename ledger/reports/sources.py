@@ -39,6 +39,12 @@ def default_years(state: LedgerState, jurisdiction: str, fy: str | None) -> list
     return [years[-1]]
 
 
+def places_meta(places: list[str]) -> dict[str, Any]:
+    """What a report's meta says about its jurisdictions: ``jurisdiction`` when there is one
+    (None otherwise), and ``jurisdictions``, always."""
+    return {"jurisdiction": places[0] if len(places) == 1 else None, "jurisdictions": places}
+
+
 def empty_version(name: str, version: int) -> DefinitionVersion:
     """A version that counts nothing: what a definition is before it is recorded."""
     return DefinitionVersion(name, version, "(not recorded yet)", None, 0)

@@ -23,11 +23,20 @@ from ledger.errors import InvalidInput, describe_validation_error
 from ledger.projections.definitions import DefinitionVersion, apply_definition_event
 from ledger.projections.fold import LedgerState
 from ledger.projections.measure import parse_basis
+from ledger.projections.periods import periods_at
 from ledger.queries.asof import AsOf
+from ledger.queries.jurisdictions import jurisdictions_of
 from ledger.queries.question import parse_stages
 from ledger.reports.diff import ORDER_TEXT, diff_sections
 from ledger.reports.model import DiffReport
-from ledger.reports.sources import default_years, pick, read_events, report_meta, state_at
+from ledger.reports.sources import (
+    default_years,
+    pick,
+    places_meta,
+    read_events,
+    report_meta,
+    state_at,
+)
 from ledger.storage.store import EventStore
 
 
@@ -127,25 +136,31 @@ def what_if(
     spec: str,
     hypothesis: Hypothesis,
     *,
-    jurisdiction: str = "JP",
+    jurisdictions: Sequence[str] = (),
     fy: str | None = None,
     as_of: AsOf,
     tier: str | None = None,
 ) -> DiffReport:
-    """The report ``diff`` would print between ``spec`` as recorded and the hypothesis."""
+    """The report ``diff`` would print between ``spec`` as recorded and the hypothesis, per
+    jurisdiction and fiscal year."""
     state = state_at(read_events(store, as_of.seq), as_of.seq)
-    years = default_years(state, jurisdiction, fy)
+    places = jurisdictions_of(store, state, jurisdictions, as_of.seq)
     label = f"{spec} (what-if: {hypothesis.describe()})"
+    periods = periods_at(store, as_of.seq)
     sections = []
-    for year in years:
-        base, _ = pick(state, spec, year)
-        changed = apply_hypothesis(base, hypothesis, state)
-        sections += diff_sections(
-            state, spec, changed, jurisdiction=jurisdiction, years=[year], as_of=as_of.seq,
-            tier=tier, b_label=label,
-        )  # fmt: skip
+    asked: set[int] = set()
+    for place in places:
+        years = default_years(state, place, fy)
+        asked.update(years)
+        for year in years:
+            base, _ = pick(state, spec, year)
+            changed = apply_hypothesis(base, hypothesis, state)
+            sections += diff_sections(
+                state, spec, changed, jurisdiction=place, years=[year], as_of=as_of.seq,
+                tier=tier, b_label=label, year_basis=periods.of(place),
+            )  # fmt: skip
     meta = report_meta(
-        store, as_of, sections, jurisdiction=jurisdiction, fiscal_years=years, tier=tier,
+        store, as_of, sections, **places_meta(places), fiscal_years=sorted(asked), tier=tier,
         hypothetical=True, hypothesis=_hypothesis_meta(hypothesis),
     )  # fmt: skip
     return DiffReport("what-if", spec, label, ORDER_TEXT, sections, meta)

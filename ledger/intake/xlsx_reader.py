@@ -18,7 +18,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import IO, NamedTuple
 from xml.etree import ElementTree as ET
 from xml.parsers import expat
 
@@ -119,7 +119,7 @@ def _rels_part(part: str) -> str:
 class Workbook:
     """An open ``.xlsx`` file; use as a context manager."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path | IO[bytes]) -> None:
         try:
             self.zip = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError) as exc:
@@ -201,8 +201,12 @@ class Workbook:
         ]
         by_kind = {kind: part for kind, part in targets.values()}
         self.styles: list[tuple[int, bool]] = [(0, False)]
+        self.number_formats: dict[int, str] = {}  # the workbook's own formats: id → code
         if "styles" in by_kind:
-            xfs = self._xml(by_kind["styles"]).find(MAIN + "cellXfs")
+            styles = self._xml(by_kind["styles"])
+            for found in styles.iter(MAIN + "numFmt"):
+                self.number_formats[int(found.get("numFmtId", "0"))] = found.get("formatCode", "")
+            xfs = styles.find(MAIN + "cellXfs")
             if xfs is not None:
                 self.styles = [
                     (int(xf.get("numFmtId", "0")), xf.get("quotePrefix") in ("1", "true"))
