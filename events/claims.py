@@ -17,6 +17,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BeforeValidator, Field, model_validator
 
 from events.base import (
+    SCHEMA_JURISDICTION,
     Code,
     Currency,
     EventModel,
@@ -164,7 +165,9 @@ class ClaimRecorded(EventModel):
     translation: Text | None = Field(
         default=None, description="English translation (required when the quote is not English)."
     )
-    jurisdiction: Jurisdiction = Field(default="JP", description="ISO 3166-1 alpha-2 code.")
+    jurisdiction: Jurisdiction = Field(
+        default=SCHEMA_JURISDICTION, description="ISO 3166-1 alpha-2 code."
+    )
     fiscal_year: FiscalYear = Field(description="Fiscal year the claim is about.")
     through_fiscal_year: FiscalYear | None = Field(
         default=None, description="Last year of a span whose amounts are summed (amount only)."
@@ -220,7 +223,7 @@ class ClaimRecorded(EventModel):
             data["decimals"] = max(places_of(data.get("value")), places_of(data.get("value_high")))
         metric = data.get("metric")
         if metric in {m.value for m in MONEY_METRICS} and not data.get("currency"):
-            jurisdiction = str(data.get("jurisdiction") or "JP").strip().upper()
+            jurisdiction = str(data.get("jurisdiction") or SCHEMA_JURISDICTION).strip().upper()
             if jurisdiction in DEFAULT_CURRENCY:
                 data["currency"] = DEFAULT_CURRENCY[jurisdiction]
         if metric in {m.value for m in CHANGE_METRICS} and data.get("compared_with") in (None, ""):
