@@ -19,6 +19,7 @@ from events.budget import (
     BudgetLineWithdrawn,
 )
 from events.definitions import (
+    STAGE_LEVELS,
     CategoryExcluded,
     CategoryIncluded,
     DefinitionStatusChanged,
@@ -26,6 +27,7 @@ from events.definitions import (
     GdpBasisKind,
     GdpBasisSet,
     Stage,
+    StageRule,
     StagesSet,
     Status,
 )
@@ -130,6 +132,7 @@ def stream_of(event: EventModel) -> str:
 
 __all__ = [
     "ENVELOPE_FIELDS",
+    "STAGE_LEVELS",
     "EVENT_ADAPTER",
     "EVENT_CLASSES",
     "EVENT_TYPES",
@@ -152,6 +155,7 @@ __all__ = [
     "Provenance",
     "Source",
     "Stage",
+    "StageRule",
     "StagesSet",
     "Status",
     "TargetKind",

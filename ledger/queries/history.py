@@ -39,7 +39,8 @@ def _summary(event: StoredEvent) -> str:
         case "CategoryExcluded":
             return f"{p['definition']}@{p['version']} − {p['category']}"
         case "StagesSet":
-            return f"{p['definition']}@{p['version']} stages {','.join(p['stages'])}"
+            rule = " (latest)" if p.get("rule") == "latest" else ""
+            return f"{p['definition']}@{p['version']} stages {','.join(p['stages'])}{rule}"
         case "GdpBasisSet":
             year = f" FY{p['fiscal_year']}" if p.get("fiscal_year") else ""
             return f"{p['definition']}@{p['version']} GDP basis {p['basis']}{year}"

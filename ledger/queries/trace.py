@@ -15,7 +15,7 @@ from typing import Any
 
 from events.quoting import quoted
 from ledger.errors import IntegrityFailure, InvalidInput
-from ledger.projections.definitions import DefinitionVersion
+from ledger.projections.definitions import LATEST, DefinitionVersion
 from ledger.projections.fold import (
     EXACT,
     LineState,
@@ -86,7 +86,7 @@ def _definition_rows(version: DefinitionVersion, m: Measure, tier: str) -> list[
             detail=f"{label} opened{based}: {version.title}",
         )
     ]
-    stages = ",".join(version.counted_stages)
+    stages = version.stages_label()
     rows.append(
         _row(
             "definition",
@@ -156,6 +156,8 @@ def _why_not(line: LineState, version: DefinitionVersion, m: Measure, tier: str)
     if line.withdrawn:
         return "withdrawn"
     if line.stage not in m.stages:
+        if line.stage in version.counted_stages and version.stage_rule == LATEST:
+            return f"stage {line.stage} is replaced by the year's latest ({','.join(m.stages)})"
         return f"stage {line.stage} is not counted"
     inclusion = version.categories.get(line.category)
     if inclusion is None:
