@@ -40,6 +40,7 @@ COMMANDS: dict[str, str] = {
     "diff": "cli.diff:diff",
     "what-if": "cli.diff:what_if",
     "demo": "cli.demo:demo",
+    "definition": "cli.definitions:definition",
 }
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 

@@ -71,7 +71,7 @@ REQUIRED = {
     "gdp": {"fiscal_year", "amount", "vintage"},
 }
 COLUMNS = {"categories": CATEGORY_COLUMNS, "lines": LINE_COLUMNS, "gdp": GDP_COLUMNS}
-KINDS = ("events", "categories", "lines", "gdp")
+KINDS = ("events", "categories", "lines", "gdp", "definition")
 ENVELOPE_KEYS = frozenset(
     {"seq", "event_id", "stream", "stream_version", "recorded_at", "prev_hash", "hash"}
 )
@@ -132,10 +132,21 @@ def decode(data: bytes | bytearray) -> str:
 _LINE = re.compile(r"[^\r\n]+")
 
 
+# A first line of TOML that is neither JSON nor a CSV header: a comment, ``key = value``, or a
+# table header (``[stages]``, ``[include."JP.CORE.DBP"]``, ``[[status]]``).
+_TOML_KEY = r'(?:[A-Za-z0-9_-]+|"[^"]*"|\'[^\']*\')'
+_TOML_START = re.compile(rf"\s*(?:#|{_TOML_KEY}\s*(?:\.\s*{_TOML_KEY}\s*)*=)")
+_TOML_HEADER = re.compile(rf"\s*\[\[?\s*{_TOML_KEY}(?:\s*\.\s*{_TOML_KEY})*\s*\]\]?\s*(?:#.*)?")
+
+
 def detect_kind(text: str) -> str:
-    """``events`` for JSON Lines (a first line that is a JSON object or array), else the CSV
-    kind named by the header row. Only the first non-blank line is looked at."""
+    """``events`` for JSON Lines (a first line that is a JSON object or array), ``definition``
+    for a TOML definition file (a first line that is a comment, a table header or a
+    ``key = value``), else the CSV kind named by the header row. Only the first non-blank line
+    is looked at."""
     first = next((m.group() for m in _LINE.finditer(text) if m.group().strip()), "")
+    if _TOML_START.match(first) or _TOML_HEADER.fullmatch(first):
+        return "definition"
     if first.lstrip().startswith(("{", "[")):
         return "events"
     try:

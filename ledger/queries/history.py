@@ -35,7 +35,12 @@ def summary(event: StoredEvent) -> str:
 
 def _summary(event: StoredEvent) -> str:
     p = current_payload(event.type, event.schema_version, event.payload)  # a v1 line too
-    match event.type:
+    return payload_summary(event.type, p)
+
+
+def payload_summary(event_type: str, p: dict[str, Any]) -> str:
+    """A short human description of a payload in today's schema (stored or about to be)."""
+    match event_type:
         case "CategoryDefined":
             return f"{p['code']} {p['name']}"
         case "DefinitionVersionOpened":
