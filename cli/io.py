@@ -101,12 +101,15 @@ def _import_definition(
             return
         what = "new version" if report.new else "recorded version"
         based = f", based on @{report.based_on}" if report.new and report.based_on else ""
+        if not report.events:
+            click.echo(f"{report.label} ({what}): the ledger says the same, nothing to record",
+                       err=True)  # fmt: skip
+            return
         click.echo(f"{report.label} ({what}{based}):", err=True)
         for line in report.changes or ["no structural change"]:
             click.echo(f"  {line}", err=True)
-        count = len(report.events)
         verb = "would record" if dry_run else "recording"
-        click.echo(f"{verb} {count} event{'s' if count != 1 else ''}", err=True)
+        click.echo(f"{verb} {_events(len(report.events))}:", err=True)
         for summary in report.summaries:
             click.echo(f"  {summary}", err=True)
 
@@ -119,6 +122,12 @@ def _import_definition(
         store.close()
     if not quiet:
         verb = "would add" if report.dry_run else "added"
-        where = f" (seq {report.first_seq}..{report.last_seq})" if report.first_seq else ""
-        click.echo(f"definition: {verb} {report.appended if not dry_run else len(report.events)}"
-                   f" events{where}", err=True)  # fmt: skip
+        first, last = report.first_seq, report.last_seq
+        where = f" (seq {first})" if first == last else f" (seq {first}..{last})"
+        where = where if first else ""
+        count = len(report.events) if dry_run else report.appended
+        click.echo(f"definition: {verb} {_events(count)}{where}", err=True)
+
+
+def _events(count: int) -> str:
+    return f"{count} event{'' if count == 1 else 's'}"

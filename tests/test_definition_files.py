@@ -472,3 +472,47 @@ def test_definition_show__unknown_names_and_versions(ledger: Cli, tmp_path: Path
     out = tmp_path / "out.toml"
     ok(ledger("definition", "show", "d@1", "-o", str(out)))
     assert out.read_text(encoding="utf-8").startswith("# A defledger definition file")
+
+
+# -- docs/definitions.md shows real files and real output ------------------------------------
+
+DOC = ROOT / "docs" / "definitions.md"
+BAD = """definition = "x"
+version = 1
+title = "t"
+
+[include."JP.NOPE"]
+share = 2
+tier = "core"
+bogus = 1
+
+[[status]]
+status = "adopted"
+"""
+
+
+def test_definitions_md__examples_are_real(seed_ledger: Path, tmp_path: Path, runner: Any) -> None:
+    import re
+    import shutil
+
+    from cli.app import cli as app
+
+    text = DOC.read_text(encoding="utf-8")
+    written, normal = re.findall(r"```toml\n(.*?)```", text, re.S)
+    texts = re.findall(r"```text\n(.*?)```", text, re.S)
+    assert write_definition(read_definition(written).doc) == normal
+    db = tmp_path / "seed.db"
+    shutil.copy(seed_ledger, db)
+
+    def run(*args: str) -> Result:
+        return runner.invoke(app, ["--db", str(db), *args], catch_exceptions=False)
+
+    nato = example("nato@1").read_text(encoding="utf-8")
+    nato2 = nato.replace("version = 1\n", "version = 2\nbased_on = 1\n", 1)
+    nato2 = nato2.replace("share = 0.5\n", "share = 0.4\n")
+    nato2 = re.sub(r"\[\[status\]\]\n.*?\n\n", '[[status]]\nstatus = "proposed"\n\n', nato2,
+                   count=1, flags=re.S)  # fmt: skip
+    assert ok(run("import", _write(tmp_path, nato2, "nato-v2.toml"))).stderr == texts[0]
+    ok(run("import", _write(tmp_path, written, "mine.toml")))
+    assert ok(run("definition", "show", "jp-nss-latest@1", "--format", "toml")).stdout == normal
+    assert one_line_error(run("import", _write(tmp_path, BAD, "bad.toml")), 2) + "\n" == texts[1]
