@@ -310,7 +310,12 @@ def _caption(meta: dict[str, Any]) -> str:
         )
     for d in meta["definitions"]:
         since = f" from FY{d['effective_from']}" if d["effective_from"] else ""
-        lines.append(f"{d['definition']}@{d['version']}: {d['status']}{since} — {d['title']}")
+        rule = ""
+        if d.get("stage_rule") == "latest":
+            rule = f" (counts each year's latest stage of {','.join(d['stages'])})"
+        lines.append(
+            f"{d['definition']}@{d['version']}: {d['status']}{since} — {d['title']}{rule}"
+        )
     lines += [f"Note: {note}" for note in meta.get("notes", [])]
     return "\n".join(lines)
 
