@@ -93,7 +93,12 @@ def _import_definition(
     from cli.output import to_json
     from ledger.definition_files.importing import DefinitionImport, import_definition
 
+    shown: list[bool] = []
+
     def show(report: DefinitionImport) -> None:
+        if shown:  # PostgreSQL runs the work again after a serialization failure: print once
+            return
+        shown.append(True)
         if dry_run:
             for row in report.events:
                 click.echo(to_json(row, indent=False))

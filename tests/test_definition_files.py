@@ -516,3 +516,28 @@ def test_definitions_md__examples_are_real(seed_ledger: Path, tmp_path: Path, ru
     ok(run("import", _write(tmp_path, written, "mine.toml")))
     assert ok(run("definition", "show", "jp-nss-latest@1", "--format", "toml")).stdout == normal
     assert one_line_error(run("import", _write(tmp_path, BAD, "bad.toml")), 2) + "\n" == texts[1]
+
+
+def test_definition_files__both_backends(
+    backend_cli: Cli, backend_store: EventStore, tmp_path: Path
+) -> None:
+    """Import, re-import, dry runs and the latest-stage rule on SQLite and PostgreSQL."""
+    for code in ("A", "B", "C"):
+        ok(backend_cli("record", "category", "--code", code, "--name", code))
+    count = backend_store.count()
+    ok(backend_cli("record", "category", "--code", "D", "--name", "D", "--dry-run"))
+    ok(backend_cli("import", _write(tmp_path, DRAFT), "--dry-run"))
+    assert backend_store.count() == count
+    ok(backend_cli("import", _write(tmp_path, DRAFT)))
+    assert backend_store.count() == count + 4
+    shown = ok(backend_cli("definition", "show", "d@1", "--format", "toml")).stdout
+    again = ok(backend_cli("import", _write(tmp_path, shown, "normal.toml")))
+    assert "nothing to record" in again.stderr and backend_store.count() == count + 4
+    for line_id, stage, amount in [("D1", "draft", "100"), ("I1", "initial", "200"),
+                                   ("S1", "supplementary", "30")]:  # fmt: skip
+        ok(backend_cli("record", "line", "--fiscal-year", "2025", "--line-id", line_id,
+                       "--agency", "MoD", "--category", "A", "--amount", amount,
+                       "--stage", stage))  # fmt: skip
+    rows = json.loads(ok(backend_cli("totals", "--fy", "2025", "--definition", "d@1",
+                                     "--tier", "core", "--format", "json")).stdout)  # fmt: skip
+    assert rows["totals"][0]["total"] == "230"

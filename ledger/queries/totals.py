@@ -313,9 +313,7 @@ def _caption(meta: dict[str, Any]) -> str:
         rule = ""
         if d.get("stage_rule") == "latest":
             rule = f" (counts each year's latest stage of {','.join(d['stages'])})"
-        lines.append(
-            f"{d['definition']}@{d['version']}: {d['status']}{since} — {d['title']}{rule}"
-        )
+        lines.append(f"{d['definition']}@{d['version']}: {d['status']}{since} — {d['title']}{rule}")
     lines += [f"Note: {note}" for note in meta.get("notes", [])]
     return "\n".join(lines)
 
