@@ -89,7 +89,7 @@ class _Sources:
 
 
 def _said(table: dict[str, Any], said: Said, sources: _Sources) -> dict[str, Any]:
-    if said.reason:
+    if said.reason is not None:
         table["reason"] = said.reason
     if said.source:
         table["source"] = sources.cite(said.source)
@@ -113,7 +113,7 @@ def to_data(doc: DefinitionDoc) -> dict[str, Any]:
         basis: dict[str, Any] = {"basis": doc.basis.basis}
         if doc.basis.fiscal_year is not None:
             basis["fiscal_year"] = doc.basis.fiscal_year
-        if doc.basis.vintage:
+        if doc.basis.vintage is not None:
             basis["vintage"] = doc.basis.vintage
         data["gdp_basis"] = _said(basis, doc.basis.said, sources)
     if doc.statuses:

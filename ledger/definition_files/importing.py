@@ -114,7 +114,11 @@ class _Changes:
     ) -> None:
         event = model.model_validate(fields)
         prov = Provenance.model_validate(
-            {"actor": self.actor, "reason": said.reason or self.reason, "source": said.source}
+            {
+                "actor": self.actor,
+                "reason": self.reason if said.reason is None else said.reason,
+                "source": said.source,
+            }
         )
         self.items.append(Numbered(self.file.lines.get(where), PendingEvent(event, prov)))
 
