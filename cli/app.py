@@ -41,6 +41,7 @@ COMMANDS: dict[str, str] = {
     "what-if": "cli.diff:what_if",
     "demo": "cli.demo:demo",
     "claims": "cli.claims:claims",
+    "definition": "cli.definitions:definition",
 }
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 

@@ -64,6 +64,8 @@ def _definitions(doc: dict[str, Any]) -> list[str]:
     lines = ["Definitions: version, status, budget stages counted, title"]
     for d in doc["definitions"]:
         stages = "+".join(STAGE_SHORT.get(stage, stage) for stage in d["stages"])
+        if d.get("stage_rule") == "latest":
+            stages = f"latest of {stages}"
         start = f"  {d['label']:<21} {d['status']:<10}  {stages:<14}  "
         lines.append(start + _clip(d["title"], WIDTH - len(start)))
     return lines

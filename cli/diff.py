@@ -210,6 +210,11 @@ def diff(
 @click.option("--stages", metavar="STAGE,…", help="Stages that count, e.g. initial,supplementary.")
 @click.option("--gdp-basis", metavar="BASIS", help="same-year, FY2022 or FY2022@VINTAGE.")
 @click.option(
+    "--stage-rule",
+    type=click.Choice(["sum", "latest"]),
+    help="sum: every counted stage adds up; latest: only the latest stage level of each year.",
+)
+@click.option(
     "--as-of",
     "as_of",
     metavar="SEQ|ISO-TIME|EVENT-ID",
@@ -224,6 +229,7 @@ def what_if(
     excludes: tuple[str, ...],
     stages: str | None,
     gdp_basis: str | None,
+    stage_rule: str | None,
     as_of: str | None,
     jurisdictions: tuple[str, ...],
     fy: str | None,
@@ -244,9 +250,9 @@ def what_if(
     from ledger.reports.whatif import what_if as run_what_if
 
     places = parse_jurisdictions(jurisdictions)
-    if not (includes or excludes or stages or gdp_basis):
-        fail("give at least one of --include, --exclude, --stages, --gdp-basis")
-    hypothesis = Hypothesis(includes, excludes, stages, gdp_basis)
+    if not (includes or excludes or stages or gdp_basis or stage_rule):
+        fail("give at least one of --include, --exclude, --stages, --gdp-basis, --stage-rule")
+    hypothesis = Hypothesis(includes, excludes, stages, gdp_basis, stage_rule)
     with open_read_only(db_of(ctx)) as store:
         moment = resolve_as_of(store, as_of)
         report = run_what_if(

@@ -50,9 +50,10 @@ def init(ctx: click.Context, jurisdictions: tuple[str, ...]) -> None:
 @click.argument("file", type=click.Path(allow_dash=True, dir_okay=False))
 @click.option(
     "--kind",
-    type=click.Choice(["events", "categories", "lines", "gdp", "claims"]),
-    help="Kind of file (default: recognised from the first line); with a mapping, the kind of "
-    "record to make (its [lines], [gdp] or [categories] section).",
+    type=click.Choice(["events", "categories", "lines", "gdp", "claims", "definition"]),
+    help="Kind of file (default: recognised from the first line; a TOML file is claims when it "
+    "has a [[claim]] table, else a definition file); with a mapping, the kind of record to "
+    "make (its [lines], [gdp] or [categories] section).",
 )
 @click.option(
     "--mapping",
@@ -76,7 +77,10 @@ def init(ctx: click.Context, jurisdictions: tuple[str, ...]) -> None:
 @click.option("--actor", default=default_actor, show_default="the OS user", help="Who imports it.")
 @click.option("--reason", help="Why; with it, changed budget lines are recorded as revisions.")
 @click.option(
-    "--dry-run", is_flag=True, help="Check everything, write nothing; show what would be added."
+    "--dry-run",
+    is_flag=True,
+    help="Check everything, write nothing; show what would be added (a definition file: the "
+    "events it would record, as log --format jsonl).",
 )
 @click.option(
     "--preview",
@@ -101,21 +105,29 @@ def import_(
     quiet: bool,
 ) -> None:
     """Import FILE (or - for stdin): JSON Lines of events, CSV of categories, budget lines, GDP
-    figures or claims, a TOML file of [[claim]] tables (see docs/formats.md, docs/claims.md), or
-    someone else's table — a CSV file or an .xlsx sheet, long or wide (one column per year) —
-    through a mapping (--mapping FILE.toml, --map). All-or-nothing; importing the same file
-    twice adds nothing.
+    figures or claims, a TOML file of [[claim]] tables (see docs/formats.md, docs/claims.md), a
+    TOML definition file (one version of a definition, see docs/definitions.md: recorded as the
+    events record makes, with the structural diff shown first), or someone else's table — a
+    CSV file or an .xlsx sheet, long or wide (one column per year) — through a mapping
+    (--mapping FILE.toml, --map). All-or-nothing; importing the same file twice adds nothing.
 
     \b
     Examples:
       defledger import japan.jsonl
       defledger import lines.csv --dry-run
+      defledger import examples/definitions/nato-v1.toml
       defledger import nato.csv --mapping examples/nato/nato.toml --kind lines
       defledger import table.xlsx --sheet TABLE2 --mapping table2.toml --dry-run
     """
     from pathlib import Path
 
-    from ledger.intake.importers import MAX_FILE_BYTES, import_table, preview_table
+    from ledger.intake.importers import (
+        MAX_FILE_BYTES,
+        decode,
+        import_table,
+        is_definition_file,
+        preview_table,
+    )
     from ledger.intake.mapping import parse_mapping
 
     mapped = None
@@ -125,6 +137,11 @@ def import_(
         mapped = parse_mapping(text, name, maps, kind)
     # at most one byte past the limit is read: import_table names the limit
     data = bytes(read_upto(file, "file", MAX_FILE_BYTES))
+    if mapped is None and is_definition_file(data, kind):
+        _import_definition(
+            ctx, decode(data), actor=actor, reason=reason, dry_run=dry_run, quiet=quiet
+        )
+        return
     show_progress = not quiet and sys.stderr.isatty()
 
     def progress(rows: int) -> None:
@@ -152,3 +169,53 @@ def import_(
             f"{report.skipped} already recorded{read}",
             err=True,
         )
+
+
+def _import_definition(
+    ctx: click.Context, text: str, *, actor: str, reason: str | None, dry_run: bool, quiet: bool
+) -> None:
+    """A definition file: its structural diff and events on stderr before anything is written
+    (the events themselves on stdout with --dry-run), then what was added."""
+    from cli.output import to_json
+    from ledger.definition_files.importing import DefinitionImport, import_definition
+
+    shown: list[bool] = []
+
+    def show(report: DefinitionImport) -> None:
+        if shown:  # PostgreSQL runs the work again after a serialization failure: print once
+            return
+        shown.append(True)
+        if dry_run:
+            for row in report.events:
+                click.echo(to_json(row, indent=False))
+        if quiet:
+            return
+        what = "new version" if report.new else "recorded version"
+        based = f", based on @{report.based_on}" if report.new and report.based_on else ""
+        if not report.events:
+            click.echo(f"{report.label} ({what}): the ledger says the same, nothing to record",
+                       err=True)  # fmt: skip
+            return
+        click.echo(f"{report.label} ({what}{based}):", err=True)
+        for line in report.changes or ["no structural change"]:
+            click.echo(f"  {line}", err=True)
+        verb = "would record" if dry_run else "recording"
+        click.echo(f"{verb} {_events(len(report.events))}:", err=True)
+        for summary in report.summaries:
+            click.echo(f"  {summary}", err=True)
+
+    with open_store(ctx, create=not dry_run, read_only=dry_run, quiet=quiet) as store:
+        report = import_definition(
+            store, text, actor=actor, reason=reason, dry_run=dry_run, before_writing=show
+        )
+    if not quiet:
+        verb = "would add" if report.dry_run else "added"
+        first, last = report.first_seq, report.last_seq
+        where = f" (seq {first})" if first == last else f" (seq {first}..{last})"
+        where = where if first else ""
+        count = len(report.events) if dry_run else report.appended
+        click.echo(f"definition: {verb} {_events(count)}{where}", err=True)
+
+
+def _events(count: int) -> str:
+    return f"{count} event{'' if count == 1 else 's'}"

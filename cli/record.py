@@ -69,6 +69,12 @@ def _make(name: str, event_type: str) -> click.Command:
         click.Option(["--source-page"], help="Page, table or section of the source."),
         click.Option(["--hypothetical"], is_flag=True, help="Mark the figure as illustrative."),
         click.Option(["--idempotency-key"], help="Makes a retry of this record add nothing."),
+        click.Option(
+            ["--dry-run"],
+            is_flag=True,
+            help="Check it against the ledger and print the event it would write (one JSON line, "
+            "as log --format jsonl; import reads it back); write nothing.",
+        ),
     ]
 
     @click.pass_context
@@ -77,6 +83,7 @@ def _make(name: str, event_type: str) -> click.Command:
         from ledger.intake.recording import record as record_event
         from ledger.queries.history import summary
 
+        dry_run = values.pop("dry_run")
         provenance = {k: values.pop(k) for k in ("actor", "reason", "idempotency_key")}
         title, url, page = (
             values.pop("source_title"),
@@ -95,6 +102,9 @@ def _make(name: str, event_type: str) -> click.Command:
             provenance["source"] = {"title": "hypothetical figure", "hypothetical": True}
         fields = {k: (list(v) or None) if k in MULTIPLE else v for k, v in values.items()}
         pending = build_pending(event_type, fields, provenance)
+        if dry_run:
+            _preview(ctx, pending)
+            return
         with open_store(ctx, create=True) as store:
             stored = record_event(store, pending)
         if stored is None:
@@ -107,6 +117,22 @@ def _make(name: str, event_type: str) -> click.Command:
 
     doc = (model.__doc__ or event_type).strip().splitlines()[0]
     return click.Command(name, callback=callback, params=params, help=f"{doc} ({event_type})")
+
+
+def _preview(ctx: click.Context, pending: Any) -> None:
+    """``--dry-run``: the event as it would be written, on a ledger opened read-only."""
+    from cli.output import to_json
+    from ledger.intake.recording import preview
+    from ledger.queries.history import planned_rows
+
+    with open_store(ctx, read_only=True) as store:
+        writes = preview(store, pending)
+    if not writes:
+        click.echo("already recorded (same idempotency key): nothing would be added", err=True)
+        return
+    for row in planned_rows(writes):
+        click.echo(to_json(row, indent=False))
+    click.echo("dry run: nothing written", err=True)
 
 
 for _name, _type in KINDS.items():

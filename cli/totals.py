@@ -77,7 +77,11 @@ def _open(ctx: click.Context) -> Any:
     help="Measure by this definition (repeatable, to compare); NAME alone: the adopted version "
     "in force for each year. Default: every definition's version in force.",
 )
-@click.option("--change", is_flag=True, help="Add the change from the year before (money and pp).")
+@click.option(
+    "--change",
+    is_flag=True,
+    help="Add the change from the year before (money, % growth, pp of GDP).",
+)
 @click.option(
     "--target", "targets", is_flag=True, help="Add the gap to each target (money and pp)."
 )

@@ -27,6 +27,7 @@ from events.claims import (
     Comparison,
 )
 from events.definitions import (
+    STAGE_LEVELS,
     CategoryExcluded,
     CategoryIncluded,
     DefinitionStatusChanged,
@@ -34,6 +35,7 @@ from events.definitions import (
     GdpBasisKind,
     GdpBasisSet,
     Stage,
+    StageRule,
     StagesSet,
     Status,
 )
@@ -151,6 +153,7 @@ def stream_of(event: EventModel) -> str:
 
 __all__ = [
     "ENVELOPE_FIELDS",
+    "STAGE_LEVELS",
     "EVENT_ADAPTER",
     "EVENT_CLASSES",
     "EVENT_TYPES",
@@ -179,6 +182,7 @@ __all__ = [
     "Provenance",
     "Source",
     "Stage",
+    "StageRule",
     "StagesSet",
     "Status",
     "TargetKind",

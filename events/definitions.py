@@ -11,19 +11,46 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer, model_validator
 
 from events.base import Code, EventModel, FiscalYear, Share, ShortText, Text
 
 
 class Stage(StrEnum):
-    """Budget stage of a figure (Japan: 概算要求, 政府案, 当初, 補正, 決算)."""
+    """Budget stage of a figure, earliest first: a multi-year plan's figure for the year, the
+    request (概算要求), the cabinet draft (政府案), the initial budget (当初), a supplementary
+    budget (補正), an estimate of the outturn (NATO's "e" figures), the settled accounts (決算)."""
 
+    PLAN = "plan"
     REQUEST = "request"
     DRAFT = "draft"
     INITIAL = "initial"
     SUPPLEMENTARY = "supplementary"
+    ESTIMATE = "estimate"
     SETTLED = "settled"
+
+
+# How far along a year's figures are, for the ``latest`` stage rule: the latest level with a
+# line replaces the ones below it. Initial and supplementary are one level (the enacted budget:
+# the initial budget plus its supplementaries add up); an estimate of the outturn replaces the
+# enacted budget, and the settled accounts replace everything.
+STAGE_LEVELS: dict[str, int] = {
+    Stage.PLAN.value: 0,
+    Stage.REQUEST.value: 1,
+    Stage.DRAFT.value: 2,
+    Stage.INITIAL.value: 3,
+    Stage.SUPPLEMENTARY.value: 3,
+    Stage.ESTIMATE.value: 4,
+    Stage.SETTLED.value: 5,
+}
+
+
+class StageRule(StrEnum):
+    """How a definition counts the stages it names: every one adds up (``sum``), or only the
+    latest level recorded for a line's jurisdiction and year (``latest``, see STAGE_LEVELS)."""
+
+    SUM = "sum"
+    LATEST = "latest"
 
 
 class Status(StrEnum):
@@ -93,19 +120,40 @@ class CategoryExcluded(EventModel):
 
 
 class StagesSet(EventModel):
-    """Which budget stages count under a definition version (a definition change in itself)."""
+    """Which budget stages count under a definition version, and how (a definition change in
+    itself). With rule ``latest`` only the latest stage level recorded for a year counts (a
+    settled year is not counted again at its initial budget); ``sum`` adds every stage named.
+
+    ``rule`` is left out of the payload when it is ``sum``: a StagesSet written before the rule
+    existed (it meant ``sum``) is the same payload, so it reads, hashes and re-imports as it
+    did, with no new schema version; only a ``latest`` rule is written out."""
 
     type: Literal["StagesSet"] = "StagesSet"
     schema_version: ClassVar[int] = 1
     definition: Code = Field(description="Definition name.")
     version: int = Field(ge=1, description="Definition version.")
     stages: tuple[Stage, ...] = Field(min_length=1, description="Stages whose lines count.")
+    rule: StageRule = Field(
+        default=StageRule.SUM,
+        description="sum: every stage named adds up; latest: only the latest stage level "
+        "recorded for the year (plan < request < draft < initial+supplementary < estimate < "
+        "settled).",
+    )
 
     @model_validator(mode="after")
     def _no_duplicates(self) -> StagesSet:
         if len(set(self.stages)) != len(self.stages):
             raise ValueError("stages must not repeat")
         return self
+
+    # no return annotation: with one, pydantic would describe the serialised payload by it
+    # instead of by the fields (docs/events.md is generated from that schema)
+    @model_serializer(mode="wrap")
+    def _sum_left_out(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+        data = handler(self)
+        if data.get("rule") == StageRule.SUM:
+            del data["rule"]
+        return data
 
 
 class GdpBasisSet(EventModel):

@@ -1,13 +1,17 @@
-"""Generate docs/events.md (from the event models) and docs/cli.md (from every command's --help).
+"""Generate docs/events.md (from the event models), docs/cli.md (from every command's --help)
+and examples/definitions/*.toml (the seed scenario's definitions as definition files).
 
-Run ``python scripts/gen_docs.py`` after changing a model or a command; tests/test_docs.py
-fails when either file is out of date.
+Run ``python scripts/gen_docs.py`` after changing a model, a command or the seed's
+definitions; tests/test_docs.py and tests/test_definition_files.py fail when a file is out of
+date.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -263,7 +267,39 @@ def cli_markdown() -> str:
     return "\n".join(out) + "\n"
 
 
+# The seed scenario's definitions as definition files (docs/definitions.md), as
+# `definition show NAME@V --format toml` writes them from the seed ledger.
+EXAMPLE_DEFINITIONS = ("jp-mod-core@1", "jp-defense-related@1", "jp-defense-related@2",
+                       "jp-defense-related@3", "nato@1")  # fmt: skip
+
+
+def example_path(spec: str) -> str:
+    return f"examples/definitions/{spec.replace('@', '-v')}.toml"
+
+
+@functools.cache
+def definition_examples() -> dict[str, str]:
+    from ledger.definition_files.importing import definition_file_text
+    from ledger.demo.seed import SCENARIO_ACTOR, scenario_text
+    from ledger.intake.importers import import_text
+    from ledger.storage.store import EventStore
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = EventStore.open(str(Path(tmp) / "seed.db"), create=True)
+        try:
+            import_text(store, scenario_text(), actor=SCENARIO_ACTOR)
+            return {example_path(s): definition_file_text(store, s) for s in EXAMPLE_DEFINITIONS}
+        finally:
+            store.close()
+
+
 GENERATED = {"docs/events.md": events_markdown, "docs/cli.md": cli_markdown}
+GENERATED.update(
+    {
+        path: functools.partial(lambda p: definition_examples()[p], path)
+        for path in map(example_path, EXAMPLE_DEFINITIONS)
+    }
+)
 
 
 def main() -> None:

@@ -4,8 +4,10 @@ values stored verbatim, one-line errors."""
 from __future__ import annotations
 
 import getpass
+import hashlib
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from click.testing import Result
@@ -193,3 +195,113 @@ def test_cli_record__missing_required_option_is_usage_exit_2(
     result = cli("record", "category", "--code", "A")
     assert result.exit_code == 2 and "Traceback" not in result.stderr
     assert "--name" in result.stderr
+
+
+# Every record sub-command with arguments valid on the ledger ``_dry_run_ledger`` builds, in an
+# order in which each is still valid after the ones before it were recorded for real.
+DRY_RUNS: list[tuple[str, ...]] = [
+    ("category", "--code", "C", "--name", "Candidate", "--parent", "A"),
+    ("definition", "--definition", "jp", "--version", "2", "--based-on", "1", "--title", "v2"),
+    ("include", "--definition", "jp", "--version", "1", "--category", "B", "--share", "0.5"),
+    ("exclude", "--definition", "jp", "--version", "1", "--category", "A", "--note", "no"),
+    ("stages", "--definition", "jp", "--version", "1", "--stages", "initial", "--stages",
+     "settled", "--rule", "latest"),
+    ("gdp-basis", "--definition", "jp", "--version", "1", "--basis", "same-year"),
+    ("status", "--definition", "jp", "--version", "1", "--status", "adopted",
+     "--effective-from", "2025"),
+    ("line", "--fiscal-year", "2027", "--line-id", "PLAN", "--agency", "MoD", "--category", "A",
+     "--amount", "8.9E12", "--stage", "plan"),
+    ("revise", "--fiscal-year", "2025", "--line-id", "L1", "--amount", "120", "--reason", "r"),
+    ("reclassify", "--fiscal-year", "2025", "--line-id", "L1", "--category", "B", "--reason",
+     "r"),
+    ("withdraw", "--fiscal-year", "2025", "--line-id", "L1", "--reason", "duplicate"),
+    ("gdp", "--fiscal-year", "2022", "--amount", "560E12", "--vintage", "2022-12-estimate"),
+    ("target", "--target-id", "nss-2pct", "--percent-of-gdp", "2", "--by-fiscal-year", "2027",
+     "--definition", "jp"),
+    ("fx", "--base", "USD", "--quote", "JPY", "--fiscal-year", "2025", "--rate", "151.5"),
+]  # fmt: skip
+
+
+def _dry_run_ledger(cli: Callable[..., Result]) -> None:
+    ok(cli("record", "category", "--code", "A", "--name", "Core"))
+    ok(cli("record", "category", "--code", "B", "--name", "Related"))
+    ok(cli("record", "definition", "--definition", "jp", "--version", "1", "--title", "v1"))
+    ok(cli("record", "include", "--definition", "jp", "--version", "1", "--category", "A"))
+    ok(cli(*LINE))
+
+
+def _files(db_path: Path) -> tuple[str, str]:
+    """SHA-256 of the database file and of what its write-ahead log holds (a reader may leave
+    an empty one, and SQLite's shared-memory index, behind: neither holds data)."""
+    wal = db_path.with_name(db_path.name + "-wal")
+    logged = wal.read_bytes() if wal.exists() else b""
+    return (
+        hashlib.sha256(db_path.read_bytes()).hexdigest(),
+        hashlib.sha256(logged).hexdigest(),
+    )
+
+
+def test_cli_record__dry_run_of_every_kind_writes_nothing_and_shows_the_event(
+    store: EventStore, cli: Callable[..., Result], db_path: Path
+) -> None:
+    from cli.record import KINDS
+
+    assert {case[0] for case in DRY_RUNS} == set(KINDS)
+    _dry_run_ledger(cli)
+    store.close()
+    for case in DRY_RUNS:
+        before, count = _files(db_path), store.count()
+        result = ok(cli("record", *case, "--actor", "analyst", "--dry-run"))
+        assert _files(db_path) == before, case  # not a byte changed
+        assert store.count() == count
+        assert result.stderr == "dry run: nothing written\n"
+        [line] = result.stdout.splitlines()
+        shown = json.loads(line)
+        # the event as it is then recorded, field for field
+        ok(cli("record", *case, "--actor", "analyst"))
+        stored = store.get(count + 1)
+        assert shown == {
+            "type": stored.type, **stored.payload, "actor": "analyst", "reason": stored.reason,
+            "source": stored.source, "idempotency_key": None,
+            "schema_version": stored.schema_version, "stream": stored.stream,
+            "stream_version": stored.stream_version,
+        }  # fmt: skip
+    [stages] = [e for e in store.read() if e.type == "StagesSet"]
+    assert stages.payload["rule"] == "latest"
+
+
+def test_cli_record__dry_run_refused_by_a_rule_or_already_recorded(
+    store: EventStore, cli: Callable[..., Result], db_path: Path
+) -> None:
+    _dry_run_ledger(cli)
+    store.close()
+    before = _files(db_path)
+    message = one_line_error(cli(*LINE, "--dry-run"), 2)  # the same refusal as without it
+    assert message == "Error: budget line JP/FY2025/L1 is already recorded (record a revision)"
+    ok(cli("record", "category", "--code", "K", "--name", "Keyed", "--idempotency-key", "k1"))
+    before = _files(db_path)
+    again = ok(cli("record", "category", "--code", "K", "--name", "Keyed",
+                   "--idempotency-key", "k1", "--dry-run"))  # fmt: skip
+    assert (again.stdout, again.stderr) == (
+        "", "already recorded (same idempotency key): nothing would be added\n"
+    )  # fmt: skip
+    assert _files(db_path) == before
+    missing = db_path.parent / "missing.db"
+    result = cli("--db", str(missing), "record", "category", "--code", "A", "--name", "x",
+                 "--dry-run")  # fmt: skip
+    assert "no ledger at" in one_line_error(result, 2)
+    assert not missing.exists()
+
+
+def test_cli_record__dry_run_output_imports_as_the_event(
+    store: EventStore, cli: Callable[..., Result]
+) -> None:
+    _dry_run_ledger(cli)
+    shown = ok(cli("record", "line", "--fiscal-year", "2026", "--line-id", "E1", "--agency",
+                   "MoD", "--category", "A", "--amount", "7", "--stage", "estimate",
+                   "--reason", "outturn estimate", "--dry-run")).stdout  # fmt: skip
+    ok(cli("import", "-", input=shown))
+    stored = store.get(store.count())
+    assert (stored.type, stored.payload["stage"], stored.reason) == (
+        "BudgetLineRecorded", "estimate", "outturn estimate"
+    )  # fmt: skip

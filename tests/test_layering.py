@@ -35,6 +35,7 @@ LEDGER_ORDER = (
     "projections",
     "queries",
     "reports",
+    "definition_files",
     "exports",
     "demo",
 )

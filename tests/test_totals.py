@@ -403,3 +403,51 @@ def test_all_totals_rows__same_from_the_store_and_from_the_pure_fold(
         "core",
         "8500000000000",
     )
+
+
+SEED = ROOT / "ledger" / "demo" / "seed" / "japan.jsonl"
+
+
+def test_change__growth_in_percent_is_exact_and_matches_published_figures(cli: Cli) -> None:
+    """The MOF reports defense budgets by growth on the year before: FY2023 +26.3 %, FY2024
+    +16.5 %, FY2025 +9.4 % (MoD budget incl. SACO/US realignment), and DBP target expenses
+    FY2024 +17.0 %. The ledger's figures give exactly those, rounded only for display."""
+    from fractions import Fraction
+
+    from ledger.projections.measure import exact_str
+
+    assert cli("import", str(SEED)).exit_code == 0
+    rows = _json(cli, "totals", "--fy", "FY2022..FY2025", "--definition", "jp-mod-core@1",
+                 "--tier", "all", "--change", "--places", "1")["totals"]  # fmt: skip
+    assert [(r["fiscal_year"], r["change_pct"]) for r in rows] == [
+        (2022, ""), (2023, "26.3"), (2024, "16.5"), (2025, "9.4")
+    ]  # fmt: skip
+    exact = Fraction(79_496 - 68_219, 68_219) * 100  # ¥7兆9,496億 over ¥6兆8,219億
+    assert rows[2]["change_pct_exact"] == exact_str(exact)
+    assert rows[2]["change_pct_exact"].startswith("16.53058532080505431038")
+    assert rows[2]["change_total"] == "1127700000000"
+    # the DBP target expenses alone
+    for args in (("definition", "--definition", "dbp", "--version", "1", "--title", "DBP"),
+                 ("include", "--definition", "dbp", "--version", "1", "--category", "JP.CORE.DBP"),
+                 ("status", "--definition", "dbp", "--version", "1", "--status", "adopted",
+                  "--effective-from", "2023")):  # fmt: skip
+        assert cli("record", *args).exit_code == 0
+    rows = _json(cli, "totals", "--fy", "FY2024", "--definition", "dbp", "--tier", "all",
+                 "--change", "--places", "1")["totals"]  # fmt: skip
+    assert (rows[0]["change_pct"], rows[0]["change_pct_exact"]) == (
+        "17.0",
+        exact_str(Fraction(77_249 - 66_001, 66_001) * 100),
+    )
+    text = cli("totals", "--fy", "FY2024", "--definition", "dbp", "--change").stdout
+    assert "change_pct" in text.splitlines()[0] and "17.04" in text
+
+
+def test_change__growth_from_nothing_is_not_a_number(cli: Cli) -> None:
+    assert cli("import", str(SEED)).exit_code == 0
+    # --stage request on a version that counts initial budgets only: both years count nothing
+    rows = _json(cli, "totals", "--fy", "FY2024..FY2025", "--definition", "jp-mod-core@1",
+                 "--tier", "all", "--change", "--stage", "request")["totals"]  # fmt: skip
+    assert [(r["fiscal_year"], r["total"]) for r in rows] == [(2024, "0"), (2025, "0")]
+    assert (rows[1]["change_total"], rows[1]["change_pct"], rows[1]["change_pct_exact"]) == (
+        "0", "", ""
+    )  # fmt: skip

@@ -47,7 +47,7 @@ def test_tutorial_md__every_command_runs_and_shows_real_output(
     from cli.app import cli as app
 
     monkeypatch.chdir(tmp_path)
-    shutil.copytree(ROOT / "examples", tmp_path / "examples")  # as in a checkout (section 11)
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")  # as in a checkout (section 12)
     monkeypatch.delenv("DEFLEDGER_DB", raising=False)
     env: dict[str, str] = {}
     runner = CliRunner()

@@ -112,8 +112,8 @@ def test_what_if_cli__nothing_to_preview_is_exit_2(
 ) -> None:
     result = cli("what-if", "jp@1", "--fy", "FY2025")
     assert result.exit_code == 2
-    assert (
-        result.stderr == "Error: give at least one of --include, --exclude, --stages, --gdp-basis\n"
+    assert result.stderr == (
+        "Error: give at least one of --include, --exclude, --stages, --gdp-basis, --stage-rule\n"
     )
 
 

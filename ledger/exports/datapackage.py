@@ -23,11 +23,14 @@ from ledger.exports.columns import FORMULA_ESCAPING, TableSpec
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 # Budget stage → Fiscal Data Package phase (proposed / approved / adjusted / executed).
+# An estimate of the outturn is not yet executed: it is the budget as adjusted in the year.
 STAGE_PHASES = {
+    "plan": "proposed",
     "request": "proposed",
     "draft": "proposed",
     "initial": "approved",
     "supplementary": "adjusted",
+    "estimate": "adjusted",
     "settled": "executed",
 }
 # First month and day of fiscal year N, and the calendar year it starts in (N + offset).

@@ -83,7 +83,7 @@ COLUMNS = {
     "gdp": GDP_COLUMNS,
     "claims": claim_files.COLUMNS,
 }
-KINDS = ("events", "categories", "lines", "gdp", "claims")
+KINDS = ("events", "categories", "lines", "gdp", "claims", "definition")
 ENVELOPE_KEYS = frozenset(
     {"seq", "event_id", "stream", "stream_version", "recorded_at", "prev_hash", "hash"}
 )
@@ -156,13 +156,24 @@ def decode(data: bytes | bytearray) -> str:
 _LINE = re.compile(r"[^\r\n]+")
 
 
+# A first line of TOML that is neither JSON nor a CSV header: a comment, ``key = value``, or a
+# table header (``[stages]``, ``[include."JP.CORE.DBP"]``, ``[[status]]``).
+_TOML_KEY = r'(?:[A-Za-z0-9_-]+|"[^"]*"|\'[^\']*\')'
+_TOML_START = re.compile(rf"\s*(?:#|{_TOML_KEY}\s*(?:\.\s*{_TOML_KEY}\s*)*=)")
+_TOML_HEADER = re.compile(rf"\s*\[\[?\s*{_TOML_KEY}(?:\s*\.\s*{_TOML_KEY})*\s*\]\]?\s*(?:#.*)?")
+
+
 def detect_kind(text: str) -> str:
-    """``claims`` for a TOML file of ``[[claim]]`` tables; ``events`` for JSON Lines (a first
-    line that is a JSON object or array), else the CSV kind named by the header row (only the
-    first non-blank line is looked at)."""
+    """``claims`` for a TOML file of ``[[claim]]`` tables; ``definition`` for any other TOML
+    file, a definition file (a first line that is a comment, a table header or a
+    ``key = value``); ``events`` for JSON Lines (a first line that is a JSON object or array);
+    else the CSV kind named by the header row. Past the ``[[claim]]`` search, only the first
+    non-blank line is looked at."""
     if claim_files.is_toml_claims(text):
         return "claims"
     first = next((m.group() for m in _LINE.finditer(text) if m.group().strip()), "")
+    if _TOML_START.match(first) or _TOML_HEADER.fullmatch(first):
+        return "definition"
     if first.lstrip().startswith(("{", "[")):
         return "events"
     try:
@@ -536,6 +547,15 @@ def _revisions(
                 )
             )
     return out, problems
+
+
+def is_definition_file(data: bytes, kind: str | None) -> bool:
+    """Whether ``import`` (without a mapping) reads ``data`` as a TOML definition file
+    (``ledger.definition_files``): ``--kind definition``, or, no kind given, a text file that
+    ``detect_kind`` recognises as one (never a workbook)."""
+    if kind is not None:
+        return kind == "definition"
+    return not is_workbook(data) and detect_kind(decode(data)) == "definition"
 
 
 def import_text(

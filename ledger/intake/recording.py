@@ -10,7 +10,7 @@ from events import EVENT_CLASSES, Provenance, parse_event
 from events.quoting import quoted
 from ledger.errors import InvalidInput, describe_validation_error
 from ledger.intake.rules import Numbered, plan
-from ledger.storage.records import PendingEvent, StoredEvent
+from ledger.storage.records import PendingEvent, StoredEvent, StreamWrite
 from ledger.storage.store import EventStore
 
 REASON_REQUIRED = frozenset(
@@ -57,3 +57,13 @@ def record(store: EventStore, pending: PendingEvent) -> StoredEvent | None:
         return result.appended[0] if result.appended else None
 
     return store.locked(check_and_append)
+
+
+def preview(store: EventStore, pending: PendingEvent) -> list[StreamWrite]:
+    """What ``record`` would append, checked against the same rules, without writing: the
+    stream writes (each with the version its stream is at), empty if the idempotency key
+    already holds the event. ``InvalidInput`` if a rule refuses it, as ``record`` would."""
+    checked = plan(store, [Numbered(None, pending)])
+    if checked.problems:
+        raise InvalidInput(checked.problems[0][1])
+    return checked.writes

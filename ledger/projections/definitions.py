@@ -3,8 +3,10 @@ events, and which version is in force for a fiscal year.
 
 A version ``NAME@N`` lives in stream ``definition/NAME/vN``. ``DefinitionVersionOpened`` with
 ``based_on=K`` starts it as a copy of ``NAME@K`` at that moment (categories with share and tier,
-stages, GDP basis; not the status). A version that never set its stages counts ``initial``
-budgets only; one that never set its GDP basis divides by the same year's GDP, latest vintage.
+stages and their rule, GDP basis; not the status). A version that never set its stages counts
+``initial`` budgets only; one that never set its GDP basis divides by the same year's GDP,
+latest vintage. A version's stage rule is ``sum`` (every stage it counts adds up) unless its
+StagesSet said ``latest`` (only the latest stage level recorded for a year counts).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from events.quoting import quoted
 from ledger.errors import InvalidInput, NotFound
 
 DEFAULT_STAGES: tuple[str, ...] = ("initial",)
+SUM, LATEST = "sum", "latest"
 IN_FORCE_STATUSES = frozenset({"adopted", "superseded"})
 DEFINITION_EVENTS = frozenset(
     {
@@ -75,6 +78,7 @@ class DefinitionVersion:
     effective_from: int | None = None
     stages: tuple[str, ...] | None = None  # None: never set, counts DEFAULT_STAGES
     stages_seq: int | None = None
+    stage_rule: str = SUM  # set with the stages: "sum" or "latest"
     basis: GdpBasis = field(default_factory=GdpBasis)
     basis_seq: int | None = None
     categories: dict[str, Inclusion] = field(default_factory=dict)
@@ -87,6 +91,11 @@ class DefinitionVersion:
     @property
     def counted_stages(self) -> tuple[str, ...]:
         return self.stages if self.stages is not None else DEFAULT_STAGES
+
+    def stages_label(self) -> str:
+        """``initial,supplementary``, or ``latest of plan,…,settled`` under the latest rule."""
+        stages = ",".join(self.counted_stages)
+        return f"latest of {stages}" if self.stage_rule == LATEST else stages
 
     def tiers(self) -> list[str]:
         """Tiers this version counts, ``core`` first, then alphabetical."""
@@ -119,6 +128,7 @@ def apply_definition_event(
         if base is not None:
             version.categories = dict(base.categories)
             version.stages, version.stages_seq = base.stages, base.stages_seq
+            version.stage_rule = base.stage_rule
             version.basis, version.basis_seq = base.basis, base.basis_seq
         definitions[key] = version
         return
@@ -134,6 +144,7 @@ def apply_definition_event(
         current.categories.pop(payload["category"], None)
     elif event_type == "StagesSet":
         current.stages, current.stages_seq = tuple(payload["stages"]), seq
+        current.stage_rule = payload.get("rule") or SUM
     elif event_type == "GdpBasisSet":
         year = payload.get("fiscal_year")
         current.basis = GdpBasis(
@@ -220,6 +231,7 @@ def version_meta(version: DefinitionVersion) -> dict[str, Any]:
         "effective_from": version.effective_from,
         "title": version.title,
         "stages": list(version.counted_stages),
+        "stage_rule": version.stage_rule,
         "gdp_basis": version.basis.label(),
         "opened_seq": version.opened_seq,
         "last_seq": version.last_seq,

@@ -1,7 +1,9 @@
 """One measure: jurisdiction × fiscal year × definition@version, from the aggregate state.
 
 ``total = Σ over counted cells (stage counted, category included) of amount × share``, per
-tier; ``share of GDP (%) = total / GDP × 100``. Money is exact ``Decimal``; the ratio is an
+tier; ``share of GDP (%) = total / GDP × 100``. Under the ``latest`` stage rule the stages
+counted are chosen per jurisdiction and year: only those of the latest stage level that has a
+line in an included category (``counted_stages``). Money is exact ``Decimal``; the ratio is an
 exact ``Fraction``, written to 50 significant digits and rounded ROUND_HALF_UP only for display.
 A total sums one currency: lines in another currency than the GDP's are converted only through a
 recorded exchange rate for that fiscal year (1 base = rate quote), and the rate used is stated.
@@ -15,12 +17,13 @@ from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from fractions import Fraction
 from typing import Any
 
+from events import STAGE_LEVELS
 from events.base import parse_fiscal_year
 from events.currencies import DEFAULT_CURRENCY
 from events.quoting import quoted
 from ledger.errors import InvalidInput
-from ledger.projections.definitions import DefinitionVersion, GdpBasis
-from ledger.projections.fold import EXACT, LedgerState, dec_str
+from ledger.projections.definitions import LATEST, DefinitionVersion, GdpBasis
+from ledger.projections.fold import EXACT, LedgerState, SumCell, dec_str
 from ledger.projections.periods import YearLabel, fy_label
 
 RATIO_DIGITS = 50
@@ -125,6 +128,14 @@ def percent(part: Decimal, whole: Decimal) -> Fraction:
     return Fraction(part) * 100 / Fraction(whole)
 
 
+def growth_percent(now: Decimal, before: Decimal) -> Fraction | None:
+    """Year-on-year growth in percent, exact: (now − before) / before × 100; None when the
+    year before counted nothing (growth from zero is not a number)."""
+    if before == 0:
+        return None
+    return (Fraction(now) - Fraction(before)) * 100 / Fraction(before)
+
+
 def exact_str(value: Fraction | None) -> str:
     """A ratio to 50 significant digits (exact when it terminates sooner), plain notation."""
     if value is None:
@@ -204,6 +215,30 @@ def _currency(
     return sorted(counted)[0] if counted else (default or "")
 
 
+def counted_stages(
+    version: DefinitionVersion,
+    group: dict[tuple[str, str, str], SumCell],
+    stages: tuple[str, ...] | None = None,
+) -> tuple[str, ...]:
+    """The stages whose lines count for one jurisdiction and year (``group``: its sum cells).
+    The version's stages (narrowed to ``stages`` when given); under the ``latest`` rule only
+    those of the latest level (``events.STAGE_LEVELS``) that has a line in a category the
+    version includes, so a year is never counted at two levels at once (initial and
+    supplementary are one level and add up). With no such line, every counted stage."""
+    chosen = tuple(s for s in version.counted_stages if stages is None or s in stages)
+    if version.stage_rule != LATEST:
+        return chosen
+    present = {
+        stage
+        for stage, category, _currency in group
+        if stage in chosen and category in version.categories
+    }
+    if not present:
+        return chosen
+    top = max(STAGE_LEVELS.get(stage, -1) for stage in present)
+    return tuple(s for s in chosen if s in present and STAGE_LEVELS.get(s, -1) == top)
+
+
 def measure(
     state: LedgerState,
     jurisdiction: str,
@@ -215,15 +250,16 @@ def measure(
     skip_unconvertible: bool = False,
 ) -> Measure:
     """The measure of ``version`` for one year. ``stages`` restricts the version's counted
-    stages further; ``basis`` overrides its GDP basis. Raises ``InvalidInput`` when a counted
-    line's currency cannot be converted (no recorded rate), unless ``skip_unconvertible``:
-    then those cells are left out and listed in ``unconverted`` (the total is incomplete)."""
-    counted_stages = tuple(s for s in version.counted_stages if stages is None or s in stages)
+    stages further (before the latest-stage rule chooses among them); ``basis`` overrides its
+    GDP basis. Raises ``InvalidInput`` when a counted line's currency cannot be converted (no
+    recorded rate), unless ``skip_unconvertible``: then those cells are left out and listed in
+    ``unconverted`` (the total is incomplete)."""
     group = state.group(jurisdiction, fiscal_year)
+    counted = counted_stages(version, group, stages)
     cells = [
         (cat, cur, cell.amount, cell.lines)
         for (stage, cat, cur), cell in sorted(group.items())
-        if stage in counted_stages and cat in version.categories
+        if stage in counted and cat in version.categories
     ]
     gdp = resolve_gdp(state, jurisdiction, fiscal_year, basis or version.basis)
     currency = _currency(state, jurisdiction, fiscal_year, {cur for _, cur, _, _ in cells}, gdp)
@@ -253,7 +289,7 @@ def measure(
             key = (inclusion.tier, cat)
             by_category[key] = by_category.get(key, Decimal(0)) + contribution
     return Measure(
-        jurisdiction, fiscal_year, version, counted_stages, currency, tiers, by_category, gdp,
+        jurisdiction, fiscal_year, version, counted, currency, tiers, by_category, gdp,
         sorted(rates.values(), key=lambda r: r.base), unconverted,
     )  # fmt: skip
 

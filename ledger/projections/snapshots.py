@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from ledger.intake.lines import LineState
-from ledger.projections.definitions import DefinitionVersion, GdpBasis, Inclusion
+from ledger.projections.definitions import SUM, DefinitionVersion, GdpBasis, Inclusion
 from ledger.projections.fold import Category, GdpFigure, LedgerState, Rate, SumCell, Target, dec_str
 
 SNAPSHOT_FORMAT = 1
@@ -37,11 +37,33 @@ def add_sum_rows(state: LedgerState, rows: list[Row]) -> None:
         group[(stage, cat, cur)] = SumCell(Decimal(amount), int(lines))
 
 
+# The stages column holds the stage rule too, as a prefix when it is not ``sum``
+# (``latest:initial,supplementary``): tables and snapshots written before the rule existed read
+# unchanged, with no new column and no new snapshot format.
+RULE_MARK = ":"
+
+
+def stages_text(version: DefinitionVersion) -> str | None:
+    """The stored form of a version's stages and rule (None: never set)."""
+    if version.stages is None:
+        return None
+    stages = ",".join(version.stages)
+    return stages if version.stage_rule == SUM else f"{version.stage_rule}{RULE_MARK}{stages}"
+
+
+def parse_stages_text(text: str | None) -> tuple[tuple[str, ...] | None, str]:
+    """(stages, rule) from the stored form."""
+    if text is None:
+        return None, SUM
+    rule, mark, stages = text.rpartition(RULE_MARK)
+    return tuple(stages.split(",")), rule if mark else SUM
+
+
 def version_rows(state: LedgerState) -> list[Row]:
     """One row per definition version (the columns of ``proj_definition_versions``)."""
     rows = []
     for (name, number), v in sorted(state.definitions.items()):
-        stages = None if v.stages is None else ",".join(v.stages)
+        stages = stages_text(v)
         rows.append(
             (name, number, v.title, v.based_on, v.opened_seq, v.status, v.status_seq,
              v.effective_from, stages, v.stages_seq, v.basis.kind, v.basis.fiscal_year,
@@ -63,6 +85,7 @@ def set_definitions(state: LedgerState, versions: list[Row], inclusions: list[Ro
     for row in versions:
         (name, number, title, based_on, opened_seq, status, status_seq, effective_from, stages,
          stages_seq, kind, basis_year, vintage, basis_seq, last_seq) = row  # fmt: skip
+        counted, rule = parse_stages_text(stages)
         state.definitions[(name, int(number))] = DefinitionVersion(
             definition=name,
             version=int(number),
@@ -72,8 +95,9 @@ def set_definitions(state: LedgerState, versions: list[Row], inclusions: list[Ro
             status=status,
             status_seq=status_seq,
             effective_from=effective_from,
-            stages=None if stages is None else tuple(stages.split(",")),
+            stages=counted,
             stages_seq=stages_seq,
+            stage_rule=rule,
             basis=GdpBasis(kind, basis_year, vintage),
             basis_seq=basis_seq,
             last_seq=last_seq,

@@ -5,12 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from events import EVENT_CLASSES
+from events import EVENT_CLASSES, SCHEMA_VERSIONS, event_payload
 from events.quoting import quoted
 from ledger.errors import InvalidInput
 from ledger.projections.periods import describe_basis, year_basis_of
 from ledger.queries.asof import parse_time
-from ledger.storage.records import DECODE_ERRORS, StoredEvent, current_payload, unreadable
+from ledger.storage.records import (
+    DECODE_ERRORS,
+    PendingEvent,
+    StoredEvent,
+    StreamWrite,
+    current_payload,
+    event_type_of,
+    unreadable,
+)
 from ledger.storage.store import EventStore
 from ledger.tabular import Table
 
@@ -28,7 +36,12 @@ def summary(event: StoredEvent) -> str:
 
 def _summary(event: StoredEvent) -> str:
     p = current_payload(event.type, event.schema_version, event.payload)  # a v1 line too
-    match event.type:
+    return payload_summary(event.type, p)
+
+
+def payload_summary(event_type: str, p: dict[str, Any]) -> str:
+    """A short human description of a payload in today's schema (stored or about to be)."""
+    match event_type:
         case "CategoryDefined":
             return f"{p['code']} {p['name']}"
         case "DefinitionVersionOpened":
@@ -39,7 +52,8 @@ def _summary(event: StoredEvent) -> str:
         case "CategoryExcluded":
             return f"{p['definition']}@{p['version']} − {p['category']}"
         case "StagesSet":
-            return f"{p['definition']}@{p['version']} stages {','.join(p['stages'])}"
+            rule = " (latest)" if p.get("rule") == "latest" else ""
+            return f"{p['definition']}@{p['version']} stages {','.join(p['stages'])}{rule}"
         case "GdpBasisSet":
             year = f" FY{p['fiscal_year']}" if p.get("fiscal_year") else ""
             return f"{p['definition']}@{p['version']} GDP basis {p['basis']}{year}"
@@ -92,6 +106,37 @@ def flat_event(event: StoredEvent) -> dict[str, Any]:
         "prev_hash": event.prev_hash,
         "hash": event.hash,
     }
+
+
+def flat_pending(pending: PendingEvent, stream_version: int | None = None) -> dict[str, Any]:
+    """An event not yet stored, in ``flat_event``'s form as far as it is known: no seq, id,
+    time or hashes yet (``import`` reads it back the same way)."""
+    event_type = event_type_of(pending.event)
+    row: dict[str, Any] = {
+        "type": event_type,
+        **event_payload(pending.event),
+        "actor": pending.provenance.actor,
+        "reason": pending.provenance.reason,
+        "source": None
+        if pending.provenance.source is None
+        else pending.provenance.source.model_dump(mode="json"),
+        "idempotency_key": pending.provenance.idempotency_key,
+        "schema_version": SCHEMA_VERSIONS[event_type],
+        "stream": pending.stream,
+    }
+    if stream_version is not None:
+        row["stream_version"] = stream_version
+    return row
+
+
+def planned_rows(writes: list[StreamWrite]) -> list[dict[str, Any]]:
+    """The events of planned stream writes, in order, with the stream version each would get."""
+    rows = []
+    for write in writes:
+        start = write.expected_version or 0
+        for offset, pending in enumerate(write.events, start=1):
+            rows.append(flat_pending(pending, start + offset))
+    return rows
 
 
 def iter_log(

@@ -18,6 +18,7 @@ from ledger.projections.measure import (
     describe_missing_gdp,
     exact_str,
     fiscal_years_with_lines,
+    growth_percent,
     measure,
     parse_basis,
     resolve_gdp,
@@ -46,7 +47,7 @@ COLUMNS = [
     "jurisdiction", "fiscal_year", "definition", "version", "status", "tier", "stages",
     "currency", "total", "gdp", "gdp_basis", "share_of_gdp_pct",
 ]  # fmt: skip
-CHANGE_COLUMNS = ["change_total", "change_pp"]
+CHANGE_COLUMNS = ["change_total", "change_pct", "change_pp"]
 TARGET_COLUMNS = [
     "target", "target_pct", "by_fiscal_year", "kind", "target_amount", "gap", "gap_pp", "met",
 ]  # fmt: skip
@@ -150,14 +151,25 @@ def measure_row(
 
 
 def _change(m: Measure, previous: Measure | None, tier: str, places: int) -> dict[str, Any]:
+    """The change from the year before: in money, in percent of the year before's total (the
+    growth budgets are reported by: +16.5 %), and in percentage points of GDP. Exact; the
+    percentages rounded half up to ``places`` for display, exact beside them (``_exact``).
+    Empty when either year's total left lines out (no exchange rate)."""
+    empty = {"change_total": "", "change_pct": "", "change_pct_exact": "", "change_pp": "",
+             "change_pp_exact": ""}  # fmt: skip
     if previous is None or not (m.complete(tier) and previous.complete(tier)):
-        return {"change_total": "", "change_pp": "", "change_pp_exact": ""}
+        return empty
+    if previous.currency != m.currency:
+        return {**empty, "previous_version": previous.version.version}  # no common unit
     with localcontext(EXACT):
         delta = m.total(tier) - previous.total(tier)
+    growth = growth_percent(m.total(tier), previous.total(tier))
     now, before = m.share(tier), previous.share(tier)
     pp = None if now is None or before is None else now - before
     return {
         "change_total": dec_str(delta),
+        "change_pct": rounded_str(growth, places),
+        "change_pct_exact": exact_str(growth),
         "change_pp": rounded_str(pp, places),
         "change_pp_exact": exact_str(pp),
         "previous_version": previous.version.version,
@@ -417,7 +429,10 @@ def _caption(meta: dict[str, Any], periods: Periods, places: list[str]) -> str:
         lines.append(f"Years of {', '.join(which)}: {description} (YearBasisSet).")
     for d in meta["definitions"]:
         since = f" from {label(d['effective_from'])}" if d["effective_from"] else ""
-        lines.append(f"{d['definition']}@{d['version']}: {d['status']}{since} — {d['title']}")
+        rule = ""
+        if d.get("stage_rule") == "latest":
+            rule = f" (counts each year's latest stage of {','.join(d['stages'])})"
+        lines.append(f"{d['definition']}@{d['version']}: {d['status']}{since} — {d['title']}{rule}")
     lines += [f"Note: {note}" for note in meta.get("notes", [])]
     return "\n".join(lines)
 

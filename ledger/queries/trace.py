@@ -16,7 +16,7 @@ from typing import Any
 from events.quoting import quoted
 from ledger.errors import IntegrityFailure, InvalidInput
 from ledger.intake.lines import LineState, fold_line_event
-from ledger.projections.definitions import DefinitionVersion
+from ledger.projections.definitions import LATEST, DefinitionVersion
 from ledger.projections.diagnostics import diagnose, tier_diagnostics
 from ledger.projections.fold import EXACT, dec_str
 from ledger.projections.measure import (
@@ -83,7 +83,7 @@ def _definition_rows(
             detail=f"{label} opened{based}: {version.title}",
         )
     ]
-    stages = ",".join(version.counted_stages)
+    stages = version.stages_label()
     rows.append(
         _row(
             "definition",
@@ -147,6 +147,8 @@ def _why_not(line: LineState, version: DefinitionVersion, m: Measure, tier: str)
     if line.withdrawn:
         return "withdrawn"
     if line.stage not in m.stages:
+        if line.stage in version.counted_stages and version.stage_rule == LATEST:
+            return f"stage {line.stage} is replaced by the year's latest ({','.join(m.stages)})"
         return f"stage {line.stage} is not counted"
     inclusion = version.categories.get(line.category)
     if inclusion is None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from ledger.projections.definitions import LATEST
 from ledger.projections.periods import YearLabel
 from ledger.reports.document import (
     GROUP_LABELS,
@@ -68,7 +69,7 @@ def _side_row(
         tag,
         side.label,
         side.version.status,
-        ",".join(measured.stages),
+        ",".join(measured.stages) + (" (latest)" if side.version.stage_rule == LATEST else ""),
         side.version.basis.label(),
         money(side.measure),
         *[money(measured.tiers.get(t, Decimal(0))) for t in tiers],

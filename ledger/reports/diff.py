@@ -5,12 +5,13 @@ The structural diff is deepdiff's, on documents keyed by stable codes with every
 string (``definition_doc``), so no Decimal ever becomes a float and a path reads
 ``root['categories']['JP.CAND.SPACE']['share']``. The money effect of each change is measured
 by walking from A to B one change at a time, in a fixed **attribution order**: stages added,
-stages removed, categories added, removed, re-weighted, tier moves, GDP basis. So a stage change
-is measured on A's categories and a category change on B's stages (an added category shows the
-money it brings into the new definition, whatever stage its lines are in). Each step is measured
-against the state after the previous steps, at A's GDP until the GDP-basis step, so the effects
-telescope: they sum exactly to total(B) − total(A) and share(B) − share(A). Within one kind the
-steps are independent of each other (the GDP is fixed), so their order within a kind is free.
+stages removed, the stage rule, categories added, removed, re-weighted, tier moves, GDP basis.
+So a stage change is measured on A's categories and a category change on B's stages (an added
+category shows the money it brings into the new definition, whatever stage its lines are in).
+Each step is measured against the state after the previous steps, at A's GDP until the
+GDP-basis step, so the effects telescope: they sum exactly to total(B) − total(A) and
+share(B) − share(A). Within one kind the steps are independent of each other (the GDP is
+fixed), so their order within a kind is free.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from ledger.storage.store import EventStore
 KINDS = (
     "stage-added",
     "stage-removed",
+    "stage-rule",
     "category-added",
     "category-removed",
     "re-weighted",
@@ -63,10 +65,10 @@ KINDS = (
     "gdp-basis",
 )
 ORDER_TEXT = (
-    "stages added → stages removed → categories added → removed → re-weighted → tier moves → "
-    "GDP basis; each measured against the state after the previous steps (so a stage change is "
-    "measured on A's categories, a category on B's stages), at A's GDP until the GDP-basis "
-    "step; the effects sum exactly to B − A"
+    "stages added → stages removed → stage rule → categories added → removed → re-weighted → "
+    "tier moves → GDP basis; each measured against the state after the previous steps (so a "
+    "stage change is measured on A's categories, a category on B's stages), at A's GDP until "
+    "the GDP-basis step; the effects sum exactly to B − A"
 )
 NO_FIGURE = "included, no figure recorded"
 
@@ -92,7 +94,7 @@ def plan_steps(a: DefinitionVersion, b: DefinitionVersion) -> list[_Planned]:
     """The walk from A to B in attribution order, read off deepdiff's tree view."""
     tree = structural_diff(definition_doc(a), definition_doc(b), tree=True)
     kinds: dict[str, set[str]] = {kind: set() for kind in KINDS}
-    stages_touched = basis_touched = False
+    stages_touched = rule_touched = basis_touched = False
     for report_type, levels in tree.items():
         for level in levels:
             path = level.path(output_format="list")
@@ -103,6 +105,8 @@ def plan_steps(a: DefinitionVersion, b: DefinitionVersion) -> list[_Planned]:
                 kinds["re-weighted" if path[2] == "share" else "tier-moved"].add(path[1])
             elif path[0] == "stages":
                 stages_touched = True
+            elif path[0] == "stage_rule":
+                rule_touched = True
             else:
                 basis_touched = True
     steps: list[_Planned] = []
@@ -118,6 +122,10 @@ def plan_steps(a: DefinitionVersion, b: DefinitionVersion) -> list[_Planned]:
             have.discard(stage)
             state = replace(state, stages=tuple(ordered_stages(have)))
             steps.append(_Planned("stage-removed", stage, stage, None, state, stage_seqs))
+    if rule_touched:
+        state = replace(state, stage_rule=b.stage_rule)
+        seqs = (b.stages_seq,) if b.stages_seq else ()
+        steps.append(_Planned("stage-rule", "stage_rule", a.stage_rule, b.stage_rule, state, seqs))
     for code in sorted(kinds["category-added"]):
         state = replace(state, categories={**state.categories, code: b.categories[code]})
         inc = b.categories[code]

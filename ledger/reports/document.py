@@ -29,6 +29,7 @@ KIND_LABELS = {
     "tier-moved": "tier moved",
     "stage-added": "stage added",
     "stage-removed": "stage removed",
+    "stage-rule": "stage rule changed",
     "gdp-basis": "GDP basis changed",
     "exchange-rates": "exchange rates changed",
     "lines-recorded": "lines recorded",
@@ -107,7 +108,7 @@ def _count(kind: str, n: int, first_category: bool) -> str:
                 "re-weighted": "re-weighted", "tier-moved": "moved tier"}[kind]  # fmt: skip
         word = noun["category"][n != 1] + " " if first_category else ""
         return f"{n} {word}{verb}"
-    if kind.startswith("stage-"):
+    if kind in ("stage-added", "stage-removed"):
         return f"{n} {noun['stage'][n != 1]} {kind.removeprefix('stage-')}"
     return KIND_LABELS.get(kind, kind)
 
@@ -166,6 +167,7 @@ def side_doc(side: Side) -> dict[str, Any]:
         "effective_from": version.effective_from,
         "as_of_seq": side.as_of,
         "stages": list(measured.stages),
+        "stage_rule": version.stage_rule,
         "gdp_basis": version.basis.label(),
         "total": dec_str(side.measure),
         "tiers": {tier: dec_str(amount) for tier, amount in measured.tiers.items()},

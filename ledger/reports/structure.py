@@ -15,7 +15,7 @@ from deepdiff.serialization import json_dumps, json_loads
 
 from events import Stage
 from ledger.errors import LedgerError
-from ledger.projections.definitions import DefinitionVersion, GdpBasis
+from ledger.projections.definitions import SUM, DefinitionVersion, GdpBasis
 from ledger.projections.fold import dec_str
 
 STAGE_ORDER = [stage.value for stage in Stage]
@@ -31,15 +31,19 @@ def basis_doc(basis: GdpBasis) -> dict[str, str]:
 
 
 def definition_doc(version: DefinitionVersion) -> dict[str, Any]:
-    """The state deepdiff compares: keyed by stable codes, every value a string."""
-    return {
+    """The state deepdiff compares: keyed by stable codes, every value a string. The stage rule
+    is there when it is not ``sum`` (so the documents of versions without one are unchanged)."""
+    doc: dict[str, Any] = {
         "categories": {
             code: {"share": dec_str(inc.share), "tier": inc.tier}
             for code, inc in sorted(version.categories.items())
         },
         "stages": ordered_stages(version.counted_stages),
-        "gdp_basis": basis_doc(version.basis),
     }
+    if version.stage_rule != SUM:
+        doc["stage_rule"] = version.stage_rule
+    doc["gdp_basis"] = basis_doc(version.basis)
+    return doc
 
 
 def ordered_stages(stages: Iterable[str]) -> list[str]:

@@ -43,17 +43,20 @@ from ledger.storage.store import EventStore
 @dataclass(frozen=True)
 class Hypothesis:
     """The changes a what-if applies: ``--include CODE[=SHARE][:TIER]`` (repeatable),
-    ``--exclude CODE``, ``--stages`` and ``--gdp-basis``."""
+    ``--exclude CODE``, ``--stages``, ``--gdp-basis`` and ``--stage-rule``."""
 
     includes: tuple[str, ...] = ()
     excludes: tuple[str, ...] = ()
     stages: str | None = None
     gdp_basis: str | None = None
+    stage_rule: str | None = None
 
     def describe(self) -> str:
         parts = [f"+{text}" for text in self.includes] + [f"−{code}" for code in self.excludes]
         if self.stages:
             parts.append(f"stages {self.stages}")
+        if self.stage_rule:
+            parts.append(f"stage rule {self.stage_rule}")
         if self.gdp_basis:
             parts.append(f"GDP basis {self.gdp_basis}")
         return ", ".join(parts) or "no change"
@@ -108,10 +111,17 @@ def hypothetical_events(
                   "share": share or (decimal_str(current.share) if current else "1"),
                   "tier": tier or (current.tier if current else "core")}  # fmt: skip
         found.append(("CategoryIncluded", _validated(CategoryIncluded, fields, "--include")))
-    if hypothesis.stages:
-        stages = parse_stages(tuple(s.strip() for s in hypothesis.stages.split(",") if s.strip()))
-        fields = {"definition": name, "version": number, "stages": list(stages or ())}
-        found.append(("StagesSet", _validated(StagesSet, fields, "--stages")))
+    if hypothesis.stages or hypothesis.stage_rule:
+        # one of the two given: the other stays as the version has it
+        stages = (
+            parse_stages(tuple(s.strip() for s in hypothesis.stages.split(",") if s.strip()))
+            if hypothesis.stages
+            else base.counted_stages
+        )
+        fields = {"definition": name, "version": number, "stages": list(stages or ()),
+                  "rule": hypothesis.stage_rule or base.stage_rule}  # fmt: skip
+        option = "--stages" if hypothesis.stages else "--stage-rule"
+        found.append(("StagesSet", _validated(StagesSet, fields, option)))
     if hypothesis.gdp_basis:
         basis = parse_basis(hypothesis.gdp_basis)
         fields = {"definition": name, "version": number, "basis": basis.kind,
@@ -171,6 +181,7 @@ def _hypothesis_meta(hypothesis: Hypothesis) -> dict[str, Any]:
         "include": list(hypothesis.includes),
         "exclude": list(hypothesis.excludes),
         "stages": hypothesis.stages,
+        "stage_rule": hypothesis.stage_rule,
         "gdp_basis": hypothesis.gdp_basis,
     }
 

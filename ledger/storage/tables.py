@@ -167,7 +167,8 @@ class ProjCategory(SQLModel, table=True):
 
 
 class ProjDefinitionVersion(SQLModel, table=True):
-    """One definition version: status, stages (comma-separated; NULL = never set), GDP basis."""
+    """One definition version: status, stages (comma-separated, after ``latest:`` when only the
+    latest stage level counts; NULL = never set), GDP basis."""
 
     __tablename__ = "proj_definition_versions"
 

@@ -1,0 +1,81 @@
+"""``definition list`` and ``definition show``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cli.options import as_of_option, open_store, output_options
+from cli.output import FORMATS, emit
+
+
+@click.group()
+def definition() -> None:
+    """Definition versions: list them, or show one as a table, JSON or a definition file."""
+
+
+@definition.command("list")
+@as_of_option
+@output_options
+@click.pass_context
+def list_(ctx: click.Context, as_of: str | None, fmt: str | None, output: str | None) -> None:
+    """Every definition version: status, effective year, stages and their rule, GDP basis,
+    number of categories, title."""
+    from ledger.queries.definition_views import definitions_table
+
+    store = open_store(ctx)
+    try:
+        table = definitions_table(store, as_of)
+    finally:
+        store.close()
+    emit(table, fmt, output)
+
+
+@definition.command()
+@click.argument("spec", metavar="NAME[@V]")
+@as_of_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([*FORMATS, "toml"]),
+    help="Output format (default: table, or from the -o extension; .toml: a definition file).",
+)
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.")
+@click.pass_context
+def show(
+    ctx: click.Context, spec: str, as_of: str | None, fmt: str | None, output: str | None
+) -> None:
+    """One definition version (NAME alone: its highest version): each category included or
+    excluded with its tier, share, note and reason; its stages and stage rule, GDP basis,
+    statuses and the definition's targets. --format toml writes it as a definition file
+    (docs/definitions.md) in normal form: import reads it back, byte for byte the same."""
+    from ledger.definition_files.document import json_document, write_definition
+    from ledger.projections.definition_docs import doc_at
+    from ledger.queries.asof import resolve_as_of
+    from ledger.queries.definition_views import definition_table
+    from ledger.reports.sources import moment_meta
+
+    store = open_store(ctx, read_only=True)
+    try:
+        moment = resolve_as_of(store, as_of)
+        doc = doc_at(store, spec, moment.seq)
+        head = store.head()
+        meta = {
+            "head": {"seq": head.seq if head else 0, "hash": head.hash if head else "0" * 64},
+            "as_of": moment_meta(store, moment),
+        }
+    finally:
+        store.close()
+    chosen = fmt or ("toml" if output and Path(output).suffix.lower() == ".toml" else None)
+    if chosen == "toml":
+        text = write_definition(doc)
+        if output and output != "-":
+            Path(output).write_text(text, encoding="utf-8", newline="")
+            click.echo(f"wrote {output}", err=True)
+        else:
+            click.echo(text, nl=False)
+        return
+    table = definition_table(doc, meta)
+    table.document = {"meta": meta, "definition": json_document(doc)}
+    emit(table, chosen, output)
