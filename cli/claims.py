@@ -10,7 +10,7 @@ import click
 
 from cli.errors import EXIT_DIFFERENCES, CliError, fail
 from cli.options import as_of_option, open_store, output_options
-from cli.output import FORMATS, render, table_renderers, to_json, write
+from cli.output import TABLE_FORMATS, render, table_renderers, to_json, write
 from cli.record import default_actor
 
 
@@ -43,7 +43,7 @@ def claims() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice([*FORMATS, "html"]),
+    type=click.Choice([*TABLE_FORMATS, "html"]),
     default=None,
     help="Output format (default: table, or from the -o extension; html: one page).",
 )

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from cli.options import as_of_option, open_store, output_options
-from cli.output import FORMATS, emit
+from cli.output import TABLE_FORMATS, emit, table_renderers, write
 
 
 @click.group()
@@ -24,11 +22,8 @@ def list_(ctx: click.Context, as_of: str | None, fmt: str | None, output: str | 
     number of categories, title."""
     from ledger.queries.definition_views import definitions_table
 
-    store = open_store(ctx)
-    try:
+    with open_store(ctx) as store:
         table = definitions_table(store, as_of)
-    finally:
-        store.close()
     emit(table, fmt, output)
 
 
@@ -38,7 +33,7 @@ def list_(ctx: click.Context, as_of: str | None, fmt: str | None, output: str | 
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice([*FORMATS, "toml"]),
+    type=click.Choice([*TABLE_FORMATS, "toml"]),
     help="Output format (default: table, or from the -o extension; .toml: a definition file).",
 )
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.")
@@ -56,8 +51,7 @@ def show(
     from ledger.queries.definition_views import definition_table
     from ledger.reports.sources import moment_meta
 
-    store = open_store(ctx, read_only=True)
-    try:
+    with open_store(ctx, read_only=True) as store:
         moment = resolve_as_of(store, as_of)
         doc = doc_at(store, spec, moment.seq)
         head = store.head()
@@ -65,17 +59,6 @@ def show(
             "head": {"seq": head.seq if head else 0, "hash": head.hash if head else "0" * 64},
             "as_of": moment_meta(store, moment),
         }
-    finally:
-        store.close()
-    chosen = fmt or ("toml" if output and Path(output).suffix.lower() == ".toml" else None)
-    if chosen == "toml":
-        text = write_definition(doc)
-        if output and output != "-":
-            Path(output).write_text(text, encoding="utf-8", newline="")
-            click.echo(f"wrote {output}", err=True)
-        else:
-            click.echo(text, nl=False)
-        return
     table = definition_table(doc, meta)
     table.document = {"meta": meta, "definition": json_document(doc)}
-    emit(table, chosen, output)
+    write({**table_renderers(table), "toml": lambda: write_definition(doc)}, fmt, output)

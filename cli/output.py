@@ -50,6 +50,7 @@ FORMATS: dict[str, Format] = {
         Format("csv", (".csv",)),
         Format("markdown", (".md",)),
         Format("html", (".html", ".htm")),
+        Format("toml", (".toml",)),  # a definition file (definition show)
     )
 }
 EXTENSIONS = {ext: f.name for f in FORMATS.values() for ext in f.extensions}
