@@ -219,6 +219,8 @@ DRY_RUNS: list[tuple[str, ...]] = [
     ("target", "--target-id", "nss-2pct", "--percent-of-gdp", "2", "--by-fiscal-year", "2027",
      "--definition", "jp"),
     ("fx", "--base", "USD", "--quote", "JPY", "--fiscal-year", "2025", "--rate", "151.5"),
+    ("year-basis", "--jurisdiction", "US", "--basis", "fiscal", "--start-month", "10",
+     "--named-by", "end"),
 ]  # fmt: skip
 
 

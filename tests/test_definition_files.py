@@ -426,7 +426,9 @@ def test_import_definition__next_version_shows_the_structural_diff_first(
     result = ok(ledger("import", _write(tmp_path, v2)))
     assert result.stderr.index("+ C ×1 related") < result.stderr.index("definition: added 3")
     assert store.count() == count + 3
-    diff = json.loads(ok(ledger("diff", "d@1", "d@2", "--fy", "2025", "--format", "json")).stdout)
+    diff = json.loads(
+        ok(ledger("diff", "d@1", "d@2", "-j", "JP", "--fy", "2025", "--format", "json")).stdout
+    )
     assert [c["kind"] for c in diff["sections"][0]["changes"]] == ["stage-rule", "category-added"]
 
 
