@@ -76,6 +76,41 @@ def test_stage_not_counted__json_only_when_something_counts(cli: Cli) -> None:
     assert "stage settled" not in text  # a definition may leave a stage out on purpose
 
 
+def test_stage_replaced__the_latest_rule_says_which_stage_it_counts_instead(cli: Cli) -> None:
+    """Under the ``latest`` stage rule an earlier stage of a year with a later one is replaced,
+    not "not counted": its own code, in the JSON only (the year counts something); a stage the
+    version never counts is still ``stage-not-counted``, without a --stage it was not given."""
+    rule = {"type": "StagesSet", "definition": "nato", "version": 1,
+            "stages": ["initial", "estimate", "settled"], "rule": "latest"}  # fmt: skip
+    events = [
+        *BASE[:5],
+        rule,
+        BASE[5],
+        line(2024, "I", "90", stage="initial"),
+        line(2024, "E", "100", stage="estimate"),
+        line(2024, "R", "7", stage="request"),
+    ]
+    ok(cli("import", "-", input="\n".join(json.dumps(e) for e in events)))
+    rows, text = totals(cli, "--fy", "2024", "--tier", "all")
+    assert rows[0]["total"] == "100"
+    found = codes(rows[0])
+    assert found["stage-replaced"]["stages"] == ["initial"]
+    assert found["stage-replaced"]["latest_stages"] == ["estimate"]
+    assert found["stage-replaced"]["amounts"] == [{"currency": "USD", "amount": "90"}]
+    assert "rule latest: it counts estimate" in found["stage-replaced"]["message"]
+    assert found["stage-not-counted"]["stages"] == ["request"]
+    assert found["stage-not-counted"]["message"].endswith(
+        "at stage request, which nato@1 does not count (it counts estimate)"
+    )
+    assert "stage initial" not in text  # counting the latest stage is on purpose
+    rows, _ = totals(cli, "--fy", "2024", "--tier", "all", "--stage", "initial")
+    assert rows[0]["total"] == "90"
+    found = codes(rows[0])
+    assert found["stage-not-counted"]["stages"] == ["estimate", "request"]
+    assert "narrowed by --stage" in found["stage-not-counted"]["message"]
+    assert "stage-replaced" not in found
+
+
 def test_category_not_included__counted_and_named(cli: Cli) -> None:
     load(cli, [line(2024, "P", "70", stage="initial", category="NATO.PENS")])
     rows, text = totals(cli, "--fy", "2024", "--tier", "all")

@@ -5,6 +5,8 @@ count, or a figure cannot be computed, the measure says why, with how many lines
 money. Each diagnostic has a stable ``code`` (documented in docs/concepts.md):
 
 ``stage-not-counted``      lines at stages the measure does not count
+``stage-replaced``         lines at stages the version counts but whose year has a later
+                           stage level, which the ``latest`` stage rule counts instead
 ``category-not-included``  lines in categories the definition version does not include
 ``no-exchange-rate``       counted lines in a currency no recorded rate converts (left out:
                            the total is not given)
@@ -24,8 +26,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from typing import Any
 
+from ledger.projections.definitions import LATEST
 from ledger.projections.fold import EXACT, LedgerState, dec_str
-from ledger.projections.measure import Measure, describe_missing_gdp
+from ledger.projections.measure import Measure, counted_stages, describe_missing_gdp
 from ledger.projections.periods import YearLabel, fy_label
 
 SHOWN_NAMES = 5  # categories or stages named in a message; the rest are counted
@@ -103,23 +106,44 @@ def diagnose(state: LedgerState, m: Measure, year_label: YearLabel = fy_label) -
     place = f"{m.jurisdiction} {year_label(m.fiscal_year)}"
     group = state.group(m.jurisdiction, m.fiscal_year)
     nothing = m.total() == 0 and m.complete()
-    by_stage, by_category = _Tally(), _Tally()
+    # the stages the version counts this year without --stage (under the latest rule: the
+    # year's latest level); a counted stage outside them was replaced by the latest rule
+    natural = counted_stages(version, group)
+    by_stage, by_category, by_replaced = _Tally(), _Tally(), _Tally()
     stages: set[str] = set()
+    replaced: set[str] = set()
     categories: set[str] = set()
     for (stage, category, currency), cell in group.items():
-        if stage not in m.stages:
+        if stage not in m.stages and stage in version.counted_stages and stage not in natural:
+            replaced.add(stage)
+            by_replaced.add(currency, cell.amount, cell.lines)
+        elif stage not in m.stages:
             stages.add(stage)
             by_stage.add(currency, cell.amount, cell.lines)
         elif category not in version.categories:
             categories.add(category)
             by_category.add(currency, cell.amount, cell.lines)
     found: list[Diagnostic] = []
+    if replaced:
+        found.append(
+            Diagnostic(
+                "stage-replaced",
+                f"{place}: {by_replaced.text()} at stage {names(sorted(replaced))}, which "
+                f"{label} counts only when nothing later is recorded (rule latest: it counts "
+                f"{', '.join(natural)})",
+                nothing,
+                by_replaced.lines,
+                by_replaced.amounts,
+                {"stages": sorted(replaced), "latest_stages": list(natural)},
+            )
+        )
     if stages:
         counted = ", ".join(m.stages) or "none"
         own = ", ".join(version.counted_stages)
+        own = f"the latest of {own}" if version.stage_rule == LATEST else own
         which = (
             f"which {label} does not count (it counts {counted})"
-            if tuple(m.stages) == tuple(version.counted_stages)
+            if tuple(m.stages) == natural
             else f"which this measure does not count (it counts {counted}: {label} counts "
             f"{own}, narrowed by --stage)"
         )
