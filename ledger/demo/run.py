@@ -252,13 +252,13 @@ def _gaps(definitions: list[dict[str, Any]]) -> list[dict[str, Any]]:
         same.setdefault((tier, tuple(years)), []).append(label)
     tiers = {d["label"]: list(d["years"][0]["tiers"]) for d in definitions}
     gaps = []
-    for (tier, years), labels in sorted(same.items(), key=lambda item: item[0][1]):
+    for (tier, shared), labels in sorted(same.items(), key=lambda item: item[0][1]):
         others = sorted({t for label in labels for t in tiers[label] if t != tier})
         text = (
-            f"{years_text(list(years))}: nothing recorded counts in the {tier} tier of "
+            f"{years_text(list(shared))}: nothing recorded counts in the {tier} tier of "
             f"{labels_text(labels)} ({' and '.join(others)} only)"
         )
-        gaps.append({"kind": "empty-tier", "tier": tier, "fiscal_years": list(years),
+        gaps.append({"kind": "empty-tier", "tier": tier, "fiscal_years": list(shared),
                      "definitions": labels, "text": text})  # fmt: skip
     for label, years in no_gdp.items():
         basis = next(d["gdp_basis"] for d in definitions if d["label"] == label)

@@ -243,13 +243,13 @@ def _text(value: Any) -> str:
     that is still canonical JSON) is a ``TypeError``, which ``apply_raw`` reports by seq."""
     if value.__class__ is not str:
         raise TypeError(f"expected text, found {type(value).__name__}")
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def _year(value: Any) -> int:
     if value.__class__ is not int:
         raise TypeError(f"expected a year, found {type(value).__name__}")
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def _amount(value: Any) -> Decimal:
@@ -285,8 +285,9 @@ def _apply_line(state: LedgerState, seq: int, event_type: str, payload: dict[str
     if event_type == "BudgetLineRecorded":
         if line is not None and not line.withdrawn:
             _move(state, line, -line.amount, -1)
-        line = state.lines[key] = line_transition(None, seq, event_type, payload)  # type: ignore[assignment]
+        line = line_transition(None, seq, event_type, payload)
         assert line is not None
+        state.lines[key] = line
         _move(state, line, line.amount, 1)
     elif line is None or line.withdrawn:
         return

@@ -17,7 +17,7 @@ from typing import Any
 
 from ledger.errors import InvalidInput, StoreError
 from ledger.projections import snapshots as snap
-from ledger.projections.fold import EXACT, GroupKey, LedgerState, apply_raw, fold_lines
+from ledger.projections.fold import EXACT, GroupKey, LedgerState, apply_raw, dec_str, fold_lines
 from ledger.projections.sql import (
     CHUNK,
     LINE_COLUMNS,
@@ -124,7 +124,7 @@ def flush(db: Db, state: LedgerState) -> None:
         db.insert(
             "proj_sums",
             [
-                (jurisdiction, fiscal_year, stage, cat, cur, snap.dec_str(c.amount), c.lines)
+                (jurisdiction, fiscal_year, stage, cat, cur, dec_str(c.amount), c.lines)
                 for (stage, cat, cur), c in sorted(group.items())
             ],
         )

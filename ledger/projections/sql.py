@@ -115,6 +115,7 @@ def transaction(store: EventStore, write: bool) -> Iterator[Db]:
 def ensure_tables(store: EventStore) -> None:
     """Create the projection tables (idempotent): a ledger made before they existed gets them."""
     try:
+        # SQLModel's metaclass gives each table class __table__ without declaring it
         SQLModel.metadata.create_all(store.engine, tables=[t.__table__ for t in TABLES])  # type: ignore[attr-defined]
     except SQLAlchemyError as exc:
         raise translate(exc) from exc
