@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from decimal import localcontext
 from typing import Any
 
-from ledger.errors import InvalidInput, StoreError
+from ledger.errors import InvalidInput, ReadOnlyLedger, StoreError
 from ledger.projections import snapshots as snap
 from ledger.projections.fold import EXACT, GroupKey, LedgerState, apply_raw, dec_str, fold_lines
 from ledger.projections.sql import (
@@ -205,10 +205,8 @@ def catch_up(store: EventStore, snapshot_every: int = SNAPSHOT_EVERY) -> int:
                 state.last_seq = at
                 fold_range(db, state, at, head, snapshot_every)
             return max(at, head)
-    except StoreError as exc:
-        if "readonly" in str(exc).lower() or "read-only" in str(exc).lower():
-            return at
-        raise
+    except ReadOnlyLedger:
+        return at
 
 
 def state_at(

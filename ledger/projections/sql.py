@@ -16,7 +16,8 @@ from sqlmodel import SQLModel
 from events import SCHEMA_VERSIONS
 from ledger.errors import IntegrityFailure, StoreError
 from ledger.projections.fold import LINE_EVENTS, GroupKey, current_payload, line_key
-from ledger.storage import tables, write_lock
+from ledger.storage import sqlite_errors, tables, write_lock
+from ledger.storage.postgres import sqlstate_of
 from ledger.storage.records import DECODE_ERRORS, json_object, stored_time, unreadable
 from ledger.storage.store import EventStore, abort, translate, translated
 
@@ -122,8 +123,11 @@ def ensure_tables(store: EventStore) -> None:
 
 
 def missing_tables(exc: StoreError) -> bool:
-    text = str(exc).lower()
-    return "no such table" in text or "does not exist" in text
+    """``exc`` says a table is missing (by the driver error it was translated from)."""
+    cause = exc.__cause__
+    if cause is None:
+        return False
+    return sqlite_errors.missing_object(cause) == "table" or sqlstate_of(cause) == "42P01"
 
 
 # -- reading the events and the tables ------------------------------------------------------
