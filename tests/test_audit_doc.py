@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from audit_scenario import build_scenario
+from helpers.audit_scenario import build_scenario
 
 from ledger.audit.signing import generate_keypair
 from ledger.exports.write import export_bundle

@@ -16,8 +16,8 @@ from typing import Any
 
 import openpyxl
 import pytest
-from audit_scenario import build_scenario
 from click.testing import CliRunner, Result
+from helpers.audit_scenario import build_scenario
 
 from ledger.storage.store import EventStore
 

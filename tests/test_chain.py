@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import rfc8785
-from conftest import category, line, pending
+from helpers import category, line, pending
 
 from ledger.audit.checkpoints import checkpoint_text
 from ledger.audit.verify import digest, verify_ledger

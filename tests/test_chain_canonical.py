@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 import rfc8785
+from helpers.strategies import ANY_EVENT
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import ANY_EVENT
 
 from events import event_payload
 from ledger.storage.canonical import canonical_json, is_canonical_object, why_not_canonical

@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import workers
 from click.testing import Result
-from conftest import category, line
+from helpers import category, line, workers
 from sqlalchemy import event
 
 import ledger.storage.db

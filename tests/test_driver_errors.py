@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from click.testing import Result
-from conftest import category, line
+from helpers import category, line
 
 from ledger.errors import (
     AppendOnlyViolation,

@@ -19,10 +19,10 @@ from typing import Any
 
 import orjson
 import pytest
-from conftest import category, line
+from helpers import category, line
+from helpers.strategies import ANY_EVENT, CHARS
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import ANY_EVENT, CHARS
 
 from events import Provenance, Source, event_payload
 from ledger.errors import IntegrityFailure

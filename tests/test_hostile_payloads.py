@@ -26,10 +26,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import category, line, pending
+from helpers import category, line, pending
+from helpers.strategies import event_strategy
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
-from strategies import event_strategy
 
 from cli.app import cli as app
 from events import EVENT_CLASSES, SCHEMA_VERSIONS, event_payload, load_stored

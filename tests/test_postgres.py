@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from backends import with_database
-from conftest import category
+from helpers import category
+from helpers.backends import with_database
 
 import ledger.storage.store as store_module
 from events import Provenance

@@ -33,7 +33,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import category, line
+from helpers import category, line
 
 from cli.app import cli as app
 from ledger.audit.verify import verify_ledger

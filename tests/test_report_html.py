@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import Result
-from diff_scenario import BOTH, base_events, e, fold, open_version, record
+from helpers.diff_scenario import BOTH, base_events, e, fold, open_version, record
 
 from ledger.reports.diff import diff_sections
 from ledger.reports.model import DiffReport

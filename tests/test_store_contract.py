@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from conftest import category, line, pending
+from helpers import category, line, pending
 from sqlalchemy import text
 
 import ledger.storage.store as store_module

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from tamper_classes import BAD, CLASSES, VERIFIERS, TamperClass, matrix, prepared, tampered
+from helpers.tamper_classes import BAD, CLASSES, VERIFIERS, TamperClass, matrix, prepared, tampered
 
 # the kind each verifier names at the first bad seq, where it is BAD
 KIND_AT_BAD = {

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import category
+from helpers import category
 
 from cli.app import cli as app
 from ledger.audit.verify import verify_ledger

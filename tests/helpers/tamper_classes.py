@@ -29,8 +29,8 @@ from typing import Any
 from unittest import mock
 
 from click.testing import CliRunner
-from conftest import category, line
 
+from helpers import category, line
 from ledger.audit import scan as chain_scan
 from ledger.storage.chain import (
     GENESIS_HASH,
@@ -42,7 +42,7 @@ from ledger.storage.chain import (
 )
 from ledger.storage.store import EventStore
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "docs" / "scripts" / "verify_chain.py"
 N = 100
 BAD = 51
