@@ -19,7 +19,7 @@ from ledger.storage.store import EventStore
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = (ROOT / "docs" / "audit.md").read_text(encoding="utf-8")
-SCRIPT = ROOT / "docs" / "scripts" / "verify_bundle.py"
+SCRIPT = ROOT / "docs" / "verifiers" / "verify_bundle.py"
 KEY, PUB = generate_keypair("board-of-audit", seed=bytes(range(32)))
 
 

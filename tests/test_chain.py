@@ -194,7 +194,7 @@ def test_chain__varied_ledger_passes_every_verifier(
     monkeypatch.setattr(chain_scan, "PARALLEL_MIN_EVENTS", 2)
     monkeypatch.setattr(chain_scan, "default_workers", lambda: 2)
     assert verify_ledger(varied).ok
-    script = Path(__file__).resolve().parent.parent / "docs" / "scripts" / "verify_chain.py"
+    script = Path(__file__).resolve().parent.parent / "docs" / "verifiers" / "verify_chain.py"
     done = subprocess.run(
         [sys.executable, str(script), str(db_path)], capture_output=True, text=True, check=False
     )

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from events import event_payload
 from ledger.storage.canonical import canonical_json, is_canonical_object, why_not_canonical
 
-SCRIPT = Path(__file__).resolve().parent.parent / "docs" / "scripts" / "verify_chain.py"
+SCRIPT = Path(__file__).resolve().parent.parent / "docs" / "verifiers" / "verify_chain.py"
 SAFE = 2**53 - 1
 SCALARS = st.none() | st.booleans() | st.integers(-SAFE, SAFE) | st.text()
 JSON = st.recursive(
