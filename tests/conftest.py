@@ -5,6 +5,7 @@ always; PostgreSQL when ``DEFLEDGER_TEST_PG_URL`` is set). Helpers that are not 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -20,8 +21,24 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "ledger.storage.db"
 
 
+@pytest.fixture(scope="session")
+def empty_ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite ledger just made by ``init``, once per session: ``init`` is deterministic (the
+    schema and its triggers), and a copy of its file costs a tenth of making it again."""
+    path = tmp_path_factory.mktemp("empty") / "ledger.db"
+    EventStore.open(str(path), create=True).close()
+    return path
+
+
+def fresh_sqlite_ledger(empty_ledger: Path, path: Path) -> None:
+    """Put a new, empty ledger at ``path`` (a copy of ``empty_ledger``)."""
+    shutil.copyfile(empty_ledger, path)
+
+
 @pytest.fixture
-def store(db_path: Path) -> Iterator[EventStore]:
+def store(db_path: Path, empty_ledger: Path) -> Iterator[EventStore]:
+    """A new, empty SQLite ledger at ``db_path``, open."""
+    fresh_sqlite_ledger(empty_ledger, db_path)
     opened = EventStore.open(str(db_path), create=True)
     yield opened
     opened.close()
@@ -93,8 +110,10 @@ def backend_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) ->
 
 
 @pytest.fixture
-def backend_store(backend_url: str) -> Iterator[EventStore]:
+def backend_store(backend_url: str, empty_ledger: Path) -> Iterator[EventStore]:
     """An initialised, empty ledger on ``backend``."""
+    if backend_url.startswith("sqlite:///"):
+        fresh_sqlite_ledger(empty_ledger, Path(backend_url.removeprefix("sqlite:///")))
     opened = EventStore.open(backend_url, create=True)
     yield opened
     opened.close()

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # runs the benchmark harness
+
 ROOT = Path(__file__).resolve().parent.parent
 HAS_PEER = importlib.util.find_spec("eventsourcing") is not None
 

@@ -132,6 +132,7 @@ def mutated(draw: st.DrawFn) -> tuple[str, dict[str, Any], Any]:
 # -- the upcasters and the model -----------------------------------------------------------------
 
 
+@pytest.mark.slow  # a big hypothesis run
 @settings(max_examples=400, deadline=None)
 @given(
     case=mutated(),
@@ -198,6 +199,7 @@ def import_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.mark.slow  # a big hypothesis run
 @settings(max_examples=300, deadline=None)
 @given(case=mutated(), omit=st.booleans())
 def test_import_text__a_line_is_imported_or_one_problem_at_line_1(

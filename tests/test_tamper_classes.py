@@ -32,6 +32,7 @@ KEPT_KINDS = {
 }
 
 
+@pytest.mark.slow  # parallel scan workers and a script per class
 @pytest.mark.parametrize("tamper", CLASSES, ids=[c.name for c in CLASSES])
 def test_tamper_class__all_verifiers_agree_on_the_first_bad_seq(
     tamper: TamperClass, tmp_path: Path
