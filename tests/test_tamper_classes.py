@@ -76,6 +76,7 @@ def test_tamper_classes__cover_the_issue_list() -> None:
 VISIBLE = [c for c in CLASSES if c.name in KIND_AT_BAD]
 
 
+@pytest.mark.slow  # prepared() checks the clean ledger with worker processes and the script
 @pytest.mark.parametrize("tamper", VISIBLE, ids=[c.name for c in VISIBLE])
 def test_tamper_class__other_commands_tell_the_same_story(
     tamper: TamperClass, tmp_path: Path, db_path: Path, cli: Callable[..., Result]
