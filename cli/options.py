@@ -34,7 +34,7 @@ class BoundedInt(click.IntRange):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
         if isinstance(value, int) and not isinstance(value, bool):
-            return super().convert(value, param, ctx)  # type: ignore[no-any-return]
+            return super().convert(value, param, ctx)
         from events.quoting import clipped, quoted  # only now: events loads pydantic
 
         text = str(value).strip()
@@ -42,7 +42,7 @@ class BoundedInt(click.IntRange):
             self.fail(f"{quoted(value)} is not an integer", param, ctx)
         if len(text.lstrip("+-").lstrip("0")) > len(str(MAX_SEQ)):  # no int() of 1e5 digits
             self.fail(f"{clipped(text)} is not in the range {self._describe_range()}.", param, ctx)
-        return super().convert(int(text), param, ctx)  # type: ignore[no-any-return]
+        return super().convert(int(text), param, ctx)
 
     def _describe_range(self) -> str:
         return super()._describe_range().replace(str(MAX_SEQ), "2^63-1")

@@ -78,7 +78,7 @@ def _make(name: str, event_type: str) -> click.Command:
     ]
 
     @click.pass_context
-    def callback(ctx: click.Context, **values: Any) -> None:
+    def callback(ctx: click.Context, /, **values: Any) -> None:
         from ledger.intake.recording import build_pending
         from ledger.intake.recording import record as record_event
         from ledger.queries.history import summary

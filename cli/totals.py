@@ -91,7 +91,7 @@ def _open(ctx: click.Context) -> Any:
 )
 @output_options
 @click.pass_context
-def totals(ctx: click.Context, fmt: str | None, output: str | None, **options: Any) -> None:
+def totals(ctx: click.Context, /, fmt: str | None, output: str | None, **options: Any) -> None:
     """Totals and share of GDP per fiscal year × definition version × tier, as of any moment.
 
     \b
@@ -124,7 +124,7 @@ def _trace_command(name: str) -> click.Command:
     @click.option("--all-lines", is_flag=True, help="Also list lines that do not count, and why.")
     @output_options
     @click.pass_context
-    def trace(ctx: click.Context, fmt: str | None, output: str | None, **options: Any) -> None:
+    def trace(ctx: click.Context, /, fmt: str | None, output: str | None, **options: Any) -> None:
         """Which events produced a total: every counted budget line with amount × share =
         contribution and the seqs of its events, the definition events that included its
         category, the GDP figure, the exchange rates and the targets — enough to recompute it
@@ -155,7 +155,7 @@ explain = _trace_command("explain")
 )
 @output_options
 @click.pass_context
-def replay(ctx: click.Context, fmt: str | None, output: str | None, **options: Any) -> None:
+def replay(ctx: click.Context, /, fmt: str | None, output: str | None, **options: Any) -> None:
     """Step through history for one measure: after each event that moved it, the seq, time,
     actor, event, total, share of GDP and change."""
     from ledger.queries.replay import ReplayRequest, replay_table

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import click
 import pytest
-from cli_commands import ALL_COMMANDS, command_at
 from click.testing import CliRunner, Result
-from conftest import category, one_line_error
+from helpers import category, one_line_error
+from helpers.cli_commands import ALL_COMMANDS, command_at
 
 from cli.app import cli as app
 from cli.options import MAX_SEQ, BoundedInt

@@ -13,7 +13,7 @@ import pytest
 from click.testing import Result
 from deepdiff import Delta
 from deepdiff.serialization import json_loads
-from diff_scenario import BOTH, base_events, e, open_version, record
+from helpers.diff_scenario import BOTH, base_events, e, open_version, record
 
 from ledger.storage.store import EventStore
 

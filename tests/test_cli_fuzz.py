@@ -21,8 +21,8 @@ from pathlib import Path
 
 import click
 import pytest
-from cli_commands import ALL_COMMANDS, command_at
 from click.testing import CliRunner
+from helpers.cli_commands import ALL_COMMANDS, command_at
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

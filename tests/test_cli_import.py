@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import ok, one_line_error
+from helpers import ok, one_line_error
 
 import ledger.intake.importers as importers
 from ledger.audit.verify import verify_ledger

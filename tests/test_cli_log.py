@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from conftest import category, line, one_line_error, pending
+from helpers import category, line, one_line_error, pending
 
 from ledger.audit.verify import verify_ledger
 from ledger.storage.store import EventStore

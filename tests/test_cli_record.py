@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from conftest import ok, one_line_error
+from helpers import ok, one_line_error
 
 from ledger.audit.verify import verify_ledger
 from ledger.storage.store import EventStore

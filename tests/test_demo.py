@@ -318,10 +318,10 @@ def test_readme__shows_the_real_demo_output(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runner: CliRunner
 ) -> None:
     """The README's ``$ defledger demo`` block is what the demo prints in a fresh directory
-    (``DEFLEDGER_REGEN_DOCS=1`` rewrites it)."""
+    (``python scripts/gen_docs.py`` rewrites it)."""
     import re
 
-    from doc_console import normal, rerun_page
+    from helpers.doc_console import normal, rerun_page
 
     from cli.app import cli as app
 

@@ -101,3 +101,12 @@ def test_lint__ruff_is_clean(args: list[str]) -> None:
     ruff = shutil.which("ruff") or str(Path(sys.prefix) / "bin" / "ruff")
     result = subprocess.run([ruff, *args], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_types__mypy_strict_is_clean() -> None:
+    """``python -m mypy`` (strict, over events/ ledger/ cli/ as pyproject.toml says) finds
+    nothing; mypy is in the ``test`` extra."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

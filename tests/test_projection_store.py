@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from conftest import category, line, pending
+from helpers import category, line, pending
+from helpers.projection_scenarios import OPS, as_stored, interpret
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from projection_scenarios import OPS, as_stored, interpret
 
 from ledger.errors import IntegrityFailure, InvalidInput
 from ledger.projections import snapshots as snap

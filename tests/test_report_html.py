@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from click.testing import Result
-from diff_scenario import BOTH, base_events, e, fold, open_version, record
+from helpers.diff_scenario import BOTH, base_events, e, fold, open_version, record
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from conftest import category
+from helpers import category
 
 from events import SCHEMA_VERSIONS, BudgetLineRecorded, load_stored
 from events.upcasters import upcast

@@ -159,7 +159,9 @@ def _pages(connection: sqlite3.Connection, start: int, stop: int | None) -> Iter
         try:
             page = connection.execute(query, params).fetchall()
         except sqlite3.OperationalError as exc:
-            if "utf-8" not in str(exc).lower():
+            from ledger.storage.sqlite_errors import not_decodable  # only on this rare path
+
+            if not not_decodable(exc):
                 raise
             connection.text_factory = _surrogate_text
             try:

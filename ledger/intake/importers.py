@@ -513,7 +513,7 @@ def _revisions(
             )
             continue
         changes: list[EventModel] = []
-        key = {
+        key: dict[str, Any] = {
             "jurisdiction": event.jurisdiction,
             "fiscal_year": event.fiscal_year,
             "line_id": event.line_id,

@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from decimal import localcontext
 from typing import Any
 
-from ledger.errors import InvalidInput, StoreError
+from ledger.errors import InvalidInput, ReadOnlyLedger, StoreError
 from ledger.intake.lines import fold_lines
 from ledger.projections import snapshots as snap
-from ledger.projections.fold import EXACT, GroupKey, LedgerState, apply_raw
+from ledger.projections.fold import EXACT, GroupKey, LedgerState, apply_raw, dec_str
 from ledger.projections.sql import (
     CHUNK,
     LINE_COLUMNS,
@@ -125,7 +125,7 @@ def flush(db: Db, state: LedgerState) -> None:
         db.insert(
             "proj_sums",
             [
-                (jurisdiction, fiscal_year, stage, cat, cur, snap.dec_str(c.amount), c.lines)
+                (jurisdiction, fiscal_year, stage, cat, cur, dec_str(c.amount), c.lines)
                 for (stage, cat, cur), c in sorted(group.items())
             ],
         )
@@ -206,10 +206,8 @@ def catch_up(store: EventStore, snapshot_every: int = SNAPSHOT_EVERY) -> int:
                 state.last_seq = at
                 fold_range(db, state, at, head, snapshot_every)
             return max(at, head)
-    except StoreError as exc:
-        if "readonly" in str(exc).lower() or "read-only" in str(exc).lower():
-            return at
-        raise
+    except ReadOnlyLedger:
+        return at
 
 
 def state_at(

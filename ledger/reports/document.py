@@ -220,8 +220,8 @@ def parts_of(section: Section) -> list[dict[str, Any]]:
     parts = []
     for group in GROUP_LABELS:
         members = groups.get(group, [])
-        pps = [c.delta_pp for c in members]
-        total_pp = None if any(p is None for p in pps) else sum(pps, Fraction(0))  # type: ignore[arg-type]
+        pps = [c.delta_pp for c in members if c.delta_pp is not None]
+        total_pp = None if len(pps) < len(members) else sum(pps, Fraction(0))
         parts.append(
             {
                 "part": group,
