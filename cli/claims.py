@@ -226,6 +226,7 @@ def _end_command(name: str, event_type: str) -> click.Command:
     @click.pass_context
     def command(
         ctx: click.Context,
+        /,
         claim_id: str,
         reason: str,
         actor: str,

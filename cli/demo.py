@@ -158,7 +158,7 @@ def _claim_item(doc: dict[str, Any], c: dict[str, Any], said: str) -> str:
 
 
 def _verdict_label(items: list[dict[str, Any]]) -> str:
-    label = items[0]["verdict_text"]
+    label: str = items[0]["verdict_text"]
     if label == "does not hold" and all(not c["specified"] for c in items):
         return "does not hold under any definition"
     return label

@@ -98,7 +98,7 @@ def choose(offered: Sequence[str], fmt: str | None, output: str | None) -> str:
         return fmt
     if output is not None and _to_file(output):
         named = EXTENSIONS.get(Path(output).suffix.lower())
-        if named in offered:
+        if named is not None and named in offered:
             return named
         if PLAIN in offered:
             return PLAIN
