@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 from click.testing import Result
-from conftest import ok, one_line_error
+from helpers import ok, one_line_error
+from helpers.strategies import event_strategy
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import event_strategy
 
 from events import (
     CategoryExcluded,

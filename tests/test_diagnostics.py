@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from click.testing import Result
-from conftest import ok
+from helpers import ok
 
 Cli = Callable[..., Result]
 

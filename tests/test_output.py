@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner, Result
-from diff_scenario import BOTH, base_events, e, open_version, record
+from helpers.diff_scenario import BOTH, base_events, e, open_version, record
 
 from cli.errors import CliError
 from cli.output import (

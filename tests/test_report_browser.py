@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import ARTIFACTS, TAKEN, chromium, unavailable
 from click.testing import CliRunner
+from helpers.browser import ARTIFACTS, TAKEN, chromium, unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "ledger" / "demo" / "seed" / "japan.jsonl"

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from click.testing import Result
-from conftest import ok
+from helpers import ok
 
 from events import STAGE_LEVELS, Stage, StagesSet, event_payload, parse_event
 from ledger.intake.importers import content_key
