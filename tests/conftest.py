@@ -32,8 +32,10 @@ def empty_ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def fresh_sqlite_ledger(empty_ledger: Path, path: Path) -> None:
-    """Put a new, empty ledger at ``path`` (a copy of ``empty_ledger``)."""
-    shutil.copyfile(empty_ledger, path)
+    """Put a new, empty ledger at ``path`` (a copy of ``empty_ledger``), unless a fixture set up
+    before this one (a ``cli`` run, say) has already made the ledger there: it is kept."""
+    if not path.exists():
+        shutil.copyfile(empty_ledger, path)
 
 
 @pytest.fixture
