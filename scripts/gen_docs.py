@@ -4,7 +4,9 @@
 - examples/definitions/*.toml (the seed scenario's definitions as definition files);
 - the copy of docs/verifiers/verify_chain.py that docs/chain.md prints;
 - docs/reports.md and the files in docs/samples/ it links to (``scripts/gen_reports_doc.py``,
-  real runs of ``diff`` and ``what-if`` on the shipped Japan scenario);
+  real runs of ``diff`` and ``what-if`` on the shipped Japan scenario), and the screenshot of
+  its bridge chart in docs/images/ (``scripts/gen_reports_screenshot.py``, when Playwright and
+  Chromium are there; it says so when they are not);
 - the console blocks of README.md, docs/tutorial.md and docs/concepts.md: the tests that run
   them again (tests/test_demo.py, tests/test_tutorial.py, tests/test_docs_concepts.py) rewrite
   them with the real output when ``DEFLEDGER_REGEN_DOCS=1``.
@@ -332,6 +334,19 @@ CONSOLE_PAGES = {
 REGEN_ENV = "DEFLEDGER_REGEN_DOCS"
 
 
+def screenshot() -> None:
+    """The bridge chart's screenshot, taken again from the page just written (needs a browser)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    import gen_reports_screenshot
+    from helpers.browser import unavailable
+
+    reason = unavailable()
+    if reason:
+        print(f"kept docs/images/ as it is: {reason}")
+        return
+    gen_reports_screenshot.main()
+
+
 def main() -> None:
     for relative, build in GENERATED.items():
         (ROOT / relative).write_text(build(), encoding="utf-8")
@@ -345,6 +360,7 @@ def main() -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         print(f"wrote {relative}")
+    screenshot()
     tests = sorted(set(CONSOLE_PAGES.values()))
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests],
