@@ -185,6 +185,7 @@ LINES = [
 ]
 
 
+@pytest.mark.slow  # a long hypothesis run: every example checks the claims through the CLI
 @settings(
     max_examples=25,
     deadline=None,

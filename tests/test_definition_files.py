@@ -129,6 +129,7 @@ def documents(draw: st.DrawFn) -> DefinitionDoc:
     return doc
 
 
+@pytest.mark.slow  # a long hypothesis run: 100 whole definition files, each written twice
 @settings(max_examples=100, deadline=None)
 @given(documents())
 def test_definition_file__round_trip_is_lossless_and_the_normal_form_a_fixed_point(

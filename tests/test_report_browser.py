@@ -18,6 +18,8 @@ import pytest
 from click.testing import CliRunner
 from helpers.browser import ARTIFACTS, TAKEN, chromium, unavailable
 
+pytestmark = pytest.mark.slow  # runs Chromium (another process) for every page and width
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "ledger" / "demo" / "seed" / "japan.jsonl"
 WIDTHS = (390, 1280, 1920)

@@ -172,6 +172,7 @@ def test_bridge__from_zero_unless_a_broken_axis_is_asked_for() -> None:
     assert 'class="break"' in render_html(_report(V2), axis="broken")
 
 
+@pytest.mark.slow  # a big hypothesis run
 @settings(max_examples=200, deadline=None)
 @given(
     st.fractions(min_value=-(10**6), max_value=10**6), st.fractions(min_value=0, max_value=10**6)
