@@ -110,3 +110,17 @@ def test_types__mypy_strict_is_clean() -> None:
         [sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_tests__import_helpers_from_the_helpers_package_never_conftest() -> None:
+    """Fixtures come from tests/conftest.py by name, helpers from ``tests/helpers/``: no test
+    imports ``conftest``, and tests/ holds no helper module beside the tests."""
+    tests = ROOT / "tests"
+    loose = sorted(p.name for p in tests.glob("*.py") if not p.name.startswith("test_"))
+    assert loose == ["conftest.py"], f"move {loose} into tests/helpers/"
+    importing = sorted(
+        path.name
+        for path in [*tests.glob("*.py"), *(tests / "helpers").glob("*.py")]
+        if "conftest" in _imported_packages(path)
+    )
+    assert importing == [], f"{importing} import conftest: use tests/helpers/ or a fixture"
