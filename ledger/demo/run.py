@@ -13,14 +13,14 @@ shares) sit beside them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from ledger.audit.verify import verify_ledger
-from ledger.demo.format import gdp_doc, labels_text, places_of, trillions, years_text
+from ledger.demo.format import gdp_doc, labels_text, years_text
 from ledger.demo.seed import SCENARIO_ACTOR, scenario_text
 from ledger.errors import IntegrityFailure
 from ledger.intake.importers import import_text
+from ledger.numbers import compact, places_of, pp, scaled
 from ledger.projections.definitions import DefinitionVersion, in_force, select, version_meta
 from ledger.projections.fold import LedgerState, dec_str
 from ledger.projections.measure import Measure, exact_str, measure, parse_basis, rounded_str
@@ -28,7 +28,7 @@ from ledger.queries.asof import resolve_as_of
 from ledger.queries.question import open_context
 from ledger.queries.trace import TraceRequest, trace_table
 from ledger.reports.diff import definition_diff
-from ledger.reports.document import money_short, pp, stat_line
+from ledger.reports.document import stat_line
 from ledger.reports.model import Section
 from ledger.storage.db import safe_url
 from ledger.storage.store import EventStore
@@ -46,6 +46,7 @@ DEFINITIONS = (
 )
 DIFF = ("jp-defense-related@2", "jp-defense-related@3", 2025)
 SHARE_PLACES = 2
+TN_PLACES = 4  # trillions to ¥100 million, the precision of the sources
 EXACT_PLACES = 6
 NEXT_COMMANDS = (
     "defledger totals --fy FY2022..FY2025 --definition jp-defense-related --change",
@@ -164,7 +165,7 @@ def _cell(
         "in_force": in_force(state.definitions, version.definition, year) is version,
         "currency": m.currency,
         "total": dec_str(m.total()),
-        "total_tn": trillions(m.total()),
+        "total_tn": scaled(m.total(), "T", TN_PLACES),
         "tiers": {tier: dec_str(amount) for tier, amount in m.tiers.items()},
         "empty_tiers": [t for t in version.tiers() if not m.total(t) and len(m.tiers) > 1],
         "gdp": gdp_doc(m.gdp),
@@ -203,7 +204,7 @@ def _check(
     )
     share = m.share()
     shown = rounded_str(share, places_of(figure.percent))
-    amount_shown = trillions(m.total(), places_of(figure.amount_tn))
+    amount_shown = scaled(m.total(), "T", places_of(figure.amount_tn))
     reproduced = shown == figure.percent and amount_shown == figure.amount_tn
     return {
         "key": figure.key,
@@ -223,7 +224,7 @@ def _check(
         },
         "gdp": gdp_doc(m.gdp),
         "total": dec_str(m.total()),
-        "total_tn": trillions(m.total()),
+        "total_tn": scaled(m.total(), "T", TN_PLACES),
         "share_of_gdp_pct_exact": exact_str(share) or None,
         "share_of_gdp_pct": rounded_str(share, EXACT_PLACES) or None,
         "share_of_gdp_pct_places": EXACT_PLACES,
@@ -287,7 +288,7 @@ def _diff(store: EventStore) -> dict[str, Any]:
                 "kind": c.kind,
                 "key": c.key,
                 "delta_amount": dec_str(c.delta_amount),
-                "delta_short": money_short(c.delta_amount, section.currency, sign=True),
+                "delta_short": compact(c.delta_amount, section.currency, sign=True),
                 "delta_pp_rounded": pp(c.delta_pp),
                 "lines": [effect.line_id for effect in c.lines],
                 "seqs": list(c.seqs),
@@ -314,7 +315,7 @@ def _flags(
         if not figures:
             continue
         if event.type.startswith("BudgetLine"):
-            amount = f" ¥{trillions(Decimal(p['amount']))}T" if "amount" in p else ""
+            amount = f" ¥{scaled(p['amount'], 'T', TN_PLACES)}T" if "amount" in p else ""
             what = f"FY{p['fiscal_year']} {p['line_id']}{amount}"
         elif event.type == "CategoryIncluded":
             what = f"{p['definition']}@{p['version']} counts {p['category']} ×{p.get('share', '1')}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Any
 
@@ -19,10 +19,13 @@ from events.base import parse_fiscal_year
 from events.currencies import DEFAULT_CURRENCY
 from events.quoting import quoted
 from ledger.errors import InvalidInput
+from ledger.numbers import RATIO_DIGITS as RATIO_DIGITS
+from ledger.numbers import exact_str as exact_str
+from ledger.numbers import round_half_up as round_half_up
+from ledger.numbers import rounded_str as rounded_str
 from ledger.projections.definitions import DefinitionVersion, GdpBasis
 from ledger.projections.fold import EXACT, LedgerState, dec_str
 
-RATIO_DIGITS = 50
 _BASIS = re.compile(r"(same-year|(?:FY)?\d{4})(?:@(.+))?", re.IGNORECASE)
 
 
@@ -113,34 +116,6 @@ class Measure:
 
 def percent(part: Decimal, whole: Decimal) -> Fraction:
     return Fraction(part) * 100 / Fraction(whole)
-
-
-def exact_str(value: Fraction | None) -> str:
-    """A ratio to 50 significant digits (exact when it terminates sooner), plain notation."""
-    if value is None:
-        return ""
-    with localcontext(Context(prec=RATIO_DIGITS)):
-        return dec_str(Decimal(value.numerator) / Decimal(value.denominator))
-
-
-def round_half_up(value: Fraction, places: int) -> Decimal:
-    """Round an exact ratio half away from zero to ``places`` decimals (no float, no round())."""
-    scale = 10**places
-    scaled = abs(value) * scale
-    whole = int(scaled)
-    if scaled - whole >= Fraction(1, 2):
-        whole += 1
-    signed = -whole if value < 0 else whole
-    with localcontext(Context(prec=RATIO_DIGITS + places)):
-        return (
-            Decimal(signed)
-            .scaleb(-places)
-            .quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-        )
-
-
-def rounded_str(value: Fraction | None, places: int) -> str:
-    return "" if value is None else format(round_half_up(value, places), "f")
 
 
 def parse_basis(text: str) -> GdpBasis:

@@ -10,6 +10,7 @@ from typing import Any
 
 from events.quoting import quoted
 from ledger.errors import InvalidInput
+from ledger.numbers import grouped
 from ledger.projections.definitions import DefinitionVersion, GdpBasis, parse_spec
 from ledger.projections.fold import EXACT, LedgerState, Target, dec_str
 from ledger.projections.measure import (
@@ -32,7 +33,7 @@ from ledger.queries.question import (
     versions_for,
 )
 from ledger.storage.store import EventStore
-from ledger.tabular import Table
+from ledger.tabular import AMOUNT, PERCENT, PP, Table
 
 ALL = "all"
 # Fiscal years × definition versions one ``totals`` measures: each is a measure with its rows,
@@ -47,6 +48,12 @@ CHANGE_COLUMNS = ["change_total", "change_pp"]
 TARGET_COLUMNS = [
     "target", "target_pct", "by_fiscal_year", "kind", "target_amount", "gap", "gap_pp", "met",
 ]  # fmt: skip
+KINDS = {
+    "total": AMOUNT, "gdp": AMOUNT, "change_total": AMOUNT, "target_amount": AMOUNT,
+    "gap": AMOUNT, "share_of_gdp_pct": PERCENT, "target_pct": PERCENT, "change_pp": PP,
+    "gap_pp": PP,
+}  # fmt: skip
+SECONDARY = ("gdp_basis", "gdp", "stages", "status", "currency")  # left out first if need be
 EXPORT_KEYS = (
     "jurisdiction", "fiscal_year", "definition", "version", "status", "tier", "currency", "total",
     "gdp", "gdp_fiscal_year", "gdp_vintage", "share_of_gdp_pct",
@@ -229,7 +236,8 @@ def totals_table(store: EventStore, req: TotalsRequest) -> Table:
         "jurisdiction": jurisdiction,
         "notes": list(dict.fromkeys(notes)),
     }
-    return Table("totals", columns, rows, meta, caption=_caption(meta))
+    return Table("totals", columns, rows, meta, caption=_caption(meta), kinds=KINDS,
+                 secondary=SECONDARY)  # fmt: skip
 
 
 def _rows(
@@ -290,7 +298,8 @@ def _caption(meta: dict[str, Any]) -> str:
     ]
     for g in meta["gdp"]:
         lines.append(
-            f"GDP {g['jurisdiction']} FY{g['fiscal_year']} = {g['amount']} {g['currency']} "
+            f"GDP {g['jurisdiction']} FY{g['fiscal_year']} = {grouped(Decimal(g['amount']))} "
+            f"{g['currency']} "
             f"(vintage {g['vintage']}, seq {g['seq']}, basis {g['basis']})."
         )
     for r in meta["exchange_rates"]:

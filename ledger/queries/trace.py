@@ -16,6 +16,7 @@ from typing import Any
 from events.quoting import quoted
 from ledger.errors import IntegrityFailure, InvalidInput
 from ledger.intake.lines import LineState, fold_line_event
+from ledger.numbers import brief, grouped
 from ledger.projections.definitions import DefinitionVersion
 from ledger.projections.fold import EXACT, dec_str
 from ledger.projections.measure import (
@@ -38,7 +39,7 @@ from ledger.queries.question import (
 )
 from ledger.queries.totals import ALL, applicable_targets, target_fields
 from ledger.storage.store import EventStore
-from ledger.tabular import Table
+from ledger.tabular import AMOUNT, CONVERTED, Table
 
 COLUMNS = [
     "role",
@@ -228,7 +229,12 @@ def trace_table(store: EventStore, req: TraceRequest) -> Table:
         )
     for target in applicable_targets(state, m, tier):
         fields = target_fields(m, tier, target, req.places) if m.gdp else {}
-        gap = f"; target amount {fields['target_amount']}, gap {fields['gap']}" if fields else ""
+        gap = (
+            f"; target amount {grouped(Decimal(fields['target_amount']))}, "
+            f"gap {grouped(Decimal(fields['gap']))}"
+            if fields
+            else ""
+        )
         rows.append(
             _row(
                 "target",
@@ -242,11 +248,11 @@ def trace_table(store: EventStore, req: TraceRequest) -> Table:
             )
         )
     share = m.share(tier)
-    formula = f"Σ contributions = {dec_str(total)} {m.currency}"
-    if m.gdp is not None:
+    formula = f"Σ contributions = {grouped(total)} {m.currency}"
+    if m.gdp is not None and share is not None:
         formula += (
-            f"; {dec_str(total)} / {dec_str(m.gdp.amount)} × 100 = {exact_str(share)} % "
-            f"≈ {rounded_str(share, req.places)} %"
+            f"; {grouped(total)} / {grouped(m.gdp.amount)} × 100 = {brief(share)} % "
+            f"≈ {rounded_str(share, req.places)} % (exact: JSON)"
         )
     rows.append(
         _row(
@@ -276,7 +282,9 @@ def trace_table(store: EventStore, req: TraceRequest) -> Table:
         f"{jurisdiction} FY{year} {version.label} ({version.status}) tier {tier}, as of seq "
         f"{context.as_of.seq}: {formula}"
     )
-    return Table("trace", COLUMNS, rows, meta, caption=caption)
+    kinds = {"amount": AMOUNT, "contribution": CONVERTED}
+    return Table("trace", COLUMNS, rows, {**meta, "currency": m.currency}, caption, kinds=kinds,
+                 secondary=("event", "stage", "ref", "tier"))  # fmt: skip
 
 
 def _line_row(
