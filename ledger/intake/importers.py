@@ -15,7 +15,7 @@ import io
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +37,7 @@ from events.quoting import clipped, named, quoted
 from events.upcasters import upcast
 from ledger.errors import InvalidInput, describe_validation_error
 from ledger.intake.rules import Numbered, Plan, plan
+from ledger.progress import Progress, counted
 from ledger.storage.canonical import canonical_json
 from ledger.storage.records import AppendResult, PendingEvent, event_type_of
 from ledger.storage.store import EventStore
@@ -499,15 +500,17 @@ def import_text(
     actor: str,
     reason: str | None = None,
     dry_run: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
-    """Check and append a whole file atomically; raise ``InvalidInput`` listing bad rows."""
+    """Check and append a whole file atomically; raise ``InvalidInput`` listing bad rows.
+    ``progress`` hears of the rows read, the rows checked and the events written."""
     kind = kind or detect_kind(text)
     rows = iter_jsonl(text, actor) if kind == "events" else iter_csv(text, kind, actor)
     items: list[Numbered] = []
     problems: list[tuple[int | None, str]] = []
     count = 0
-    for line, parsed in rows:
+    lines = text.count("\n") + (not text.endswith("\n")) - (kind != "events")  # a header
+    for line, parsed in counted(rows, progress, "reading rows", max(lines, 0)):
         count += 1
         if isinstance(parsed, str):
             problems.append((line, parsed))
@@ -519,8 +522,6 @@ def import_text(
                     parsed.event, parsed.provenance.model_copy(update={"reason": reason})
                 )
             items.append(Numbered(line, parsed))
-        if progress and count % 1000 == 0:
-            progress(count)
     if len(problems) >= MAX_REPORTED:
         raise InvalidInput(_summarise(problems, kind))
     parsed_items = items
@@ -528,14 +529,20 @@ def import_text(
     def check_and_append() -> tuple[Plan, AppendResult | None]:
         # The rows that parsed are checked too, to report every bad row at once.
         items, revision_problems = _revisions(store, parsed_items, reason)
-        checked = plan(store, items, max_problems=MAX_REPORTED)
+        checked = plan(store, items, max_problems=MAX_REPORTED, progress=progress)
         found = sorted([*problems, *revision_problems, *checked.problems], key=lambda p: p[0] or 0)
         if found:
             raise InvalidInput(_summarise(found, kind))
         if dry_run or not checked.writes:
             return checked, None
         # plan looked every idempotency key up just now, under the same lock
-        return checked, store.append_checked(checked.writes)
+        writes = sum(len(w.events) for w in checked.writes)
+        if progress:
+            progress(0, writes, "writing events")
+        appended = store.append_checked(checked.writes)
+        if progress:
+            progress(writes, writes, "writing events")
+        return checked, appended
 
     if dry_run or problems:
         checked, _ = check_and_append()  # reads only: no lock
