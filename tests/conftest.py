@@ -91,3 +91,11 @@ def one_line_error(result: Result, code: int) -> str:
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
     return lines[0]
+
+
+@pytest.fixture(autouse=True)
+def _no_terminal_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Output must not depend on the shell that runs the tests: no COLUMNS (a test that wants a
+    width sets it), no pager, no colour settings."""
+    for name in ("COLUMNS", "NO_COLOR", "PAGER", "DEFLEDGER_PAGER"):
+        monkeypatch.delenv(name, raising=False)
