@@ -49,7 +49,7 @@ def copy(
     \b
     Examples:
       defledger copy --to copy.db
-      defledger copy --to copy.db --format json -o copy.json
+      defledger copy --to copy2.db --format json -o copy.json
     """
     from ledger.audit.replicate import check_copied, copy_ledger
     from ledger.storage.store import EventStore

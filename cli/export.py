@@ -7,7 +7,7 @@ import click
 from cli.errors import EXIT_ERROR, EXIT_INTEGRITY, CliError
 from cli.files import KEY_BYTES, read_text
 from cli.options import as_of_option, open_store, output_options
-from cli.output import emit, emit_verdict
+from cli.output import emit, emit_verdict, human
 from cli.progress import progress
 from cli.terminal import note
 
@@ -119,7 +119,9 @@ def verify_export(
     pubkey = read_text(pubkey_file, "verifier key", KEY_BYTES) if pubkey_file else None
     with progress("verify-export") as report_progress:
         report = check(directory, pubkey, progress=report_progress)
-    emit_verdict(report.table(), fmt, output, not report.problems)
+    passed = not report.problems and (report.complete or allow_unchecked)
+    if report.problems or passed or not human(fmt, output):  # else only the Error line
+        emit_verdict(report.table(), fmt, output, passed)
     if not report.ok:
         first = report.problems[0].message
         raise CliError(

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from rich.cells import cell_len, get_character_cell_size
 
 GAP = 2
-COMFORTABLE = 16  # text narrowed to this first (then secondary columns are left out)
+COMFORTABLE = 24  # text narrowed to this first (then secondary columns are left out)
 MIN_TEXT = 6  # a text column narrower than this says too little: rather one row at a time
 ELLIPSIS = "…"
 _BREAKS = re.compile(r"(?<=[_ ])")
@@ -43,15 +43,16 @@ def clip(text: str, width: int) -> str:
 
 
 def _hard_split(word: str, width: int) -> list[str]:
-    pieces, current, used = [], "", 0
-    for char in word:
-        size = get_character_cell_size(char)
-        if used + size > width and current:
-            pieces.append(current)
-            current, used = "", 0
-        current += char
-        used += size
-    return [*pieces, current] if current else pieces
+    """A word longer than a line in pieces: after a comma or a slash when one is near the end
+    of the line (JSON, paths), else at the width."""
+    pieces: list[str] = []
+    while cell_len(word) > width:
+        head = clip(word + " ", width + 1)[:-1]  # the longest prefix that fits
+        cut = max(head.rfind(","), head.rfind("/"))
+        size = max(cut + 1 if cut >= len(head) // 2 else len(head), 1)
+        pieces.append(word[:size])
+        word = word[size:]
+    return [*pieces, word] if word else pieces
 
 
 def wrap(text: str, width: int | None, indent: str = "", hang: str = "") -> list[str]:
@@ -150,6 +151,8 @@ def table_lines(
     shown = list(range(count))
     if width is None or sum(natural) + GAP * (count - 1) <= width:
         return _lines(columns, rows, right, natural, shown, wrap_cells, style_header)
+    if len(rows) == 1:  # one record: every field on a line of its own says it all
+        return _one_row_at_a_time(columns, rows, right, width)
     numeric = [right(i) for i in range(count)]
     prose = [not numeric[i] and any(" " in row[i] for row in rows) for i in range(count)]
     # 1. a value the same in every row is said once, above the table
@@ -199,7 +202,7 @@ def table_lines(
                 break
             shown.remove(rest[0])
             left_out.append(rest[0])
-    return _one_row_at_a_time(columns, rows, width)
+    return _one_row_at_a_time(columns, rows, right, width)
 
 
 def _lines(
@@ -245,18 +248,26 @@ def _lines(
 
 
 def _one_row_at_a_time(
-    columns: Sequence[str], rows: Sequence[Sequence[str]], width: int | None
+    columns: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    right: Callable[[int], bool],
+    width: int | None,
 ) -> list[str]:
-    """Each row as ``column  value`` lines (long values wrapped), rows apart by a blank line."""
+    """Each row as ``column  value`` lines (long text wrapped; a number that does not fit
+    beside its label goes whole on the next line), rows apart by a blank line."""
     label = max(cell_len(c) for c in columns)
+    if width is not None:
+        label = max(1, min(label, width // 2 - GAP))
     out: list[str] = []
     for number, row in enumerate(rows, 1):
         if number > 1:
             out.append("")
         out.append(clip(f"-- row {number} of {len(rows)} --", width or 10**6))
-        for column, value in zip(columns, row, strict=True):
-            start = column + " " * (label - cell_len(column) + GAP)
-            if width is not None and cell_len(start) > width // 2:
-                start = clip(column, width // 2 - GAP) + " " * GAP
-            out += wrap(value, width, start, " " * cell_len(start))
+        for i, (column, value) in enumerate(zip(columns, row, strict=True)):
+            name = clip(column, label)
+            start = name + " " * (label - cell_len(name) + GAP)
+            if right(i) and width is not None and cell_len(start + value) > width:
+                out += [start.rstrip(), " " * GAP + value]
+                continue
+            out += [line.rstrip() for line in wrap(value, width, start, " " * cell_len(start))]
     return out

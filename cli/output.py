@@ -186,10 +186,8 @@ def write(renderers: Renderers, fmt: str | None, output: str | None) -> str:
             sys.stdout.flush()
             sys.stdout.buffer.write(rendered.text)
             sys.stdout.buffer.flush()
-        elif people:
-            terminal.page(rendered.text)
         else:
-            click.echo(rendered.text, nl=False)
+            terminal.page(rendered.text)  # through the pager on a terminal, when long
         return chosen
     assert output is not None
     _write_file(output, rendered.text)
@@ -307,12 +305,13 @@ def emit(table: Table, fmt: str | None, output: str | None) -> None:
 def emit_verdict(table: Table, fmt: str | None, output: str | None, ok: bool) -> None:
     """A check's findings (``verify``, ``copy``, ``verify-export``): in the table format, when
     all is well, only its verdict (the caption) — not an empty table; else ``table`` in the
-    chosen format. Outside a table on stdout, the verdict is also said on stderr."""
+    chosen format. A verdict that all is well written elsewhere is also said on stderr (a
+    failure is said by the command's ``Error:`` line)."""
     renderers = dict(table_renderers(table))
     if ok:
         renderers["table"] = lambda: "\n".join(paragraphs(table.caption)) + "\n"
     chosen = write(renderers, fmt, output)
-    if chosen != "table" or _to_file(output):
+    if ok and (chosen != "table" or _to_file(output)):
         terminal.note(table.caption)
 
 

@@ -79,7 +79,7 @@ def record() -> None:
     \b
     Examples:
       defledger record gdp --fy FY2025 --amount 620000000000000 --vintage 2025-estimate
-      defledger record status --definition jp-defense-related@3 --status proposed
+      defledger record target --target-id target-2030 --percent-of-gdp 2 --by-fy FY2030
     """
 
 
