@@ -38,6 +38,7 @@ import orjson
 from cli import terminal
 from cli.errors import fail
 from cli.layout import table_lines, wrap
+from ledger.numbers import NumberFormat
 from ledger.tabular import Table
 
 
@@ -212,10 +213,8 @@ def write_text(text: str, output: str | None) -> None:
 # -- tables ----------------------------------------------------------------------------------
 
 
-def numbers() -> Any:
+def numbers() -> NumberFormat:
     """How this run writes numbers for people (``--unit``, ``--places``)."""
-    from ledger.numbers import NumberFormat
-
     chosen = terminal.settings()
     return NumberFormat(unit=chosen.unit, places=chosen.places)
 

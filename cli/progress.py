@@ -59,6 +59,7 @@ class LineProgress(_Phases):
         super().__init__(what)
         self.interval = interval
         self.last = 0.0
+        self.said: tuple[str, int, int | None] | None = None
 
     def __call__(self, done: int, total: int | None = None, phase: str = "") -> None:
         new = self.switch(phase)
@@ -67,7 +68,9 @@ class LineProgress(_Phases):
         finished = total is not None and done >= total
         if not (new or finished or now - self.last >= self.interval):
             return
-        self.last = now
+        if self.said == (phase, done, total):  # the end of a phase is reported twice
+            return
+        self.last, self.said = now, (phase, done, total)
         text = f"{self.what}: {phase} {done:,}"
         if total is not None:
             percent = 100 * done // total if total else 100

@@ -193,3 +193,12 @@ def test_numbers__every_table_writes_amounts_once(primer: Cli) -> None:
     assert "1.9821428571… %" in trace and "1.98214285714285714285" not in trace
     refused = primer("totals", "--unit", "G")
     assert refused.exit_code == 2 and "unknown unit G" in refused.stderr
+
+
+def test_global_options__every_command_takes_them_after_its_name(cli: Cli) -> None:
+    from cli_commands import ALL_COMMANDS
+
+    for path in ALL_COMMANDS:
+        for option in ("-q", "-vv", "--no-pager", "--no-color", "--progress"):
+            result = cli(*path, option, "--help")
+            assert result.exit_code == 0, (path, option, result.stderr)
