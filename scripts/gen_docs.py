@@ -262,7 +262,12 @@ def cli_markdown() -> str:
         "",
         "Exit codes: 0 ok · 1 operational error · 2 bad input or usage · 3 integrity failure",
         "(`verify`, `verify-export`, `rebuild`) · 4 differences found (`diff --exit-code`).",
-        "Every read command takes `--format table|json|jsonl|csv|markdown` and `-o FILE`.",
+        "Every command that prints data takes `--format` (the formats it offers; the first is",
+        "the default) and `-o FILE` (its extension picks the format; one it cannot write is exit",
+        "2); data goes to stdout, messages and progress to stderr. `-q`, `-v`, `--no-pager`,",
+        "`--no-color` and `--progress` are global: before or after the command. Details, and the",
+        "JSON of each command: [output.md](output.md). Shell completion:",
+        '`eval "$(_DEFLEDGER_COMPLETE=bash_source defledger)"` (also `zsh_source`, `fish_source`).',
     ]
 
     def walk(path: list[str], command: click.Command) -> None:

@@ -141,3 +141,11 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
     if browser.TAKEN:
         terminalreporter.write_line(f"browser screenshots: {browser.ARTIFACTS}")
+
+
+@pytest.fixture(autouse=True)
+def _no_terminal_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Output must not depend on the shell that runs the tests: no COLUMNS (a test that wants a
+    width sets it), no pager, no colour settings."""
+    for name in ("COLUMNS", "NO_COLOR", "PAGER", "DEFLEDGER_PAGER"):
+        monkeypatch.delenv(name, raising=False)

@@ -52,7 +52,7 @@ def parse(text: str, fmt: str) -> object:
         return rows
     if fmt == "markdown":
         rows = text.strip().split("\n\n")[0].splitlines()
-        assert rows[0].startswith("| ") and set(rows[1]) <= set("|-")
+        assert rows[0].startswith("| ") and set(rows[1]) <= set("|-:")
         return rows
     assert text.strip()
     return text

@@ -8,6 +8,7 @@ import shlex
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 from helpers.doc_console import rerun_page
 
@@ -15,7 +16,11 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "concepts.md"
 
 
-def test_concepts_md__console_blocks_show_real_output(cli: Callable[..., Result]) -> None:
+def test_concepts_md__console_blocks_show_real_output(
+    cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "100")  # the page shows what a 100-column terminal shows
+
     def run(command: str, info: str) -> str | None:
         words = shlex.split(command)
         if words[0] != "defledger":

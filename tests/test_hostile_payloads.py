@@ -402,4 +402,4 @@ def test_stored_row__a_valid_v1_row_is_logged_with_its_summary(
     append_raw(db, "BudgetLineRecorded", 1, json.dumps(V1), "line/JP/FY2019/MOD-DBP-2019")
     result = CliRunner().invoke(app, ["--db", str(db), "log"])
     assert result.exit_code == 0, result.output
-    assert "JP.CORE.DBP 5257400000000 JPY (initial)" in result.stdout
+    assert "JP.CORE.DBP 5,257,400,000,000 JPY (initial)" in result.stdout

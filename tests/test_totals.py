@@ -51,7 +51,7 @@ def _revise_to_government_total(cli: Cli) -> None:
     result = cli(
         "record",
         "revise",
-        "--fiscal-year",
+        "--fy",
         "FY2025",
         "--line-id",
         "REL-OTHER",
@@ -98,7 +98,7 @@ def test_example3__counting_the_supplementary_is_a_definition_change(primer: Cli
     assert official["share_of_gdp_pct"] == "1.964286"
     assert _all_tier(primer, "--places", "1")["share_of_gdp_pct"] == "2.0"
     assert (
-        _all_tier(primer, "--stage", "initial", "--places", "6")["share_of_gdp_pct"] == "1.767857"
+        _all_tier(primer, "--stages", "initial", "--places", "6")["share_of_gdp_pct"] == "1.767857"
     )
 
 
@@ -116,7 +116,7 @@ def test_example5__566_5_basis_and_the_distance_to_targets(primer: Cli) -> None:
     result = primer(
         "record",
         "gdp",
-        "--fiscal-year",
+        "--fy",
         "2022",
         "--amount",
         "566500000000000",

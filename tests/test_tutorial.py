@@ -49,7 +49,7 @@ def test_tutorial_md__every_command_runs_and_shows_real_output(
     monkeypatch.chdir(tmp_path)
     shutil.copytree(ROOT / "examples", tmp_path / "examples")  # as in a checkout (section 12)
     monkeypatch.delenv("DEFLEDGER_DB", raising=False)
-    env: dict[str, str] = {}
+    env: dict[str, str] = {"COLUMNS": "100"}  # what a 100-column terminal shows
     runner = CliRunner()
     shell_env = {
         **os.environ,

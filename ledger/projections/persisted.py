@@ -17,6 +17,7 @@ from typing import Any
 
 from ledger.errors import InvalidInput, ReadOnlyLedger, StoreError
 from ledger.intake.lines import fold_lines
+from ledger.progress import Progress
 from ledger.projections import snapshots as snap
 from ledger.projections.fold import EXACT, GroupKey, LedgerState, apply_raw, dec_str
 from ledger.projections.sql import (
@@ -148,12 +149,18 @@ def write_checkpoint(db: Db, seq: int) -> None:
 
 
 def fold_range(
-    db: Db, state: LedgerState, start: int, stop: int, snapshot_every: int = SNAPSHOT_EVERY
+    db: Db,
+    state: LedgerState,
+    start: int,
+    stop: int,
+    snapshot_every: int = SNAPSHOT_EVERY,
+    progress: Progress | None = None,
 ) -> None:
     """Fold events (start, stop] into the tables, page by page, snapshotting on the way.
 
     ``state`` holds the small state (loaded) and whatever sum groups it has loaded; lines are
-    loaded per page and dropped after each flush, so memory stays flat."""
+    loaded per page and dropped after each flush, so memory stays flat. ``progress`` hears of
+    each page folded."""
     groups_loaded = {key for key in state.sums}
     all_loaded = False
     position = start
@@ -172,6 +179,8 @@ def fold_range(
         position = end
         state.last_seq = end
         flush(db, state)
+        if progress is not None:
+            progress(position - start, stop - start, "folding events")
         state.lines.clear()
         if snapshot_every and position % snapshot_every == 0:
             if not all_loaded:
