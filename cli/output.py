@@ -59,7 +59,7 @@ FORMATS: dict[str, Format] = {
     for f in (
         Format("table", (".txt",), for_people=True),
         Format("text", (".txt", ".checkpoint"), for_people=True),
-        Format("json", (".json", ".jsonld")),
+        Format("json", (".json", ".jsonld")),  # JSON-LD (claims export) is JSON
         Format("jsonl", (".jsonl", ".ndjson")),
         Format("csv", (".csv",)),
         Format("tsv", (".tsv", ".tab")),

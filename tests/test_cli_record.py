@@ -201,24 +201,24 @@ def test_cli_record__missing_required_option_is_usage_exit_2(
 # order in which each is still valid after the ones before it were recorded for real.
 DRY_RUNS: list[tuple[str, ...]] = [
     ("category", "--code", "C", "--name", "Candidate", "--parent", "A"),
-    ("definition", "--definition", "jp", "--version", "2", "--based-on", "1", "--title", "v2"),
-    ("include", "--definition", "jp", "--version", "1", "--category", "B", "--share", "0.5"),
-    ("exclude", "--definition", "jp", "--version", "1", "--category", "A", "--note", "no"),
-    ("stages", "--definition", "jp", "--version", "1", "--stages", "initial", "--stages",
+    ("definition", "--definition", "jp@2", "--based-on", "1", "--title", "v2"),
+    ("include", "--definition", "jp@1", "--category", "B", "--share", "0.5"),
+    ("exclude", "--definition", "jp@1", "--category", "A", "--note", "no"),
+    ("stages", "--definition", "jp@1", "--stages", "initial", "--stages",
      "settled", "--rule", "latest"),
-    ("gdp-basis", "--definition", "jp", "--version", "1", "--basis", "same-year"),
-    ("status", "--definition", "jp", "--version", "1", "--status", "adopted",
+    ("gdp-basis", "--definition", "jp@1", "--basis", "same-year"),
+    ("status", "--definition", "jp@1", "--status", "adopted",
      "--effective-from", "2025"),
-    ("line", "--fiscal-year", "2027", "--line-id", "PLAN", "--agency", "MoD", "--category", "A",
+    ("line", "--fy", "2027", "--line-id", "PLAN", "--agency", "MoD", "--category", "A",
      "--amount", "8.9E12", "--stage", "plan"),
-    ("revise", "--fiscal-year", "2025", "--line-id", "L1", "--amount", "120", "--reason", "r"),
-    ("reclassify", "--fiscal-year", "2025", "--line-id", "L1", "--category", "B", "--reason",
+    ("revise", "--fy", "2025", "--line-id", "L1", "--amount", "120", "--reason", "r"),
+    ("reclassify", "--fy", "2025", "--line-id", "L1", "--category", "B", "--reason",
      "r"),
-    ("withdraw", "--fiscal-year", "2025", "--line-id", "L1", "--reason", "duplicate"),
-    ("gdp", "--fiscal-year", "2022", "--amount", "560E12", "--vintage", "2022-12-estimate"),
-    ("target", "--target-id", "nss-2pct", "--percent-of-gdp", "2", "--by-fiscal-year", "2027",
+    ("withdraw", "--fy", "2025", "--line-id", "L1", "--reason", "duplicate"),
+    ("gdp", "--fy", "2022", "--amount", "560E12", "--vintage", "2022-12-estimate"),
+    ("target", "--target-id", "nss-2pct", "--percent-of-gdp", "2", "--by-fy", "2027",
      "--definition", "jp"),
-    ("fx", "--base", "USD", "--quote", "JPY", "--fiscal-year", "2025", "--rate", "151.5"),
+    ("fx", "--base", "USD", "--quote", "JPY", "--fy", "2025", "--rate", "151.5"),
     ("year-basis", "--jurisdiction", "US", "--basis", "fiscal", "--start-month", "10",
      "--named-by", "end"),
 ]  # fmt: skip
@@ -227,8 +227,8 @@ DRY_RUNS: list[tuple[str, ...]] = [
 def _dry_run_ledger(cli: Callable[..., Result]) -> None:
     ok(cli("record", "category", "--code", "A", "--name", "Core"))
     ok(cli("record", "category", "--code", "B", "--name", "Related"))
-    ok(cli("record", "definition", "--definition", "jp", "--version", "1", "--title", "v1"))
-    ok(cli("record", "include", "--definition", "jp", "--version", "1", "--category", "A"))
+    ok(cli("record", "definition", "--definition", "jp@1", "--title", "v1"))
+    ok(cli("record", "include", "--definition", "jp@1", "--category", "A"))
     ok(cli(*LINE))
 
 
@@ -299,7 +299,7 @@ def test_cli_record__dry_run_output_imports_as_the_event(
     store: EventStore, cli: Callable[..., Result]
 ) -> None:
     _dry_run_ledger(cli)
-    shown = ok(cli("record", "line", "--fiscal-year", "2026", "--line-id", "E1", "--agency",
+    shown = ok(cli("record", "line", "--fy", "2026", "--line-id", "E1", "--agency",
                    "MoD", "--category", "A", "--amount", "7", "--stage", "estimate",
                    "--reason", "outturn estimate", "--dry-run")).stdout  # fmt: skip
     ok(cli("import", "-", input=shown))

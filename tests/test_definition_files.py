@@ -538,7 +538,7 @@ def test_definition_files__both_backends(
     assert "nothing to record" in again.stderr and backend_store.count() == count + 4
     for line_id, stage, amount in [("D1", "draft", "100"), ("I1", "initial", "200"),
                                    ("S1", "supplementary", "30")]:  # fmt: skip
-        ok(backend_cli("record", "line", "--fiscal-year", "2025", "--line-id", line_id,
+        ok(backend_cli("record", "line", "--fy", "2025", "--line-id", line_id,
                        "--agency", "MoD", "--category", "A", "--amount", amount,
                        "--stage", stage))  # fmt: skip
     rows = json.loads(ok(backend_cli("totals", "--fy", "2025", "--definition", "d@1",

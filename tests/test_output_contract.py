@@ -17,8 +17,8 @@ from pathlib import Path
 import click
 import openpyxl
 import pytest
-from cli_commands import ALL_COMMANDS, command_at
 from click.testing import CliRunner, Result
+from helpers.cli_commands import ALL_COMMANDS, command_at
 
 from cli.app import cli as app
 from cli.layout import cells
@@ -62,7 +62,8 @@ def run(demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
 
 
 def arguments(name: str, demo: Path, tmp_path: Path) -> list[str]:
-    """A typical invocation of each command that prints data, on the demo ledger."""
+    """A typical invocation of each command that prints data (by its path: ``claims check``),
+    on the demo ledger."""
     fy = ["--fy", "FY2025", "--definition", "jp-defense-related"]
     return {
         "log": ["log", "-n", "12"],
@@ -94,6 +95,11 @@ def arguments(name: str, demo: Path, tmp_path: Path) -> list[str]:
         "verify-export": ["verify-export", str(demo / "bundle")],
         "copy": ["copy", "--to", str(tmp_path / "copy.db")],
         "demo": ["demo", "--db", str(demo / "defledger-demo.db")],
+        "claims check": ["claims", "check"],
+        "claims show": ["claims", "show", "jp-fy2024-share-japantimes"],
+        "claims export": ["claims", "export", "jp-fy2024-share-japantimes"],
+        "definition list": ["definition", "list"],
+        "definition show": ["definition", "show", "jp-defense-related@3"],
     }[name]
 
 
@@ -106,17 +112,23 @@ def _offered(path: tuple[str, ...]) -> list[str]:
 
 
 PRINTING = [path for path in ALL_COMMANDS if _offered(path)]
-CASES = [(path[0], fmt) for path in PRINTING for fmt in _offered(path)]
-READS = [p[0] for p in PRINTING if p[0] not in ("demo", "copy")]  # these two write a ledger
+CASES = [(" ".join(path), fmt) for path in PRINTING for fmt in _offered(path)]
+# Read commands with a rendering for people (demo and copy write a ledger; claims export is
+# JSON-LD only: nothing in it is laid out for a terminal)
+READS = [
+    " ".join(p)
+    for p in PRINTING
+    if p[0] not in ("demo", "copy") and any(FORMATS[f].for_people for f in _offered(p))
+]
 
 
 def test_contract__covers_every_command_that_prints_data() -> None:
     """A new command with --format is added here, so the contract is checked for it too."""
-    assert {p[0] for p in PRINTING} == {
+    assert {" ".join(p) for p in PRINTING} == {
         "log", "show", "verify", "digest", "totals", "replay", "trace", "explain", "rebuild",
         "diff", "what-if", "checkpoint", "prove", "verify-proof", "verify-export", "copy", "demo",
+        "claims check", "claims show", "claims export", "definition list", "definition show",
     }  # fmt: skip
-    assert all(len(path) == 1 for path in PRINTING)
 
 
 class _Html(HTMLParser):
@@ -212,7 +224,9 @@ def _untimed(data: bytes, fmt: str) -> object:
 
 
 WRITERS = [
-    path[0] for path in ALL_COMMANDS if any(p.name == "output" for p in command_at(path).params)
+    " ".join(path)
+    for path in ALL_COMMANDS
+    if any(p.name == "output" for p in command_at(path).params)
 ]
 
 
@@ -250,7 +264,7 @@ def test_contract__the_issue_s_cases(run: Run, tmp_path: Path) -> None:
 def test_contract__tables_fit_the_terminal(
     run: Run, demo: Path, tmp_path: Path, name: str, columns: int
 ) -> None:
-    table = ["--format", "table"] if "table" in _offered((name,)) else []
+    table = ["--format", "table"] if "table" in _offered(tuple(name.split())) else []
     result = run(*arguments(name, demo, tmp_path), *table, env={"COLUMNS": str(columns)})
     assert result.exit_code == 0, result.stderr
     assert result.stdout.strip() or name == "rebuild"
@@ -301,10 +315,11 @@ def test_contract__a_progress_bar_on_a_terminal_is_on_stderr(
     monkeypatch.setattr(
         rich.console, "Console", lambda **kw: real(**kw, force_terminal=True, width=100)
     )
+    head = json.loads(run("digest").stdout)["seq"]
     target = tmp_path / "v.json"
     result = run("verify", "-o", str(target), "--format", "json")
     assert result.exit_code == 0, result.stderr
-    assert "verify: verifying events" in result.stderr and "119/119" in result.stderr
+    assert "verify: verifying events" in result.stderr and f"{head}/{head}" in result.stderr
     assert result.stdout == "" and "verifying" not in target.read_text()
 
 
@@ -375,19 +390,19 @@ def _documented() -> dict[str, set[str]]:
     for line in text.splitlines():
         if line.startswith("| `") and "{" in line:
             first, shape = line.split("|")[1:3]
-            keys = set(re.findall(r'"(\w+)"', shape.split("}")[0]))
-            for name in re.findall(r"`([\w-]+)`", first):
+            keys = set(re.findall(r'"(@?\w+)"', shape.split("}")[0]))
+            for name in re.findall(r"`([\w-]+(?: [\w-]+)?)`", first):
                 found[name] = keys
     return found
 
 
-@pytest.mark.parametrize("name", sorted({p[0] for p in PRINTING}))
+@pytest.mark.parametrize("name", sorted({" ".join(p) for p in PRINTING}))
 def test_docs__output_md_states_the_json_of_every_command(
     run: Run, demo: Path, tmp_path: Path, name: str
 ) -> None:
     documented = _documented()
     assert name in documented, f"docs/output.md does not say what {name} prints as JSON"
-    if "json" not in _offered((name,)):
+    if "json" not in _offered(tuple(name.split())):
         return
     result = run(*arguments(name, demo, tmp_path), "--format", "json")
     assert result.exit_code == 0, result.stderr

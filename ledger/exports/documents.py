@@ -45,15 +45,21 @@ def _is_number(value: Any) -> bool:
     return value is None or (isinstance(value, int | Decimal) and not isinstance(value, bool))
 
 
-def _currencies(table: Table, column: str) -> set[str]:
-    if table.kinds.get(column) == CONVERTED:
-        return {str(table.meta.get("currency") or "")}
+def _currency(table: Table, row: dict[str, Any], kind: str | None) -> str:
+    """The currency of an amount in ``row``: its own (``currency``), else the table's; a
+    ``CONVERTED`` amount is in the measure's currency (per jurisdiction when a table joins
+    several: ``meta["currency_by_jurisdiction"]``)."""
     fallback = str(table.meta.get("currency") or "")
-    return {
-        str(row.get("currency") or fallback)
-        for row in table.rows
-        if row.get(column) not in (None, "")
-    }
+    if kind == CONVERTED:
+        by_place = table.meta.get("currency_by_jurisdiction") or {}
+        return str(by_place.get(row.get("jurisdiction")) or fallback)
+    return str(row.get("currency") or fallback)
+
+
+def _currencies(table: Table, column: str) -> set[str]:
+    kind = table.kinds.get(column)
+    found = {_currency(table, row, kind) for row in table.rows if row.get(column) not in (None, "")}
+    return found or {str(table.meta.get("currency") or "")}
 
 
 def human_cells(table: Table, numbers: NumberFormat) -> tuple[list[str], list[list[str]], set[int]]:
@@ -70,9 +76,8 @@ def human_cells(table: Table, numbers: NumberFormat) -> tuple[list[str], list[li
             label = numbers.unit_label(one)
             texts = numbers.amounts([None if v == "" else v for v in values])
             if one is None:
-                fallback = str(table.meta.get("currency") or "")
                 texts = [
-                    f"{text} {row.get('currency') or fallback}".rstrip() if text else text
+                    f"{text} {_currency(table, row, kind)}".rstrip() if text else text
                     for text, row in zip(texts, table.rows, strict=True)
                 ]
             headers.append(f"{name} ({label})" if label else name)
