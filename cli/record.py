@@ -28,6 +28,8 @@ KINDS: dict[str, str] = {
     "target": "TargetSet",
     "fx": "ExchangeRateRecorded",
     "year-basis": "YearBasisSet",
+    "calendar-rule": "CalendarisationRuleSet",
+    "obligation": "ObligationRecorded",
 }
 MULTIPLE = {"stages"}
 DEFAULTED = {"currency"}  # filled from the jurisdiction when left out
