@@ -171,8 +171,8 @@ def stream_of(event: EventModel) -> str:
         case TargetSet():
             return f"target/{event.jurisdiction}/{event.target_id}"
         case ExchangeRateRecorded():
-            year = f"FY{event.fiscal_year}" if event.period == YearKind.FISCAL else event.fiscal_year
-            return f"fx/{event.base}-{event.quote}/{year}"
+            fiscal = event.period == YearKind.FISCAL
+            return f"fx/{event.base}-{event.quote}/{'FY' if fiscal else ''}{event.fiscal_year}"
         case ClaimRecorded() | ClaimWithdrawn() | ClaimSuperseded():
             return f"claim/{event.claim_id}"
         case YearBasisSet():

@@ -43,6 +43,10 @@ class MeasureRequest:
     gdp_basis: str | None = None
     places: int = 2
     as_of: str | None = None
+    period: str | None = None
+    currency: str | None = None
+    via: str | None = None
+    prices: str | None = None
 
 
 @dataclass(frozen=True)
