@@ -42,6 +42,7 @@ COMMANDS: dict[str, str] = {
     "demo": "cli.demo:demo",
     "claims": "cli.claims:claims",
     "definition": "cli.definitions:definition",
+    "reconcile": "cli.reconcile:reconcile",
 }
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 

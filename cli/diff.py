@@ -69,8 +69,13 @@ def report_text(report: Any) -> str:
     tables aligned as every table is (``cli.output.aligned``)."""
     from ledger.reports.blocks import report_blocks
 
+    return blocks_text(report_blocks(report))
+
+
+def blocks_text(blocks: list[Any]) -> str:
+    """A report's blocks (a diff's, a reconciliation's) as terminal text."""
     out: list[str] = []
-    for block in report_blocks(report):
+    for block in blocks:
         if block.kind == "heading":
             out += ["", block.text] if block.level > 1 else [block.text]
             if block.level <= 2:

@@ -13,10 +13,12 @@ fractions; for a year starting in January, April, July or October they are exact
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from ledger.errors import InvalidInput
+from ledger.projections.fold import dec_str
 from ledger.projections.periods import MONTHS, YearBasis
 
 MONTHS_IN_YEAR = 12
@@ -117,12 +119,7 @@ def weight_text(weight: Fraction) -> str:
         denominator //= 5
     if denominator != 1:
         return f"{weight.numerator}/{weight.denominator}"
-    places = 0
-    scaled = weight
-    while scaled.denominator != 1:
-        scaled, places = scaled * 10, places + 1
-    text = str(scaled.numerator).rjust(places + 1, "0")
-    return text if not places else f"{text[:-places]}.{text[-places:]}"
+    return dec_str(Decimal(weight.numerator) / Decimal(weight.denominator))
 
 
 def rule_of(
