@@ -414,3 +414,86 @@ def test_convention__parsing_refuses_what_it_cannot_read() -> None:
     ]:
         with pytest.raises(InvalidInput, match=message):
             parse_convention(*args)
+
+
+# -- diff by calendar year --------------------------------------------------------------------
+
+SEED_FILES = (SEED / "japan.jsonl", SEED / "comparisons.jsonl")
+
+
+def _diff(cli: Callable[..., Result], *args: str) -> dict[str, Any]:
+    return dict(json.loads(_ok(cli("diff", *args, "--format", "json")).stdout))
+
+
+def test_diff_by_calendar_year__is_the_weighted_sum_of_the_fiscal_years(
+    cli: Callable[..., Result],
+) -> None:
+    for path in SEED_FILES:
+        _ok(cli("import", str(path)))
+    specs = ("jp-defense-related@1", "nato@1")
+    [calendar] = _diff(cli, *specs, "--period", "calendar", "--fy", "2024")["sections"]
+    [fy23] = _diff(cli, *specs, "--fy", "FY2023")["sections"]
+    [fy24] = _diff(cli, *specs, "--fy", "FY2024")["sections"]
+    assert calendar["year_label"] == "2024"
+
+    def weighted(field: Callable[[dict[str, Any]], str]) -> Decimal:
+        return Decimal("0.25") * Decimal(field(fy23)) + Decimal("0.75") * Decimal(field(fy24))
+
+    assert Decimal(calendar["a"]["total"]) == weighted(lambda s: s["a"]["total"])
+    assert Decimal(calendar["b"]["total"]) == weighted(lambda s: s["b"]["total"])
+    by_key = {(c["kind"], c["key"]): Decimal(c["delta_amount"]) for c in calendar["changes"]}
+    for kind_key in {(c["kind"], c["key"]) for s in (fy23, fy24) for c in s["changes"]}:
+        expected = sum(
+            (Decimal(w) * Decimal(c["delta_amount"]) for w, s in (("0.25", fy23), ("0.75", fy24))
+             for c in s["changes"] if (c["kind"], c["key"]) == kind_key),
+            Decimal(0),
+        )  # fmt: skip
+        assert by_key[kind_key] == expected
+    assert sum(by_key.values()) == Decimal(calendar["b"]["total"]) - Decimal(calendar["a"]["total"])
+    lines = {line["line_id"]: line for c in calendar["changes"] for line in c["lines"]}
+    assert list(lines) == ["FY2024/REL-ALL"]  # nato@1 does not count the FY2024 estimate
+    assert lines["FY2024/REL-ALL"]["delta"] == "-712800000000"  # 0.75 × ¥950.4 bn
+    assert any(n.startswith("Calendar year 2024 = 0.25 × FY2023 + 0.75 × FY2024")
+               for n in calendar["notes"])  # fmt: skip
+
+
+def test_diff_by_calendar_year__what_if_and_shares_at_a_fixed_gdp(
+    cli: Callable[..., Result],
+) -> None:
+    for path in SEED_FILES:
+        _ok(cli("import", str(path)))
+    doc = json.loads(
+        _ok(
+            cli(
+                "what-if",
+                "jp-defense-related@1",
+                "--stages",
+                "initial,supplementary",
+                "--period",
+                "calendar",
+                "--fy",
+                "2025",
+                "--format",
+                "json",
+            )
+        ).stdout  # fmt: skip
+    )
+    [section] = doc["sections"]
+    [change] = section["changes"]
+    assert change["delta_amount"] == "860400000000"  # 0.75 × the FY2025 supplementary
+    assert Fraction(change["delta_pp_fraction"]) == Fraction(860400000000 * 100, 560 * 10**12)
+
+
+def test_diff_by_calendar_year__needs_decimal_weights(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    events = _sipri_events({"start_month": 2, "named_by": "start"})
+    _ok(cli("import", _jsonl(tmp_path, "feb.jsonl", events)))
+    result = cli("diff", "sipri@1", "sipri@1", "--period", "calendar", "--fy", "2024")
+    assert "needs weights that are finite decimals" in _error(result)
+    totals = _ok(cli("totals", "--definition", "sipri", "--period", "calendar", "--fy", "2024",
+                     "--tier", "all", "--format", "json"))  # fmt: skip
+    [row] = json.loads(totals.stdout)["totals"]
+    assert [c["weight"] for c in row["components"]] == ["1/12", "11/12"]
+    expected = Fraction(7157500000000, 12) + Fraction(8776400000000 * 11, 12)
+    assert Fraction(row["total_fraction"]) == expected

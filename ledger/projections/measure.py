@@ -60,9 +60,11 @@ class GdpUsed:
     currency: str
     seq: int
     basis: str
+    described: str = ""  # a GDP made of several years' (a calendar year's), in words
 
     def label(self, year_label: YearLabel = fy_label) -> str:
-        return f"{year_label(self.fiscal_year)} [{self.vintage}, seq {self.seq}]"
+        where = self.described or year_label(self.fiscal_year)
+        return f"{where} [{self.vintage}, seq {self.seq}]"
 
     def meta(self) -> dict[str, Any]:
         return {

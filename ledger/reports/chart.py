@@ -147,7 +147,8 @@ def _gdp(side: Side, year_basis: YearBasis) -> str:
     if gdp is None:
         return f"no GDP recorded for its basis ({side.version.basis.label()})"
     amount = money_short(gdp.amount, gdp.currency)
-    return f"{year_basis.label(gdp.fiscal_year)} GDP {amount} ({kind}, {gdp.vintage})"
+    where = gdp.described or year_basis.label(gdp.fiscal_year)
+    return f"{where} GDP {amount} ({kind}, {gdp.vintage})"
 
 
 def _bases(section: Section) -> str:
