@@ -319,7 +319,7 @@ def as_of_diff(
         sections += found
     meta = report_meta(
         store, [t1, t2], sections, **places_meta(places), fiscal_years=sorted(asked), tier=tier,
-        definition=chosen, period=period,
+        definition=chosen, **({"period": period} if period != "fiscal" else {}),
     )  # fmt: skip
     return DiffReport(
         "as-of-diff", f"{chosen} as of seq {t1.seq}", f"{chosen} as of seq {t2.seq}",

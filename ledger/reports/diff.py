@@ -415,6 +415,6 @@ def definition_diff(
         sections += found
     meta = report_meta(
         store, as_of, sections, **places_meta(places), fiscal_years=sorted(asked), tier=tier,
-        period=period,
+        **({"period": period} if period != "fiscal" else {}),
     )  # fmt: skip
     return DiffReport("definition-diff", spec_a, spec_b, ORDER_TEXT, sections, meta)

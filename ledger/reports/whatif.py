@@ -175,7 +175,8 @@ def what_if(
         sections += found
     meta = report_meta(
         store, as_of, sections, **places_meta(places), fiscal_years=sorted(asked), tier=tier,
-        hypothetical=True, hypothesis=_hypothesis_meta(hypothesis), period=period,
+        hypothetical=True, hypothesis=_hypothesis_meta(hypothesis),
+        **({"period": period} if period != "fiscal" else {}),
     )  # fmt: skip
     return DiffReport("what-if", spec, label, ORDER_TEXT, sections, meta)
 
