@@ -278,3 +278,39 @@ def test_reconcile__parts_sum_exactly_to_the_difference(data: Any) -> None:
     changed = [d for p in report.parts for d in p.dimensions]
     assert changed == sorted(changed, key=("definition", "stage", "period", "prices",
                                            "currency").index)  # fmt: skip
+
+
+def test_comparisons__same_answers_on_both_backends(backend_cli: Callable[..., Result]) -> None:
+    """The rules, rates, indexes, programmes and obligations are read from their streams (with
+    their sources) alike on SQLite and PostgreSQL."""
+    _ok(backend_cli("import", str(SEED / "japan.jsonl")))
+    _ok(backend_cli("import", str(SEED / "comparisons.jsonl")))
+    doc = json.loads(_ok(backend_cli("reconcile", *WORKED, "--format", "json")).stdout)
+    assert [p["delta_amount"] for p in doc["parts"]] == ["826800000000", "-404725000000"]
+    totals = json.loads(
+        _ok(
+            backend_cli(
+                "totals",
+                "--definition",
+                "sipri-milex",
+                "--period",
+                "calendar",
+                "--fy",
+                "2024",
+                "--tier",
+                "all",
+                "--currency",
+                "USD",
+                "--prices",
+                "constant:2023",
+                "--format",
+                "json",
+            )
+        ).stdout  # fmt: skip
+    )["totals"]
+    [row] = totals
+    expected = Fraction(8371675000000) * Fraction("105.2") / Fraction("107.9") / Fraction("140.221")
+    assert Fraction(row["total_fraction"]) == expected
+    assert row["price_index"]["source"].startswith("Jiji Press")
+    programmes = json.loads(_ok(backend_cli("programmes", "--format", "json")).stdout)
+    assert len(programmes["programmes"]) == 6
