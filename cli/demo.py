@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from cli.options import db_of
+from cli.options import db_of, output_options
 
 WIDTH = 100
 CELL = 17
@@ -45,12 +45,17 @@ def _header(doc: dict[str, Any]) -> list[str]:
         else "nothing added"
     )
     head = led["head"]
+    scenarios = (
+        "the Japan scenario (docs/scenario.md"
+        if len(led.get("scenarios", ())) < 2
+        else "the Japan and comparisons scenarios (docs/scenario.md, docs/comparisons.md"
+    )
     return [
         "defledger demo: what counts as Japan's defense spending, "
         f"{year_of(doc, years[0])}–{year_of(doc, years[-1])}",
         *_wrap(
-            f"Ledger {led['db']}: the Japan scenario (docs/scenario.md, "
-            f"{led['events_in_scenario']} events), through `import`",
+            f"Ledger {led['db']}: {scenarios}, {led['events_in_scenario']} events), "
+            "through `import`",
             "",
             "  ",
         ),
@@ -158,7 +163,7 @@ def _claim_item(doc: dict[str, Any], c: dict[str, Any], said: str) -> str:
 
 
 def _verdict_label(items: list[dict[str, Any]]) -> str:
-    label = items[0]["verdict_text"]
+    label: str = items[0]["verdict_text"]
     if label == "does not hold" and all(not c["specified"] for c in items):
         return "does not hold under any definition"
     return label
@@ -307,24 +312,35 @@ def _db_option(ctx: click.Context, db: str | None) -> str:
     "Running it again adds nothing.",
 )
 @click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="table: the story as text; json: the same content as a stable document for scripts.",
+    "--comparisons",
+    is_flag=True,
+    help="Also import the comparisons scenario (SIPRI's figures for Japan, its rates and "
+    "price index, the calendarisation rule, the Defense Buildup Program and its contract "
+    "amounts: docs/comparisons.md) for reconcile, --period, --currency, --prices, programmes "
+    "and obligations.",
 )
+@output_options(formats=("table", "json"))
 @click.pass_context
-def demo(ctx: click.Context, db: str | None, fmt: str) -> None:
+def demo(
+    ctx: click.Context, db: str | None, comparisons: bool, fmt: str | None, output: str | None
+) -> None:
     """Build a ledger from the shipped Japan scenario (no network), verify it, and show how each
     definition moves FY2022–FY2025's totals and share of GDP: the published claims checked
     against it (and which of them it reproduces only by construction), what it cannot say, the
-    diff of the proposed expansion, and what to try next."""
+    diff of the proposed expansion, and what to try next. table: the story as text (100
+    columns); json: the same content as a stable document for scripts.
+
+    \b
+    Examples:
+      defledger demo
+      defledger demo --db demo.db --format json -o demo.json
+      defledger demo --comparisons -o demo.txt
+    """
     from cli.output import to_json, write
     from ledger.demo.run import run_demo
     from ledger.storage.store import EventStore
 
     target = _db_option(ctx, db)
     with EventStore.open(target, create=True) as store:
-        doc = run_demo(store, target)
-    write({"table": lambda: render_text(doc), "json": lambda: to_json(doc) + "\n"}, fmt, None)
+        doc = run_demo(store, target, comparisons)
+    write({"table": lambda: render_text(doc), "json": lambda: to_json(doc) + "\n"}, fmt, output)

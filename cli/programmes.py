@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import click
 
-from cli.options import as_of_option, jurisdiction_option, open_store, output_options
+from cli.options import (
+    as_of_option,
+    jurisdiction_option,
+    number_options,
+    open_store,
+    output_options,
+)
 from cli.output import emit
 
 
@@ -14,6 +20,7 @@ from cli.output import emit
 @jurisdiction_option
 @as_of_option
 @output_options
+@number_options
 @click.pass_context
 def programmes(
     ctx: click.Context,
@@ -30,8 +37,9 @@ def programmes(
 
     \b
     Examples:
-      defledger programmes
-      defledger programmes jp-dbp-2023 --as-of 2025-06-30 --format json
+      defledger demo --comparisons -o demo.txt
+      defledger programmes --unit T
+      defledger programmes jp-dbp-2023 --format json -o dbp.json
     """
     from ledger.queries.programmes import programmes_table
 
@@ -50,6 +58,7 @@ def programmes(
 )
 @as_of_option
 @output_options
+@number_options
 @click.pass_context
 def obligations(
     ctx: click.Context,
@@ -61,7 +70,14 @@ def obligations(
     output: str | None,
 ) -> None:
     """Obligations (new contracts, later-year payments, contract authority) as their own
-    measure, with a sum per fiscal year and kind; they are never added to spending."""
+    measure, with a sum per fiscal year and kind; they are never added to spending.
+
+    \b
+    Examples:
+      defledger demo --comparisons -o demo.txt
+      defledger obligations --fy FY2025 --unit B
+      defledger obligations --kind new-contracts --format csv -o obligations.csv
+    """
     from ledger.queries.programmes import obligations_table
 
     with open_store(ctx) as store:

@@ -9,8 +9,14 @@ import click
 
 from cli.diff import FORMATS, blocks_text
 from cli.errors import EXIT_DIFFERENCES
-from cli.options import as_of_option, jurisdiction_option, open_store
-from cli.output import Rendered, Renderers, render, to_json, write
+from cli.options import (
+    as_of_option,
+    jurisdiction_option,
+    number_options,
+    open_store,
+    output_options,
+)
+from cli.output import Rendered, Renderers, numbers, render, to_json, write
 
 
 def _renderers(report: Any, axis: str) -> Renderers:
@@ -27,22 +33,25 @@ def _renderers(report: Any, axis: str) -> Renderers:
     from ledger.tabular import Table
 
     rows = Table("parts", ROW_COLUMNS, reconcile_rows(report), report.meta)
+    shown = numbers()
 
     def html() -> Rendered:
         spec = bridges_spec(
             f"defledger reconciliation: {report.a.spec.text} → {report.b.spec.text}",
             [reconcile_bridge(report, "money", axis)],
         )
-        page = render_html_blocks(reconcile_blocks(report), report.meta, "money", axis)
+        page = render_html_blocks(reconcile_blocks(report, shown), report.meta, "money", axis)
         return Rendered(page, {".vl.json": to_json(spec) + "\n"})
 
     return {
-        "table": lambda: blocks_text(reconcile_blocks(report)),
+        "table": lambda: blocks_text(reconcile_blocks(report, shown)),
         "json": lambda: to_json(reconcile_document(report)) + "\n",
         "jsonl": lambda: render(rows, "jsonl"),
         "csv": lambda: render(rows, "csv"),
-        "markdown": lambda: render_markdown_blocks(reconcile_blocks(report)),
+        "tsv": lambda: render(rows, "tsv"),
+        "markdown": lambda: render_markdown_blocks(reconcile_blocks(report, shown)),
         "html": html,
+        "xlsx": lambda: render(rows, "xlsx"),
     }
 
 
@@ -60,19 +69,13 @@ def _renderers(report: Any, axis: str) -> Renderers:
     "period=calendar).",
 )
 @as_of_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default=None,
-    help="Output format (default: table, or from the -o extension).",
+@output_options(
+    formats=FORMATS,
+    output_help="Write to FILE, in the format its extension names (.txt .json .jsonl .csv .tsv "
+    ".md .html .xlsx) unless --format says; html also writes FILE.vl.json, the chart's "
+    "Vega-Lite spec.",
 )
-@click.option(
-    "-o",
-    "--output",
-    metavar="FILE",
-    help="Write to FILE (html: also FILE.vl.json, the chart's Vega-Lite spec).",
-)
+@number_options
 @click.option(
     "--axis",
     type=click.Choice(["zero", "broken"]),
@@ -105,8 +108,11 @@ def reconcile(
 
     \b
     Examples:
-      defledger reconcile jp-mod-core@1 sipri-milex@1,period=calendar --year 2024
-      defledger reconcile jp-defense-related@2,stage=initial jp-defense-related@2 --fy FY2025
+      defledger reconcile jp-defense-related@2,stage=initial jp-defense-related@3 --fy FY2025
+      defledger demo --comparisons -o demo.txt
+      defledger reconcile jp-mod-core@1 sipri-milex@1,period=calendar --year 2024 --unit B
+      defledger reconcile jp-mod-core@1 sipri-milex@1,period=calendar,currency=USD --year 2024
+      defledger reconcile jp-mod-core@1 sipri-milex@1,period=calendar --year 2024 -o r.html
     """
     from ledger.queries.asof import resolve_as_of
     from ledger.queries.jurisdictions import parse_jurisdictions

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from click.testing import Result
-from doc_console import rerun_page
+from helpers.doc_console import rerun_page
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "comparisons.md"

@@ -11,14 +11,14 @@ strings; display strings (``*_tn``, rounded shares) sit beside them.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from ledger.audit.verify import verify_ledger
-from ledger.demo.format import gdp_doc, labels_text, trillions, years_text
-from ledger.demo.seed import SCENARIO_ACTOR, scenario_text
+from ledger.demo.format import gdp_doc, labels_text, years_text
+from ledger.demo.seed import COMPARISONS_FILE, SCENARIO_ACTOR, SCENARIO_FILE, scenario_text
 from ledger.errors import IntegrityFailure
 from ledger.intake.importers import import_text
+from ledger.numbers import compact, pp, scaled
 from ledger.projections.definitions import DefinitionVersion, in_force, select, version_meta
 from ledger.projections.fold import LedgerState, dec_str
 from ledger.projections.measure import exact_str, measure, rounded_str
@@ -29,7 +29,7 @@ from ledger.queries.claims import check_claims, check_doc, claims_at, counts_tex
 from ledger.queries.question import open_context
 from ledger.queries.trace import TraceRequest, trace_table
 from ledger.reports.diff import definition_diff
-from ledger.reports.document import money_short, pp, stat_line
+from ledger.reports.document import stat_line
 from ledger.reports.model import Section
 from ledger.storage.db import safe_url
 from ledger.storage.store import EventStore
@@ -47,6 +47,7 @@ DEFINITIONS = (
 )
 DIFF = ("jp-defense-related@2", "jp-defense-related@3", 2025)
 SHARE_PLACES = 2
+TN_PLACES = 4  # trillions to ¥100 million, the precision of the sources
 NEXT_COMMANDS = (
     "defledger totals --fy FY2022..FY2025 --definition jp-defense-related --change",
     "defledger replay --fy FY2025 --definition jp-defense-related",
@@ -61,9 +62,13 @@ NEXT_COMMANDS = (
 # -- the ledger ---------------------------------------------------------------------------------
 
 
-def build(store: EventStore) -> dict[str, Any]:
-    """Import the scenario (idempotent) and verify the chain; raise if it does not verify."""
-    report = import_text(store, scenario_text(), actor=SCENARIO_ACTOR)
+def build(store: EventStore, comparisons: bool = False) -> dict[str, Any]:
+    """Import the scenario (idempotent; with ``comparisons``, the comparisons scenario after
+    it) and verify the chain; raise if it does not verify."""
+    names = (SCENARIO_FILE, COMPARISONS_FILE) if comparisons else (SCENARIO_FILE,)
+    reports = [import_text(store, scenario_text(name), actor=SCENARIO_ACTOR) for name in names]
+    firsts = [r.first_seq for r in reports if r.first_seq is not None]
+    lasts = [r.last_seq for r in reports if r.last_seq is not None]
     verified = verify_ledger(store)
     if not verified.ok:
         problem = verified.problems[0]
@@ -72,11 +77,12 @@ def build(store: EventStore) -> dict[str, Any]:
             f"{problem.message}"
         )
     return {
-        "events_in_scenario": report.rows,
-        "added": report.appended,
-        "already_recorded": report.skipped,
-        "first_seq": report.first_seq,
-        "last_seq": report.last_seq,
+        "scenarios": list(names),
+        "events_in_scenario": sum(r.rows for r in reports),
+        "added": sum(r.appended for r in reports),
+        "already_recorded": sum(r.skipped for r in reports),
+        "first_seq": firsts[0] if firsts else None,
+        "last_seq": lasts[-1] if lasts else None,
         "verified": True,
         "checked": verified.checked,
         "head": {"seq": verified.head_seq, "hash": verified.head_hash},
@@ -117,7 +123,7 @@ def _cell(
         "in_force": in_force(state.definitions, version.definition, year) is version,
         "currency": m.currency,
         "total": dec_str(m.total()),
-        "total_tn": trillions(m.total()),
+        "total_tn": scaled(m.total(), "T", TN_PLACES),
         "tiers": {tier: dec_str(amount) for tier, amount in m.tiers.items()},
         "empty_tiers": [t for t in version.tiers() if not m.total(t) and len(m.tiers) > 1],
         "gdp": gdp_doc(m.gdp),
@@ -222,7 +228,7 @@ def _diff(store: EventStore) -> dict[str, Any]:
                 "kind": c.kind,
                 "key": c.key,
                 "delta_amount": dec_str(c.delta_amount),
-                "delta_short": money_short(c.delta_amount, section.currency, sign=True),
+                "delta_short": compact(c.delta_amount, section.currency, sign=True),
                 "delta_pp_rounded": pp(c.delta_pp),
                 "lines": [effect.line_id for effect in c.lines],
                 "seqs": list(c.seqs),
@@ -252,7 +258,7 @@ def _flags(
         if not figures:
             continue
         if event.type.startswith("BudgetLine"):
-            amount = f" ¥{trillions(Decimal(p['amount']))}T" if "amount" in p else ""
+            amount = f" ¥{scaled(p['amount'], 'T', TN_PLACES)}T" if "amount" in p else ""
             what = f"{year_label(p['fiscal_year'])} {p['line_id']}{amount}"
         elif event.type == "CategoryIncluded":
             what = f"{p['definition']}@{p['version']} counts {p['category']} ×{p.get('share', '1')}"
@@ -270,10 +276,11 @@ def _flags(
     return flags
 
 
-def run_demo(store: EventStore, db: str) -> dict[str, Any]:
+def run_demo(store: EventStore, db: str, comparisons: bool = False) -> dict[str, Any]:
     """Build the demo ledger in ``store`` (opened from ``db``, a path or URL: shown with any
-    password masked) and return the story as a document."""
-    ledger = {"db": safe_url(db) if "://" in db else db, **build(store)}
+    password masked; with ``comparisons``, the comparisons scenario too) and return the story
+    as a document."""
+    ledger = {"db": safe_url(db) if "://" in db else db, **build(store, comparisons)}
     context = open_context(store, None, JURISDICTION)
     state = context.state
     basis = context.periods.of(JURISDICTION)

@@ -27,7 +27,7 @@ from ledger.projections.measure import (
 )
 from ledger.queries.jurisdictions import question_context
 from ledger.queries.question import parse_stages, parse_years, provenance
-from ledger.queries.totals import diagnostic_notes
+from ledger.queries.totals import KINDS, SECONDARY, diagnostic_notes
 from ledger.storage.store import EventStore
 from ledger.tabular import Table
 
@@ -230,7 +230,8 @@ def converted_totals(store: EventStore, req: TotalsRequest, convention: Conventi
         "calendarisation_rules": _rules(conversions, places, convention),
         "notes": list(dict.fromkeys(notes)),
     }
-    return Table("totals", columns, rows, meta, caption=conversion_caption(figures, meta))
+    return Table("totals", columns, rows, meta, caption=conversion_caption(figures, meta),
+                 kinds=KINDS, secondary=SECONDARY)  # fmt: skip
 
 
 ORDER_TEXT = (

@@ -26,7 +26,7 @@ from ledger.projections.fold import EXACT, LedgerState, dec_str
 from ledger.queries.jurisdictions import parse_jurisdictions
 from ledger.queries.question import open_context, parse_years
 from ledger.storage.store import EventStore
-from ledger.tabular import Table
+from ledger.tabular import AMOUNT, Table
 
 PROGRAMME_COLUMNS = [
     "jurisdiction", "programme", "basis", "part", "years", "envelope", "currency", "so_far",
@@ -36,6 +36,10 @@ OBLIGATION_COLUMNS = [
     "jurisdiction", "fiscal_year", "obligation_id", "agency", "category", "kind", "stage",
     "amount", "currency", "seq",
 ]  # fmt: skip
+PROGRAMME_KINDS = {
+    name: AMOUNT for name in ("envelope", "so_far", "remaining", "pace_needed", "pace_so_far")
+}
+OBLIGATION_KINDS = {"amount": AMOUNT}
 TOTAL = "*"
 
 
@@ -203,7 +207,15 @@ def programmes_table(
                 f"Note: {row['programme']} {row['part']}: no figure for {row['missing']}, "
                 "before its last year with one: so far is incomplete"
             )
-    return Table("programmes", PROGRAMME_COLUMNS, rows, meta, caption="\n".join(lines))
+    return Table(
+        "programmes",
+        PROGRAMME_COLUMNS,
+        rows,
+        meta,
+        caption="\n".join(lines),
+        kinds=PROGRAMME_KINDS,
+        secondary=("years", "missing", "basis"),
+    )
 
 
 def obligations_table(
@@ -260,4 +272,12 @@ def obligations_table(
         "added to spending (no total counts them). Rows with obligation_id * are the sums per "
         "fiscal year, kind and currency."
     )
-    return Table("obligations", OBLIGATION_COLUMNS, rows, context.meta, caption=caption)
+    return Table(
+        "obligations",
+        OBLIGATION_COLUMNS,
+        rows,
+        context.meta,
+        caption=caption,
+        kinds=OBLIGATION_KINDS,
+        secondary=("agency", "stage", "seq"),
+    )

@@ -43,8 +43,9 @@ from ledger.queries.question import (
     provenance,
 )
 from ledger.storage.store import EventStore
-from ledger.tabular import Table
+from ledger.tabular import AMOUNT, PERCENT, PP, Table
 
+KINDS = {"total": AMOUNT, "change_total": AMOUNT, "share_of_gdp_pct": PERCENT, "change_pp": PP}
 COLUMNS = [
     "seq", "recorded_at", "actor", "event", "summary", "version", "total", "share_of_gdp_pct",
     "change_total", "change_pp",
@@ -156,7 +157,8 @@ def _replay(
         f"{len(events)} events up to seq {context.as_of.seq}; shares rounded half-up to "
         f"{req.places} places."
     )
-    return Table("replay", COLUMNS, rows, meta, caption=caption)
+    return Table("replay", COLUMNS, rows, meta, caption=caption, kinds=KINDS,
+                 secondary=("actor", "recorded_at", "event"))  # fmt: skip
 
 
 def _row(
@@ -286,7 +288,8 @@ def _converted_replay(
         f"{convention.describe()}) in {len(events)} events up to seq {context.as_of.seq}; "
         f"shares rounded half-up to {req.places} places."
     )
-    return Table("replay", [*COLUMNS, "conversion", "note"], rows, meta, caption=caption)
+    return Table("replay", [*COLUMNS, "conversion", "note"], rows, meta, caption=caption,
+                 kinds=KINDS, secondary=("actor", "recorded_at", "event"))  # fmt: skip
 
 
 def _event_fields(event: Any) -> dict[str, Any]:

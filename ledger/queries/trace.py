@@ -17,6 +17,7 @@ from typing import Any
 from events.quoting import quoted
 from ledger.errors import IntegrityFailure, InvalidInput
 from ledger.intake.lines import LineState, fold_line_event
+from ledger.numbers import brief, grouped
 from ledger.projections.calendar import weight_text
 from ledger.projections.comparable import Convention, amount_text, parse_convention
 from ledger.projections.conversions import Conversions, conversions_at
@@ -45,7 +46,7 @@ from ledger.queries.question import (
 )
 from ledger.queries.totals import ALL, applicable_targets, target_fields
 from ledger.storage.store import EventStore
-from ledger.tabular import Table
+from ledger.tabular import AMOUNT, CONVERTED, Table
 
 COLUMNS = [
     "role",
@@ -60,6 +61,8 @@ COLUMNS = [
     "contribution",
     "detail",
 ]
+KINDS = {"amount": AMOUNT, "contribution": CONVERTED}  # amount: the line's own currency
+SECONDARY = ("event", "stage", "ref", "tier")  # left out first if need be
 
 
 @dataclass
@@ -316,7 +319,7 @@ def _converted_trace(
         f"({convention.describe()}), as of seq {context.as_of.seq}: {formula}"
     )
     return Table("trace", [*COLUMNS[:1], "fiscal_year", "weight", *COLUMNS[1:]], rows, meta,
-                 caption=caption)  # fmt: skip
+                 caption=caption, kinds=KINDS, secondary=SECONDARY)  # fmt: skip
 
 
 def _trace(
@@ -395,7 +398,12 @@ def _trace(
         )
     for target in applicable_targets(state, m, tier):
         fields = target_fields(m, tier, target, req.places, year_label) if m.gdp else {}
-        gap = f"; target amount {fields['target_amount']}, gap {fields['gap']}" if fields else ""
+        gap = (
+            f"; target amount {grouped(Decimal(fields['target_amount']))}, "
+            f"gap {grouped(Decimal(fields['gap']))}"
+            if fields
+            else ""
+        )
         rows.append(
             _row(
                 "target",
@@ -411,11 +419,11 @@ def _trace(
         )
     share = m.share(tier)
     found = [*diagnose(state, m, year_label), *tier_diagnostics(m, tier, year_label)]
-    formula = f"Σ contributions = {dec_str(total)} {m.currency}"
-    if m.gdp is not None:
+    formula = f"Σ contributions = {grouped(total)} {m.currency}"
+    if m.gdp is not None and share is not None:
         formula += (
-            f"; {dec_str(total)} / {dec_str(m.gdp.amount)} × 100 = {exact_str(share)} % "
-            f"≈ {rounded_str(share, req.places)} %"
+            f"; {grouped(total)} / {grouped(m.gdp.amount)} × 100 = {brief(share)} % "
+            f"≈ {rounded_str(share, req.places)} % (exact: JSON)"
         )
     rows.append(
         _row(
@@ -450,7 +458,8 @@ def _trace(
             *(f"Note: {d.message}" for d in found if d.shown),
         ]
     )
-    return Table("trace", COLUMNS, rows, meta, caption=caption)
+    return Table("trace", COLUMNS, rows, {**meta, "currency": m.currency}, caption, kinds=KINDS,
+                 secondary=SECONDARY)  # fmt: skip
 
 
 def _line_row(

@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
+from ledger.numbers import compact, pp
 from ledger.projections.periods import YearBasis
-from ledger.reports.document import GROUP_LABELS, KIND_LABELS, money_short, pp
+from ledger.reports.document import GROUP_LABELS, KIND_LABELS
 from ledger.reports.model import Change, Section, Side
 
 MAX_BARS = 12  # change bars; beyond this the smallest are folded into "Other (k)"
@@ -146,7 +147,7 @@ def _gdp(side: Side, year_basis: YearBasis) -> str:
     kind = "same year" if side.version.basis.kind == "same-year" else "fixed year"
     if gdp is None:
         return f"no GDP recorded for its basis ({side.version.basis.label()})"
-    amount = money_short(gdp.amount, gdp.currency)
+    amount = compact(gdp.amount, gdp.currency)
     where = gdp.described or year_basis.label(gdp.fiscal_year)
     return f"{where} GDP {amount} ({kind}, {gdp.vintage})"
 
@@ -240,7 +241,7 @@ def draw_bridge(
         if quantity == "pp":
             return pp(value, 3, sign=sign) + (" pp" if sign else " %")
         amount = Decimal(value.numerator) / Decimal(value.denominator)
-        return money_short(amount, currency, sign=sign)
+        return compact(amount, currency, sign=sign)
 
     items = _drawn(steps, "share of GDP" if quantity == "pp" else "total", max_bars, notes)
     bars = [Bar(start[0], "total", Fraction(0), start[1], show(start[1]))]

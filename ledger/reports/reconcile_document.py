@@ -15,11 +15,11 @@ from fractions import Fraction
 from functools import partial
 from typing import Any
 
+from ledger.numbers import DEFAULT, NumberFormat, compact, pp
 from ledger.projections.comparable import amount_fields, amount_text
 from ledger.projections.measure import exact_str, rounded_str
 from ledger.reports.blocks import Block
 from ledger.reports.chart import Bridge, Step, draw_bridge
-from ledger.reports.document import money_short, pp
 from ledger.reports.reconcile import Part, Point, Reconciliation
 
 SCHEMA_VERSION = 1
@@ -30,11 +30,14 @@ ROW_COLUMNS = [
 
 
 def _short(value: Fraction, unit: str, sign: bool = False) -> str:
-    return money_short(Decimal(value.numerator) / Decimal(value.denominator), unit, sign=sign)
+    return compact(Decimal(value.numerator) / Decimal(value.denominator), unit, sign=sign)
 
 
-def _money(value: Fraction, sign: bool = False) -> str:
-    """Exact (or to cents) with thousands separators."""
+def _money(value: Fraction, sign: bool = False, numbers: NumberFormat = DEFAULT) -> str:
+    """In ``numbers``' unit (``--unit``); in unit 1: exact (or to cents) with thousands
+    separators."""
+    if numbers.unit != "1":
+        return numbers.amount(value, sign=sign)
     text = amount_text(value)
     whole, _, fraction = text.lstrip("-").partition(".")
     shown = ("-" if value < 0 else "") + format(int(whole), ",") + (f".{fraction}" if fraction
@@ -161,7 +164,7 @@ def reconcile_bridge(report: Reconciliation, quantity: str = "money", axis: str 
     )  # fmt: skip
 
 
-def _side_row(tag: str, point: Point, unit: str) -> list[str]:
+def _side_row(tag: str, point: Point, numbers: NumberFormat) -> list[str]:
     figure = point.figure
     assert figure is not None and point.value is not None
     spec = point.spec
@@ -172,15 +175,17 @@ def _side_row(tag: str, point: Point, unit: str) -> list[str]:
         ",".join(figure.stages),
         figure.label,
         figure.convention.prices_text(),
-        _money(point.value),
-        pp(figure.share(None), 2, sign=False),
+        _money(point.value, numbers=numbers),
+        pp(figure.share(None), numbers.places, sign=False),
         figure.conversion_text(),
     ]
 
 
-def reconcile_blocks(report: Reconciliation) -> list[Block]:
-    """Heading, summary, the two sides, the bridge, the parts, the lines, the notes."""
-    unit = report.unit
+def reconcile_blocks(report: Reconciliation, numbers: NumberFormat = DEFAULT) -> list[Block]:
+    """Heading, summary, the two sides, the bridge, the parts, the lines, the notes; amounts
+    written with ``numbers`` (``--unit``, ``--places``)."""
+    unit = numbers.unit_label(report.unit)
+    money = partial(_money, numbers=numbers)
     blocks = [
         Block("heading", f"Reconciliation: {report.a.spec.text} → {report.b.spec.text}", level=1),
         Block("text", _moment(report.meta)),
@@ -190,8 +195,8 @@ def reconcile_blocks(report: Reconciliation) -> list[Block]:
     ]
     columns = ["", "measure", "definition", "stages", "year", "prices", f"total ({unit})",
                "share of GDP (%)", "conversion"]  # fmt: skip
-    rows = [_side_row("A", report.a, unit), _side_row("B", report.b, unit)]
-    rows.append(["Δ", "B − A", "", "", "", "", _money(report.delta, sign=True), "", ""])
+    rows = [_side_row("A", report.a, numbers), _side_row("B", report.b, numbers)]
+    rows.append(["Δ", "B − A", "", "", "", "", money(report.delta, sign=True), "", ""])
     blocks.append(Block("table", columns=columns, rows=rows, right={6, 7}))
     blocks.append(Block("chart", draw=partial(reconcile_bridge, report)))
     blocks.append(Block("heading", "Parts, in attribution order", level=3))
@@ -201,13 +206,13 @@ def reconcile_blocks(report: Reconciliation) -> list[Block]:
             p.kind,
             p.before,
             p.after,
-            _money(p.delta, sign=True),
+            money(p.delta, sign=True),
             str(len(p.lines)),
             p.note,
         ]  # fmt: skip
         for p in report.parts
     ]
-    part_rows.append(["", "Σ = B − A", "", "", _money(report.delta, sign=True), "", ""])
+    part_rows.append(["", "Σ = B − A", "", "", money(report.delta, sign=True), "", ""])
     blocks.append(
         Block(
             "table",
@@ -223,10 +228,10 @@ def reconcile_blocks(report: Reconciliation) -> list[Block]:
             d.line.agency,
             d.line.category,
             d.line.stage,
-            _money(Fraction(d.line.amount)),
-            _money(d.before),
-            _money(d.after),
-            _money(d.delta, sign=True),
+            money(Fraction(d.line.amount)),
+            money(d.before),
+            money(d.after),
+            money(d.delta, sign=True),
         ]  # fmt: skip
         for p in report.parts
         for d in p.lines
