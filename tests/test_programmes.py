@@ -174,3 +174,24 @@ def test_programmes__a_pace_that_is_no_finite_decimal_is_exact_as_a_fraction(
     row = _programmes(cli)[("p", "all")]
     assert (row["remaining"], row["years_left"]) == ("10", 3)
     assert row["pace_needed_fraction"] == "10/3" and row["pace_needed"] == "3.33"
+
+
+def test_demo_comparisons__builds_the_demo_with_the_comparisons_scenario(
+    cli: Callable[..., Result],
+) -> None:
+    """`demo --comparisons` (for an installed package, where the scenario file is not at hand)
+    gives the ledger docs/comparisons.md uses: the DBP is there; running it again adds
+    nothing, and the plain demo on it adds nothing either."""
+    japan_events = sum(1 for line in (SEED / "japan.jsonl").open() if line.strip())
+    comparisons_events = sum(1 for line in (SEED / "comparisons.jsonl").open() if line.strip())
+    doc = json.loads(_ok(cli("demo", "--comparisons", "--format", "json")).stdout)
+    ledger = doc["ledger"]
+    assert ledger["scenarios"] == ["japan.jsonl", "comparisons.jsonl"]
+    assert ledger["added"] == ledger["events_in_scenario"] == japan_events + comparisons_events
+    assert ledger["head"]["seq"] == japan_events + comparisons_events
+    again = json.loads(_ok(cli("demo", "--comparisons", "--format", "json")).stdout)["ledger"]
+    assert (again["added"], again["already_recorded"]) == (0, japan_events + comparisons_events)
+    plain = json.loads(_ok(cli("demo", "--format", "json")).stdout)["ledger"]
+    assert (plain["added"], plain["scenarios"]) == (0, ["japan.jsonl"])
+    rows = _programmes(cli)
+    assert rows[("jp-dbp-2023", "*")]["envelope"] == "43000000000000"
