@@ -18,6 +18,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from events.base import SCHEMA_JURISDICTION
 from events.quoting import quoted
 from ledger.errors import InvalidInput
 from ledger.projections.fold import dec_str
@@ -84,7 +85,7 @@ class PriceIndex:
 def price_index(seq: int, payload: dict[str, Any], source: dict[str, Any] | None) -> PriceIndex:
     """The series a ``PriceIndexRecorded`` payload records."""
     return PriceIndex(
-        jurisdiction=str(payload.get("jurisdiction") or "JP"),
+        jurisdiction=str(payload.get("jurisdiction") or SCHEMA_JURISDICTION),
         series=str(payload["series"]),
         vintage=str(payload["vintage"]),
         base_year=int(payload["base_year"]),
