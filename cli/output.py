@@ -131,7 +131,9 @@ def _offered_text(offered: Sequence[str]) -> str:
 def choose(offered: Sequence[str], fmt: str | None, output: str | None) -> str:
     """The format to write: ``fmt``, else the one ``output``'s extension names, else the
     first offered (stdout, or a file name without an extension). An extension naming no
-    format offered here is bad input (exit 2)."""
+    format offered here, or an empty file name, is bad input (exit 2)."""
+    if output is not None and not output.strip():
+        fail("-o needs a file name (or - for stdout)")
     if fmt:
         if fmt not in offered:
             fail(f"--format {fmt} is not offered here ({', '.join(offered)})")
