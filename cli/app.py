@@ -41,6 +41,9 @@ COMMANDS: dict[str, str] = {
     "demo": "cli.demo:demo",
     "claims": "cli.claims:claims",
     "definition": "cli.definitions:definition",
+    "reconcile": "cli.reconcile:reconcile",
+    "programmes": "cli.programmes:programmes",
+    "obligations": "cli.programmes:obligations",
 }
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 

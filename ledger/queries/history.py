@@ -76,7 +76,9 @@ def payload_summary(event_type: str, p: dict[str, Any]) -> str:
                 f"{p['target_id']}: {p['percent_of_gdp']}% by FY{p['by_fiscal_year']} ({p['kind']})"
             )
         case "ExchangeRateRecorded":
-            return f"1 {p['base']} = {p['rate']} {p['quote']} FY{p['fiscal_year']}"
+            year = p["fiscal_year"] if p.get("period") == "calendar" else f"FY{p['fiscal_year']}"
+            vintage = f" [{p['vintage']}]" if p.get("vintage") else ""
+            return f"1 {p['base']} = {p['rate']} {p['quote']} {year}{vintage}"
         case "ClaimRecorded":
             about = f"FY{p['fiscal_year']} {p['metric']} {p['value']}"
             return f"{p['claim_id']}: {p['claimant']}, {about}"
@@ -86,6 +88,22 @@ def payload_summary(event_type: str, p: dict[str, Any]) -> str:
             return f"{p['claim_id']} superseded by {p['by']}"
         case "YearBasisSet":
             return f"{p['jurisdiction']} {describe_basis(year_basis_of(p))}"
+        case "CalendarisationRuleSet":
+            months = f" from month {p['start_month']}" if p.get("start_month") else ""
+            return f"{p['jurisdiction']} calendar years by {p['method']}{months}"
+        case "PriceIndexRecorded":
+            years = [int(v["year"]) for v in p["values"]]
+            return (
+                f"{p['jurisdiction']} {p['series']} [{p['vintage']}] base {p['base_year']}, "
+                f"{min(years)}..{max(years)}"
+            )
+        case "ProgrammeDefined":
+            return (
+                f"{p['programme_id']}: {p['envelope']} {p['currency']} FY{p['first_year']}.."
+                f"FY{p['last_year']} ({p['basis']})"
+            )
+        case "ObligationRecorded":
+            return f"{p['category']} {p['amount']} {p['currency']} {p['kind']} ({p['stage']})"
     return ""
 
 
