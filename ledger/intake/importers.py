@@ -45,6 +45,7 @@ from ledger.intake.sheets import SourceTable, csv_table, is_workbook, workbook_t
 from ledger.storage.canonical import canonical_json
 from ledger.storage.records import AppendResult, PendingEvent, event_type_of
 from ledger.storage.store import EventStore
+from ledger.storage.tables import CONTENT_KEY_PREFIX
 from ledger.tabular import Table
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
@@ -107,7 +108,7 @@ class ImportReport:
     counts: Counts | None = None
 
 
-KEY_PREFIX = "i:"  # then 22 base64url characters: the first 128 bits of a SHA-256
+KEY_PREFIX = CONTENT_KEY_PREFIX  # then 22 base64url characters: 128 bits of a SHA-256
 
 
 def content_key(event: EventModel, provenance: Provenance) -> str:
@@ -472,7 +473,7 @@ def _revisions(
         return items, []
     keys = store.stored_idempotency_keys(
         [
-            i.pending.provenance.idempotency_key
+            (i.pending.stream, i.pending.provenance.idempotency_key)
             for i in recorded
             if i.pending.provenance.idempotency_key
         ]

@@ -256,7 +256,9 @@ def plan(store: EventStore, items: Sequence[Numbered], max_problems: int = 50) -
     expected versions make the append fail with ``ConcurrencyConflict``."""
     result = Plan()
     keys = [
-        i.pending.provenance.idempotency_key for i in items if i.pending.provenance.idempotency_key
+        (i.pending.stream, i.pending.provenance.idempotency_key)
+        for i in items
+        if i.pending.provenance.idempotency_key
     ]
     stored = store.stored_contents(keys) if keys else {}
     seen: dict[str, PendingEvent] = {}
