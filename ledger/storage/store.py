@@ -795,12 +795,14 @@ class EventStore:
             )
             return int(cur.fetchone()[0] or 0)
 
-    def stream_versions(self, streams: Sequence[str]) -> dict[str, int]:
-        """Current versions of many streams (absent streams are at 0)."""
+    def stream_versions(self, streams: Sequence[str], stop: int | None = None) -> dict[str, int]:
+        """Current versions of many streams (absent streams are at 0); with ``stop``, their
+        versions after the events up to that seq."""
         result = dict.fromkeys(streams, 0)
+        bound = "" if stop is None else f" AND e.seq <= {int(stop)}"
         query = (
             "SELECT s.name, MAX(e.stream_version) FROM streams s JOIN events e "
-            "ON e.stream_id = s.id WHERE s.name IN ({marks}) GROUP BY s.name"
+            f"ON e.stream_id = s.id{bound} WHERE s.name IN ({{marks}}) GROUP BY s.name"
         )
         with self._read_cursor() as cur:
             result.update(
