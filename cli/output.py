@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
@@ -67,7 +67,17 @@ class Rendered:
     beside: dict[str, str] = field(default_factory=dict)
 
 
-Renderers = Mapping[str, Callable[[], "str | Rendered"]]
+@dataclass(frozen=True)
+class Streamed:
+    """A rendering written as it is made, a piece at a time (JSON Lines or CSV of a table's
+    ``stream``); to a file through a temporary file renamed at the end, so a failure midway
+    leaves no partial FILE."""
+
+    pieces: Iterator[str]
+
+
+Renderers = Mapping[str, Callable[[], "str | Rendered | Streamed"]]
+STREAM_PIECE = 500  # rows joined into one write
 
 
 def _default(value: Any) -> Any:
@@ -115,6 +125,9 @@ def write(renderers: Renderers, fmt: str | None, output: str | None) -> str:
     messages go to stderr. Returns the format written."""
     chosen = choose(list(renderers), fmt, output)
     rendered = renderers[chosen]()
+    if isinstance(rendered, Streamed):
+        _write_streamed(rendered, output)
+        return chosen
     if isinstance(rendered, str):
         rendered = Rendered(rendered)
     if output is None or not _to_file(output):
@@ -128,6 +141,23 @@ def write(renderers: Renderers, fmt: str | None, output: str | None) -> str:
     for suffix, text in rendered.beside.items():
         _write_file(str(Path(output).with_suffix("")) + suffix, text)
     return chosen
+
+
+def _write_streamed(rendered: Streamed, output: str | None) -> None:
+    if output is None or not _to_file(output):
+        for piece in rendered.pieces:
+            click.echo(piece, nl=False)
+        return
+    target = Path(output)
+    partial_file = target.with_name(f".{target.name}.partial")
+    try:
+        with partial_file.open("w", encoding="utf-8", newline="") as handle:
+            for piece in rendered.pieces:
+                handle.write(piece)
+        partial_file.replace(target)
+    finally:
+        partial_file.unlink(missing_ok=True)
+    click.echo(f"wrote {output}", err=True)
 
 
 def _write_file(path: str, text: str) -> None:
@@ -169,8 +199,13 @@ def aligned(columns: list[str], rows: list[list[str]], right: Callable[[int], bo
     return [line(columns), line(["-" * w for w in widths])] + [line(row) for row in rows]
 
 
-def render(table: Table, fmt: str) -> str:
-    """The text of ``table`` in ``fmt``."""
+def render(table: Table, fmt: str) -> str | Streamed:
+    """The text of ``table`` in ``fmt``; a table's ``stream`` as JSON Lines or CSV is written
+    as it is read (``Streamed``), in any other format it is read whole first."""
+    if table.stream is not None:
+        if fmt in ("jsonl", "csv"):
+            return Streamed(_streamed(table, table.stream, fmt))
+        table = replace(table, rows=list(table.stream), stream=None)
     if fmt == "json" and table.document is not None:
         return to_json(table.document) + "\n"
     if fmt == "json":
@@ -196,6 +231,27 @@ def render(table: Table, fmt: str) -> str:
     if table.caption:
         out += ["", table.caption]
     return "\n".join(out) + "\n"
+
+
+def _streamed(table: Table, rows: Iterator[dict[str, Any]], fmt: str) -> Iterator[str]:
+    """JSON Lines or CSV of ``rows``, ``STREAM_PIECE`` rows a piece (CSV: the header first)."""
+    columns = table.columns
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    if fmt == "csv":
+        writer.writerow(columns)
+    count = 0
+    for row in rows:
+        if fmt == "csv":
+            writer.writerow([_cell(row.get(c)) for c in columns])
+        else:
+            buffer.write(to_json(row, indent=False) + "\n")
+        count += 1
+        if count % STREAM_PIECE == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 def _is_number(value: Any) -> bool:

@@ -234,6 +234,9 @@ class EventStore:
         # Type and actor ids found committed in the ledger (never ones inserted by a transaction
         # still open, which may roll back): those rows can never change or go away.
         self._known_ids: dict[tuple[str, str], int] = {}
+        # names the open write transaction inserted: never cached as committed (it may roll
+        # back), also when a later append of the same transaction finds them
+        self._inserted: set[tuple[str, str]] = set()
         self.lock_timeout = lock_timeout
         self.on_wait = on_wait  # called once when a write has waited a second for the lock
         self.read_only = read_only  # why this store cannot write, or None
@@ -362,6 +365,7 @@ class EventStore:
         with self._connection() as raw:
             cursor = raw.cursor()
             stage = "write"
+            self._inserted.clear()
             try:
                 write_lock.acquire(
                     cursor,
@@ -675,6 +679,7 @@ class EventStore:
         if stored is not None:
             stored.update(ids)
         missing = [name for name in wanted if name not in ids]
+        self._inserted.update((table, name) for name in missing)
         if missing:
             cur.executemany(
                 self._sql(f"INSERT INTO {table} (name) VALUES (?)"),  # noqa: S608
@@ -694,7 +699,11 @@ class EventStore:
             stored: set[str] = set()
             result.update(self._intern(cur, table, unknown, stored))
             # only names stored before this transaction: the ones it inserts may roll back
-            known.update(((table, name), result[name]) for name in stored)
+            known.update(
+                ((table, name), result[name])
+                for name in stored
+                if (table, name) not in self._inserted
+            )
         return result
 
     def _stream_states(self, cur: Any, streams: Sequence[str]) -> dict[str, tuple[int, int]]:
