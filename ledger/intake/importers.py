@@ -45,6 +45,7 @@ from ledger.intake.mapped import Counts, Record, iter_records
 from ledger.intake.mapping import KIND_TYPES, Mapping
 from ledger.intake.rules import Numbered, Plan, plan
 from ledger.intake.sheets import SourceTable, csv_table, is_workbook, workbook_table
+from ledger.progress import Progress, counted
 from ledger.storage.canonical import canonical_json
 from ledger.storage.records import PendingEvent, event_type_of
 from ledger.storage.store import EventStore
@@ -582,7 +583,7 @@ def _revisions(
             )
             continue
         changes: list[EventModel] = []
-        key = {
+        key: dict[str, Any] = {
             "jurisdiction": event.jurisdiction,
             "fiscal_year": event.fiscal_year,
             "line_id": event.line_id,
@@ -644,14 +645,17 @@ def import_text(
     actor: str,
     reason: str | None = None,
     dry_run: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
     preview: int = 0,
 ) -> ImportReport:
-    """Check and append a whole file atomically; raise ``InvalidInput`` listing bad rows."""
+    """Check and append a whole file atomically; raise ``InvalidInput`` listing bad rows.
+    ``progress`` hears of the rows read, the rows checked and the events written."""
     kind = kind or detect_kind(text)
+    # about one row a line, less a CSV header (a claims file may be TOML: no estimate)
+    lines = text.count("\n") + (not text.endswith("\n")) - (kind != "events")
     return import_rows(
         store, rows_of(text, kind, actor), kind=kind, reason=reason, dry_run=dry_run,
-        progress=progress, preview=preview,
+        progress=progress, preview=preview, total=None if kind == "claims" else max(lines, 0),
     )  # fmt: skip
 
 
@@ -677,7 +681,7 @@ def import_table(
     actor: str,
     reason: str | None = None,
     dry_run: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
     preview: int = 0,
 ) -> ImportReport:
     """Import a file (``data``: its bytes, or an ``ImportFile`` read as it is parsed): JSON
@@ -700,7 +704,9 @@ def import_table(
             return import_text(store, decode(file.read_all(MAX_FILE_BYTES)), kind=kind, **options)
         newline = "\n" if kind == "events" else ""
         rows = rows_of(lambda: file.lines(newline, MAX_FILE_BYTES), kind, actor)
-        return import_rows(store, rows, kind=kind, **_rows_options(options))
+        # about one row a line, less a CSV header (counted only to show progress)
+        total = max(file.line_count(MAX_FILE_BYTES) - (kind != "events"), 0) if progress else None
+        return import_rows(store, rows, kind=kind, total=total, **_rows_options(options))
     kind = mapping.choose(kind)
     whole = file.read_all(MAX_FILE_BYTES) if workbook else b""
     counts: list[Counts] = []
@@ -806,10 +812,11 @@ def import_rows(
     kind: str,
     reason: str | None = None,
     dry_run: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
     preview: int = 0,
     locate: Callable[[int], str] | None = None,
     label: str | None = None,
+    total: int | None = None,
 ) -> ImportReport:
     """Check parsed rows against the ledger and append them, ``CHUNK_ROWS`` at a time, in one
     write transaction that commits only if no row has a problem (or, dry, never): memory holds
@@ -820,7 +827,7 @@ def import_rows(
     with gc_paused():
         return _import_rows(
             store, rows, kind=kind, reason=reason, dry_run=dry_run, progress=progress,
-            preview=preview, locate=locate, label=label,
+            preview=preview, locate=locate, label=label, total=total,
         )  # fmt: skip
 
 
@@ -869,10 +876,11 @@ def _import_rows(
     kind: str,
     reason: str | None,
     dry_run: bool,
-    progress: Callable[[int], None] | None,
+    progress: Progress | None,
     preview: int,
     locate: Callable[[int], str] | None,
     label: str | None,
+    total: int | None,
 ) -> ImportReport:
     what = label or f"the {kind} file"
     used: list[bool] = []
@@ -892,7 +900,9 @@ def _import_rows(
         tally = _Tally(preview)
         head = store.head()
         before = head.seq if head else 0
-        for chunk in _chunked(fresh_rows(), tally, progress):
+        # one phase: the rows are read, checked and appended a chunk at a time
+        read = counted(fresh_rows(), progress, "importing rows", total)
+        for chunk in _chunked(read, tally):
             _check_and_append(store, chunk, tally, reason, before)
             if len(tally.problems) >= MAX_REPORTED:
                 break
@@ -916,14 +926,11 @@ def _import_rows(
 def _chunked(
     rows: Iterator[tuple[int, PendingEvent | str]],
     tally: _Tally,
-    progress: Callable[[int], None] | None,
 ) -> Iterator[list[tuple[int, PendingEvent | str]]]:
     chunk: list[tuple[int, PendingEvent | str]] = []
     for row in rows:
         chunk.append(row)
         tally.rows += 1
-        if progress and tally.rows % 1000 == 0:
-            progress(tally.rows)
         if len(chunk) >= CHUNK_ROWS:
             yield chunk
             chunk = []

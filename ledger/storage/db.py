@@ -283,7 +283,7 @@ def create_schema(
         # a ledger made before the per-stream key index: its global unique key constraint
         # goes, the two key indexes come (the rows, and so every hash, stay as they are)
         conn.exec_driver_sql(f"ALTER TABLE events DROP CONSTRAINT IF EXISTS {_PG_OLD_KEY}")
-        for index in tables.EventRow.__table__.indexes:
+        for index in SQLModel.metadata.tables["events"].indexes:  # tables.EventRow's
             conn.execute(CreateIndex(index, if_not_exists=True))
         for statement in _PG_TRIGGERS:
             conn.execute(text(statement))
@@ -312,7 +312,7 @@ def _sqlite_key_migration(
     the table is copied, row for row and byte for byte (same seq, ids, payload text, hashes),
     into one made with today's definition, and the append-only triggers are set again. The
     copy is never seen half done: it commits whole or not at all."""
-    event_table = tables.EventRow.__table__
+    event_table = SQLModel.metadata.tables["events"]  # tables.EventRow's
     columns = ", ".join(column.name for column in event_table.columns)
     raw = engine.raw_connection()
     try:
@@ -325,7 +325,8 @@ def _sqlite_key_migration(
                 cursor.execute("ROLLBACK")
                 return
             cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'events'")
-            if "UNIQUE (idempotency_key)" in cursor.fetchone()[0]:
+            made = cursor.fetchone()
+            if made is not None and "UNIQUE (idempotency_key)" in made[0]:
                 cursor.execute("ALTER TABLE events RENAME TO events_before_key_index")
                 cursor.execute(str(CreateTable(event_table).compile(engine)))
                 cursor.execute(
