@@ -54,7 +54,7 @@ def test_output__an_extension_naming_no_offered_format_is_bad_input(output: str)
     with pytest.raises(CliError, match="cannot write") as refused:
         choose(OFFERED, None, output)
     assert refused.value.exit_code == 2
-    assert "table (.txt), json (.json), html (.html/.htm)" in refused.value.message
+    assert "table (.txt), json (.json/.jsonld), html (.html/.htm)" in refused.value.message
 
 
 def test_output__a_format_not_offered_is_bad_input() -> None:
