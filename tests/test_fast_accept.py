@@ -181,6 +181,7 @@ def _canonical_bytes_match(parsed: list[tuple[int, PendingEvent | str]]) -> None
                 assert item.source_json == rfc8785.dumps(orjson.loads(item.source_json))
 
 
+@pytest.mark.slow  # a big hypothesis run (CI runs it)
 @settings(
     max_examples=600, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -209,6 +210,7 @@ CSV_VALUES = {
 }
 
 
+@pytest.mark.slow  # a big hypothesis run (CI runs it)
 @settings(
     max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
