@@ -278,7 +278,9 @@ def plan(
     expected versions make the append fail with ``ConcurrencyConflict``."""
     result = Plan()
     keys = [
-        i.pending.provenance.idempotency_key for i in items if i.pending.provenance.idempotency_key
+        (i.pending.stream, i.pending.provenance.idempotency_key)
+        for i in items
+        if i.pending.provenance.idempotency_key
     ]
     stored = store.stored_contents(keys) if keys else {}
     seen: dict[str, PendingEvent] = {}

@@ -204,42 +204,50 @@ def iter_log(
 
 
 def log_table(
-    store: EventStore, limit: int | None = None, full: bool = False, **filters: Any
+    store: EventStore,
+    limit: int | None = None,
+    full: bool = False,
+    streamed: bool = False,
+    **filters: Any,
 ) -> Table:
     """The filtered history; ``limit`` keeps the last N matching events (without a filter,
-    only those are read: seqs are gapless, so they are the last N seqs)."""
+    only those are read: seqs are gapless, so they are the last N seqs). ``streamed``: the
+    rows are read as they are written (``Table.stream``, for JSON Lines and CSV; the store
+    must stay open until then), so memory does not grow with the ledger; the meta then has no
+    count."""
     from collections import deque
 
+    head = store.head()
     if limit is not None and not any(filters.values()):
-        head = store.head()
         filters["start"] = max(1, (head.seq if head else 0) - limit + 1)
+    if head is not None:
+        filters.setdefault("stop", head.seq)  # the rows and the meta's head agree
     events: Any = iter_log(store, **filters)
     if limit is not None:
         events = deque(events, maxlen=limit)
-    rows = []
-    for event in events:
-        if full:
-            rows.append(flat_event(event))
-        else:
-            rows.append(
-                {
-                    "seq": event.seq,
-                    "recorded_at": event.recorded_at,
-                    "actor": event.actor,
-                    "type": event.type,
-                    "stream": event.stream,
-                    "summary": summary(event),
-                    "reason": event.reason,
-                }
-            )
-    head = store.head()
-    meta = {
+    meta: dict[str, Any] = {
         "head_seq": head.seq if head else 0,
         "head_hash": head.hash if head else None,
-        "count": len(rows),
     }
-    columns = list(rows[0]) if full and rows else LOG_COLUMNS
-    return Table("events", columns, rows, meta, secondary=("reason", "stream", "actor"))
+    rows = (flat_event(event) if full else _log_row(event) for event in events)
+    if streamed:  # JSON Lines (full) or CSV (LOG_COLUMNS)
+        return Table("events", LOG_COLUMNS, [], meta, stream=rows)
+    listed = list(rows)
+    meta["count"] = len(listed)
+    columns = list(listed[0]) if full and listed else LOG_COLUMNS
+    return Table("events", columns, listed, meta, secondary=("reason", "stream", "actor"))
+
+
+def _log_row(event: StoredEvent) -> dict[str, Any]:
+    return {
+        "seq": event.seq,
+        "recorded_at": event.recorded_at,
+        "actor": event.actor,
+        "type": event.type,
+        "stream": event.stream,
+        "summary": summary(event),
+        "reason": event.reason,
+    }
 
 
 def show_table(store: EventStore, rev: int | str) -> Table:
