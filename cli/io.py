@@ -59,8 +59,8 @@ def init(ctx: click.Context, jurisdictions: tuple[str, ...]) -> None:
     "--kind",
     type=click.Choice(["events", "categories", "lines", "gdp", "claims", "definition"]),
     help="Kind of file (default: recognised from the first line; a TOML file is claims when it "
-    "has a [[claim]] table, else a definition file); with a mapping, the kind of record to "
-    "make (its [lines], [gdp] or [categories] section).",
+    "has a [[claim]] table, else a definition file); with a mapping, the one kind of record to "
+    "make (its [lines], [gdp] or [categories] section; default: every kind it describes).",
 )
 @click.option(
     "--mapping",

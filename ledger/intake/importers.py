@@ -707,25 +707,34 @@ def import_table(
         # about one row a line, less a CSV header (counted only to show progress)
         total = max(file.line_count(MAX_FILE_BYTES) - (kind != "events"), 0) if progress else None
         return import_rows(store, rows, kind=kind, total=total, **_rows_options(options))
-    kind = mapping.choose(kind)
+    kinds = mapping.choose(kind)
     whole = file.read_all(MAX_FILE_BYTES) if workbook else b""
     counts: list[Counts] = []
 
     def mapped_rows() -> Iterator[tuple[int, PendingEvent | str]]:
-        table = (
-            workbook_table(whole, name, sheet or mapping.sheet, mapping.header_row)
-            if workbook
-            else csv_table(file.lines("", MAX_FILE_BYTES), name, mapping.header_row)
-        )
-        counts[:] = [Counts()]
-        return iter_mapped(iter_records(table, mapping, kind, counts[0]), KIND_TYPES[kind], actor)
+        counts[:] = [Counts() for _ in kinds]
+        for each, tally in zip(kinds, counts, strict=True):  # the table read once per kind
+            table = (
+                workbook_table(whole, name, sheet or mapping.sheet, mapping.header_row)
+                if workbook
+                else csv_table(file.lines("", MAX_FILE_BYTES), name, mapping.header_row)
+            )
+            records = iter_records(table, mapping, each, tally)
+            yield from iter_mapped(records, KIND_TYPES[each], actor)
 
     unit = "row" if workbook else "line"
     report = import_rows(
-        store, mapped_rows, kind=kind, locate=lambda number: f"{name} {unit} {number}",
+        store, mapped_rows, kind="+".join(kinds), locate=lambda number: f"{name} {unit} {number}",
         label=name, **_rows_options(options),
     )  # fmt: skip
-    return replace(report, rows=counts[0].rows, counts=counts[0])
+    first = counts[0]
+    read = Counts(
+        rows=first.rows,
+        records=sum(c.records for c in counts),
+        missing_cells=sum(c.missing_cells for c in counts),
+        skipped_rows=first.skipped_rows,
+    )
+    return replace(report, rows=read.rows, counts=read)
 
 
 STREAMED = frozenset({"events", "categories", "lines", "gdp"})  # read a line at a time
