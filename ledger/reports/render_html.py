@@ -169,9 +169,9 @@ def _table(block: Block) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def render_html(report: DiffReport, chart: str = "money", axis: str = "zero") -> str:
-    """The whole report as one self-contained HTML document; ``chart`` is the bridge's
-    quantity (money or pp), ``axis`` zero (default) or broken."""
+def report_body(report: DiffReport, chart: str = "money", axis: str = "zero") -> tuple[str, str]:
+    """The report's title and its body as HTML elements (every text escaped), for this file
+    and for a page that embeds the report (the web view's diff page)."""
     body = []
     title = ""
     for block in report_blocks(report):
@@ -187,6 +187,13 @@ def render_html(report: DiffReport, chart: str = "money", axis: str = "zero") ->
         elif block.kind == "chart" and block.section is not None:
             drawn = bridge_svg(bridge(block.section, chart, axis))
             body.append(f'<figure class="chart">\n{drawn}\n</figure>')
+    return title, "\n".join(body)
+
+
+def render_html(report: DiffReport, chart: str = "money", axis: str = "zero") -> str:
+    """The whole report as one self-contained HTML document; ``chart`` is the bridge's
+    quantity (money or pp), ``axis`` zero (default) or broken."""
+    title, body = report_body(report, chart, axis)
     head = report.meta.get("head", {})
     footer = (
         f"defledger report · ledger head seq {head.get('seq')} · hash {head.get('hash')} · "
@@ -196,6 +203,6 @@ def render_html(report: DiffReport, chart: str = "money", axis: str = "zero") ->
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
-        + "\n".join(body)
+        + body
         + f"\n<footer>{html.escape(footer)}</footer>\n</body>\n</html>\n"
     )
