@@ -42,6 +42,8 @@ COMMANDS: dict[str, str] = {
     "demo": "cli.demo:demo",
     "claims": "cli.claims:claims",
     "definition": "cli.definitions:definition",
+    "serve": "cli.web.commands:serve",
+    "site": "cli.web.commands:site",
 }
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 

@@ -51,8 +51,7 @@ def verify(
     Without --digest or --checkpoint this cannot notice events removed from the end, or a
     whole ledger replaced by a self-consistent one (nothing inside the database says what it
     was): keep a digest or a signed checkpoint for that."""
-    from ledger.audit.verify import verify_ledger
-    from ledger.tabular import Table
+    from ledger.audit.verify import verify_ledger, verify_table
 
     text = None
     if digest_value is not None:
@@ -64,35 +63,22 @@ def verify(
     pubkey = _read_optional(pubkey_file, "verifier key", KEY_BYTES)
     with open_store(ctx, read_only=True) as store:
         report = verify_ledger(store, text, checkpoint=checkpoint, pubkey=pubkey)
-    rows = [{"seq": p.seq, "kind": p.kind, "message": p.message} for p in report.problems]
-    meta = {
-        "ok": report.ok,
-        "checked": report.checked,
-        "head_seq": report.head_seq,
-        "head_hash": report.head_hash,
-        "first_bad_seq": report.first_bad_seq,
-    }
-    if report.ok:
-        caption = (
-            f"ok: {report.checked} events verified, head seq {report.head_seq} {report.head_hash}"
-        )
-        if checkpoint is not None:
-            from ledger.audit.checkpoints import checkpoint_size
+    table = verify_table(report)
+    if report.ok and checkpoint is not None:
+        from ledger.audit.checkpoints import checkpoint_size
 
-            meta["checkpoint_size"] = checkpoint_size(checkpoint)
-            caption += f"; extends the checkpoint of size {meta['checkpoint_size']}"
-            caption += " (signature verified)" if pubkey is not None else ""
-    else:
-        caption = f"FAILED: first bad seq {report.first_bad_seq}"
+        table.meta["checkpoint_size"] = checkpoint_size(checkpoint)
+        table.caption += f"; extends the checkpoint of size {table.meta['checkpoint_size']}"
+        table.caption += " (signature verified)" if pubkey is not None else ""
     resolved, to_file = format_from(fmt, output), bool(output and output != "-")
-    if rows or resolved != "table" or to_file:
-        emit(Table("problems", ["seq", "kind", "message"], rows, meta, caption), fmt, output)
+    if table.rows or resolved != "table" or to_file:
+        emit(table, fmt, output)
     if not report.ok:
         raise CliError(
             f"verification failed at seq {report.first_bad_seq}: {report.problems[0].message}",
             EXIT_INTEGRITY,
         )
-    click.echo(caption, err=resolved != "table" or to_file)
+    click.echo(table.caption, err=resolved != "table" or to_file)
 
 
 @click.command()

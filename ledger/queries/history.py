@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 
 from events import EVENT_CLASSES, SCHEMA_VERSIONS, event_payload
@@ -22,6 +23,8 @@ from ledger.storage.records import (
 from ledger.storage.store import EventStore
 from ledger.tabular import Table
 
+PAGE = 100  # events on a page of the log (web view, feed) unless asked otherwise
+MAX_PAGE = 1000  # the most a page may hold
 LOG_COLUMNS = ["seq", "recorded_at", "actor", "type", "stream", "summary", "reason"]
 
 
@@ -181,20 +184,7 @@ def log_table(
         events = deque(events, maxlen=limit)
     rows = []
     for event in events:
-        if full:
-            rows.append(flat_event(event))
-        else:
-            rows.append(
-                {
-                    "seq": event.seq,
-                    "recorded_at": event.recorded_at,
-                    "actor": event.actor,
-                    "type": event.type,
-                    "stream": event.stream,
-                    "summary": summary(event),
-                    "reason": event.reason,
-                }
-            )
+        rows.append(flat_event(event) if full else log_row(event))
     head = store.head()
     meta = {
         "head_seq": head.seq if head else 0,
@@ -203,6 +193,66 @@ def log_table(
     }
     columns = list(rows[0]) if full and rows else LOG_COLUMNS
     return Table("events", columns, rows, meta)
+
+
+def log_page(
+    store: EventStore,
+    after: int = 0,
+    limit: int = PAGE,
+    full: bool = False,
+    upto: int | None = None,
+    **filters: Any,
+) -> Table:
+    """One page of the filtered history: the first ``limit`` (at most ``MAX_PAGE``) matching
+    events with a seq above ``after`` (and at most ``upto``, an as-of seq), oldest first.
+    ``meta.next_after`` is the seq to ask after for the next page (the last one here, or
+    ``after`` when there is none);
+    ``meta.more`` says whether a matching event follows. Without filters the page is exactly
+    seqs ``after + 1 … after + limit`` (seqs have no gaps): a feed a consumer follows."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput(f"limit {limit} is not in 1..{MAX_PAGE}")
+    if after < 0:
+        raise InvalidInput(f"after {after} is negative")
+    head = store.head()
+    head_seq = head.seq if head else 0
+    last = head_seq if upto is None else min(upto, head_seq)
+    if after > last:
+        raise InvalidInput(f"after {after} is beyond seq {last}, the last event asked for")
+    stop = last if any(filters.values()) else min(last, after + limit + 1)
+    events = iter_log(store, start=after + 1, stop=stop, **filters)
+    try:
+        page = list(islice(events, limit + 1))
+    finally:
+        close = getattr(events, "close", None)
+        if close is not None:
+            close()
+    more = len(page) > limit
+    page = page[:limit]
+    rows = [flat_event(e) if full else log_row(e) for e in page]
+    meta = {
+        "head_seq": head_seq,
+        "head_hash": head.hash if head else None,
+        "count": len(rows),
+        "after": after,
+        "limit": limit,
+        "next_after": page[-1].seq if page else after,
+        "more": more,
+    }
+    columns = list(rows[0]) if full and rows else LOG_COLUMNS
+    return Table("events", columns, rows, meta)
+
+
+def log_row(event: StoredEvent) -> dict[str, Any]:
+    """An event as a row of ``log``'s table."""
+    return {
+        "seq": event.seq,
+        "recorded_at": event.recorded_at,
+        "actor": event.actor,
+        "type": event.type,
+        "stream": event.stream,
+        "summary": summary(event),
+        "reason": event.reason,
+    }
 
 
 def show_table(store: EventStore, seq: int) -> Table:

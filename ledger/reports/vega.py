@@ -171,7 +171,8 @@ def trend_spec(chart: Trend) -> dict[str, Any]:
                         "color": colour,
                         "fillOpacity": {
                             "field": "in_force",
-                            "type": "nominal",
+                            "type": "ordinal",
+                            "sort": ["in force", "not in force"],
                             "scale": {"domain": ["in force", "not in force"], "range": [1, 0]},
                             "legend": None,
                         },
@@ -202,9 +203,9 @@ def trend_spec(chart: Trend) -> dict[str, Any]:
             }
         )
     return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
         "description": chart.title,
-        "title": {"text": chart.title, "anchor": "start", "subtitle": list(chart.notes)},
+        "title": {"text": chart.title, "anchor": "start"},
         "width": "container",
         "height": 220,
         "layer": layers,
