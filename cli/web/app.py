@@ -121,6 +121,7 @@ def create_app(web: WebLedger, site: Mapping[Key, str] | None = None) -> Flask:
     relative paths of a static site's files (``defledger site``)."""
     app = Flask(__name__, static_folder=None)
     app.jinja_env.autoescape = True
+    app.url_map.merge_slashes = False  # /static//etc/passwd is a 404, not a redirect
     app.config["MAX_CONTENT_LENGTH"] = 0
     app.jinja_env.filters["http_url"] = http_url
     static = load_static()
