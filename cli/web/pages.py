@@ -22,6 +22,8 @@ from ledger.storage.store import EventStore
 Page = tuple[str, dict[str, Any]]
 AS_OF = {"as_of": False}
 EVENT_FILTERS = ("type", "stream", "actor", "since", "until")
+ROLES = {"line": "Budget lines counted", "gdp": "The GDP it divides by", "rate": "Exchange rates",
+         "definition": "The definition's events", "target": "Targets"}  # fmt: skip
 
 
 def moment_of(store: EventStore, params: Params) -> AsOf:
@@ -206,11 +208,25 @@ def number(web: WebLedger, params: Params) -> Page:
             table = trace_table(store, request)
         except NotFound as exc:
             raise HttpError(404, str(exc)) from exc
-    rows = []
+    groups: dict[str, list[dict[str, Any]]] = {role: [] for role in ROLES}
     for row in table.rows:
-        rows.append({**row, "amount_text": _exact(row.get("amount") or ""),
-                     "contribution_text": _exact(row.get("contribution") or "")})  # fmt: skip
-    return "number.html", {"moment": moment, "table": table, "rows": rows,
+        groups.setdefault(row["role"], []).append(
+            {
+                **row,
+                "amount_text": _exact(row.get("amount") or ""),
+                "contribution_text": _exact(row.get("contribution") or ""),
+            }  # fmt: skip
+        )
+    total = (groups.pop("total", None) or [None])[0]
+    headline = None
+    if total is not None:
+        amount = _short(total.get("contribution") or "", total.get("currency") or "")
+        share = total.get("share_of_gdp_pct")
+        headline = (f"{total.get('jurisdiction', '')} FY{fy.removeprefix('FY')} · {total['ref']} "
+                    f"· tier {total.get('tier')}: {amount}"
+                    + (f" = {share} % of GDP" if share else " (no share of GDP)"))  # fmt: skip
+    return "number.html", {"moment": moment, "table": table, "total": total,
+                           "headline": headline, "groups": groups, "names": ROLES,
                            "caption": table.caption}  # fmt: skip
 
 
