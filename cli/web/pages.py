@@ -74,7 +74,8 @@ def overview(web: WebLedger, params: Params, jurisdiction: str | None = None) ->
                                 f"as of seq {moment.seq}")  # fmt: skip
         else:
             default = [p for p in ledger_default(store) if p in places]
-            chosen = (default or places or [None])[0]
+            found = default or places
+            chosen = found[0] if found else None
         context: dict[str, Any] = {
             "jurisdiction": chosen,
             "jurisdictions": places,
@@ -217,7 +218,8 @@ def number(web: WebLedger, params: Params) -> Page:
                 "contribution_text": _exact(row.get("contribution") or ""),
             }  # fmt: skip
         )
-    total = (groups.pop("total", None) or [None])[0]
+    totals = groups.pop("total", [])
+    total = totals[0] if totals else None
     headline = None
     if total is not None:
         amount = _short(total.get("contribution") or "", total.get("currency") or "")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 from cli.web.links import Key, page_key
 from cli.web.state import WebLedger
@@ -87,7 +88,7 @@ def build_site(web: WebLedger, target: Path, checkpoint: str | None, key: str | 
     written = 0
     for (endpoint, params), path in site.items():
         with app.test_request_context():
-            values: dict[str, object] = {}
+            values: dict[str, Any] = {}
             for name, value in params:
                 values[name] = int(value) if name in ("seq", "after") else value
             url = url_for(endpoint, **values)

@@ -83,12 +83,12 @@ class WebLedger:
         """This thread's store, opened on first use."""
         store: EventStore | None = getattr(self._local, "store", None)
         if store is None:
-            extra = (
-                {}
-                if self.config.lock_timeout is None
-                else {"lock_timeout": self.config.lock_timeout}
+            timeout = self.config.lock_timeout
+            store = (
+                EventStore.open(self.config.db)
+                if timeout is None
+                else EventStore.open(self.config.db, lock_timeout=timeout)
             )
-            store = EventStore.open(self.config.db, **extra)
             self._local.store = store
             with self._lock:
                 self._stores.append(store)

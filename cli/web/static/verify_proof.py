@@ -14,11 +14,11 @@ import json
 import sys
 
 
-def sha256(data):
+def sha256(data: bytes) -> bytes:
     return hashlib.sha256(data).digest()
 
 
-def root_from_path(index, size, leaf, path):
+def root_from_path(index: int, size: int, leaf: bytes, path: list[bytes]) -> bytes | None:
     """The root an audit path leads to, or None when the path does not fit the tree."""
     fn, sn, node = index, size - 1, leaf
     for sibling in path:
@@ -34,9 +34,11 @@ def root_from_path(index, size, leaf, path):
     return node if sn == 0 else None
 
 
-def main(proof_file, checkpoint_file):
-    proof = json.load(open(proof_file, encoding="utf-8"))
-    origin, size, root = open(checkpoint_file, encoding="utf-8").read().split("\n")[:3]
+def main(proof_file: str, checkpoint_file: str) -> None:
+    with open(proof_file, encoding="utf-8") as handle:
+        proof = json.load(handle)
+    with open(checkpoint_file, encoding="utf-8") as handle:
+        origin, size, root = handle.read().split("\n")[:3]
     event = dict(proof["event"])
     stated = bytes.fromhex(event.pop("hash"))
     hashed = json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
