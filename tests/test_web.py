@@ -486,3 +486,25 @@ def test_site__the_pages_as_files_with_relative_links_and_proofs(
         assert done.returncode == 0, done
     again = CliRunner().invoke(cli, ["--db", str(ledger), "site", "-o", str(out)])
     assert again.exit_code == 2 and "not an empty directory" in again.output
+
+
+def test_web__both_backends_serve_the_same_pages_and_feed(
+    backend_url: str, backend_cli: Any, tmp_path: Path
+) -> None:
+    """On SQLite and PostgreSQL alike: the overview, an event with its proof, and the feed,
+    whose events are what ``log --format json`` prints."""
+    assert backend_cli("import", str(SEED)).exit_code == 0
+    checkpoint = tmp_path / "ledger.checkpoint"
+    assert backend_cli("checkpoint", "-o", str(checkpoint)).exit_code == 0
+    web = WebLedger(WebConfig(backend_url, (str(checkpoint),)))
+    try:
+        client = create_app(web).test_client()
+        page = Page(get(client, "/").get_data(as_text=True))
+        assert "✓ Hash chain verified: 133 events" in page.words
+        assert "leaf 9 of the Merkle tree" in Page(get(client, "/events/10").get_data(True)).words
+        feed = json.loads(get(client, "/api/v1/events?after=120&limit=5").get_data(True))
+        logged = json.loads(backend_cli("log", "--format", "json").output)["events"]
+        assert feed["events"] == logged[120:125] and feed["meta"]["next_after"] == 125
+        get(client, "/api/v1/events/10/proof")
+    finally:
+        web.close()
