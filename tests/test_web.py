@@ -508,3 +508,22 @@ def test_web__both_backends_serve_the_same_pages_and_feed(
         get(client, "/api/v1/events/10/proof")
     finally:
         web.close()
+
+
+def test_web__long_tables_are_cut_with_a_link_to_the_json(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cli.web.pages
+
+    monkeypatch.setattr(cli.web.pages, "MAX_ROWS", 3)
+    for url, api in [
+        (f"/number?jurisdiction=JP&fy=2025&definition={D}@2", "/api/v1/trace?"),
+        ("/claims", "/api/v1/claims"),
+        (f"/definitions/{D}", f"/api/v1/definitions/{D}/blame"),
+    ]:
+        page = Page(get(client, url).get_data(as_text=True))
+        assert "The first 3 of" in page.words, url
+        assert any((a.get("href") or "").startswith(api) for a in page.all("a")), url
+    text = get(client, f"/definitions/{D}").get_data(as_text=True)
+    blame = text[text.index('<table class="blame">') :]
+    assert blame.count("<tr>") == 1 + 3  # the header and three rows

@@ -20,6 +20,7 @@ from ledger.reports.document import money, money_short
 from ledger.storage.store import EventStore
 
 Page = tuple[str, dict[str, Any]]
+MAX_ROWS = 1000  # rows of one table on a page; the JSON API has them all
 AS_OF = {"as_of": False}
 EVENT_FILTERS = ("type", "stream", "actor", "since", "until")
 ROLES = {"line": "Budget lines counted", "gdp": "The GDP it divides by", "rate": "Exchange rates",
@@ -144,10 +145,12 @@ def definition(web: WebLedger, params: Params, name: str) -> Page:
         blame = blame_table(store, name, str(moment.seq))
     pairs = [(a, b) for (a, _), (b, _) in zip(versions, versions[1:], strict=False)]
     return "definition.html", {
+        "max_rows": MAX_ROWS,
         "moment": moment,
         "name": name,
         "versions": [doc for _, doc in versions],
-        "blame": blame.rows,
+        "blame": blame.rows[:MAX_ROWS],
+        "blame_count": len(blame.rows),
         "pairs": pairs,
     }
 
@@ -227,8 +230,13 @@ def number(web: WebLedger, params: Params) -> Page:
         headline = (f"{total.get('jurisdiction', '')} FY{fy.removeprefix('FY')} · {total['ref']} "
                     f"· tier {total.get('tier')}: {amount}"
                     + (f" = {share} % of GDP" if share else " (no share of GDP)"))  # fmt: skip
+    counts = {role: len(rows) for role, rows in groups.items()}
+    groups = {role: rows[:MAX_ROWS] for role, rows in groups.items()}
     return "number.html", {"moment": moment, "table": table, "total": total,
                            "headline": headline, "groups": groups, "names": ROLES,
+                           "counts": counts, "max_rows": MAX_ROWS,
+                           "query": {"jurisdiction": jurisdiction, "fy": fy,
+                                     "definition": request.definition, "tier": request.tier},
                            "caption": table.caption}  # fmt: skip
 
 
@@ -299,5 +307,7 @@ def claims(web: WebLedger, params: Params) -> Page:
         moment = moment_of(store, params)
         table = claims_table(store, ClaimsRequest(as_of=str(moment.seq)))
     document = table.document or {}
-    return "claims.html", {"moment": moment, "claims": document.get("claims", []),
-                           "meta": table.meta, "caption": table.caption}  # fmt: skip
+    found = document.get("claims", [])
+    return "claims.html", {"moment": moment, "claims": found[:MAX_ROWS], "count": len(found),
+                           "max_rows": MAX_ROWS, "meta": table.meta,
+                           "caption": table.caption}  # fmt: skip
