@@ -1,5 +1,6 @@
-"""Timings of the projections (issue 3): rebuild, catch-up after one new event, ``totals`` warm
-and ``--as-of``, on ledgers of the ``workload.py`` shape built through the real import path.
+"""Timings of the stored projections against their goals: rebuild, catch-up after one new
+event, ``totals`` warm and ``--as-of``, on ledgers of the ``workload.py`` shape built through
+the real import path.
 
     python benchmarks/projections_timing.py [N ...]        (default: 10000 100000)
 

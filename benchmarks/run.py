@@ -150,8 +150,8 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def goals(summary: dict[str, Any], help_s: float | None) -> list[dict[str, Any]]:
-    """Each goal this run can check, with the figure and whether it is met. ``source``: "issue
-    8" for the issue's goals, "reference" for the two latency goals that only the shared
+    """Each goal this run can check, with the figure and whether it is met. ``source``: "goal"
+    for defledger's own goals, "reference" for the two latency goals that only the shared
     performance reference recommends (get one stream, single command)."""
     ours = summary["variants"]["ours"]
     ratios = summary["ratios"]
@@ -172,7 +172,7 @@ def goals(summary: dict[str, Any], help_s: float | None) -> list[dict[str, Any]]
     return [
         {
             "goal": goal,
-            "source": "reference" if goal in reference else "issue 8",
+            "source": "reference" if goal in reference else "goal",
             "figure": value,
             "unit": unit.strip(),
             "met": None if value is None else ok(value),
@@ -347,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
         for goal in results["goals"][n]:
             mark = {True: "met", False: "MISSED", None: "not measured"}[goal["met"]]
             unit = f" {goal['unit']}" if goal["unit"] else ""
-            source = " (reference recommendation, not an issue-8 goal)" * (
+            source = " (reference recommendation, not one of the goals)" * (
                 goal["source"] == "reference"
             )
             print(f"- {goal['goal']}: {_fmt(goal['figure'], 2)}{unit} — {mark}{source}")

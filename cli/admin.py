@@ -3,12 +3,11 @@ SQL that sets up a PostgreSQL application role which cannot rewrite history)."""
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from cli.options import BoundedInt, db_of, open_store, output_options
-from cli.output import emit, write_text
+from cli.output import emit_verdict, write_text
+from cli.progress import progress
 
 
 @click.command()
@@ -45,33 +44,36 @@ def copy(
     """Copy the whole ledger (--db) to another database, preserving every event byte for byte
     (seq, ids, times, provenance, hashes), then verify the copy: same chain, same head hash.
 
-    Refuses a non-empty target (exit 2); exit 3 if the copy does not verify."""
+    Refuses a non-empty target (exit 2); exit 3 if the copy does not verify.
+
+    \b
+    Examples:
+      defledger copy --to copy.db
+      defledger copy --to copy2.db --format json -o copy.json
+    """
     from ledger.audit.replicate import check_copied, copy_ledger
     from ledger.storage.store import EventStore
 
-    show_progress = sys.stderr.isatty()
-
-    def progress(count: int) -> None:
-        if show_progress:
-            click.echo(f"\rcopied {count:,} events", err=True, nl=False)
-
-    with open_store(ctx) as source:
-        with EventStore.open(target_url, create=True) as target:
-            report = copy_ledger(
-                source, target, resume=resume, batch_size=batch_size, progress=progress
-            )
-    if show_progress:
-        click.echo("", err=True)
-    table = report.table()
-    if fmt not in (None, "table") or output or not report.ok:
-        emit(table, fmt, output)
+    with (
+        open_store(ctx) as source,
+        EventStore.open(target_url, create=True) as target,
+        progress("copy") as report_progress,
+    ):
+        report = copy_ledger(
+            source, target, resume=resume, batch_size=batch_size, progress=report_progress
+        )
+    emit_verdict(report.table(), fmt, output, report.ok)
     check_copied(report)  # IntegrityFailure: exit 3
-    click.echo(table.caption, err=fmt not in (None, "table") or bool(output))
 
 
 @click.group()
 def db() -> None:
-    """Database administration (PostgreSQL)."""
+    """Database administration (PostgreSQL).
+
+    \b
+    Examples:
+      defledger db grants --database defledger
+    """
 
 
 @db.command()
@@ -90,7 +92,13 @@ def db() -> None:
 def grants(ctx: click.Context, role: str, schema: str, database: str | None) -> None:
     """Print the SQL (for an administrator to run, after `defledger init` as the tables' owner)
     that creates an application role allowed to read and append, with UPDATE, DELETE and
-    TRUNCATE revoked on the history tables. Connects to nothing."""
+    TRUNCATE revoked on the history tables. Connects to nothing.
+
+    \b
+    Examples:
+      defledger db grants --database defledger
+      defledger db grants --role auditor_app --database defledger
+    """
     from ledger.storage.db import resolve_url
     from ledger.storage.postgres import database_of, grants_sql
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import sys
 from typing import Any
 
 import click
@@ -61,6 +60,9 @@ class LazyGroup(click.Group):
         module, attr = target.split(":")
         command = getattr(importlib.import_module(module), attr)
         assert isinstance(command, click.Command)
+        from cli.terminal import add_global_options
+
+        add_global_options(command)  # -q, -v, --no-pager, … also after the command's name
         return command
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
@@ -88,6 +90,14 @@ def _version() -> str:
         return "0+unknown"
 
 
+def _global_options(command: Any) -> Any:
+    from cli.terminal import global_params
+
+    command.params.extend(global_params())
+    return command
+
+
+@_global_options
 @click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
 @click.option(
     "--db",
@@ -114,7 +124,19 @@ def cli(ctx: click.Context, db: str | None, lock_timeout: float | None) -> None:
     defense-related expenditure, and of every budget figure it counts.
 
     Every definition change and figure is an immutable event; totals, shares of GDP and diffs
-    are computed from the events, as of any moment, and the history can be verified."""
+    are computed from the events, as of any moment, and the history can be verified.
+
+    Data goes to stdout, messages to stderr; --format or the extension of -o FILE picks the
+    format (docs/output.md). -q, -v, --no-pager, --no-color and --progress may also follow
+    the command's name. Shell completion: eval "$(_DEFLEDGER_COMPLETE=bash_source defledger)"
+    (zsh_source, fish_source).
+
+    \b
+    Examples:
+      defledger demo
+      defledger totals --fy FY2025 --unit T
+      defledger log -n 5 --no-pager
+    """
     ctx.ensure_object(dict)
     ctx.obj["db"] = db
     ctx.obj["lock_timeout"] = lock_timeout
@@ -126,6 +148,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()
 
 __all__ = ["cli", "main", "os"]

@@ -7,7 +7,8 @@ import click
 from cli.errors import EXIT_INPUT, EXIT_INTEGRITY, CliError
 from cli.files import CHECKPOINT_BYTES, DIGEST_BYTES, KEY_BYTES, read_text
 from cli.options import open_store, output_options
-from cli.output import TABLE_FORMATS, emit, format_from, table_renderers, to_json, write
+from cli.output import TABLE_FORMATS, emit_verdict, table_renderers, to_json, write
+from cli.progress import progress
 
 
 def _read_optional(path: str | None, what: str, limit: int) -> str | None:
@@ -50,7 +51,15 @@ def verify(
 
     Without --digest or --checkpoint this cannot notice events removed from the end, or a
     whole ledger replaced by a self-consistent one (nothing inside the database says what it
-    was): keep a digest or a signed checkpoint for that."""
+    was): keep a digest or a signed checkpoint for that.
+
+    \b
+    Examples:
+      defledger verify
+      defledger digest -o digest.json
+      defledger verify --digest digest.json
+      defledger verify --format json -o verify.json
+    """
     from ledger.audit.verify import verify_ledger, verify_table
 
     text = None
@@ -61,8 +70,10 @@ def verify(
         raise CliError("--pubkey checks a checkpoint's signature: add --checkpoint", EXIT_INPUT)
     checkpoint = _read_optional(checkpoint_file, "checkpoint", CHECKPOINT_BYTES)
     pubkey = _read_optional(pubkey_file, "verifier key", KEY_BYTES)
-    with open_store(ctx, read_only=True) as store:
-        report = verify_ledger(store, text, checkpoint=checkpoint, pubkey=pubkey)
+    with open_store(ctx, read_only=True) as store, progress("verify") as report_progress:
+        report = verify_ledger(
+            store, text, checkpoint=checkpoint, pubkey=pubkey, progress=report_progress
+        )
     table = verify_table(report)
     if report.ok and checkpoint is not None:
         from ledger.audit.checkpoints import checkpoint_size
@@ -70,22 +81,25 @@ def verify(
         table.meta["checkpoint_size"] = checkpoint_size(checkpoint)
         table.caption += f"; extends the checkpoint of size {table.meta['checkpoint_size']}"
         table.caption += " (signature verified)" if pubkey is not None else ""
-    resolved, to_file = format_from(fmt, output), bool(output and output != "-")
-    if table.rows or resolved != "table" or to_file:
-        emit(table, fmt, output)
+    emit_verdict(table, fmt, output, report.ok)
     if not report.ok:
         raise CliError(
             f"verification failed at seq {report.first_bad_seq}: {report.problems[0].message}",
             EXIT_INTEGRITY,
         )
-    click.echo(table.caption, err=resolved != "table" or to_file)
 
 
 @click.command()
-@output_options
+@output_options(formats=("json", *(f for f in TABLE_FORMATS if f != "json")))
 @click.pass_context
 def digest(ctx: click.Context, fmt: str | None, output: str | None) -> None:
-    """Print the head's {seq, hash, recorded_at}: keep it; ``verify --digest`` checks it later."""
+    """Print the head's {seq, hash, recorded_at}: keep it; ``verify --digest`` checks it later.
+
+    \b
+    Examples:
+      defledger digest > digest.json
+      defledger digest --format table
+    """
     from ledger.audit.verify import digest as head_digest
     from ledger.tabular import Table
 

@@ -10,7 +10,7 @@ import click
 
 from cli.errors import EXIT_DIFFERENCES, CliError, fail
 from cli.options import as_of_option, open_store, output_options
-from cli.output import TABLE_FORMATS, render, table_renderers, to_json, write
+from cli.output import format_from, render_text, table_renderers, target, to_json, write
 from cli.record import default_actor
 
 
@@ -19,7 +19,13 @@ def claims() -> None:
     """Published claims ("Japan reached 2 %"): checked against the ledger as of any moment.
 
     Record claims with ``defledger import claims.csv`` (or a TOML file of [[claim]] tables);
-    see docs/claims.md."""
+    see docs/claims.md.
+
+    \b
+    Examples:
+      defledger claims check
+      defledger claims show jp-fy2025-2pct-nikkei
+    """
 
 
 @claims.command("check")
@@ -34,18 +40,9 @@ def claims() -> None:
     "--claim", "claims_", multiple=True, metavar="ID", help="Only this claim (repeatable)."
 )
 @click.option("--all", "all_", is_flag=True, help="Also withdrawn and superseded claims.")
-@click.option(
-    "-o",
-    "--output",
-    metavar="FILE",
-    help="Write to FILE instead of stdout (format from its extension unless --format).",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice([*TABLE_FORMATS, "html"]),
-    default=None,
-    help="Output format (default: table, or from the -o extension; html: one page).",
+@output_options(
+    output_help="Write to FILE instead of stdout; its extension (.txt .json .jsonl .csv .tsv .md "
+    ".html .xlsx) picks the format unless --format does (html: one page of every claim)."
 )
 @click.pass_context
 def check(
@@ -63,17 +60,18 @@ def check(
     undetermined (what is missing). A claim that names no definition is measured under every
     definition version: the answer to "is it really 2 %? under which definition?".
 
+    With --since, exit 4 if a verdict changed.
+
     \b
     Examples:
       defledger claims check
-      defledger claims check --as-of 2025-06-30 --format json
-      defledger claims check --since 131        # exit 4 if a verdict changed
+      defledger claims check --as-of 120 --format json
+      defledger claims check --since 133
       defledger claims check -o claims.html
     """
     from ledger.queries.claims import ClaimsRequest, claims_table
 
-    html = fmt == "html" or (fmt is None and (output or "").lower().endswith((".html", ".htm")))
-    if html and since is not None:
+    if since is not None and format_from(fmt, output) == "html":
         fail("--format html shows the claims as of one moment: leave out --since")
     store = open_store(ctx)
     try:
@@ -112,7 +110,13 @@ def show(
     output: str | None,
 ) -> None:
     """One claim: as recorded, its whole history (withdrawn, superseded, what supersedes it),
-    its check, and the trace of every number it was checked against (as ``trace`` prints it)."""
+    its check, and the trace of every number it was checked against (as ``trace`` prints it).
+
+    \b
+    Examples:
+      defledger claims show jp-fy2024-share-japantimes
+      defledger claims show jp-fy2025-2pct-nikkei --format json -o claim.json
+    """
     from ledger.queries.claims import show_document
     from ledger.tabular import Table
 
@@ -131,6 +135,7 @@ def show(
 
 def _show_text(doc: dict[str, Any], fmt: str) -> str:
     """The claim, its history, its check and its traces, as text."""
+    from ledger.queries.trace import KINDS as TRACE_KINDS
     from ledger.tabular import Table
 
     c = doc["claim"]
@@ -169,14 +174,26 @@ def _show_text(doc: dict[str, Any], fmt: str) -> str:
         )
         verdict = o["verdict"].replace("-", " ")
         lines.append(f"  {o['definition']}: {verdict}{value}{gap}{why}{circular}")
+    if fmt == "table":  # fitted to the terminal, as the tables below are
+        lines = [part for line in lines for part in _wrapped(line)]
     history = Table("history", ["seq", "recorded_at", "actor", "type", "summary", "reason"],
-                    doc["history"])  # fmt: skip
-    lines += ["", "History", render(history, fmt).rstrip("\n")]
+                    doc["history"], secondary=("reason", "actor"))  # fmt: skip
+    lines += ["", "History", render_text(history, fmt).rstrip("\n")]
     for trace in doc["traces"]:
-        table = Table("trace", trace["columns"], trace["rows"], caption=trace["caption"])
-        lines += ["", f"Trace: {trace['definition']} FY{trace['fiscal_year']}"]
-        lines.append(render(table, fmt).rstrip("\n"))
+        table = Table("trace", trace["columns"], trace["rows"], {"currency": trace["currency"]},
+                      caption=trace["caption"], kinds=TRACE_KINDS)  # fmt: skip
+        lines += ["", f"Trace: {trace['definition']} {trace['year_label']}"]
+        lines.append(render_text(table, fmt).rstrip("\n"))
     return "\n".join(lines) + "\n"
+
+
+def _wrapped(line: str) -> list[str]:
+    """A line of running text wrapped to the output's width, its indent kept."""
+    from cli.layout import wrap
+
+    text = line.lstrip(" ")
+    lead = line[: len(line) - len(text)]
+    return wrap(text, target().width, lead, lead + "  ")
 
 
 @claims.command("export")
@@ -190,7 +207,7 @@ def _show_text(doc: dict[str, Any], fmt: str) -> str:
     "ledger and the claim).",
 )
 @click.option("--all", "all_", is_flag=True, help="Also withdrawn and superseded claims.")
-@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.")
+@output_options(formats=("json",))
 @click.pass_context
 def export(
     ctx: click.Context,
@@ -199,10 +216,17 @@ def export(
     reviewer: str,
     review_url: str | None,
     all_: bool,
+    fmt: str | None,
     output: str | None,
 ) -> None:
     """Schema.org ClaimReview JSON-LD, as fact-checkers publish it: one object for one claim,
-    a list for several (default: every active claim)."""
+    a list for several (default: every active claim).
+
+    \b
+    Examples:
+      defledger claims export
+      defledger claims export jp-fy2024-share-japantimes -o review.json
+    """
     from ledger.reports.claimreview import claim_reviews
 
     store = open_store(ctx)
@@ -213,7 +237,7 @@ def export(
     finally:
         store.close()
     value: Any = reviews[0] if len(claim_ids) == 1 else reviews
-    write({"json": lambda: to_json(value) + "\n"}, None, output)
+    write({"json": lambda: to_json(value) + "\n"}, fmt, output)
 
 
 def _end_command(name: str, event_type: str) -> click.Command:
@@ -226,6 +250,7 @@ def _end_command(name: str, event_type: str) -> click.Command:
     @click.pass_context
     def command(
         ctx: click.Context,
+        /,
         claim_id: str,
         reason: str,
         actor: str,
@@ -253,11 +278,22 @@ def _end_command(name: str, event_type: str) -> click.Command:
 
 
 withdraw = _end_command("withdraw", "ClaimWithdrawn")
-withdraw.help = "Withdraw a claim (retracted, or recorded in error): it is no longer checked."
+withdraw.help = """Withdraw a claim (retracted, or recorded in error): it is no longer checked.
+
+    \b
+    Example:
+      defledger claims withdraw us-ask-3p5pct --reason "Retracted by the publisher"
+    """
 supersede = _end_command("supersede", "ClaimSuperseded")
 supersede.params.insert(
     1, click.Option(["--by"], required=True, metavar="ID", help="The claim that replaces it.")
 )
-supersede.help = "Supersede a claim by another, already recorded (a correction, a later figure)."
+supersede.help = """Supersede a claim by another, already recorded (a correction, a later
+    figure).
+
+    \b
+    Example:
+      defledger claims supersede jp-fy2025-amount-yomiuri --by jp-fy2025-total-mof --reason Later
+    """
 claims.add_command(withdraw)
 claims.add_command(supersede)

@@ -10,7 +10,13 @@ from cli.output import TABLE_FORMATS, emit, table_renderers, write
 
 @click.group()
 def definition() -> None:
-    """Definition versions: list them, or show one as a table, JSON or a definition file."""
+    """Definition versions: list them, or show one as a table, JSON or a definition file.
+
+    \b
+    Examples:
+      defledger definition list
+      defledger definition show jp-defense-related@2 --format toml
+    """
 
 
 @definition.command("list")
@@ -19,7 +25,13 @@ def definition() -> None:
 @click.pass_context
 def list_(ctx: click.Context, as_of: str | None, fmt: str | None, output: str | None) -> None:
     """Every definition version: status, effective year, stages and their rule, GDP basis,
-    number of categories, title."""
+    number of categories, title.
+
+    \b
+    Examples:
+      defledger definition list
+      defledger definition list --as-of 70 --format csv
+    """
     from ledger.queries.definition_views import definitions_table
 
     with open_store(ctx) as store:
@@ -30,13 +42,7 @@ def list_(ctx: click.Context, as_of: str | None, fmt: str | None, output: str | 
 @definition.command()
 @click.argument("spec", metavar="NAME[@V]")
 @as_of_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice([*TABLE_FORMATS, "toml"]),
-    help="Output format (default: table, or from the -o extension; .toml: a definition file).",
-)
-@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.")
+@output_options(formats=(*TABLE_FORMATS, "toml"))
 @click.pass_context
 def show(
     ctx: click.Context, spec: str, as_of: str | None, fmt: str | None, output: str | None
@@ -44,7 +50,14 @@ def show(
     """One definition version (NAME alone: its highest version): each category included or
     excluded with its tier, share, note and reason; its stages and stage rule, GDP basis,
     statuses and the definition's targets. --format toml writes it as a definition file
-    (docs/definitions.md) in normal form: import reads it back, byte for byte the same."""
+    (docs/definitions.md) in normal form: import reads it back, byte for byte the same.
+
+    \b
+    Examples:
+      defledger definition show jp-defense-related@3
+      defledger definition show jp-defense-related@3 -o jp-defense-related-v3.toml
+      defledger definition show nato --format json
+    """
     from ledger.definition_files.document import write_definition
     from ledger.definition_files.show import definition_show
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from cli.options import db_of
+from cli.options import db_of, output_options
 
 WIDTH = 100
 CELL = 17
@@ -158,7 +158,7 @@ def _claim_item(doc: dict[str, Any], c: dict[str, Any], said: str) -> str:
 
 
 def _verdict_label(items: list[dict[str, Any]]) -> str:
-    label = items[0]["verdict_text"]
+    label: str = items[0]["verdict_text"]
     if label == "does not hold" and all(not c["specified"] for c in items):
         return "does not hold under any definition"
     return label
@@ -306,20 +306,20 @@ def _db_option(ctx: click.Context, db: str | None) -> str:
     help="Ledger to build the demo in (default: ./defledger-demo.db; DEFLEDGER_DB is ignored). "
     "Running it again adds nothing.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="table: the story as text; json: the same content as a stable document for scripts.",
-)
+@output_options(formats=("table", "json"))
 @click.pass_context
-def demo(ctx: click.Context, db: str | None, fmt: str) -> None:
+def demo(ctx: click.Context, db: str | None, fmt: str | None, output: str | None) -> None:
     """Build a ledger from the shipped Japan scenario (no network), verify it, and show how each
     definition moves FY2022–FY2025's totals and share of GDP: the published claims checked
     against it (and which of them it reproduces only by construction), what it cannot say, the
-    diff of the proposed expansion, and what to try next."""
+    diff of the proposed expansion, and what to try next. table: the story as text (100
+    columns); json: the same content as a stable document for scripts.
+
+    \b
+    Examples:
+      defledger demo
+      defledger demo --db demo.db --format json -o demo.json
+    """
     from cli.output import to_json, write
     from ledger.demo.run import run_demo
     from ledger.storage.store import EventStore
@@ -327,4 +327,4 @@ def demo(ctx: click.Context, db: str | None, fmt: str) -> None:
     target = _db_option(ctx, db)
     with EventStore.open(target, create=True) as store:
         doc = run_demo(store, target)
-    write({"table": lambda: render_text(doc), "json": lambda: to_json(doc) + "\n"}, fmt, None)
+    write({"table": lambda: render_text(doc), "json": lambda: to_json(doc) + "\n"}, fmt, output)

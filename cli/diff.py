@@ -8,10 +8,28 @@ from typing import Any
 import click
 
 from cli.errors import EXIT_DIFFERENCES, fail
-from cli.options import db_of, jurisdiction_option, open_store
-from cli.output import TABLE_FORMATS, Rendered, Renderers, aligned, render, to_json, write
+from cli.options import (
+    db_of,
+    jurisdiction_option,
+    number_options,
+    open_store,
+    output_options,
+    stages_option,
+)
+from cli.output import (
+    TABLE_FORMATS,
+    Rendered,
+    Renderers,
+    numbers,
+    paragraphs,
+    render,
+    table_renderers,
+    text_table,
+    to_json,
+    write,
+)
 
-FORMATS = (*TABLE_FORMATS, "html")
+FORMATS = TABLE_FORMATS
 F = Callable[..., Any]
 
 
@@ -29,19 +47,13 @@ def report_options(command: F) -> F:
         ),
         click.option("--tier", help="Measure one tier only (e.g. core); default: all tiers."),
         click.option("--stat", is_flag=True, help="Only the one-line summary per fiscal year."),
-        click.option(
-            "--format",
-            "fmt",
-            type=click.Choice(FORMATS),
-            default=None,
-            help="Output format (default: table, or from the -o extension).",
+        output_options(
+            formats=FORMATS,
+            output_help="Write to FILE, in the format its extension names (.txt .json .jsonl "
+            ".csv .tsv .md .html .xlsx) unless --format says; html also writes FILE.vl.json, "
+            "the chart's Vega-Lite spec.",
         ),
-        click.option(
-            "-o",
-            "--output",
-            metavar="FILE",
-            help="Write to FILE (html: also FILE.vl.json, the chart's Vega-Lite spec).",
-        ),
+        number_options,
         click.option(
             "--chart",
             type=click.Choice(["money", "pp"]),
@@ -66,19 +78,22 @@ def report_options(command: F) -> F:
 
 def report_text(report: Any) -> str:
     """The diff report as terminal text (``--format table``): its blocks, headings underlined,
-    tables aligned as every table is (``cli.output.aligned``)."""
+    text wrapped and tables laid out as every table is (``cli.output.text_table``), numbers
+    with ``--unit`` and ``--places``."""
+    from cli.layout import cells
     from ledger.reports.blocks import report_blocks
 
     out: list[str] = []
-    for block in report_blocks(report):
+    for block in report_blocks(report, numbers()):
         if block.kind == "heading":
-            out += ["", block.text] if block.level > 1 else [block.text]
+            lines = paragraphs(block.text)
+            out += ["", *lines] if block.level > 1 else lines
             if block.level <= 2:
-                out.append(("=" if block.level == 1 else "-") * len(block.text))
+                out.append(("=" if block.level == 1 else "-") * max(map(cells, lines)))
         elif block.kind in ("summary", "text") and block.text:
-            out.append(block.text)
+            out += paragraphs(block.text)
         elif block.kind == "table":
-            out += ["", *aligned(block.columns, block.rows, block.right.__contains__)]
+            out += ["", *text_table(block.columns, block.rows, block.right.__contains__)]
     return "\n".join(out).strip("\n") + "\n"
 
 
@@ -91,25 +106,46 @@ def _html(report: Any, chart: str, axis: str) -> Rendered:
 
 
 def report_renderers(report: Any, stat: bool, chart: str, axis: str = "zero") -> Renderers:
-    """Each format of ``report`` (``--stat``: its one-line summaries, whatever the format)."""
+    """Each format of ``report`` (``--stat``: its one-line summaries: as lines of text in a
+    terminal, as rows in the other formats)."""
     from ledger.reports.document import ROW_COLUMNS, report_document, report_rows, stat_line
     from ledger.reports.render_markdown import render_markdown
     from ledger.tabular import Table
 
     if stat:
-        text = "".join(
-            f"{s.jurisdiction} {s.year_label} {s.a.label} → {s.b.label}: {stat_line(s)}\n"
+        lines = [
+            f"{s.jurisdiction} {s.year_label} {s.a.label} → {s.b.label}: {stat_line(s)}"
             for s in report.sections
+        ]
+        summaries = Table(
+            "summaries",
+            ["jurisdiction", "fiscal_year", "a", "b", "summary"],
+            [
+                {
+                    "jurisdiction": s.jurisdiction,
+                    "fiscal_year": s.fiscal_year,
+                    "a": s.a.label,
+                    "b": s.b.label,
+                    "summary": stat_line(s),
+                }
+                for s in report.sections
+            ],  # fmt: skip
+            report.meta,
         )
-        return dict.fromkeys(FORMATS, lambda: text)
+        return {
+            **table_renderers(summaries, FORMATS),
+            "table": lambda: "".join(f"{line}\n" for text in lines for line in paragraphs(text)),
+        }
     rows = Table("changes", ROW_COLUMNS, report_rows(report), report.meta)
     return {
         "table": lambda: report_text(report),
         "json": lambda: to_json(report_document(report)) + "\n",
         "jsonl": lambda: render(rows, "jsonl"),
         "csv": lambda: render(rows, "csv"),
+        "tsv": lambda: render(rows, "tsv"),
         "markdown": lambda: render_markdown(report),
         "html": lambda: _html(report, chart, axis),
+        "xlsx": lambda: render(rows, "xlsx"),
     }
 
 
@@ -169,7 +205,16 @@ def diff(
     "diff --as-of T1 --as-of T2 [--definition NAME]" shows what the ledger learned between
     two moments and splits the change in the share of GDP into the definition change alone,
     the figure changes alone (lines recorded, revised, reclassified, withdrawn), their joint
-    effect and the GDP revision."""
+    effect and the GDP revision.
+
+    \b
+    Examples:
+      defledger diff jp-defense-related@2 jp-defense-related@3 --fy FY2025
+      defledger diff jp-defense-related@2 jp-defense-related@3 --fy FY2025 --stat --unit B
+      defledger diff jp-defense-related@2 jp-defense-related@3 --fy FY2025 -o diff.html
+      defledger diff --as-of 70 --as-of 105 --definition jp-defense-related --fy FY2025
+      defledger diff jp-defense-related@2 jp-defense-related@3 --fy FY2025 -j all
+    """
     from ledger.queries.asof import resolve_as_of
     from ledger.queries.jurisdictions import parse_jurisdictions
     from ledger.reports.decompose import as_of_diff
@@ -207,7 +252,7 @@ def diff(
     help="Count CODE (share: 1 or as now; tier: as now, else core).",
 )
 @click.option("--exclude", "excludes", multiple=True, metavar="CODE", help="Stop counting CODE.")
-@click.option("--stages", metavar="STAGE,…", help="Stages that count, e.g. initial,supplementary.")
+@stages_option(help="Stages that count instead of the definition's")
 @click.option("--gdp-basis", metavar="BASIS", help="same-year, FY2022 or FY2022@VINTAGE.")
 @click.option(
     "--stage-rule",
@@ -227,7 +272,7 @@ def what_if(
     spec: str,
     includes: tuple[str, ...],
     excludes: tuple[str, ...],
-    stages: str | None,
+    stages: tuple[str, ...],
     gdp_basis: str | None,
     stage_rule: str | None,
     as_of: str | None,
@@ -243,7 +288,14 @@ def what_if(
 ) -> None:
     """Preview a definition change without recording it: the same report as "diff", from
     NAME@V as recorded (A) to NAME@V with the changes given (B). Opens the ledger read-only;
-    nothing is written."""
+    nothing is written.
+
+    \b
+    Examples:
+      defledger what-if jp-defense-related@2 --include JP.CAND.SPACE=0.5:related --fy FY2025
+      defledger what-if jp-defense-related@2 --stages initial --fy FY2025 --format json
+      defledger what-if jp-defense-related@2 --stage-rule latest --fy FY2025 --stat
+    """
     from ledger.queries.asof import resolve_as_of
     from ledger.queries.jurisdictions import parse_jurisdictions
     from ledger.reports.whatif import Hypothesis, open_read_only
@@ -252,7 +304,7 @@ def what_if(
     places = parse_jurisdictions(jurisdictions)
     if not (includes or excludes or stages or gdp_basis or stage_rule):
         fail("give at least one of --include, --exclude, --stages, --gdp-basis, --stage-rule")
-    hypothesis = Hypothesis(includes, excludes, stages, gdp_basis, stage_rule)
+    hypothesis = Hypothesis(includes, excludes, ",".join(stages) or None, gdp_basis, stage_rule)
     with open_read_only(db_of(ctx)) as store:
         moment = resolve_as_of(store, as_of)
         report = run_what_if(

@@ -37,7 +37,8 @@ class CliError(click.ClickException):
 
     def __init__(self, message: str, exit_code: int = EXIT_ERROR) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        # click types exit_code as a ClassVar, yet reads it from the instance it catches
+        self.exit_code = exit_code  # type: ignore[misc]
 
 
 def run_guarded(action: Callable[[], T]) -> T:
@@ -51,7 +52,8 @@ def run_guarded(action: Callable[[], T]) -> T:
     except CliError:
         raise
     except click.ClickException as exc:  # click's own usage errors echo what was typed
-        exc.message = _clip(exc.message, MAX_USAGE_MESSAGE)
+        # click types message as Final; clipped in place, the error keeps its usage hint
+        exc.message = _clip(exc.message, MAX_USAGE_MESSAGE)  # type: ignore[misc]
         raise
     except (click.exceptions.Exit, click.Abort, KeyboardInterrupt):
         raise

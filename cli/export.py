@@ -7,7 +7,9 @@ import click
 from cli.errors import EXIT_ERROR, EXIT_INTEGRITY, CliError
 from cli.files import KEY_BYTES, read_text
 from cli.options import as_of_option, open_store, output_options
-from cli.output import emit
+from cli.output import emit, emit_verdict, human
+from cli.progress import progress
+from cli.terminal import note
 
 _FILE = click.Path(exists=True, dir_okay=False)
 
@@ -52,12 +54,19 @@ def export(
     datapackage.json, the checkpoint, SHA256SUMS and, with --sign, SHA256SUMS.sig.
 
     The same ledger and as-of give the same bytes. Paths outside the export root are refused
-    before anything is written; a failed export leaves nothing behind."""
+    before anything is written; a failed export leaves nothing behind. Progress: a bar on a
+    terminal, lines on stderr with --progress.
+
+    \b
+    Examples:
+      defledger export -o bundle
+      defledger export -o bundle-105 --as-of 105 --cloudevents
+    """
     from ledger.exports.write import export_bundle
     from ledger.queries.asof import resolve_as_of
 
     key = read_text(key_file, "key", KEY_BYTES) if key_file else None
-    with open_store(ctx) as store:
+    with open_store(ctx) as store, progress("export") as report:
         seq = resolve_as_of(store, as_of).seq
         result = export_bundle(
             store,
@@ -67,11 +76,11 @@ def export(
             private_key=key,
             cloudevents=cloudevents,
             parquet=parquet,
+            progress=report,
         )
-    table = result.table()
-    emit(table, "table", None)  # the summary; the bundle is the output
-    for note in result.notes:
-        click.echo(f"note: {note}", err=True)
+    emit(result.table(), "table", None)  # what was written; the bundle is the output
+    for text in result.notes:
+        note(f"note: {text}")
 
 
 @click.command("verify-export")
@@ -97,14 +106,22 @@ def verify_export(
     unknown file, the signatures (with --pubkey), the hash chain in events.jsonl, the Merkle
     root in the checkpoint, and every other file recomputed from the events and compared: the
     CSVs row by row, the workbook cell by cell, CloudEvents, datapackage.json and Parquet.
-    Exit 3 on any problem; exit 1 if a file could not be checked (unless --allow-unchecked)."""
+    Exit 3 on any problem; exit 1 if a file could not be checked (unless --allow-unchecked).
+
+    \b
+    Examples:
+      defledger export -o bundle
+      defledger verify-export bundle
+      defledger verify-export bundle --format json
+    """
     from ledger.exports.verify import verify_export as check
 
     pubkey = read_text(pubkey_file, "verifier key", KEY_BYTES) if pubkey_file else None
-    report = check(directory, pubkey)
-    table = report.table()
-    if report.problems or fmt not in (None, "table"):
-        emit(table, fmt, output)
+    with progress("verify-export") as report_progress:
+        report = check(directory, pubkey, progress=report_progress)
+    passed = not report.problems and (report.complete or allow_unchecked)
+    if report.problems or passed or not human(fmt, output):  # else only the Error line
+        emit_verdict(report.table(), fmt, output, passed)
     if not report.ok:
         first = report.problems[0].message
         raise CliError(
@@ -117,4 +134,3 @@ def verify_export(
             "nothing else was wrong (pass --allow-unchecked to accept that)",
             EXIT_ERROR,
         )
-    click.echo(table.caption, err=fmt not in (None, "table"))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import click
 
-from cli.options import SEQ, open_store, output_options
+from cli.options import SEQ, SEQ_OR_EVENT_ID, open_store, output_options
 from cli.output import emit, format_from
+
+REV = "SEQ|ISO-TIME|EVENT-ID"
 
 
 @click.command()
@@ -13,8 +15,8 @@ from cli.output import emit, format_from
     "--stream", help="Only this stream (a trailing * matches a prefix: line/JP/FY2025/*)."
 )
 @click.option("--type", "types", multiple=True, help="Only events of this type (repeatable).")
-@click.option("--since", metavar="ISO-TIME", help="Recorded at or after this time.")
-@click.option("--until", metavar="ISO-TIME", help="Recorded at or before this time.")
+@click.option("--since", metavar=REV, help="From this seq or event on, or recorded at or after.")
+@click.option("--until", metavar=REV, help="Up to this seq or event, or recorded at or before.")
 @click.option("--actor", help="Only events recorded by this actor.")
 @click.option("-n", "limit", type=SEQ, help="Only the last N matching events.")
 @output_options
@@ -31,7 +33,15 @@ def log(
     output: str | None,
 ) -> None:
     """The history, oldest first. ``--format jsonl`` prints every event in full, in the form
-    ``import`` reads back."""
+    ``import`` reads back. A table fits the terminal (long text is cut with …; the JSON,
+    JSON Lines and CSV keep it whole).
+
+    \b
+    Examples:
+      defledger log -n 5
+      defledger log --since 100 --until 105 --type CategoryIncluded
+      defledger log --stream 'line/JP/FY2025/*' --format jsonl -o lines.jsonl
+    """
     from ledger.queries.history import log_table
 
     with open_store(ctx, read_only=True) as store:
@@ -50,13 +60,19 @@ def log(
 
 
 @click.command()
-@click.argument("seq", type=SEQ)
+@click.argument("rev", metavar="SEQ|EVENT-ID", type=SEQ_OR_EVENT_ID)
 @output_options
 @click.pass_context
-def show(ctx: click.Context, seq: int, fmt: str | None, output: str | None) -> None:
-    """One event with its whole envelope: payload, provenance, hashes."""
+def show(ctx: click.Context, rev: str, fmt: str | None, output: str | None) -> None:
+    """One event (by seq or event id) with its whole envelope: payload, provenance, hashes.
+
+    \b
+    Examples:
+      defledger show 105
+      defledger show 105 --format json
+    """
     from ledger.queries.history import show_table
 
     with open_store(ctx, read_only=True) as store:
-        table = show_table(store, seq)
+        table = show_table(store, rev)
     emit(table, fmt, output)

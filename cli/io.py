@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from cli.files import KiB, read_text, read_upto
 from cli.options import BoundedInt, db_of, open_store
 from cli.output import emit
+from cli.progress import progress
 from cli.record import default_actor
+from cli.terminal import note, settings
 
 MAPPING_BYTES = 1024 * KiB  # a mapping file: a few dozen lines, a map of a few hundred names
 
@@ -32,8 +32,9 @@ def init(ctx: click.Context, jurisdictions: tuple[str, ...]) -> None:
     \b
     Examples:
       defledger init
-      defledger init --jurisdiction DE
-      defledger init -j DE -j PL
+      defledger --db new.db init
+      defledger --db de.db init --jurisdiction DE
+      defledger --db eu.db init -j DE -j PL
     """
     from ledger.queries.jurisdictions import parse_jurisdictions, set_ledger_default
     from ledger.storage.db import resolve_url, safe_url
@@ -43,7 +44,7 @@ def init(ctx: click.Context, jurisdictions: tuple[str, ...]) -> None:
         default = set_ledger_default(store, jurisdictions)
     where = f"ledger ready at {safe_url(resolve_url(db_of(ctx)))}"
     default_text = f" (default jurisdiction {','.join(default)})" if default else ""
-    click.echo(where + default_text, err=True)
+    note(where + default_text)
 
 
 @click.command("import")
@@ -89,7 +90,6 @@ def init(ctx: click.Context, jurisdictions: tuple[str, ...]) -> None:
     show_default=True,
     help="Events a dry run shows as a table on stdout (0: none).",
 )
-@click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @click.pass_context
 def import_(
     ctx: click.Context,
@@ -102,22 +102,23 @@ def import_(
     reason: str | None,
     dry_run: bool,
     preview: int,
-    quiet: bool,
 ) -> None:
     """Import FILE (or - for stdin): JSON Lines of events, CSV of categories, budget lines, GDP
     figures or claims, a TOML file of [[claim]] tables (see docs/formats.md, docs/claims.md), a
     TOML definition file (one version of a definition, see docs/definitions.md: recorded as the
     events record makes, with the structural diff shown first), or someone else's table — a
     CSV file or an .xlsx sheet, long or wide (one column per year) — through a mapping
-    (--mapping FILE.toml, --map). All-or-nothing; importing the same file twice adds nothing.
+    (--mapping FILE.toml, --map; examples/nato shows one). All-or-nothing; importing the same
+    file twice adds nothing. Progress: a bar on a terminal, lines on stderr with --progress,
+    none with -q.
 
     \b
     Examples:
-      defledger import japan.jsonl
-      defledger import lines.csv --dry-run
-      defledger import examples/definitions/nato-v1.toml
-      defledger import nato.csv --mapping examples/nato/nato.toml --kind lines
-      defledger import table.xlsx --sheet TABLE2 --mapping table2.toml --dry-run
+      defledger log --format jsonl -o events.jsonl
+      defledger import events.jsonl --dry-run --progress
+      defledger import events.jsonl
+      defledger definition show jp-defense-related@3 -o v3.toml
+      defledger import v3.toml --dry-run
     """
     from pathlib import Path
 
@@ -130,6 +131,7 @@ def import_(
     )
     from ledger.intake.mapping import parse_mapping
 
+    quiet = settings().quiet
     mapped = None
     if mapping is not None or maps:
         text = read_text(mapping, "mapping", MAPPING_BYTES) if mapping is not None else None
@@ -138,41 +140,29 @@ def import_(
     # at most one byte past the limit is read: import_table names the limit
     data = bytes(read_upto(file, "file", MAX_FILE_BYTES))
     if mapped is None and is_definition_file(data, kind):
-        _import_definition(
-            ctx, decode(data), actor=actor, reason=reason, dry_run=dry_run, quiet=quiet
-        )
+        _import_definition(ctx, decode(data), actor=actor, reason=reason, dry_run=dry_run)
         return
-    show_progress = not quiet and sys.stderr.isatty()
-
-    def progress(rows: int) -> None:
-        if show_progress:
-            click.echo(f"\rchecked {rows:,} rows", err=True, nl=False)
-
-    with open_store(ctx, create=True, quiet=quiet) as store:
-        report = import_table(
+    with open_store(ctx, create=True, quiet=quiet) as store, progress("import") as report:
+        result = import_table(
             store, data, "stdin" if file == "-" else Path(file).name, mapped, kind=kind,
-            sheet=sheet, actor=actor, reason=reason, dry_run=dry_run, progress=progress,
+            sheet=sheet, actor=actor, reason=reason, dry_run=dry_run, progress=report,
             preview=preview if dry_run else 0,
         )  # fmt: skip
-    if show_progress:
-        click.echo("", err=True)
-    if report.dry_run and report.preview:
-        emit(preview_table(report), None, None)
-    if not quiet:
-        verb = "would add" if report.dry_run else "added"
-        where = f" (seq {report.first_seq}..{report.last_seq})" if report.first_seq else ""
-        read = ""
-        if report.counts is not None and report.counts.missing_cells:
-            read = f", {report.counts.missing_cells} cells meaning no figure skipped"
-        click.echo(
-            f"{report.kind}: {report.rows} rows, {verb} {report.appended} events{where}, "
-            f"{report.skipped} already recorded{read}",
-            err=True,
-        )
+    if result.dry_run and result.preview:
+        emit(preview_table(result), None, None)
+    verb = "would add" if result.dry_run else "added"
+    where = f" (seq {result.first_seq}..{result.last_seq})" if result.first_seq else ""
+    read = ""
+    if result.counts is not None and result.counts.missing_cells:
+        read = f", {result.counts.missing_cells:,} cells meaning no figure skipped"
+    note(
+        f"{result.kind}: {result.rows:,} rows, {verb} {result.appended:,} events{where}, "
+        f"{result.skipped:,} already recorded{read}"
+    )
 
 
 def _import_definition(
-    ctx: click.Context, text: str, *, actor: str, reason: str | None, dry_run: bool, quiet: bool
+    ctx: click.Context, text: str, *, actor: str, reason: str | None, dry_run: bool
 ) -> None:
     """A definition file: its structural diff and events on stderr before anything is written
     (the events themselves on stdout with --dry-run), then what was added."""
@@ -188,33 +178,29 @@ def _import_definition(
         if dry_run:
             for row in report.events:
                 click.echo(to_json(row, indent=False))
-        if quiet:
-            return
         what = "new version" if report.new else "recorded version"
         based = f", based on @{report.based_on}" if report.new and report.based_on else ""
         if not report.events:
-            click.echo(f"{report.label} ({what}): the ledger says the same, nothing to record",
-                       err=True)  # fmt: skip
+            note(f"{report.label} ({what}): the ledger says the same, nothing to record")
             return
-        click.echo(f"{report.label} ({what}{based}):", err=True)
+        note(f"{report.label} ({what}{based}):")
         for line in report.changes or ["no structural change"]:
-            click.echo(f"  {line}", err=True)
-        verb = "would record" if dry_run else "recording"
-        click.echo(f"{verb} {_events(len(report.events))}:", err=True)
+            note(f"  {line}")
+        note(f"{'would record' if dry_run else 'recording'} {_events(len(report.events))}:")
         for summary in report.summaries:
-            click.echo(f"  {summary}", err=True)
+            note(f"  {summary}")
 
+    quiet = settings().quiet
     with open_store(ctx, create=not dry_run, read_only=dry_run, quiet=quiet) as store:
         report = import_definition(
             store, text, actor=actor, reason=reason, dry_run=dry_run, before_writing=show
         )
-    if not quiet:
-        verb = "would add" if report.dry_run else "added"
-        first, last = report.first_seq, report.last_seq
-        where = f" (seq {first})" if first == last else f" (seq {first}..{last})"
-        where = where if first else ""
-        count = len(report.events) if dry_run else report.appended
-        click.echo(f"definition: {verb} {_events(count)}{where}", err=True)
+    verb = "would add" if report.dry_run else "added"
+    first, last = report.first_seq, report.last_seq
+    where = f" (seq {first})" if first == last else f" (seq {first}..{last})"
+    where = where if first else ""
+    count = len(report.events) if dry_run else report.appended
+    note(f"definition: {verb} {_events(count)}{where}")
 
 
 def _events(count: int) -> str:

@@ -1,24 +1,31 @@
 """The one writer of command output: it picks the format and writes stdout or ``-o FILE``.
 
 Every command that prints a table, a report or a document, or writes one to a file, hands
-``write`` its renderings: a mapping from each format it offers to a function giving the text in
-that format (the first is the default). ``write`` picks the format — ``--format``, else the
-extension of ``-o FILE`` (``FORMATS``), else plain text when the extension is unknown, else the
-default — renders only that one and writes it to stdout, or to FILE saying ``wrote FILE`` on
-stderr. A rendering may come with files that belong beside FILE (the HTML report's Vega-Lite
-spec); it then needs ``-o``. ``emit`` is ``write`` for a ``ledger.tabular.Table``, whose formats
-are rendered here: JSON is ``{"meta": {...}, "<name>": [rows]}`` (or the table's ``document``)
-with decimals as strings; JSON Lines is one row per line; CSV has a header row (nested values as
-JSON text); markdown is a pipe table; ``table`` is aligned text (``aligned``, which the diff
-report's text uses too). A new format is one row in ``FORMATS`` and one renderer where it is
-offered.
+``write`` its renderings: a mapping from each format it offers to a function giving the text
+(or, for XLSX, the bytes) in that format (the first is the default). ``write`` picks the
+format — ``--format``, else the extension of ``-o FILE`` (``FORMATS``), else the default; an
+extension naming no format the command offers is bad input (exit 2) — renders only that one
+and writes it to stdout, or to FILE saying ``wrote FILE`` on stderr. Data goes to stdout,
+messages to stderr. A rendering may come with files that belong beside FILE (the HTML report's
+Vega-Lite spec); it then needs ``-o``.
+
+``emit`` is ``write`` for a ``ledger.tabular.Table``. Machine formats carry exact values: JSON
+is ``{"meta": {...}, "<name>": [rows]}`` (or the table's ``document``) with decimals as
+strings; JSON Lines one row per line; CSV and TSV a header row (nested values as JSON text);
+XLSX integers as numbers and other decimals as exact text. Formats for people write numbers
+with ``ledger.numbers`` (``--unit``, ``--places``): ``table`` is aligned text that fits the
+terminal (``cli.layout``), through a pager when long (``cli.terminal``); Markdown and HTML are
+documents (``ledger.exports.documents``). A new format is one row in ``FORMATS`` and one
+renderer where it is offered.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import sys
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
@@ -28,7 +35,10 @@ from typing import Any
 import click
 import orjson
 
-from cli.errors import fail
+from cli import terminal
+from cli.errors import EXIT_INPUT, CliError, fail
+from cli.layout import table_lines, wrap
+from ledger.numbers import NumberFormat
 from ledger.tabular import Table
 
 
@@ -38,24 +48,32 @@ class Format:
 
     name: str
     extensions: tuple[str, ...]
+    binary: bool = False
+    for_people: bool = False  # laid out for a terminal: fitted, paged, coloured there
 
 
-# The formats, in the order ``--help`` lists them; the extension picks the format for -o FILE.
+# The formats, in the order ``--help`` lists them; the extension picks the format for -o FILE
+# (``.txt`` is a table, or the text of a command whose output is one text).
 FORMATS: dict[str, Format] = {
     f.name: f
     for f in (
-        Format("table", (".txt",)),
-        Format("json", (".json",)),
+        Format("table", (".txt",), for_people=True),
+        Format("text", (".txt", ".checkpoint"), for_people=True),
+        Format("json", (".json", ".jsonld")),  # JSON-LD (claims export) is JSON
         Format("jsonl", (".jsonl", ".ndjson")),
         Format("csv", (".csv",)),
-        Format("markdown", (".md",)),
+        Format("tsv", (".tsv", ".tab")),
+        Format("markdown", (".md", ".markdown")),
         Format("html", (".html", ".htm")),
         Format("toml", (".toml",)),  # a definition file (definition show)
+        Format("xlsx", (".xlsx",), binary=True),
     )
 }
-EXTENSIONS = {ext: f.name for f in FORMATS.values() for ext in f.extensions}
-TABLE_FORMATS = ("table", "json", "jsonl", "csv", "markdown")
-PLAIN = "table"  # what a file whose extension names no offered format gets, when offered
+EXTENSIONS: dict[str, tuple[str, ...]] = {}
+for _format in FORMATS.values():
+    for _ext in _format.extensions:
+        EXTENSIONS[_ext] = (*EXTENSIONS.get(_ext, ()), _format.name)
+TABLE_FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown", "html", "xlsx")
 
 
 @dataclass(frozen=True)
@@ -63,11 +81,28 @@ class Rendered:
     """A rendering with files that belong beside the output file: ``{suffix: text}``, each
     written to FILE with its suffix replaced (``report.html`` → ``report.vl.json``)."""
 
-    text: str
+    text: str | bytes
     beside: dict[str, str] = field(default_factory=dict)
 
 
-Renderers = Mapping[str, Callable[[], "str | Rendered"]]
+Renderers = Mapping[str, Callable[[], "str | bytes | Rendered"]]
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the output being rendered goes: a file or stdout, how wide, in colour or not."""
+
+    to_file: bool = False
+    width: int | None = None
+    colour: bool = False
+
+
+_TARGET: ContextVar[Target | None] = ContextVar("defledger_output_target", default=None)
+
+
+def target() -> Target:
+    """Where the rendering under way goes (a renderer asks, to fit and colour its text)."""
+    return _TARGET.get() or Target()
 
 
 def _default(value: Any) -> Any:
@@ -89,117 +124,180 @@ def _to_file(output: str | None) -> bool:
     return bool(output) and output != "-"
 
 
+def _offered_text(offered: Sequence[str]) -> str:
+    return ", ".join(f"{name} ({'/'.join(FORMATS[name].extensions)})" for name in offered)
+
+
 def choose(offered: Sequence[str], fmt: str | None, output: str | None) -> str:
-    """The format to write: ``fmt``, else the one ``output``'s extension names (plain text for
-    an extension naming none of ``offered``), else the first offered."""
+    """The format to write: ``fmt``, else the one ``output``'s extension names, else the
+    first offered (stdout, or a file name without an extension). An extension naming no
+    format offered here is bad input (exit 2)."""
     if fmt:
         if fmt not in offered:
             fail(f"--format {fmt} is not offered here ({', '.join(offered)})")
         return fmt
-    if output is not None and _to_file(output):
-        named = EXTENSIONS.get(Path(output).suffix.lower())
-        if named in offered:
-            return named
-        if PLAIN in offered:
-            return PLAIN
-    return offered[0]
+    if output is None or not _to_file(output):
+        return offered[0]
+    suffix = Path(output).suffix.lower()
+    if not suffix:
+        return offered[0]
+    named = [name for name in EXTENSIONS.get(suffix, ()) if name in offered]
+    if named:
+        return named[0]
+    from events.quoting import quoted
+
+    raise CliError(
+        f"-o {quoted(output)}: this command cannot write {quoted(suffix)} files; it writes "
+        f"{_offered_text(offered)} (or give --format)",
+        EXIT_INPUT,
+    )
 
 
-def format_from(fmt: str | None, output: str | None) -> str:
+def format_from(fmt: str | None, output: str | None, offered: Sequence[str] = TABLE_FORMATS) -> str:
     """The format a table is written in (see ``choose``)."""
-    return choose(TABLE_FORMATS, fmt, output)
+    return choose(offered, fmt, output)
 
 
 def write(renderers: Renderers, fmt: str | None, output: str | None) -> str:
     """Render in the chosen format and write to ``output`` (a file, or stdout for None/"-");
     messages go to stderr. Returns the format written."""
     chosen = choose(list(renderers), fmt, output)
-    rendered = renderers[chosen]()
-    if isinstance(rendered, str):
+    spec = FORMATS.get(chosen)
+    to_file = output is not None and _to_file(output)
+    people = spec is not None and spec.for_people
+    where = Target(
+        to_file,
+        terminal.width(to_file) if people else None,
+        people and terminal.colour(to_file),
+    )
+    token = _TARGET.set(where)
+    try:
+        rendered = renderers[chosen]()
+    finally:
+        _TARGET.reset(token)
+    if not isinstance(rendered, Rendered):
         rendered = Rendered(rendered)
-    if output is None or not _to_file(output):
+    if not to_file:
+        assert output is None or output == "-"
+        ext = spec.extensions[0] if spec else ""
         if rendered.beside:
-            ext = FORMATS[chosen].extensions[0] if chosen in FORMATS else ""
             others = ", ".join(f"FILE{suffix}" for suffix in rendered.beside)
             fail(f"--format {chosen} needs -o FILE{ext} (it also writes {others} beside it)")
-        click.echo(rendered.text, nl=False)
+        if isinstance(rendered.text, bytes):
+            if terminal.stdout_is_tty():
+                fail(f"--format {chosen} is binary: give -o FILE{ext} (or redirect stdout)")
+            sys.stdout.flush()
+            sys.stdout.buffer.write(rendered.text)
+            sys.stdout.buffer.flush()
+        else:
+            terminal.page(rendered.text)  # through the pager on a terminal, when long
         return chosen
+    assert output is not None
     _write_file(output, rendered.text)
     for suffix, text in rendered.beside.items():
         _write_file(str(Path(output).with_suffix("")) + suffix, text)
     return chosen
 
 
-def _write_file(path: str, text: str) -> None:
-    Path(path).write_text(text, encoding="utf-8", newline="")
-    click.echo(f"wrote {path}", err=True)
+def _write_file(path: str, text: str | bytes) -> None:
+    if isinstance(text, bytes):
+        Path(path).write_bytes(text)
+    else:
+        Path(path).write_text(text, encoding="utf-8", newline="")
+    terminal.note(f"wrote {path}")
 
 
 def write_text(text: str, output: str | None) -> None:
-    """Write text that has one form only (a checkpoint, a proof) to stdout or ``output``."""
+    """Write text that has one form only (the SQL of ``db grants``) to stdout or ``output``."""
     write({"text": lambda: text}, None, output)
 
 
 # -- tables ----------------------------------------------------------------------------------
 
 
+def numbers() -> NumberFormat:
+    """How this run writes numbers for people (``--unit``, ``--places``)."""
+    chosen = terminal.settings()
+    return NumberFormat(unit=chosen.unit, places=chosen.places)
+
+
 def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, dict | list | tuple):
-        return to_json(value, indent=False)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value.value if hasattr(value, "value") and not isinstance(value, str) else value)
+    from ledger.exports.documents import plain
+
+    return plain(value)
 
 
-def aligned(columns: list[str], rows: list[list[str]], right: Callable[[int], bool]) -> list[str]:
-    """Text columns two spaces apart under a dashed rule; column ``i`` is right-aligned when
-    ``right(i)``. Trailing spaces are cut."""
-    widths = [max([len(c)] + [len(row[i]) for row in rows]) for i, c in enumerate(columns)]
-
-    def line(values: list[str]) -> str:
-        return "  ".join(
-            v.rjust(w) if right(i) else v.ljust(w)
-            for i, (v, w) in enumerate(zip(values, widths, strict=True))
-        ).rstrip()
-
-    return [line(columns), line(["-" * w for w in widths])] + [line(row) for row in rows]
+def _delimited(table: Table, delimiter: str) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(table.columns)
+    for row in table.rows:
+        writer.writerow([_cell(row.get(c)) for c in table.columns])
+    return buffer.getvalue()
 
 
-def render(table: Table, fmt: str) -> str:
-    """The text of ``table`` in ``fmt``."""
-    if fmt == "json" and table.document is not None:
-        return to_json(table.document) + "\n"
+def text_table(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    right: Callable[[int], bool],
+    *,
+    wrap_cells: bool = False,
+    secondary: Sequence[str] = (),
+) -> list[str]:
+    """A table laid out for where the output goes (``cli.layout.table_lines``)."""
+    where = target()
+    bold = (lambda text: click.style(text, bold=True)) if where.colour else str
+    return table_lines(
+        columns,
+        rows,
+        right,
+        where.width,
+        wrap_cells=wrap_cells,
+        style_header=bold,
+        secondary=secondary,
+    )
+
+
+def paragraphs(text: str, hang: str = "  ") -> list[str]:
+    """Lines of running text wrapped to where the output goes."""
+    width = target().width
+    return [part for line in text.splitlines() for part in wrap(line, width, "", hang)]
+
+
+def render(table: Table, fmt: str) -> str | bytes:
+    """``table`` in ``fmt``."""
     if fmt == "json":
-        return to_json({"meta": table.meta, table.name: table.rows}) + "\n"
+        document = table.document
+        if document is None:
+            document = {"meta": table.meta, table.name: table.rows}
+        return to_json(document) + "\n"
     if fmt == "jsonl":
+        if table.document is not None:
+            return to_json(table.document, indent=False) + "\n"
         return "".join(to_json(row, indent=False) + "\n" for row in table.rows)
-    columns = table.columns
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(columns)
-        for row in table.rows:
-            writer.writerow([_cell(row.get(c)) for c in columns])
-        return buffer.getvalue()
-    cells = [[_cell(row.get(c)).replace("\n", " ") for c in columns] for row in table.rows]
+    if fmt in ("csv", "tsv"):
+        return _delimited(table, "," if fmt == "csv" else "\t")
+    from ledger.exports import documents
+
+    if fmt == "xlsx":
+        return documents.xlsx_bytes(table)
     if fmt == "markdown":
-        lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
-        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in cells]
-        return "\n".join(lines) + "\n" + (f"\n{table.caption}\n" if table.caption else "")
-    numeric = [bool(table.rows) and all(_is_number(row.get(c)) for row in table.rows)
-               for c in columns]  # fmt: skip
-    out = aligned(columns, cells, numeric.__getitem__)
+        return documents.markdown(table, numbers())
+    if fmt == "html":
+        return documents.html_page(table, numbers())
+    headers, rows, right = documents.human_cells(table, numbers())
+    secondary = [headers[table.columns.index(c)] for c in table.secondary if c in table.columns]
+    out = text_table(headers, rows, right.__contains__, wrap_cells=table.wrap, secondary=secondary)
     if table.caption:
-        out += ["", table.caption]
+        out += ["", *paragraphs(table.caption)]
     return "\n".join(out) + "\n"
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | Decimal) and not isinstance(value, bool) or value is None
+def render_text(table: Table, fmt: str) -> str:
+    """``table`` in ``fmt``, one of the text formats (every one but xlsx)."""
+    out = render(table, fmt)
+    assert isinstance(out, str), fmt
+    return out
 
 
 def table_renderers(table: Table, formats: Sequence[str] = TABLE_FORMATS) -> Renderers:
@@ -210,3 +308,26 @@ def table_renderers(table: Table, formats: Sequence[str] = TABLE_FORMATS) -> Ren
 def emit(table: Table, fmt: str | None, output: str | None) -> None:
     """Write ``table`` to ``output`` (a file, or stdout for None/"-"); messages go to stderr."""
     write(table_renderers(table), fmt, output)
+
+
+def emit_verdict(table: Table, fmt: str | None, output: str | None, ok: bool) -> None:
+    """A check's findings (``verify``, ``copy``, ``verify-export``): in the table format, when
+    all is well, only its verdict (the caption) — not an empty table; else ``table`` in the
+    chosen format. A verdict that all is well written elsewhere is also said on stderr (a
+    failure is said by the command's ``Error:`` line)."""
+    renderers = dict(table_renderers(table))
+    if ok:
+        renderers["table"] = lambda: "\n".join(paragraphs(table.caption)) + "\n"
+    chosen = write(renderers, fmt, output)
+    if ok and (chosen != "table" or _to_file(output)):
+        terminal.note(table.caption)
+
+
+def human(fmt: str | None, output: str | None, offered: Sequence[str] = TABLE_FORMATS) -> bool:
+    """Whether the output goes to a person: the table format on stdout (a verdict then goes
+    to stdout after it; otherwise to stderr, beside the data)."""
+    return (
+        choose(offered, fmt, output) == offered[0]
+        and not _to_file(output)
+        and (FORMATS[offered[0]].for_people)
+    )

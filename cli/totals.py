@@ -9,17 +9,20 @@ import click
 
 from cli.errors import EXIT_INTEGRITY, CliError
 from cli.options import (
-    BoundedInt,
     as_of_option,
     jurisdiction_option,
+    old_spellings,
     open_store,
     output_options,
+    places_option,
+    stages_option,
+    unit_option,
 )
-from cli.output import emit
+from cli.output import emit, human
+from cli.progress import progress
+from cli.terminal import note
 
 F = Callable[..., Any]
-STAGE_CHOICES = ("request", "draft", "initial", "supplementary", "settled")
-MAX_PLACES = 20  # shares are exact to 50 digits; more places than this shows nothing new
 
 
 def measure_options(command: F) -> F:
@@ -29,25 +32,14 @@ def measure_options(command: F) -> F:
         click.option(
             "--tier", help="Only this tier (core, related, …; 'all' is the sum of the tiers)."
         ),
-        click.option(
-            "--stage",
-            "stages",
-            multiple=True,
-            type=click.Choice(STAGE_CHOICES),
-            help="Count only these budget stages, within the definition's (repeatable).",
-        ),
+        stages_option(help="Count only these budget stages, within the definition's"),
         click.option(
             "--gdp-basis",
             metavar="same-year|FY2022|FY2022@VINTAGE",
             help="Divide by this GDP instead of the definition's basis.",
         ),
-        click.option(
-            "--places",
-            type=BoundedInt(0, MAX_PLACES),
-            default=2,
-            show_default=True,
-            help="Decimal places of displayed shares (rounded half-up; JSON also has exact).",
-        ),
+        places_option(expose=True),
+        unit_option,
         as_of_option,
     ]
     for decorator in reversed(decorators):
@@ -60,6 +52,7 @@ def _open(ctx: click.Context) -> Any:
     return open_store(ctx)
 
 
+@old_spellings({"--stage": "--stages"})
 @click.command()
 @measure_options
 @click.option(
@@ -91,16 +84,17 @@ def _open(ctx: click.Context) -> Any:
 )
 @output_options
 @click.pass_context
-def totals(ctx: click.Context, fmt: str | None, output: str | None, **options: Any) -> None:
+def totals(ctx: click.Context, /, fmt: str | None, output: str | None, **options: Any) -> None:
     """Totals and share of GDP per fiscal year × definition version × tier, as of any moment.
 
     \b
     Examples:
       defledger totals --fy FY2025
-      defledger totals --fy FY2022..FY2027 --definition jp-defense-related --change
-      defledger totals --fy FY2025 --definition jp@1 --definition jp@2 --gdp-basis FY2022
-      defledger totals --fy FY2025 --target --as-of 2025-06-30
+      defledger totals --fy FY2022..FY2025 --definition jp-defense-related --change --unit T
+      defledger totals --fy FY2025 --definition jp-mod-core@1 --definition nato@1 --tier all
+      defledger totals --fy FY2025 --definition jp-defense-related --target --as-of 105
       defledger totals --fy FY2025 --claims
+      defledger totals --fy FY2025 -o totals.xlsx
     """
     from ledger.queries.totals import TotalsRequest, totals_table
 
@@ -109,8 +103,21 @@ def totals(ctx: click.Context, fmt: str | None, output: str | None, **options: A
     emit(table, fmt, output)
 
 
-def _trace_command(name: str) -> click.Command:
-    @click.command(name)
+TRACE_HELP = """Which events produced a total: every counted budget line with amount × share =
+    contribution and the seqs of its events, the definition events that included its
+    category, the GDP figure, the exchange rates and the targets — enough to recompute it by
+    hand.{alias}
+
+    \b
+    Examples:
+      defledger {name} --fy FY2025 --definition jp-defense-related
+      defledger {name} --fy FY2024 --definition jp-defense-related@1 --all-lines --format csv
+    """
+
+
+def _trace_command(name: str, alias: str = "") -> click.Command:
+    @old_spellings({"--stage": "--stages"})
+    @click.command(name, help=TRACE_HELP.format(name=name, alias=alias))
     @measure_options
     @click.option(
         "--fy", "--year", "year", required=True, metavar="FY2025", help="The year (FY2025 or 2025)."
@@ -124,11 +131,7 @@ def _trace_command(name: str) -> click.Command:
     @click.option("--all-lines", is_flag=True, help="Also list lines that do not count, and why.")
     @output_options
     @click.pass_context
-    def trace(ctx: click.Context, fmt: str | None, output: str | None, **options: Any) -> None:
-        """Which events produced a total: every counted budget line with amount × share =
-        contribution and the seqs of its events, the definition events that included its
-        category, the GDP figure, the exchange rates and the targets — enough to recompute it
-        by hand."""
+    def trace(ctx: click.Context, /, fmt: str | None, output: str | None, **options: Any) -> None:
         from ledger.queries.trace import TraceRequest, trace_table
 
         with _open(ctx) as store:
@@ -139,9 +142,12 @@ def _trace_command(name: str) -> click.Command:
 
 
 trace = _trace_command("trace")
-explain = _trace_command("explain")
+explain = _trace_command(
+    "explain", "\n\n    An alias of `defledger trace`: the same options and output."
+)
 
 
+@old_spellings({"--stage": "--stages"})
 @click.command()
 @measure_options
 @click.option(
@@ -155,9 +161,15 @@ explain = _trace_command("explain")
 )
 @output_options
 @click.pass_context
-def replay(ctx: click.Context, fmt: str | None, output: str | None, **options: Any) -> None:
+def replay(ctx: click.Context, /, fmt: str | None, output: str | None, **options: Any) -> None:
     """Step through history for one measure: after each event that moved it, the seq, time,
-    actor, event, total, share of GDP and change."""
+    actor, event, total, share of GDP and change.
+
+    \b
+    Examples:
+      defledger replay --fy FY2025 --definition jp-defense-related
+      defledger replay --fy FY2025 --definition jp-defense-related --unit B --format markdown
+    """
     from ledger.queries.replay import ReplayRequest, replay_table
 
     with _open(ctx) as store:
@@ -171,12 +183,22 @@ def replay(ctx: click.Context, fmt: str | None, output: str | None, **options: A
 @click.pass_context
 def rebuild(ctx: click.Context, check: bool, fmt: str | None, output: str | None) -> None:
     """Recompute every projection from the events, report any difference from the stored ones
-    (exit 3 if there is one), then replace them."""
+    (exit 3 if there is one), then replace them. With no difference, the table is left out
+    and the verdict goes to stderr (JSON, CSV and -o FILE still get the table).
+
+    \b
+    Examples:
+      defledger rebuild --check
+      defledger rebuild --format json -o rebuild.json
+    """
     from ledger.projections.rebuild import rebuild as run_rebuild
 
-    with _open(ctx) as store:
-        table = run_rebuild(store, replace=not check)
-    emit(table, fmt, output)
+    with _open(ctx) as store, progress("rebuild") as report:
+        table = run_rebuild(store, replace=not check, progress=report)
+    if table.rows or not human(fmt, output):
+        emit(table, fmt, output)
+    else:
+        note(table.caption)
     if table.rows:
         raise CliError(
             f"{len(table.rows)} difference(s) between the stored projections and the events"

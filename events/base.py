@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Context, Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     AfterValidator,
@@ -48,6 +48,7 @@ class EventModel(BaseModel):
     model_config = ConfigDict(
         frozen=True, extra="forbid", str_strip_whitespace=True, validate_default=True
     )
+    schema_version: ClassVar[int]  # each event type sets its own (see events.upcasters)
 
 
 def _check_code(value: Any) -> str:

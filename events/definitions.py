@@ -8,6 +8,7 @@ budget stages, GDP basis and status are set. Each of these is its own event, so 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 from typing import ClassVar, Literal
 
@@ -103,7 +104,9 @@ class CategoryIncluded(EventModel):
     definition: Code = Field(description="Definition name.")
     version: int = Field(ge=1, description="Definition version.")
     category: Code = Field(description="Category code being included.")
-    share: Share = Field(default=1, description="Share of the category that counts, in (0, 1].")
+    share: Share = Field(
+        default=Decimal(1), description="Share of the category that counts, in (0, 1]."
+    )
     tier: Code = Field(default="core", description="Tier the category counts in (core, related).")
     note: Text = Field(default="", description="Why, e.g. the NATO proportionality test.")
 

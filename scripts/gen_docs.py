@@ -1,22 +1,36 @@
-"""Generate docs/events.md (from the event models), docs/cli.md (from every command's --help)
-and examples/definitions/*.toml (the seed scenario's definitions as definition files).
+"""Regenerate every generated doc: one command, ``python scripts/gen_docs.py``.
 
-Run ``python scripts/gen_docs.py`` after changing a model, a command or the seed's
-definitions; tests/test_docs.py and tests/test_definition_files.py fail when a file is out of
-date.
+- docs/events.md (from the event models) and docs/cli.md (from every command's --help);
+- examples/definitions/*.toml (the seed scenario's definitions as definition files);
+- the copy of docs/verifiers/verify_chain.py that docs/chain.md prints;
+- docs/reports.md and the files in docs/samples/ it links to (``scripts/gen_reports_doc.py``,
+  real runs of ``diff`` and ``what-if`` on the shipped Japan scenario), and the screenshot of
+  its bridge chart in docs/images/ (``scripts/gen_reports_screenshot.py``, when Playwright and
+  Chromium are there; it says so when they are not);
+- the screenshots of the web view's pages in docs/images/web-*.png that docs/web.md shows
+  (``scripts/gen_web_screenshots.py``, also only with Playwright and Chromium);
+- the console blocks of README.md, docs/tutorial.md and docs/concepts.md: the tests that run
+  them again (tests/test_demo.py, tests/test_tutorial.py, tests/test_docs_concepts.py) rewrite
+  them with the real output when ``DEFLEDGER_REGEN_DOCS=1``.
+
+Run it after changing a model, a command, an output or the seed's definitions. The suite fails
+when a generated doc is stale and names this command.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import os
+import re
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
 EXAMPLES: dict[str, dict[str, Any]] = {
     "CategoryDefined": {
@@ -250,7 +264,12 @@ def cli_markdown() -> str:
         "",
         "Exit codes: 0 ok · 1 operational error · 2 bad input or usage · 3 integrity failure",
         "(`verify`, `verify-export`, `rebuild`) · 4 differences found (`diff --exit-code`).",
-        "Every read command takes `--format table|json|jsonl|csv|markdown` and `-o FILE`.",
+        "Every command that prints data takes `--format` (the formats it offers; the first is",
+        "the default) and `-o FILE` (its extension picks the format; one it cannot write is exit",
+        "2); data goes to stdout, messages and progress to stderr. `-q`, `-v`, `--no-pager`,",
+        "`--no-color` and `--progress` are global: before or after the command. Details, and the",
+        "JSON of each command: [output.md](output.md). Shell completion:",
+        '`eval "$(_DEFLEDGER_COMPLETE=bash_source defledger)"` (also `zsh_source`, `fish_source`).',
     ]
 
     def walk(path: list[str], command: click.Command) -> None:
@@ -265,6 +284,15 @@ def cli_markdown() -> str:
 
     walk(["defledger"], cli)
     return "\n".join(out) + "\n"
+
+
+def chain_markdown() -> str:
+    """docs/chain.md with its ``python`` block replaced by the shipped script, as it is."""
+    page = (ROOT / "docs" / "chain.md").read_text(encoding="utf-8")
+    script = (ROOT / "docs" / "verifiers" / "verify_chain.py").read_text(encoding="utf-8")
+    return re.sub(
+        r"```python\n.+?```", lambda _: f"```python\n{script}```", page, count=1, flags=re.S
+    )
 
 
 # The seed scenario's definitions as definition files (docs/definitions.md), as
@@ -293,18 +321,65 @@ def definition_examples() -> dict[str, str]:
             store.close()
 
 
-GENERATED = {"docs/events.md": events_markdown, "docs/cli.md": cli_markdown}
+GENERATED = {
+    "docs/events.md": events_markdown,
+    "docs/cli.md": cli_markdown,
+    "docs/chain.md": chain_markdown,
+}
 GENERATED.update(
     {
         path: functools.partial(lambda p: definition_examples()[p], path)
         for path in map(example_path, EXAMPLE_DEFINITIONS)
     }
 )
+# The tests whose console blocks are real output; DEFLEDGER_REGEN_DOCS=1 makes them rewrite them.
+CONSOLE_PAGES = {
+    "README.md": "tests/test_demo.py::test_readme__shows_the_real_demo_output",
+    "docs/tutorial.md": "tests/test_tutorial.py",
+    "docs/concepts.md": "tests/test_docs_concepts.py",
+}
+REGEN_ENV = "DEFLEDGER_REGEN_DOCS"
+
+
+def screenshot() -> None:
+    """The bridge chart's screenshot, taken again from the page just written, and the web
+    view's pages (needs a browser)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    import gen_reports_screenshot
+    import gen_web_screenshots
+    from helpers.browser import unavailable
+
+    reason = unavailable()
+    if reason:
+        print(f"kept docs/images/ as it is: {reason}")
+        return
+    gen_reports_screenshot.main()
+    gen_web_screenshots.main()
 
 
 def main() -> None:
     for relative, build in GENERATED.items():
         (ROOT / relative).write_text(build(), encoding="utf-8")
+        print(f"wrote {relative}")
+    import gen_reports_doc
+
+    with tempfile.TemporaryDirectory() as tmp:
+        files = gen_reports_doc.build(Path(tmp))
+    for relative, text in files.items():
+        path = ROOT / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {relative}")
+    screenshot()
+    tests = sorted(set(CONSOLE_PAGES.values()))
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests],
+        cwd=ROOT,
+        env={**os.environ, REGEN_ENV: "1"},
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"regenerating the console blocks failed (exit {done.returncode})")
+    for relative in CONSOLE_PAGES:
         print(f"wrote {relative}")
 
 

@@ -1,22 +1,21 @@
-"""Generate docs/reports.md (and the files in docs/examples/ it links to) from
+"""Generate docs/reports.md (and the files in docs/samples/ it links to) from
 scripts/reports_template.md and real runs of ``diff`` and ``what-if`` on the shipped Japan
 scenario (ledger/demo/seed/japan.jsonl).
 
 In the template, a line ``@run LANG ARGS…`` becomes the command and its output (a fenced block
-in LANG); ``@html ARGS… -o examples/NAME.html`` runs the command, writes the HTML report and
+in LANG); ``@html ARGS… -o samples/NAME.html`` runs the command, writes the HTML report and
 its Vega-Lite spec under docs/, and shows the command. The scenario is imported into a
 throwaway ledger with a fixed clock, so the output is the same from run to run except the
 hashes (event ids are random UUIDs); tests/test_reports_doc.py compares the committed files with
 a fresh run, hashes masked.
 
-Run: ``python scripts/gen_reports_doc.py``
+``python scripts/gen_docs.py`` writes them, with every other generated doc.
 """
 
 from __future__ import annotations
 
 import shlex
 import sys
-import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,7 +49,7 @@ def _fenced(args: list[str], output: str, lang: str) -> list[str]:
 
 
 def _html(args: list[str], run: Callable[..., str], workdir: Path) -> tuple[list[str], dict]:
-    """Run an ``-o examples/NAME.html`` command in ``workdir``; the files it wrote, under docs/."""
+    """Run an ``-o samples/NAME.html`` command in ``workdir``; the files it wrote, under docs/."""
     relative = args[args.index("-o") + 1]
     target = workdir / relative
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -89,17 +88,3 @@ def build(workdir: Path) -> dict[str, str]:
             out.append(line)
     files[DOC] = "\n".join(out).rstrip("\n") + "\n"
     return files
-
-
-def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        files = build(Path(tmp))
-    for relative, text in files.items():
-        path = ROOT / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        print(f"wrote {relative}")
-
-
-if __name__ == "__main__":
-    main()

@@ -1,9 +1,10 @@
 """Generate docs/images/bridge-jp-defense-related-1-3.png, the screenshot docs/reports.md shows:
-the bridge chart of docs/examples/diff-jp-defense-related-1-3.html (written by
+the bridge chart of docs/samples/diff-jp-defense-related-1-3.html (written by
 scripts/gen_reports_doc.py) as headless Chromium draws it in a 1,280 px wide window.
 
-Needs Playwright and Debian's chromium (tests/browser.py); the PNG is squeezed with pngquant
-when it is on PATH (apt-get install pngquant). Run after gen_reports_doc.py:
+Needs Playwright and Debian's chromium (tests/helpers/browser.py); the PNG is squeezed with
+pngquant when it is on PATH (apt-get install pngquant). ``python scripts/gen_docs.py`` runs it
+after regenerating the page (and says so when no browser is there to take it); alone:
 ``python scripts/gen_reports_screenshot.py``
 """
 
@@ -16,13 +17,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-PAGE = ROOT / "docs" / "examples" / "diff-jp-defense-related-1-3.html"
+PAGE = ROOT / "docs" / "samples" / "diff-jp-defense-related-1-3.html"
 TARGET = ROOT / "docs" / "images" / "bridge-jp-defense-related-1-3.png"
 WIDTH = 1280
 
 
 def main() -> None:
-    from browser import chromium, unavailable
+    from helpers.browser import chromium, unavailable
 
     reason = unavailable()
     if reason:

@@ -3,9 +3,10 @@ Japan scenario (with a checkpoint, so event pages carry their proof), as headles
 the top of it in a 1,280 × 900 window (the overview also at a phone's 390 px), into
 docs/images/web-*.png.
 
-Needs the extra ``web``, Playwright and Debian's chromium (tests/browser.py), and a Japanese font
-for the Japanese text (.ci/run installs fonts-ipafont-gothic); the PNGs are squeezed with
-pngquant when it is on PATH. ``python scripts/gen_web_screenshots.py``
+Needs the extra ``web``, Playwright and Debian's chromium (tests/helpers/browser.py), and a
+Japanese font for the Japanese text (.ci/run installs fonts-ipafont-gothic); the PNGs are
+squeezed with pngquant when it is on PATH. ``python scripts/gen_docs.py`` runs it (or alone:
+``python scripts/gen_web_screenshots.py``).
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ SHOTS = (
 
 
 def main() -> None:
-    from browser import chromium, unavailable
     from click.testing import CliRunner
+    from helpers.browser import chromium, unavailable
 
     from cli.app import cli
 

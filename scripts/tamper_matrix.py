@@ -3,7 +3,7 @@
     python scripts/tamper_matrix.py
 
 Each class builds a fresh 100-event SQLite ledger in a temporary folder, keeps its digest and
-checkpoint, rewrites the file as an attacker would (``tests/tamper_classes.py``, which
+checkpoint, rewrites the file as an attacker would (``tests/helpers/tamper_classes.py``, which
 ``tests/test_tamper_classes.py`` asserts) and runs every verifier on it. A cell reads
 "exit @seq kinds"; "0 ok" is a pass.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).resolve().parent.parent / "tests")]
 
-from tamper_classes import CLASSES, matrix, tampered  # noqa: E402
+from helpers.tamper_classes import CLASSES, matrix, tampered  # noqa: E402
 
 
 def main() -> None:

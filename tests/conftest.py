@@ -1,30 +1,20 @@
-"""Shared fixtures: a fresh SQLite ledger per test, a CLI runner, and the PostgreSQL URL."""
+"""Every shared fixture: a fresh SQLite ledger per test, a CLI runner, and the backends (SQLite
+always; PostgreSQL when ``DEFLEDGER_TEST_PG_URL`` is set). Helpers that are not fixtures live in
+``tests/helpers/``."""
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from helpers.backends import NO_SERVER, PG_URL_ENV, create_pg_database, driver_url
 
-from events import Provenance, parse_event
-from ledger.storage.records import PendingEvent
 from ledger.storage.store import EventStore
-
-PG_URL = os.environ.get("DEFLEDGER_TEST_PG_URL")
-
-# Both backends: `backend` ("sqlite", "postgresql"), `backend_url`, `backend_store`, `backend_cli`.
-from backends import (  # noqa: E402, F401
-    backend,
-    backend_cli,
-    backend_store,
-    backend_url,
-    pg_admin_url,
-    pg_url,
-)
 
 
 @pytest.fixture
@@ -32,8 +22,26 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "ledger.db"
 
 
+@pytest.fixture(scope="session")
+def empty_ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite ledger just made by ``init``, once per session: ``init`` is deterministic (the
+    schema and its triggers), and a copy of its file costs a tenth of making it again."""
+    path = tmp_path_factory.mktemp("empty") / "ledger.db"
+    EventStore.open(str(path), create=True).close()
+    return path
+
+
+def fresh_sqlite_ledger(empty_ledger: Path, path: Path) -> None:
+    """Put a new, empty ledger at ``path`` (a copy of ``empty_ledger``), unless a fixture set up
+    before this one (a ``cli`` run, say) has already made the ledger there: it is kept."""
+    if not path.exists():
+        shutil.copyfile(empty_ledger, path)
+
+
 @pytest.fixture
-def store(db_path: Path) -> Iterator[EventStore]:
+def store(db_path: Path, empty_ledger: Path) -> Iterator[EventStore]:
+    """A new, empty SQLite ledger at ``db_path``, open."""
+    fresh_sqlite_ledger(empty_ledger, db_path)
     opened = EventStore.open(str(db_path), create=True)
     yield opened
     opened.close()
@@ -57,45 +65,87 @@ def cli(runner: CliRunner, db_path: Path) -> Callable[..., Result]:
     return invoke
 
 
-def pending(event_type: str, actor: str = "tester", **fields: Any) -> PendingEvent:
-    """A validated pending event, for tests."""
-    provenance = {k: fields.pop(k) for k in ("reason", "source", "idempotency_key") if k in fields}
-    return PendingEvent(
-        parse_event({**fields, "type": event_type}), Provenance(actor=actor, **provenance)
-    )
+# -- both backends: `backend` ("sqlite" or "postgresql"), `backend_url`, `backend_store`,
+# `backend_cli`; `pg_url` and `pg_admin_url` for PostgreSQL-only tests
 
 
-def category(code: str = "JP.CORE.DBP", **extra: Any) -> PendingEvent:
-    return pending("CategoryDefined", code=code, name=extra.pop("name", code), **extra)
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    """The administrator URL of the test server; skips (or fails, in CI) without one."""
+    url = os.environ.get(PG_URL_ENV)
+    if not url:
+        pytest.skip(NO_SERVER)
+    try:
+        import psycopg
+
+        with psycopg.connect(driver_url(url), connect_timeout=10) as conn:
+            conn.execute("SELECT 1")
+    except Exception as exc:  # noqa: BLE001 - any failure means "no usable server"
+        message = f"{PG_URL_ENV} is set but the server is unreachable: {exc}".splitlines()[0]
+        if os.environ.get("DEFLEDGER_TEST_PG_REQUIRED"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return url
 
 
-def line(
-    line_id: str, amount: str, category_code: str = "JP.CORE.DBP", **extra: Any
-) -> PendingEvent:
-    fields = {"fiscal_year": 2025, "agency": "MoD", "stage": "initial", **extra}
-    return pending(
-        "BudgetLineRecorded", line_id=line_id, amount=amount, category=category_code, **fields
-    )
+@pytest.fixture
+def pg_url(pg_admin_url: str) -> Iterator[str]:
+    """A fresh PostgreSQL database for one test (dropped afterwards)."""
+    url, drop = create_pg_database(pg_admin_url)
+    try:
+        yield url
+    finally:
+        drop()
 
 
-def ok(result: Result) -> Result:
-    """Assert a CLI run succeeded (showing its stderr if not) and return it."""
-    assert result.exit_code == 0, result.stderr
-    return result
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def backend(request: pytest.FixtureRequest) -> str:
+    """The backend under test; tests using it (or ``backend_url``) run once per backend."""
+    return str(request.param)
 
 
-def one_line_error(result: Result, code: int) -> str:
-    """Assert a CLI run failed with ``code`` and exactly one ``Error:`` line, no traceback."""
-    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
-    return lines[0]
+@pytest.fixture
+def backend_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A URL of an empty, not yet initialised ledger database on ``backend``."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'ledger.db'}"
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def backend_store(backend_url: str, empty_ledger: Path) -> Iterator[EventStore]:
+    """An initialised, empty ledger on ``backend``."""
+    if backend_url.startswith("sqlite:///"):
+        fresh_sqlite_ledger(empty_ledger, Path(backend_url.removeprefix("sqlite:///")))
+    opened = EventStore.open(backend_url, create=True)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def backend_cli(backend_url: str) -> Callable[..., Result]:
+    """Invoke ``defledger --db <backend_url> ARGS…`` and return the click Result."""
+    from cli.app import cli as app
+
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | bytes | None = None) -> Result:
+        return runner.invoke(app, ["--db", backend_url, *args], input=input, catch_exceptions=False)
+
+    return invoke
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Say where the browser tests left their screenshots (tests/test_report_browser.py)."""
-    import browser
+    from helpers import browser
 
     if browser.TAKEN:
         terminalreporter.write_line(f"browser screenshots: {browser.ARTIFACTS}")
+
+
+@pytest.fixture(autouse=True)
+def _no_terminal_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Output must not depend on the shell that runs the tests: no COLUMNS (a test that wants a
+    width sets it), no pager, no colour settings."""
+    for name in ("COLUMNS", "NO_COLOR", "PAGER", "DEFLEDGER_PAGER"):
+        monkeypatch.delenv(name, raising=False)

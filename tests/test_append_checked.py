@@ -4,7 +4,7 @@ yet ends exactly as ``append`` would when another writer stored a key in between
 from __future__ import annotations
 
 import pytest
-from conftest import category
+from helpers import category
 
 from ledger.errors import DuplicateEvent
 from ledger.storage.records import PendingEvent, StreamWrite

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from audit_scenario import build_scenario
+from helpers.audit_scenario import build_scenario
 
 from ledger.audit.signing import generate_keypair
 from ledger.exports.write import export_bundle
@@ -19,7 +19,7 @@ from ledger.storage.store import EventStore
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = (ROOT / "docs" / "audit.md").read_text(encoding="utf-8")
-SCRIPT = ROOT / "docs" / "scripts" / "verify_bundle.py"
+SCRIPT = ROOT / "docs" / "verifiers" / "verify_bundle.py"
 KEY, PUB = generate_keypair("board-of-audit", seed=bytes(range(32)))
 
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import click
 import pytest
-from cli_commands import ALL_COMMANDS, command_at
 from click.testing import CliRunner, Result
-from conftest import category, one_line_error
+from helpers import category, one_line_error
+from helpers.cli_commands import ALL_COMMANDS, command_at
 
 from cli.app import cli as app
 from cli.options import MAX_SEQ, BoundedInt
@@ -107,7 +107,7 @@ def test_nul__refused_in_the_database_option(runner: CliRunner) -> None:
 
 def test_amount_of_100000_digits__error_quotes_60_characters(cli: Cli) -> None:
     digits = "9" * 100_000
-    result = cli("record", "gdp", "--fiscal-year", "2025", "--amount", digits, "--vintage", "v")
+    result = cli("record", "gdp", "--fy", "2025", "--amount", digits, "--vintage", "v")
     message = one_line_error(result, 2)
     assert f"'{'9' * 60}'…(100,000 chars) is not a decimal number" in message
     assert len(message) < 300
@@ -161,7 +161,7 @@ def test_every_integer_parameter__is_bounded_at_both_ends() -> None:
                 assert isinstance(param.type, BoundedInt), (path, param.name)
                 assert param.type.min is not None and param.type.max is not None
                 assert param.type.max <= MAX_SEQ
-    assert ("show", "seq") in seen and ("log", "limit") in seen and ("totals", "places") in seen
+    assert ("prove", "seq") in seen and ("log", "limit") in seen and ("totals", "places") in seen
 
 
 @pytest.mark.parametrize("value", ["abc", "1.5", "0x10", "²", "9" * 100_000, "", "-"])

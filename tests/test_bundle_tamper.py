@@ -16,8 +16,8 @@ from typing import Any
 
 import openpyxl
 import pytest
-from audit_scenario import build_scenario
 from click.testing import CliRunner, Result
+from helpers.audit_scenario import build_scenario
 
 from ledger.storage.store import EventStore
 
@@ -26,13 +26,32 @@ pq = pytest.importorskip("pyarrow.parquet")  # the `test` extra installs it
 Tamper = Callable[[Path], None]
 
 
-@pytest.fixture
-def pristine(cli: Callable[..., Result], store: EventStore, tmp_path: Path) -> Path:
-    """An unsigned bundle with every optional format (CloudEvents, Parquet)."""
-    build_scenario(store)
-    result = cli("export", "-o", "pristine", "--root", str(tmp_path), "--cloudevents", "--parquet")
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An unsigned bundle with every optional format (CloudEvents, Parquet), exported once."""
+    from cli.app import cli as app
+
+    root = tmp_path_factory.mktemp("bundle")
+    store = EventStore.open(str(root / "ledger.db"), create=True)
+    try:
+        build_scenario(store)
+    finally:
+        store.close()
+    result = CliRunner().invoke(
+        app,
+        ["--db", str(root / "ledger.db"), "export", "-o", "pristine", "--root", str(root)]
+        + ["--cloudevents", "--parquet"],
+    )
     assert result.exit_code == 0, result.stderr
-    return tmp_path / "pristine"
+    return root / "pristine"
+
+
+@pytest.fixture
+def pristine(exported: Path, tmp_path: Path) -> Path:
+    """A copy of that bundle for one test to change."""
+    copy = tmp_path / "pristine"
+    shutil.copytree(exported, copy)
+    return copy
 
 
 def _verify(bundle: Path, *extra: str) -> tuple[Result, list[dict[str, Any]]]:

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 import rfc8785
+from helpers.strategies import ANY_EVENT
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import ANY_EVENT
 
 from events import EVENT_CLASSES, event_payload
 from ledger.storage.canonical import canonical_json

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import rfc8785
-from conftest import category, line, pending
+from helpers import category, line, pending
 
 from ledger.audit.checkpoints import checkpoint_text
 from ledger.audit.verify import digest, verify_ledger
@@ -194,7 +194,7 @@ def test_chain__varied_ledger_passes_every_verifier(
     monkeypatch.setattr(chain_scan, "PARALLEL_MIN_EVENTS", 2)
     monkeypatch.setattr(chain_scan, "default_workers", lambda: 2)
     assert verify_ledger(varied).ok
-    script = Path(__file__).resolve().parent.parent / "docs" / "scripts" / "verify_chain.py"
+    script = Path(__file__).resolve().parent.parent / "docs" / "verifiers" / "verify_chain.py"
     done = subprocess.run(
         [sys.executable, str(script), str(db_path)], capture_output=True, text=True, check=False
     )

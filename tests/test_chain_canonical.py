@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 import rfc8785
+from helpers.strategies import ANY_EVENT
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import ANY_EVENT
 
 from events import event_payload
 from ledger.storage.canonical import canonical_json, is_canonical_object, why_not_canonical
 
-SCRIPT = Path(__file__).resolve().parent.parent / "docs" / "scripts" / "verify_chain.py"
+SCRIPT = Path(__file__).resolve().parent.parent / "docs" / "verifiers" / "verify_chain.py"
 SAFE = 2**53 - 1
 SCALARS = st.none() | st.booleans() | st.integers(-SAFE, SAFE) | st.text()
 JSON = st.recursive(
@@ -50,6 +50,7 @@ def script_accepts(data: bytes) -> bool:
     return True
 
 
+@pytest.mark.slow  # a big hypothesis run
 @settings(max_examples=200, deadline=None)
 @given(value=OBJECTS)
 def test_canonical_check__accepts_the_reference_text_of_any_object(value: dict[str, Any]) -> None:
@@ -71,6 +72,7 @@ BYTES = st.sampled_from([bytes([b]) for b in b' \n,:"{}[].0159eE-\\u']) | st.bin
 )
 
 
+@pytest.mark.slow  # a big hypothesis run
 @settings(max_examples=500, deadline=None)
 @given(value=OBJECTS, how=MUTATIONS, where=st.integers(0, 10_000), byte=BYTES)
 def test_canonical_check__agrees_with_the_reference_and_the_script_on_mutated_text(

@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import category, line
+from helpers import category, line
 
 from ledger.audit import scan as chain_scan
 from ledger.audit.verify import verify_ledger
@@ -53,11 +53,13 @@ def test_chain_scan_bounds__cover_every_seq_once() -> None:
     assert chain_scan.chunk_bounds(7, 3) == [(1, 3), (4, 6), (7, None)]
 
 
+@pytest.mark.slow  # worker processes
 def test_chain_scan_parallel__clean_ledger_ok(ledger: EventStore, parallel: None) -> None:
     report = verify_ledger(ledger)
     assert report.ok and report.checked == N
 
 
+@pytest.mark.slow  # worker processes
 def test_chain_scan_parallel__edit_in_each_range_and_at_boundary(
     ledger: EventStore, db_path: Path, parallel: None
 ) -> None:
@@ -76,6 +78,7 @@ def test_chain_scan_parallel__edit_in_each_range_and_at_boundary(
     assert all(p.kind == "hash-mismatch" for p in report.problems)
 
 
+@pytest.mark.slow  # worker processes
 def test_chain_scan_parallel__broken_link_across_boundary(
     ledger: EventStore, db_path: Path, parallel: None
 ) -> None:
@@ -90,6 +93,7 @@ def test_chain_scan_parallel__broken_link_across_boundary(
     assert [(p.seq, p.kind, p.message) for p in report.problems] == _one_pass(ledger)
 
 
+@pytest.mark.slow  # worker processes
 def test_chain_scan_parallel__deleted_boundary_row_is_a_gap(
     ledger: EventStore, db_path: Path, parallel: None
 ) -> None:
@@ -101,6 +105,7 @@ def test_chain_scan_parallel__deleted_boundary_row_is_a_gap(
     assert [(p.seq, p.kind, p.message) for p in report.problems][:2] == _one_pass(ledger)
 
 
+@pytest.mark.slow  # worker processes
 def test_chain_scan_parallel__cap_kept_in_seq_order(
     ledger: EventStore, db_path: Path, parallel: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -118,6 +123,7 @@ def test_chain_scan_check_rows__same_as_check_chain(ledger: EventStore, db_path:
     assert [p.seq for p in found] == [7]
 
 
+@pytest.mark.slow  # worker processes
 def test_chain_scan_parallel__time_regression_carried_across_the_boundary(
     ledger: EventStore, db_path: Path, parallel: None
 ) -> None:
@@ -134,6 +140,7 @@ def test_chain_scan_parallel__time_regression_carried_across_the_boundary(
     assert [(p.seq, p.kind, p.message) for p in report.problems] == _one_pass(ledger)
 
 
+@pytest.mark.slow  # worker processes
 def test_chain_scan_parallel__non_canonical_in_each_range(
     ledger: EventStore, db_path: Path, parallel: None
 ) -> None:
@@ -158,6 +165,7 @@ def test_chain_scan_parallel__non_canonical_in_each_range(
     assert [(p.seq, p.kind, p.message) for p in report.problems] == _one_pass(ledger)
 
 
+@pytest.mark.slow  # worker processes
 def test_chain_scan_parallel__gap_across_the_boundary_named_once(
     ledger: EventStore, db_path: Path, parallel: None
 ) -> None:

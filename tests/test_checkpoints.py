@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import category, line
+from helpers import category, line
 
 from ledger.audit import checkpoints, merkle
 from ledger.audit.signing import (

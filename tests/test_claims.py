@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import category, line, pending
+from helpers import category, line, pending
 from pydantic import ValidationError
 
 from events import ClaimRecorded, parse_event

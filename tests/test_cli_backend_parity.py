@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from backends import create_pg_database
 from click.testing import CliRunner, Result
+from helpers.backends import create_pg_database
 
 from cli.app import cli as app
 

@@ -121,7 +121,7 @@ def test_claims_check__as_of_before_a_claim_was_recorded(ledger: Run) -> None:
 
 # -- what changed since --------------------------------------------------------------------------
 
-REVISE = ("record", "revise", "--fiscal-year", "FY2025", "--actor", "tester")
+REVISE = ("record", "revise", "--fy", "FY2025", "--actor", "tester")
 
 
 def test_since__a_revision_that_flips_verdicts_names_them_and_exits_4(ledger: Run) -> None:
@@ -155,7 +155,7 @@ def test_since__nothing_changed_exits_0(ledger: Run) -> None:
 
 def test_since__a_gdp_recorded_settles_an_undetermined_claim(ledger: Run) -> None:
     before = head(ledger)
-    gdp = ledger("record", "gdp", "--fiscal-year", "2025", "--amount", "620000000000000",
+    gdp = ledger("record", "gdp", "--fy", "2025", "--amount", "620000000000000",
                  "--vintage", "2025-estimate", "--actor", "tester")  # fmt: skip
     assert gdp.exit_code == 0, gdp.output
     doc = as_json(ledger("claims", "check", "--since", str(before), "--format", "json"))
@@ -185,6 +185,7 @@ LINES = [
 ]
 
 
+@pytest.mark.slow  # a long hypothesis run: every example checks the claims through the CLI
 @settings(
     max_examples=25,
     deadline=None,
@@ -205,7 +206,7 @@ def test_since__finds_exactly_the_claims_a_revision_flips(
     before = head(run)
     year, line_id, amount = target
     if withdraw:
-        change = run("record", "withdraw", "--fiscal-year", year, "--line-id", line_id,
+        change = run("record", "withdraw", "--fy", year, "--line-id", line_id,
                      "--reason", "test", "--actor", "tester")  # fmt: skip
     else:
         new = amount * factor // 100  # 0 %..300 % of the figure
@@ -237,7 +238,7 @@ def test_claims_show__history_check_and_trace(ledger: Run) -> None:
     assert "rests on seq 65, derived from this claim's publication" in text
     assert "ClaimRecorded" in text.split("History")[1]
     trace = text.split("Trace: jp-defense-related@1 FY2024")[1]
-    assert "JP/FY2024/REL-ALL" in trace and "8900000000000 / 560000000000000" in trace
+    assert "JP/FY2024/REL-ALL" in trace and "8,900,000,000,000 / 560,000,000,000,000" in trace
     doc = as_json(ledger("claims", "show", "jp-fy2024-share-japantimes", "--format", "json"))
     assert [h["type"] for h in doc["history"]] == ["ClaimRecorded"]
     (traced,) = doc["traces"]

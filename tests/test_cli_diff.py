@@ -13,7 +13,7 @@ import pytest
 from click.testing import Result
 from deepdiff import Delta
 from deepdiff.serialization import json_loads
-from diff_scenario import BOTH, base_events, e, open_version, record
+from helpers.diff_scenario import BOTH, base_events, e, open_version, record
 
 from ledger.storage.store import EventStore
 
@@ -45,7 +45,9 @@ def test_diff__table_summary_first_then_details(cli: Cli, seeded: int) -> None:
     summary = "1 stage added, 1 category added, 2 removed: +¥500.00B, +0.09 pp"
     assert summary in lines
     assert lines.index(summary) < next(i for i, ln in enumerate(lines) if "Σ = B − A" in ln)
-    assert "supplementary" in result.stdout and "-0.089286" in result.stdout
+    assert "supplementary" in result.stdout and "-0.09" in result.stdout  # pp to --places
+    finer = cli("diff", "jp@1", "jp@2", "--fy", "FY2025", "--places", "6").stdout
+    assert "-0.089286" in finer
 
 
 def test_diff__stat_is_one_line_per_year(cli: Cli, seeded: int) -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from audit_scenario import build_scenario
 from click.testing import CliRunner, Result
+from helpers.audit_scenario import build_scenario
 
 from ledger.audit.signing import generate_keypair, sign_bytes
 from ledger.storage.store import EventStore

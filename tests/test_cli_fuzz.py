@@ -21,8 +21,8 @@ from pathlib import Path
 
 import click
 import pytest
-from cli_commands import ALL_COMMANDS, command_at
 from click.testing import CliRunner
+from helpers.cli_commands import ALL_COMMANDS, command_at
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -138,7 +138,7 @@ PATH_HINTS = {  # parameter name -> the asset files it is meant to read
     "checkpoint_file": ["kept.checkpoint"],
     "pubkey_file": ["fuzz.pub"],
     "key_file": ["fuzz.key"],
-    "proof": ["7.proof"],
+    "proof": ["7.proof.json"],
     "directory": ["bundle"],
     "file": ["log.jsonl", "lines.csv", "v1.jsonl"],
     "root": ["."],
@@ -246,7 +246,14 @@ def assets(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Pa
 
     make("keygen", "fuzz", "-o", str(base / "fuzz"))
     make("checkpoint", "--sign", str(base / "fuzz.key"), "-o", str(base / "kept.checkpoint"))
-    make("prove", "7", "--checkpoint", str(base / "kept.checkpoint"), "-o", str(base / "7.proof"))
+    make(
+        "prove",
+        "7",
+        "--checkpoint",
+        str(base / "kept.checkpoint"),
+        "-o",
+        str(base / "7.proof.json"),
+    )
     make("export", "-o", str(base / "bundle"), "--root", str(base))
     make("log", "--format", "jsonl", "-o", str(base / "log.jsonl"))
     make("digest", "-o", str(base / "digest.json"))
@@ -270,7 +277,7 @@ def assets(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Pa
     files = {
         name: base / name
         for name in [
-            "fuzz.key", "fuzz.pub", "kept.checkpoint", "7.proof", "bundle", "log.jsonl",
+            "fuzz.key", "fuzz.pub", "kept.checkpoint", "7.proof.json", "bundle", "log.jsonl",
             "digest.json", *junk,
         ]
     }  # fmt: skip

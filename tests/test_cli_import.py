@@ -4,13 +4,12 @@ dry runs, revisions, size limit, progress only on a terminal, and the log round 
 from __future__ import annotations
 
 import json
-import types
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import ok, one_line_error
+from helpers import ok, one_line_error
 
 import ledger.intake.importers as importers
 from ledger.audit.verify import verify_ledger
@@ -152,29 +151,37 @@ def test_cli_import__no_progress_when_stderr_is_not_a_terminal(
     store: EventStore, cli: Callable[..., Result]
 ) -> None:
     result = ok(cli("import", "-", input=_many_categories(2500)))
-    assert "checked" not in result.stderr
+    assert "reading rows" not in result.stderr
     assert result.stderr.count("\n") == 1
 
 
-def test_cli_import__progress_on_a_terminal(
-    store: EventStore, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+def test_cli_import__progress_lines_with_progress_and_none_with_quiet(
+    store: EventStore, cli: Callable[..., Result], tmp_path: Path
 ) -> None:
-    import sys
-
-    from cli import io as cli_io
-
-    class Terminal:
-        def isatty(self) -> bool:
-            return True
-
-    fake_sys = types.SimpleNamespace(stdin=sys.stdin, stderr=Terminal())
-    monkeypatch.setattr(cli_io, "sys", fake_sys)
     (tmp_path / "a.csv").write_text(_many_categories(2500))
     (tmp_path / "b.csv").write_text(_many_categories(2600))
-    result = ok(cli("import", str(tmp_path / "a.csv")))
-    assert "checked 1,000 rows" in result.stderr and "checked 2,000 rows" in result.stderr
-    quiet = ok(cli("import", "--quiet", str(tmp_path / "b.csv")))
-    assert quiet.stderr == ""
+    result = ok(cli("import", str(tmp_path / "a.csv"), "--progress"))
+    assert result.stdout == ""  # progress is never data
+    lines = result.stderr.splitlines()
+    assert "import: reading rows 0/2,500 (0%)" in lines
+    assert "import: reading rows 2,500/2,500 (100%)" in lines
+    assert "import: checking rows 2,500/2,500 (100%)" in lines
+    assert "import: writing events 2,500/2,500 (100%)" in lines
+    assert lines[-1].startswith("categories: 2,500 rows, added 2,500 events")
+    quiet = ok(cli("--progress", "import", str(tmp_path / "b.csv"), "-q"))
+    assert quiet.stderr == "" and quiet.stdout == ""
+
+
+def test_cli_import__verbose_says_each_phase_and_its_time(
+    store: EventStore, cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    (tmp_path / "a.csv").write_text(_many_categories(1200))
+    result = ok(cli("import", str(tmp_path / "a.csv"), "-v"))
+    phases = [line for line in result.stderr.splitlines() if line.startswith("import: ")]
+    assert [p.split(":")[1].strip() for p in phases] == [
+        "reading rows", "checking rows", "writing events"
+    ]  # fmt: skip
+    assert all(" in " in p and p.endswith(" s") for p in phases)
 
 
 # -- the log round trip ---------------------------------------------------------------------------
@@ -189,7 +196,7 @@ def test_cli_import__log_jsonl_round_trips_into_a_fresh_ledger(
     ok(cli("import", str(files / "more.csv")))
     ok(cli("record", "category", "--code", "X", "--name", "restated", "--actor", "bob"))
     ok(cli("record", "category", "--code", "X", "--name", "restated", "--actor", "bob"))
-    ok(cli("record", "target", "--target-id", "t", "--percent-of-gdp", "2", "--by-fiscal-year",
+    ok(cli("record", "target", "--target-id", "t", "--percent-of-gdp", "2", "--by-fy",
            "2027", "--reason", "cabinet", "--source-title", "NSS", "--hypothetical"))  # fmt: skip
     exported = tmp_path / "log.jsonl"
     ok(cli("log", "-o", str(exported)))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from conftest import category, line, one_line_error, pending
+from helpers import category, line, one_line_error, pending
 
 from ledger.audit.verify import verify_ledger
 from ledger.storage.store import EventStore
@@ -52,7 +52,7 @@ def parse(text: str, fmt: str) -> object:
         return rows
     if fmt == "markdown":
         rows = text.strip().split("\n\n")[0].splitlines()
-        assert rows[0].startswith("| ") and set(rows[1]) <= set("|-")
+        assert rows[0].startswith("| ") and set(rows[1]) <= set("|-:")
         return rows
     assert text.strip()
     return text

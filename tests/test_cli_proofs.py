@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from audit_scenario import build_scenario, scenario_events
 from click.testing import CliRunner, Result
-from conftest import line
+from helpers import line
+from helpers.audit_scenario import build_scenario, scenario_events
 
 from ledger.storage.meta import LEDGER_ID_KEY, ensure_meta, ledger_id
 from ledger.storage.store import EventStore

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from conftest import ok, one_line_error
+from helpers import ok, one_line_error
 
 from ledger.audit.verify import verify_ledger
 from ledger.storage.store import EventStore
 
-LINE = ("record", "line", "--fiscal-year", "FY2025", "--line-id", "L1", "--agency", "MoD",
+LINE = ("record", "line", "--fy", "FY2025", "--line-id", "L1", "--agency", "MoD",
         "--category", "A", "--amount", "100", "--stage", "initial")  # fmt: skip
 
 
@@ -30,26 +30,26 @@ def test_cli_record__every_kind_in_a_scenario(
     steps = [
         ("category", "--code", "A", "--name", "Core"),
         ("category", "--code", "B", "--name", "Related", "--parent", "A"),
-        ("definition", "--definition", "jp", "--version", "1", "--title", "2022 set"),
-        ("include", "--definition", "jp", "--version", "1", "--category", "A"),
-        ("include", "--definition", "jp", "--version", "1", "--category", "B", "--share", "0.5",
+        ("definition", "--definition", "jp@1", "--title", "2022 set"),
+        ("include", "--definition", "jp@1", "--category", "A"),
+        ("include", "--definition", "jp@1", "--category", "B", "--share", "0.5",
          "--tier", "related"),
-        ("exclude", "--definition", "jp", "--version", "1", "--category", "B"),
-        ("stages", "--definition", "jp", "--version", "1", "--stages", "initial", "--stages",
+        ("exclude", "--definition", "jp@1", "--category", "B"),
+        ("stages", "--definition", "jp@1", "--stages", "initial", "--stages",
          "supplementary"),
-        ("gdp-basis", "--definition", "jp", "--version", "1", "--basis", "fixed-year",
-         "--fiscal-year", "2022"),
-        ("status", "--definition", "jp", "--version", "1", "--status", "adopted",
+        ("gdp-basis", "--definition", "jp@1", "--basis", "fixed-year",
+         "--fy", "2022"),
+        ("status", "--definition", "jp@1", "--status", "adopted",
          "--effective-from", "FY2025"),
         LINE[1:],
-        ("revise", "--fiscal-year", "2025", "--line-id", "L1", "--amount", "120", "--reason", "r"),
-        ("reclassify", "--fiscal-year", "2025", "--line-id", "L1", "--category", "B", "--reason",
+        ("revise", "--fy", "2025", "--line-id", "L1", "--amount", "120", "--reason", "r"),
+        ("reclassify", "--fy", "2025", "--line-id", "L1", "--category", "B", "--reason",
          "r"),
-        ("withdraw", "--fiscal-year", "2025", "--line-id", "L1", "--reason", "duplicate"),
-        ("gdp", "--fiscal-year", "2022", "--amount", "560E12", "--vintage", "2022-12-estimate"),
-        ("target", "--target-id", "nss-2pct", "--percent-of-gdp", "2", "--by-fiscal-year", "2027",
+        ("withdraw", "--fy", "2025", "--line-id", "L1", "--reason", "duplicate"),
+        ("gdp", "--fy", "2022", "--amount", "560E12", "--vintage", "2022-12-estimate"),
+        ("target", "--target-id", "nss-2pct", "--percent-of-gdp", "2", "--by-fy", "2027",
          "--definition", "jp"),
-        ("fx", "--base", "USD", "--quote", "JPY", "--fiscal-year", "2025", "--rate", "151.5"),
+        ("fx", "--base", "USD", "--quote", "JPY", "--fy", "2025", "--rate", "151.5"),
     ]  # fmt: skip
     for seq, step in enumerate(steps, start=1):
         result = ok(cli("record", *step))
@@ -92,7 +92,7 @@ def test_cli_record__reason_required_for_changes(
     ok(cli("record", "category", "--code", "A", "--name", "Core"))
     ok(cli(*LINE))
     extra = {"revise": ["--amount", "1"], "reclassify": ["--category", "A"], "withdraw": []}[kind]
-    args = ["record", kind, "--fiscal-year", "2025", "--line-id", "L1", *extra]
+    args = ["record", kind, "--fy", "2025", "--line-id", "L1", *extra]
     message = one_line_error(cli(*args), 2)
     assert "needs --reason" in message
     assert store.count() == 2
@@ -105,16 +105,16 @@ def test_cli_record__rules_are_one_line_exit_2(
     assert "not defined" in one_line_error(cli(*[a if a != "A" else "Z" for a in LINE]), 2)
     ok(cli(*LINE))
     assert "already recorded" in one_line_error(cli(*LINE), 2)
-    ok(cli("record", "withdraw", "--fiscal-year", "2025", "--line-id", "L1", "--reason", "x"))
-    revise = ("record", "revise", "--fiscal-year", "2025", "--line-id", "L1", "--amount", "5",
+    ok(cli("record", "withdraw", "--fy", "2025", "--line-id", "L1", "--reason", "x"))
+    revise = ("record", "revise", "--fy", "2025", "--line-id", "L1", "--amount", "5",
               "--reason", "x")  # fmt: skip
     assert "withdrawn" in one_line_error(cli(*revise), 2)
-    ok(cli("record", "definition", "--definition", "d", "--version", "1", "--title", "t"))
-    ok(cli("record", "status", "--definition", "d", "--version", "1", "--status", "adopted",
+    ok(cli("record", "definition", "--definition", "d@1", "--title", "t"))
+    ok(cli("record", "status", "--definition", "d@1", "--status", "adopted",
            "--effective-from", "2025"))  # fmt: skip
-    include = ("record", "include", "--definition", "d", "--version", "1", "--category", "A")
+    include = ("record", "include", "--definition", "d@1", "--category", "A")
     assert "adopted" in one_line_error(cli(*include), 2)
-    back = ("record", "status", "--definition", "d", "--version", "1", "--status", "draft")
+    back = ("record", "status", "--definition", "d@1", "--status", "draft")
     assert "cannot move from adopted to draft" in one_line_error(cli(*back), 2)
     assert store.count() == 5
 
@@ -125,7 +125,7 @@ def test_cli_record__rules_are_one_line_exit_2(
         ("--amount", "1,000", "amount"),
         ("--amount", "NaN", "amount"),
         ("--amount", "1e999999", "amount"),
-        ("--fiscal-year", "1800", "fiscal_year"),
+        ("--fy", "1800", "--fy: fiscal year 1800"),
         ("--currency", "JYP", "ISO 4217"),
         ("--stage", "final", "stage"),
         ("--jurisdiction", "Japan", "jurisdiction"),
@@ -201,24 +201,24 @@ def test_cli_record__missing_required_option_is_usage_exit_2(
 # order in which each is still valid after the ones before it were recorded for real.
 DRY_RUNS: list[tuple[str, ...]] = [
     ("category", "--code", "C", "--name", "Candidate", "--parent", "A"),
-    ("definition", "--definition", "jp", "--version", "2", "--based-on", "1", "--title", "v2"),
-    ("include", "--definition", "jp", "--version", "1", "--category", "B", "--share", "0.5"),
-    ("exclude", "--definition", "jp", "--version", "1", "--category", "A", "--note", "no"),
-    ("stages", "--definition", "jp", "--version", "1", "--stages", "initial", "--stages",
+    ("definition", "--definition", "jp@2", "--based-on", "1", "--title", "v2"),
+    ("include", "--definition", "jp@1", "--category", "B", "--share", "0.5"),
+    ("exclude", "--definition", "jp@1", "--category", "A", "--note", "no"),
+    ("stages", "--definition", "jp@1", "--stages", "initial", "--stages",
      "settled", "--rule", "latest"),
-    ("gdp-basis", "--definition", "jp", "--version", "1", "--basis", "same-year"),
-    ("status", "--definition", "jp", "--version", "1", "--status", "adopted",
+    ("gdp-basis", "--definition", "jp@1", "--basis", "same-year"),
+    ("status", "--definition", "jp@1", "--status", "adopted",
      "--effective-from", "2025"),
-    ("line", "--fiscal-year", "2027", "--line-id", "PLAN", "--agency", "MoD", "--category", "A",
+    ("line", "--fy", "2027", "--line-id", "PLAN", "--agency", "MoD", "--category", "A",
      "--amount", "8.9E12", "--stage", "plan"),
-    ("revise", "--fiscal-year", "2025", "--line-id", "L1", "--amount", "120", "--reason", "r"),
-    ("reclassify", "--fiscal-year", "2025", "--line-id", "L1", "--category", "B", "--reason",
+    ("revise", "--fy", "2025", "--line-id", "L1", "--amount", "120", "--reason", "r"),
+    ("reclassify", "--fy", "2025", "--line-id", "L1", "--category", "B", "--reason",
      "r"),
-    ("withdraw", "--fiscal-year", "2025", "--line-id", "L1", "--reason", "duplicate"),
-    ("gdp", "--fiscal-year", "2022", "--amount", "560E12", "--vintage", "2022-12-estimate"),
-    ("target", "--target-id", "nss-2pct", "--percent-of-gdp", "2", "--by-fiscal-year", "2027",
+    ("withdraw", "--fy", "2025", "--line-id", "L1", "--reason", "duplicate"),
+    ("gdp", "--fy", "2022", "--amount", "560E12", "--vintage", "2022-12-estimate"),
+    ("target", "--target-id", "nss-2pct", "--percent-of-gdp", "2", "--by-fy", "2027",
      "--definition", "jp"),
-    ("fx", "--base", "USD", "--quote", "JPY", "--fiscal-year", "2025", "--rate", "151.5"),
+    ("fx", "--base", "USD", "--quote", "JPY", "--fy", "2025", "--rate", "151.5"),
     ("year-basis", "--jurisdiction", "US", "--basis", "fiscal", "--start-month", "10",
      "--named-by", "end"),
 ]  # fmt: skip
@@ -227,8 +227,8 @@ DRY_RUNS: list[tuple[str, ...]] = [
 def _dry_run_ledger(cli: Callable[..., Result]) -> None:
     ok(cli("record", "category", "--code", "A", "--name", "Core"))
     ok(cli("record", "category", "--code", "B", "--name", "Related"))
-    ok(cli("record", "definition", "--definition", "jp", "--version", "1", "--title", "v1"))
-    ok(cli("record", "include", "--definition", "jp", "--version", "1", "--category", "A"))
+    ok(cli("record", "definition", "--definition", "jp@1", "--title", "v1"))
+    ok(cli("record", "include", "--definition", "jp@1", "--category", "A"))
     ok(cli(*LINE))
 
 
@@ -299,7 +299,7 @@ def test_cli_record__dry_run_output_imports_as_the_event(
     store: EventStore, cli: Callable[..., Result]
 ) -> None:
     _dry_run_ledger(cli)
-    shown = ok(cli("record", "line", "--fiscal-year", "2026", "--line-id", "E1", "--agency",
+    shown = ok(cli("record", "line", "--fy", "2026", "--line-id", "E1", "--agency",
                    "MoD", "--category", "A", "--amount", "7", "--stage", "estimate",
                    "--reason", "outturn estimate", "--dry-run")).stdout  # fmt: skip
     ok(cli("import", "-", input=shown))

@@ -40,12 +40,12 @@ def test_replay__in_force_version_timeline(primer: Cli) -> None:
     ]  # fmt: skip
     assert body["replay"][-1]["change_total"] == "1100000000000"
     assert body["replay"][-1]["change_pp_exact"].startswith("0.196428571428571428")
-    assert body["replay"][4]["summary"] == "JP FY2022 560000000000000 JPY [2022-12-estimate]"
+    assert body["replay"][4]["summary"] == "JP FY2022 560,000,000,000,000 JPY [2022-12-estimate]"
     assert body["meta"]["events_read"] > len(steps)
 
 
 def test_replay__a_revision_moves_the_total(primer: Cli) -> None:
-    revise = ("record", "revise", "--fiscal-year", "2025", "--line-id", "MOD-DBP")
+    revise = ("record", "revise", "--fy", "2025", "--line-id", "MOD-DBP")
     assert (
         primer(
             *revise, "--amount", "8400000000000", "--reason", "r", "--actor", "auditor"
@@ -80,8 +80,10 @@ def test_replay__table_csv_markdown_jsonl(primer: Cli) -> None:
         "summary",
         "version",
         "total",
+        "(JPY)",  # amounts for people: the currency in the header, thousands separators
         "share_of_gdp_pct",
         "change_total",
+        "(JPY)",
         "change_pp",
     ]
     rows = list(

@@ -11,7 +11,7 @@ from click.testing import Result
 def test_record_then_log__shows_the_events(cli: Callable[..., Result]) -> None:
     assert cli("record", "category", "--code", "JP.CORE.DBP", "--name", "DBP").exit_code == 0
     result = cli(
-        "record", "line", "--fiscal-year", "FY2025", "--line-id", "MOD-DBP", "--agency", "MoD",
+        "record", "line", "--fy", "FY2025", "--line-id", "MOD-DBP", "--agency", "MoD",
         "--category", "JP.CORE.DBP", "--amount", "8.5E12", "--stage", "initial",
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
@@ -23,7 +23,7 @@ def test_record_then_log__shows_the_events(cli: Callable[..., Result]) -> None:
 
 def test_record__unknown_category_is_one_line_exit_2(cli: Callable[..., Result]) -> None:
     result = cli(
-        "record", "line", "--fiscal-year", "2025", "--line-id", "X", "--agency", "MoD",
+        "record", "line", "--fy", "2025", "--line-id", "X", "--agency", "MoD",
         "--category", "NOPE", "--amount", "1", "--stage", "initial",
     )  # fmt: skip
     assert result.exit_code == 2

@@ -35,7 +35,7 @@ def test_totals__table_shows_rounded_share_and_the_basis_used(primer: Cli) -> No
         "tier",
     ]
     all_row = next(line for line in lines if " all " in line)
-    assert "11100000000000" in all_row and "1.98" in all_row
+    assert "11,100,000,000,000" in all_row and "1.98" in all_row
     assert "FY2022 [2022-12-estimate, seq 22]" in all_row
     assert "rounded half-up to 2 places" in result.stdout
 

@@ -81,7 +81,7 @@ def test_trace__explain_alias_all_lines_and_tier(primer: Cli) -> None:
 
 def test_trace__every_format(primer: Cli) -> None:
     table = primer("trace", "--fy", "2025").stdout
-    assert "Σ contributions = 11100000000000 JPY" in table and "≈ 1.98 %" in table
+    assert "Σ contributions = 11,100,000,000,000 JPY" in table and "≈ 1.98 %" in table
     markdown = primer("trace", "--fy", "2025", "--format", "markdown").stdout
     assert markdown.startswith("| role | seq | event |")
     jsonl = primer("trace", "--fy", "2025", "--format", "jsonl").stdout.splitlines()
@@ -96,14 +96,12 @@ def test_trace__as_of_before_the_reclassification(primer: Cli) -> None:
 
 
 def test_trace__several_definitions_in_force_is_exit_2(primer: Cli) -> None:
-    primer("record", "definition", "--definition", "nato", "--version", "1", "--title", "NATO")
+    primer("record", "definition", "--definition", "nato@1", "--title", "NATO")
     primer(
         "record",
         "status",
         "--definition",
-        "nato",
-        "--version",
-        "1",
+        "nato@1",
         "--status",
         "adopted",
         "--effective-from",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from conftest import category, line, one_line_error
+from helpers import category, line, one_line_error
 
 from ledger.storage.store import EventStore
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import workers
+from helpers import workers
 
 from ledger.audit.verify import verify_ledger
 from ledger.storage.store import EventStore

@@ -11,7 +11,7 @@ from itertools import islice
 from pathlib import Path
 
 import pytest
-from conftest import category, line, pending
+from helpers import category, line, pending
 from sqlalchemy import text
 
 from ledger.audit.merkle import leaf_hash, root_from_leaf_hashes

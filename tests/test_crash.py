@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import workers
 from click.testing import Result
-from conftest import category, line
+from helpers import category, line, workers
 from sqlalchemy import event
 
 import ledger.storage.db
@@ -144,6 +143,7 @@ def limit_pages(engine: Any, pages: int) -> Callable[[Any, Any], None]:
     return on_connect
 
 
+@pytest.mark.slow  # a fault: fills the disk with 5,000-line imports
 def test_disk_full__storage_full_nothing_partial_then_recovers(
     store: EventStore, db_path: Path
 ) -> None:
@@ -167,6 +167,7 @@ def test_disk_full__storage_full_nothing_partial_then_recovers(
     assert verify_ledger(store).ok
 
 
+@pytest.mark.slow  # a fault: fills the disk with 5,000-line imports
 def test_disk_full__cli_one_line_exit_1(
     store: EventStore,
     db_path: Path,

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from diff_scenario import BOTH, T, base_events, e, fold, open_version, record
+from helpers.diff_scenario import BOTH, T, base_events, e, fold, open_version, record
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 from click.testing import Result
-from conftest import ok, one_line_error
+from helpers import ok, one_line_error
+from helpers.strategies import event_strategy
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import event_strategy
 
 from events import (
     CategoryExcluded,
@@ -129,6 +129,7 @@ def documents(draw: st.DrawFn) -> DefinitionDoc:
     return doc
 
 
+@pytest.mark.slow  # a long hypothesis run: 100 whole definition files, each written twice
 @settings(max_examples=100, deadline=None)
 @given(documents())
 def test_definition_file__round_trip_is_lossless_and_the_normal_form_a_fixed_point(
@@ -537,7 +538,7 @@ def test_definition_files__both_backends(
     assert "nothing to record" in again.stderr and backend_store.count() == count + 4
     for line_id, stage, amount in [("D1", "draft", "100"), ("I1", "initial", "200"),
                                    ("S1", "supplementary", "30")]:  # fmt: skip
-        ok(backend_cli("record", "line", "--fiscal-year", "2025", "--line-id", line_id,
+        ok(backend_cli("record", "line", "--fy", "2025", "--line-id", line_id,
                        "--agency", "MoD", "--category", "A", "--amount", amount,
                        "--stage", stage))  # fmt: skip
     rows = json.loads(ok(backend_cli("totals", "--fy", "2025", "--definition", "d@1",

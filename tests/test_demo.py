@@ -244,7 +244,7 @@ def test_demo__checks_are_computed_a_revised_figure_fails_them(
     path = tmp_path / "revised.db"
     path.write_bytes(built[0].read_bytes())
     revise = [
-        "--db", str(path), "record", "revise", "--fiscal-year", "FY2025", "--line-id", "MOD-DBP",
+        "--db", str(path), "record", "revise", "--fy", "FY2025", "--line-id", "MOD-DBP",
         "--amount", "9474800000000", "--reason", "test: a restated figure", "--actor", "tester",
     ]  # fmt: skip
     assert runner.invoke(app, revise).exit_code == 0
@@ -318,10 +318,10 @@ def test_readme__shows_the_real_demo_output(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runner: CliRunner
 ) -> None:
     """The README's ``$ defledger demo`` block is what the demo prints in a fresh directory
-    (``DEFLEDGER_REGEN_DOCS=1`` rewrites it)."""
+    (``python scripts/gen_docs.py`` rewrites it)."""
     import re
 
-    from doc_console import normal, rerun_page
+    from helpers.doc_console import normal, rerun_page
 
     from cli.app import cli as app
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from click.testing import Result
-from conftest import ok
+from helpers import ok
 
 Cli = Callable[..., Result]
 
@@ -61,11 +61,11 @@ def test_stage_not_counted__the_gb_case_says_11_usd_lines_exist(cli: Cli) -> Non
     assert found["lines"] == 1 and found["amounts"] == [{"currency": "USD", "amount": "1000"}]
     assert found["stages"] == ["settled"] and found["counted_stages"] == ["initial"]
     assert (
-        "Note: GB FY2014: 1 line (1000 USD) at stage settled, which nato@1 does not count "
+        "Note: GB FY2014: 1 line (1,000 USD) at stage settled, which nato@1 does not count "
         "(it counts initial)" in text
     )
     assert "and 10 more stage-not-counted diagnostics" in text  # one note, not eleven
-    rows, _ = totals(cli, "--fy", "2014..2024", "--tier", "all", "--stage", "settled")
+    rows, _ = totals(cli, "--fy", "2014..2024", "--tier", "all", "--stages", "settled")
     assert codes(rows[0])["stage-not-counted"]["counted_stages"] == []
 
 
@@ -103,11 +103,11 @@ def test_stage_replaced__the_latest_rule_says_which_stage_it_counts_instead(cli:
         "at stage request, which nato@1 does not count (it counts estimate)"
     )
     assert "stage initial" not in text  # counting the latest stage is on purpose
-    rows, _ = totals(cli, "--fy", "2024", "--tier", "all", "--stage", "initial")
+    rows, _ = totals(cli, "--fy", "2024", "--tier", "all", "--stages", "initial")
     assert rows[0]["total"] == "90"
     found = codes(rows[0])
     assert found["stage-not-counted"]["stages"] == ["estimate", "request"]
-    assert "narrowed by --stage" in found["stage-not-counted"]["message"]
+    assert "narrowed by --stages" in found["stage-not-counted"]["message"]
     assert "stage-replaced" not in found
 
 
@@ -146,7 +146,7 @@ def test_no_exchange_rate__no_total_and_the_rate_to_record(cli: Cli) -> None:
     assert rows[0]["total"] == "" and rows[0]["share_of_gdp_pct"] == ""
     found = codes(rows[0])["no-exchange-rate"]
     assert found["currencies"] == ["USD"] and found["quote"] == "GBP" and found["lines"] == 1
-    assert "record fx --base USD --quote GBP --fiscal-year 2024" in text
+    assert "record fx --base USD --quote GBP --fy 2024" in text
     rate = {"type": "ExchangeRateRecorded", "base": "USD", "quote": "GBP", "fiscal_year": 2024,
             "rate": "0.8"}  # fmt: skip
     ok(cli("import", "-", input=json.dumps(rate)))

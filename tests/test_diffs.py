@@ -8,7 +8,7 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
-from diff_scenario import BOTH, NSS, T, base_events, e, fold, open_version
+from helpers.diff_scenario import BOTH, NSS, T, base_events, e, fold, open_version
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

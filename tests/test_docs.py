@@ -26,7 +26,7 @@ def _generator():  # type: ignore[no-untyped-def]
     return module
 
 
-@pytest.mark.parametrize("relative", ["docs/events.md", "docs/cli.md"])
+@pytest.mark.parametrize("relative", ["docs/events.md", "docs/cli.md", "docs/chain.md"])
 def test_generated_docs__are_current(relative: str) -> None:
     expected = _generator().GENERATED[relative]()
     actual = (ROOT / relative).read_text(encoding="utf-8")
@@ -77,7 +77,7 @@ def test_chain_md__script_matches_the_shipped_copy() -> None:
     text = (ROOT / "docs" / "chain.md").read_text(encoding="utf-8")
     block = re.search(r"```python\n(.+?)```", text, re.S)
     assert block
-    assert block.group(1) == (ROOT / "docs" / "scripts" / "verify_chain.py").read_text(
+    assert block.group(1) == (ROOT / "docs" / "verifiers" / "verify_chain.py").read_text(
         encoding="utf-8"
     )
 
@@ -85,7 +85,7 @@ def test_chain_md__script_matches_the_shipped_copy() -> None:
 def test_chain_md__independent_script_verifies_and_detects_an_edit(cli, db_path: Path) -> None:  # type: ignore[no-untyped-def]
     result = cli("import", str(ROOT / "examples" / "quickstart.jsonl"))
     assert result.exit_code == 0, result.stderr
-    script = ROOT / "docs" / "scripts" / "verify_chain.py"
+    script = ROOT / "docs" / "verifiers" / "verify_chain.py"
     ok = subprocess.run([sys.executable, str(script), str(db_path)], capture_output=True, text=True)
     assert ok.returncode == 0 and ok.stdout.startswith("ok: 7 events")
     import sqlite3

@@ -1,6 +1,6 @@
 """docs/concepts.md shows real output: every ``$ defledger …`` command of its console blocks is
 run again, in order, on a fresh ledger, and must print what the page shows (times and durations
-aside). ``DEFLEDGER_REGEN_DOCS=1 pytest tests/test_docs_concepts.py`` rewrites the outputs."""
+aside). ``python scripts/gen_docs.py`` rewrites the outputs."""
 
 from __future__ import annotations
 
@@ -8,14 +8,19 @@ import shlex
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import Result
-from doc_console import rerun_page
+from helpers.doc_console import rerun_page
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "concepts.md"
 
 
-def test_concepts_md__console_blocks_show_real_output(cli: Callable[..., Result]) -> None:
+def test_concepts_md__console_blocks_show_real_output(
+    cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "100")  # the page shows what a 100-column terminal shows
+
     def run(command: str, info: str) -> str | None:
         words = shlex.split(command)
         if words[0] != "defledger":

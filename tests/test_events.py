@@ -8,10 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from helpers.strategies import ANY_EVENT, event_strategy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
-from strategies import ANY_EVENT, event_strategy
 
 from events import (
     EVENT_ADAPTER,

@@ -7,7 +7,7 @@ import os
 from typing import Any
 
 import pytest
-from audit_scenario import build_scenario
+from helpers.audit_scenario import build_scenario
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

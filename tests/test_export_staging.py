@@ -43,6 +43,7 @@ def _age(path: Path, seconds: float = 3600) -> None:
     os.utime(path, (then, then))
 
 
+@pytest.mark.slow  # kills an export process
 def test_staging__killed_exports_folder_is_removed_by_the_next_export_not_before(
     cli: Callable[..., Result], db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

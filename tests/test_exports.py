@@ -12,8 +12,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from audit_scenario import HOSTILE_PROGRAM, build_scenario
-from conftest import category, line
+from helpers import category, line
+from helpers.audit_scenario import HOSTILE_PROGRAM, build_scenario
 
 from ledger.audit.signing import generate_keypair
 from ledger.errors import IntegrityFailure, InvalidInput

@@ -19,10 +19,10 @@ from typing import Any
 
 import orjson
 import pytest
-from conftest import category, line
+from helpers import category, line
+from helpers.strategies import ANY_EVENT
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import ANY_EVENT
 
 from events import Provenance, Source, event_payload
 from ledger.errors import IntegrityFailure
@@ -74,6 +74,7 @@ def _outcome(parse: Any, text: str) -> tuple[str, str]:
     return "ok", repr(value)  # exact for dicts (in document order), lists, ints, strings
 
 
+@pytest.mark.slow  # a big hypothesis run
 @settings(max_examples=300, deadline=None)
 @given(value=VALUES, escape=st.booleans(), spaced=st.booleans())
 def test_strict_json__fast_path_matches_the_stdlib_parser(
@@ -106,6 +107,7 @@ ENVELOPE_TEXT = st.text(max_size=20)
 INTS = st.integers(-(2**60), 2**60) | st.integers(0, 10**6)
 
 
+@pytest.mark.slow  # a big hypothesis run
 @settings(max_examples=200, deadline=None)
 @given(
     seq=INTS,

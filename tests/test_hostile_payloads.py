@@ -26,10 +26,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import category, line, pending
+from helpers import category, line, pending
+from helpers.strategies import event_strategy
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
-from strategies import event_strategy
 
 from cli.app import cli as app
 from events import EVENT_CLASSES, SCHEMA_VERSIONS, event_payload, load_stored
@@ -132,6 +132,7 @@ def mutated(draw: st.DrawFn) -> tuple[str, dict[str, Any], Any]:
 # -- the upcasters and the model -----------------------------------------------------------------
 
 
+@pytest.mark.slow  # a big hypothesis run
 @settings(max_examples=400, deadline=None)
 @given(
     case=mutated(),
@@ -195,6 +196,7 @@ def import_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.mark.slow  # a big hypothesis run
 @settings(max_examples=300, deadline=None)
 @given(case=mutated(), omit=st.booleans())
 def test_import_text__a_line_is_imported_or_one_problem_at_line_1(
@@ -400,4 +402,4 @@ def test_stored_row__a_valid_v1_row_is_logged_with_its_summary(
     append_raw(db, "BudgetLineRecorded", 1, json.dumps(V1), "line/JP/FY2019/MOD-DBP-2019")
     result = CliRunner().invoke(app, ["--db", str(db), "log"])
     assert result.exit_code == 0, result.output
-    assert "JP.CORE.DBP 5257400000000 JPY (initial)" in result.stdout
+    assert "JP.CORE.DBP 5,257,400,000,000 JPY (initial)" in result.stdout

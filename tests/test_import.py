@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Annotated
 
 import pytest
-from conftest import category
+from helpers import category
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import StringConstraints, TypeAdapter

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from click.testing import Result
-from conftest import ok, one_line_error
+from helpers import ok, one_line_error
 
 ROOT = Path(__file__).resolve().parent.parent
 Cli = Callable[..., Result]

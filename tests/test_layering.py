@@ -27,7 +27,8 @@ def _imported_packages(path: Path) -> set[str]:
 
 
 # ledger/'s sub-packages, lowest first: each may import the ground floor (ledger/errors.py,
-# ledger/tabular.py), itself and the ones before it, never one after it.
+# ledger/tabular.py, ledger/numbers.py, ledger/progress.py), itself and the ones before it,
+# never one after it.
 LEDGER_ORDER = (
     "storage",
     "audit",
@@ -69,7 +70,7 @@ def test_layering__ledger_sub_packages_import_only_downwards() -> None:
 
 
 def test_layering__every_ledger_module_is_in_a_known_place() -> None:
-    ground = {"__init__.py", "errors.py", "tabular.py"}
+    ground = {"__init__.py", "errors.py", "tabular.py", "numbers.py", "progress.py"}
     top = {p.name for p in (ROOT / "ledger").iterdir() if not p.name.startswith("__pycache__")}
     assert top == ground | set(LEDGER_ORDER)
     for package in LEDGER_ORDER:
@@ -101,3 +102,26 @@ def test_lint__ruff_is_clean(args: list[str]) -> None:
     ruff = shutil.which("ruff") or str(Path(sys.prefix) / "bin" / "ruff")
     result = subprocess.run([ruff, *args], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_types__mypy_strict_is_clean() -> None:
+    """``python -m mypy`` (strict, over events/ ledger/ cli/ as pyproject.toml says) finds
+    nothing; mypy is in the ``test`` extra."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_tests__import_helpers_from_the_helpers_package_never_conftest() -> None:
+    """Fixtures come from tests/conftest.py by name, helpers from ``tests/helpers/``: no test
+    imports ``conftest``, and tests/ holds no helper module beside the tests."""
+    tests = ROOT / "tests"
+    loose = sorted(p.name for p in tests.glob("*.py") if not p.name.startswith("test_"))
+    assert loose == ["conftest.py"], f"move {loose} into tests/helpers/"
+    importing = sorted(
+        path.name
+        for path in [*tests.glob("*.py"), *(tests / "helpers").glob("*.py")]
+        if "conftest" in _imported_packages(path)
+    )
+    assert importing == [], f"{importing} import conftest: use tests/helpers/ or a fixture"

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.projection_scenarios import Ev
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from projection_scenarios import Ev
 
 from events import Provenance, parse_event
 from ledger.errors import IntegrityFailure, InvalidInput

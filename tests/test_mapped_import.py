@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from click.testing import Result
-from conftest import ok, one_line_error
+from helpers import ok, one_line_error
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

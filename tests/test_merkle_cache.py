@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 import pytest
 from click.testing import Result
-from conftest import category, line
+from helpers import category, line
 from sqlalchemy import text
 
 from ledger.audit import checkpoints, merkle

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner, Result
-from diff_scenario import BOTH, base_events, e, open_version, record
+from helpers.diff_scenario import BOTH, base_events, e, open_version, record
 
 from cli.errors import CliError
 from cli.output import (
@@ -41,17 +41,20 @@ OFFERED = ("table", "json", "html")
         ("json", "out.html", "json"),  # --format wins over the extension
         (None, "out.json", "json"),
         (None, "OUT.HTM", "html"),  # extensions in any case
-        (None, "out.csv", "table"),  # a format not offered here: plain text
-        (None, "out", "table"),  # no extension: plain text
+        (None, "out", "table"),  # no extension: the default, as on stdout
+        ("json", "out.data", "json"),  # --format: any file name
     ],
 )
 def test_output__choose(fmt: str | None, output: str | None, chosen: str) -> None:
     assert choose(OFFERED, fmt, output) == chosen
 
 
-def test_output__choose_without_plain_text_falls_back_to_the_default() -> None:
-    assert choose(("json", "csv"), None, "out.xyz") == "json"
-    assert choose(("json", "csv"), None, "out.csv") == "csv"
+@pytest.mark.parametrize("output", ["out.csv", "out.xlsx", "out.parquet", "out.markdown", "o.x"])
+def test_output__an_extension_naming_no_offered_format_is_bad_input(output: str) -> None:
+    with pytest.raises(CliError, match="cannot write") as refused:
+        choose(OFFERED, None, output)
+    assert refused.value.exit_code == 2
+    assert "table (.txt), json (.json), html (.html/.htm)" in refused.value.message
 
 
 def test_output__a_format_not_offered_is_bad_input() -> None:
@@ -60,13 +63,15 @@ def test_output__a_format_not_offered_is_bad_input() -> None:
     assert refused.value.exit_code == 2
 
 
-def test_output__every_format_has_its_extensions_and_no_extension_is_shared() -> None:
+def test_output__every_format_has_its_extensions_and_only_txt_is_shared() -> None:
     assert set(TABLE_FORMATS) <= set(FORMATS)
-    assert sum(len(f.extensions) for f in FORMATS.values()) == len(EXTENSIONS)
+    shared = {ext: names for ext, names in EXTENSIONS.items() if len(names) > 1}
+    assert shared == {".txt": ("table", "text")}  # never offered together
     for name, spec in FORMATS.items():
         assert spec.name == name and spec.extensions
         for ext in spec.extensions:
-            assert format_from(None, f"x{ext}") == (name if name in TABLE_FORMATS else "table")
+            if name in TABLE_FORMATS:
+                assert format_from(None, f"x{ext}") == name
 
 
 def _run(action: Callable[[], object]) -> Result:
@@ -114,8 +119,8 @@ def test_output__a_table_in_every_format_it_offers(tmp_path: Path) -> None:
     for fmt in TABLE_FORMATS:
         target = tmp_path / f"t{FORMATS[fmt].extensions[0]}"
         assert _run(lambda target=target: emit(table, None, str(target))).exit_code == 0
-        printed = _run(lambda fmt=fmt: emit(table, fmt, None)).stdout
-        assert target.read_text() == printed
+        printed = _run(lambda fmt=fmt: emit(table, fmt, None)).stdout_bytes
+        assert target.read_bytes() == printed
     assert json.loads((tmp_path / "t.json").read_text()) == {"meta": {"head": 1}, "rows": [
         {"a": 1, "b": "x|y"}]}  # fmt: skip
     assert (tmp_path / "t.txt").read_text() == "a  b\n-  ---\n1  x|y\n\nnote\n"
@@ -173,8 +178,9 @@ def seeded(store: EventStore) -> EventStore:
         (("what-if", "jp@1", "--exclude", "JP.REL.JCG", "--fy", "FY2025"), "w.txt",
          lambda t: t.startswith("What-if")),
         (("digest",), "digest.csv", lambda t: t.startswith("seq,hash,recorded_at\r\n")),
-        (("digest",), "digest", lambda t: t.startswith("seq")),
-        (("checkpoint",), "cp.json", lambda t: not t.startswith("{")),  # one form: as is
+        (("digest",), "digest", lambda t: t.startswith("{")),  # no extension: the default
+        (("checkpoint",), "cp.json", lambda t: json.loads(t)["size"] >= 1),
+        (("checkpoint",), "kept.checkpoint", lambda t: t.count("\n") >= 3),
     ],
 )  # fmt: skip
 def test_output__commands_write_through_the_one_writer(

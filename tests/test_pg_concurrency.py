@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import category, pending
+from helpers import category, pending
 
 from ledger.audit.verify import verify_ledger
 from ledger.errors import ConcurrencyConflict

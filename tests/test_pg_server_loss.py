@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import category
+from helpers import category
 
 from ledger.audit.verify import verify_ledger
 from ledger.storage.db import PG_LOCK_KEY

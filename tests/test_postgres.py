@@ -5,14 +5,15 @@ application role (``db grants``) that can append but never rewrite history."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from backends import with_database
-from conftest import category
+from helpers import category
+from helpers.backends import with_database
 
 import ledger.storage.store as store_module
 from events import Provenance
@@ -85,9 +86,21 @@ def test_postgres_translate__a_lost_server_by_class_and_sqlstate(
 
 
 def test_postgres_translate__a_failed_connect_is_not_a_lost_connection() -> None:
-    refused = translate(psycopg.OperationalError("connection failed: connection refused"))
-    assert type(refused) is StoreError
-    assert str(refused).startswith("cannot connect to the database server: connection failed")
+    """Neither has a SQLSTATE: psycopg attaches ``pgconn`` only to the error of a connection
+    attempt. A refused connect (through the store, wrapped by SQLAlchemy) is "cannot connect";
+    the same error class mid-session is a lost connection."""
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    store = EventStore.open(f"postgresql+psycopg://nobody@127.0.0.1:{port}/ledger")
+    try:
+        with pytest.raises(StoreError) as refused:
+            store.count()
+    finally:
+        store.close()
+    assert type(refused.value) is StoreError
+    assert str(refused.value).startswith("cannot connect to the database server: connection")
+    assert isinstance(translate(psycopg.OperationalError("connection failed")), ConnectionLost)
 
 
 def test_postgres_translate__write_in_a_read_only_session() -> None:
@@ -96,8 +109,8 @@ def test_postgres_translate__write_in_a_read_only_session() -> None:
     assert "read-only" in str(refused)
 
 
-def test_postgres_translate__append_only_trigger_message() -> None:
-    exc = psycopg.errors.IntegrityConstraintViolation(
+def test_postgres_translate__append_only_trigger_by_its_sqlstate() -> None:
+    exc = psycopg.errors.IntegrityConstraintViolation(  # 23000, as the triggers raise it
         "events are append-only: UPDATE is not allowed"
     )
     assert isinstance(translate(exc), AppendOnlyViolation)

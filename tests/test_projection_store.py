@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from conftest import category, line, pending
+from helpers import category, line, pending
+from helpers.projection_scenarios import OPS, as_stored, interpret
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from projection_scenarios import OPS, as_stored, interpret
 
 from ledger.errors import IntegrityFailure, InvalidInput
 from ledger.projections import snapshots as snap
@@ -148,7 +148,7 @@ def test_projections__same_answers_on_both_backends(
     primer = Path(__file__).resolve().parent.parent / "examples" / "primer.jsonl"
     assert backend_cli("import", str(primer)).exit_code == 0
     catch_up(backend_store, snapshot_every=10)
-    revise = ("record", "revise", "--fiscal-year", "2025", "--line-id", "REL-OTHER")
+    revise = ("record", "revise", "--fy", "2025", "--line-id", "REL-OTHER")
     assert backend_cli(*revise, "--amount", "700000000000", "--reason", "9.9").exit_code == 0
     catch_up(backend_store, snapshot_every=10)
     assert snapshot_seqs(backend_store) == [10, 20, 30, 40]

@@ -6,9 +6,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from helpers.projection_scenarios import OPS, YEARS, Ev, as_stored, expected_total, interpret
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from projection_scenarios import OPS, YEARS, Ev, as_stored, expected_total, interpret
 
 from ledger.projections import snapshots as snap
 from ledger.projections.definitions import in_force

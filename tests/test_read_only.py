@@ -33,7 +33,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import category, line
+from helpers import category, line
 
 from cli.app import cli as app
 from ledger.audit.verify import verify_ledger
@@ -171,6 +171,7 @@ def _assert_reads_work_and_writes_refused(outcomes: dict[str, list[Any]], events
         assert "is read-only (on a read-only file system): nothing was written" in stderr
 
 
+@pytest.mark.slow  # mounts a filesystem, runs processes
 @pytest.mark.usefixtures("bind_mount_ok")
 @pytest.mark.parametrize("suffixes", [("",), ("", "-wal", "-shm")], ids=["db-only", "with-shm"])
 def test_read_only_mount__reads_work_writes_say_read_only(
@@ -190,6 +191,7 @@ def test_read_only_mount__reads_work_writes_say_read_only(
     assert _fingerprint(media) == before
 
 
+@pytest.mark.slow  # mounts a filesystem, runs processes
 @pytest.mark.usefixtures("bind_mount_ok")
 def test_read_only_mount__commits_in_the_wal_are_read_with_its_shm(tmp_path: Path) -> None:
     """A copy holding commits in its ``-wal``, with the ``-shm``: SQLite reads them."""
@@ -201,6 +203,7 @@ def test_read_only_mount__commits_in_the_wal_are_read_with_its_shm(tmp_path: Pat
     assert code == 0 and f"ok: {events} events verified" in stdout, stderr
 
 
+@pytest.mark.slow  # mounts a filesystem, runs processes
 @pytest.mark.usefixtures("bind_mount_ok")
 def test_read_only_mount__commits_in_the_wal_without_shm_are_refused_not_read_stale(
     tmp_path: Path,

@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import ARTIFACTS, TAKEN, chromium, unavailable
 from click.testing import CliRunner
+from helpers.browser import ARTIFACTS, TAKEN, chromium, unavailable
+
+pytestmark = pytest.mark.slow  # runs Chromium (another process) for every page and width
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "ledger" / "demo" / "seed" / "japan.jsonl"

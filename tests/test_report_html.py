@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from click.testing import Result
-from diff_scenario import BOTH, base_events, e, fold, open_version, record
+from helpers.diff_scenario import BOTH, base_events, e, fold, open_version, record
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -172,6 +172,7 @@ def test_bridge__from_zero_unless_a_broken_axis_is_asked_for() -> None:
     assert 'class="break"' in render_html(_report(V2), axis="broken")
 
 
+@pytest.mark.slow  # a big hypothesis run
 @settings(max_examples=200, deadline=None)
 @given(
     st.fractions(min_value=-(10**6), max_value=10**6), st.fractions(min_value=0, max_value=10**6)

@@ -1,5 +1,5 @@
-"""docs/reports.md and docs/examples/ are real output of the current code on the Japan scenario
-(regenerate with ``python scripts/gen_reports_doc.py``)."""
+"""docs/reports.md and docs/samples/ are real output of the current code on the Japan scenario
+(regenerate with ``python scripts/gen_docs.py``)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def test_reports_doc__is_current(tmp_path: Path) -> None:
     for relative, text in module.build(tmp_path).items():
         committed = (ROOT / relative).read_text(encoding="utf-8")
         assert HASH.sub("<hash>", committed) == HASH.sub("<hash>", text), (
-            f"{relative} is stale: run python scripts/gen_reports_doc.py"
+            f"{relative} is stale: run python scripts/gen_docs.py"
         )
 
 

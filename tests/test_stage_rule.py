@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from click.testing import Result
-from conftest import ok
+from helpers import ok
 
 from events import STAGE_LEVELS, Stage, StagesSet, event_payload, parse_event
 from ledger.intake.importers import content_key
@@ -24,17 +24,16 @@ ALL_STAGES = ("plan", "request", "draft", "initial", "supplementary", "estimate"
 
 
 def _line(cli: Cli, line_id: str, stage: str, amount: str, category: str = "A") -> None:
-    ok(cli("record", "line", "--fiscal-year", "FY2025", "--line-id", line_id, "--agency", "MoD",
+    ok(cli("record", "line", "--fy", "FY2025", "--line-id", line_id, "--agency", "MoD",
            "--category", category, "--amount", amount, "--stage", stage))  # fmt: skip
 
 
 def _definition(cli: Cli, version: int, rule: str | None, stages: tuple[str, ...]) -> None:
-    ok(cli("record", "definition", "--definition", "d", "--version", str(version),
-           "--title", f"v{version}"))  # fmt: skip
-    ok(cli("record", "include", "--definition", "d", "--version", str(version), "--category", "A"))
+    ok(cli("record", "definition", "--definition", f"d@{version}", "--title", f"v{version}"))
+    ok(cli("record", "include", "--definition", f"d@{version}", "--category", "A"))
     args = [x for stage in stages for x in ("--stages", stage)]
     args += ["--rule", rule] if rule else []
-    ok(cli("record", "stages", "--definition", "d", "--version", str(version), *args))
+    ok(cli("record", "stages", "--definition", f"d@{version}", *args))
 
 
 def _total(cli: Cli, spec: str, *extra: str) -> dict[str, Any]:
@@ -76,8 +75,8 @@ def test_stage_rule__latest_counts_draft_then_enacted_then_settled_never_twice(
     assert (row["total"], row["stages"]) == ("240", "settled")
     # the same stages summed (the old behaviour, still the default) count the year four times
     assert _total(ledger, "d@2")["total"] == "570"
-    # --stage narrows first, then the rule picks the latest of what is left
-    assert _total(ledger, "d@1", "--stage", "draft", "--stage", "initial")["total"] == "200"
+    # --stages narrows first, then the rule picks the latest of what is left
+    assert _total(ledger, "d@1", "--stages", "draft", "--stages", "initial")["total"] == "200"
     # as of an earlier moment (folded from the events, not the tables): the draft alone
     assert _total(ledger, "d@1", "--as-of", "9")["total"] == "100"
 
@@ -101,7 +100,7 @@ def test_stage_rule__estimate_replaces_enacted_and_settled_replaces_estimate(cli
     assert _total(cli, "d@1")["total"] == "103"
     _line(cli, "X", "settled", "101")
     assert _total(cli, "d@1")["total"] == "101"
-    ok(cli("record", "withdraw", "--fiscal-year", "2025", "--line-id", "X", "--reason", "typo"))
+    ok(cli("record", "withdraw", "--fy", "2025", "--line-id", "X", "--reason", "typo"))
     assert _total(cli, "d@1")["total"] == "103"  # back to the estimate: a withdrawn line is gone
 
 

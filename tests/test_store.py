@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import category, line, pending
+from helpers import category, line, pending
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text

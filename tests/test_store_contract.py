@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from conftest import category, line, pending
+from helpers import category, line, pending
 from sqlalchemy import text
 
 import ledger.storage.store as store_module
@@ -22,7 +22,6 @@ from ledger.errors import (
     DuplicateEvent,
     InvalidInput,
     NotFound,
-    StoreError,
 )
 from ledger.storage.records import PendingEvent, StreamWrite
 from ledger.storage.store import EventStore, translate
@@ -107,17 +106,31 @@ def test_contract_idempotency__same_key_skips_other_content_refused(
     assert backend_store.stored_idempotency_keys(["k1", "k2"]) == {"k1"}
 
 
-def test_contract_unique_violations__translated_by_constraint(backend_store: EventStore) -> None:
+@pytest.mark.parametrize(
+    ("changed", "expected"),
+    [
+        ({"stream_version": "stream_version + 1"}, DuplicateEvent),  # same idempotency key
+        ({"idempotency_key": "NULL"}, ConcurrencyConflict),  # same stream version
+    ],
+)
+def test_contract_unique_violations__translated_by_constraint(
+    backend_store: EventStore, changed: dict[str, str], expected: type
+) -> None:
     """A row that bypasses the store still hits the database's own constraints."""
     backend_store.append_events([target("t1", idempotency_key="k1")])
     columns = (
-        "event_id, stream_id, stream_version, type, schema_version, payload, recorded_at, "
-        "actor, reason, source, idempotency_key, prev_hash, hash"
+        "stream_id, stream_version, type_id, schema_version, payload, recorded_at, actor_id, "
+        "reason, source, idempotency_key, hash"
     )
-    copy_row = f"INSERT INTO events (seq, {columns}) SELECT seq + 1, {columns} FROM events"
+    values = ", ".join(changed.get(name, name) for name in columns.split(", "))
+    other_id = "randomblob(16)" if backend_store.sqlite else "'\\x00'::bytea || substr(event_id, 2)"
+    copy_row = (
+        f"INSERT INTO events (seq, event_id, {columns}) "
+        f"SELECT seq + 1, {other_id}, {values} FROM events"
+    )
     with pytest.raises(Exception) as caught:
         _execute(backend_store, copy_row)
-    assert isinstance(translate(caught.value), ConcurrencyConflict | DuplicateEvent | StoreError)
+    assert type(translate(caught.value)) is expected
     assert backend_store.count() == 1
 
 

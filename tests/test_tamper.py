@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from conftest import category, line
+from helpers import category, line
 
 from ledger.audit.verify import digest, verify_ledger
 from ledger.storage.chain import GENESIS_HASH, chain_hash, envelope_bytes

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 from click.testing import Result
-from conftest import category, line
-from tamper_classes import YEAR, rechain
+from helpers import category, line
+from helpers.tamper_classes import YEAR, rechain
 
 from ledger.audit.checkpoints import checkpoint_text
 from ledger.storage.store import EventStore

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from tamper_classes import BAD, CLASSES, VERIFIERS, TamperClass, matrix, prepared, tampered
+from helpers.tamper_classes import BAD, CLASSES, VERIFIERS, TamperClass, matrix, prepared, tampered
 
 # the kind each verifier names at the first bad seq, where it is BAD
 KIND_AT_BAD = {
@@ -32,6 +32,7 @@ KEPT_KINDS = {
 }
 
 
+@pytest.mark.slow  # parallel scan workers and a script per class
 @pytest.mark.parametrize("tamper", CLASSES, ids=[c.name for c in CLASSES])
 def test_tamper_class__all_verifiers_agree_on_the_first_bad_seq(
     tamper: TamperClass, tmp_path: Path
@@ -75,6 +76,7 @@ def test_tamper_classes__cover_the_issue_list() -> None:
 VISIBLE = [c for c in CLASSES if c.name in KIND_AT_BAD]
 
 
+@pytest.mark.slow  # prepared() checks the clean ledger with worker processes and the script
 @pytest.mark.parametrize("tamper", VISIBLE, ids=[c.name for c in VISIBLE])
 def test_tamper_class__other_commands_tell_the_same_story(
     tamper: TamperClass, tmp_path: Path, db_path: Path, cli: Callable[..., Result]

@@ -51,7 +51,7 @@ def _revise_to_government_total(cli: Cli) -> None:
     result = cli(
         "record",
         "revise",
-        "--fiscal-year",
+        "--fy",
         "FY2025",
         "--line-id",
         "REL-OTHER",
@@ -98,7 +98,7 @@ def test_example3__counting_the_supplementary_is_a_definition_change(primer: Cli
     assert official["share_of_gdp_pct"] == "1.964286"
     assert _all_tier(primer, "--places", "1")["share_of_gdp_pct"] == "2.0"
     assert (
-        _all_tier(primer, "--stage", "initial", "--places", "6")["share_of_gdp_pct"] == "1.767857"
+        _all_tier(primer, "--stages", "initial", "--places", "6")["share_of_gdp_pct"] == "1.767857"
     )
 
 
@@ -116,7 +116,7 @@ def test_example5__566_5_basis_and_the_distance_to_targets(primer: Cli) -> None:
     result = primer(
         "record",
         "gdp",
-        "--fiscal-year",
+        "--fy",
         "2022",
         "--amount",
         "566500000000000",
@@ -252,7 +252,7 @@ def test_currency__mixed_without_a_rate_gives_no_total_and_says_why(cli: Cli) ->
     assert diagnostic["amounts"] == [{"currency": "USD", "amount": "10.5"}]
     text = cli("totals", "--fy", "2025", "--definition", "d@1").stdout
     assert "Note: JP FY2025: 1 line (10.5 USD) counted by d@1 is in USD" in text
-    assert "record fx --base USD --quote JPY --fiscal-year 2025" in text
+    assert "record fx --base USD --quote JPY --fy 2025" in text
     result = cli("trace", "--fy", "2025", "--definition", "d@1")
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: JP FY2025 has USD lines but the total is in JPY")
@@ -427,9 +427,9 @@ def test_change__growth_in_percent_is_exact_and_matches_published_figures(cli: C
     assert rows[2]["change_pct_exact"].startswith("16.53058532080505431038")
     assert rows[2]["change_total"] == "1127700000000"
     # the DBP target expenses alone
-    for args in (("definition", "--definition", "dbp", "--version", "1", "--title", "DBP"),
-                 ("include", "--definition", "dbp", "--version", "1", "--category", "JP.CORE.DBP"),
-                 ("status", "--definition", "dbp", "--version", "1", "--status", "adopted",
+    for args in (("definition", "--definition", "dbp@1", "--title", "DBP"),
+                 ("include", "--definition", "dbp@1", "--category", "JP.CORE.DBP"),
+                 ("status", "--definition", "dbp@1", "--status", "adopted",
                   "--effective-from", "2023")):  # fmt: skip
         assert cli("record", *args).exit_code == 0
     rows = _json(cli, "totals", "--fy", "FY2024", "--definition", "dbp", "--tier", "all",
@@ -444,9 +444,9 @@ def test_change__growth_in_percent_is_exact_and_matches_published_figures(cli: C
 
 def test_change__growth_from_nothing_is_not_a_number(cli: Cli) -> None:
     assert cli("import", str(SEED)).exit_code == 0
-    # --stage request on a version that counts initial budgets only: both years count nothing
+    # --stages request on a version that counts initial budgets only: both years count nothing
     rows = _json(cli, "totals", "--fy", "FY2024..FY2025", "--definition", "jp-mod-core@1",
-                 "--tier", "all", "--change", "--stage", "request")["totals"]  # fmt: skip
+                 "--tier", "all", "--change", "--stages", "request")["totals"]  # fmt: skip
     assert [(r["fiscal_year"], r["total"]) for r in rows] == [(2024, "0"), (2025, "0")]
     assert (rows[1]["change_total"], rows[1]["change_pct"], rows[1]["change_pct_exact"]) == (
         "0", "", ""

@@ -2,8 +2,8 @@
 empty temporary directory — ``defledger …`` through the CLI, ``export NAME=VALUE`` into the
 environment, anything else (``python -c …``, ``ls``) through the shell — and must exit 0 (or
 the code a trailing ``# exits N`` states) and print what the page shows, once times, hashes,
-ids, signatures and the temporary path are set aside. ``DEFLEDGER_REGEN_DOCS=1 pytest
-tests/test_tutorial.py`` rewrites the outputs."""
+ids, signatures and the temporary path are set aside. ``python scripts/gen_docs.py`` rewrites
+the outputs."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from doc_console import normal, rerun_page
+from helpers.doc_console import normal, rerun_page
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "tutorial.md"
@@ -49,7 +49,7 @@ def test_tutorial_md__every_command_runs_and_shows_real_output(
     monkeypatch.chdir(tmp_path)
     shutil.copytree(ROOT / "examples", tmp_path / "examples")  # as in a checkout (section 12)
     monkeypatch.delenv("DEFLEDGER_DB", raising=False)
-    env: dict[str, str] = {}
+    env: dict[str, str] = {"COLUMNS": "100"}  # what a 100-column terminal shows
     runner = CliRunner()
     shell_env = {
         **os.environ,

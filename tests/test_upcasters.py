@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from conftest import category
+from helpers import category
 
 from events import SCHEMA_VERSIONS, BudgetLineRecorded, load_stored
 from events.upcasters import upcast
@@ -108,7 +108,7 @@ def test_upcaster__v1_row_can_be_revised_and_logged(
     store.append_events([category("JP.CORE.DBP")])
     insert_v1_row(store, db_path)
     revised = cli(
-        "record", "revise", "--fiscal-year", "2019", "--line-id", "MOD-DBP-2019",
+        "record", "revise", "--fy", "2019", "--line-id", "MOD-DBP-2019",
         "--amount", "5257500000000", "--reason", "settled figure",
     )  # fmt: skip
     assert revised.exit_code == 0, revised.stderr

@@ -1,5 +1,5 @@
 """The web view in a real browser: ``defledger serve`` started on a free port in a subprocess,
-driven by Debian's Chromium through Playwright (tests/browser.py). Every page loads with no
+driven by Debian's Chromium through Playwright (tests/helpers/browser.py). Every page loads with no
 console error or warning, no failed request and no script run from the data (a hostile value
 that would open a dialog), never scrolls sideways at 390 or 1,280 px; the charts are drawn (the
 SVG's lines, points, targets and bars; the Vega-Lite view when opened); the as-of control
@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import ARTIFACTS, TAKEN, chromium, unavailable
 from click.testing import CliRunner
+from helpers.browser import ARTIFACTS, TAKEN, chromium, unavailable
 
 pytest.importorskip("flask")
 pytest.importorskip("waitress")

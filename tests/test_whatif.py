@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from diff_scenario import T, base_events, e, fold, record
+from helpers.diff_scenario import T, base_events, e, fold, record
 
 from ledger.errors import InvalidInput, StoreError
 from ledger.projections.definitions import GdpBasis

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import category
+from helpers import category
 
 from cli.app import cli as app
 from ledger.audit.verify import verify_ledger
@@ -72,6 +72,7 @@ def test_write_lock__uncontended_writer_never_says_it_waits(ledger: EventStore) 
     assert notices == []
 
 
+@pytest.mark.slow  # waits seconds for a lock held by another writer
 def test_write_lock__gives_up_after_the_timeout_saying_how_long_and_how_to_wait_longer(
     ledger: EventStore, backend_url: str
 ) -> None:
@@ -106,6 +107,7 @@ def test_write_lock__zero_timeout_gives_up_at_once_without_a_notice(
     assert notices == []
 
 
+@pytest.mark.slow  # waits seconds for a lock held by another writer
 def test_write_lock__a_writer_that_gets_the_lock_in_time_proceeds(
     ledger: EventStore, backend_url: str
 ) -> None:
@@ -121,6 +123,7 @@ def test_write_lock__a_writer_that_gets_the_lock_in_time_proceeds(
     assert verify_ledger(ledger).ok
 
 
+@pytest.mark.slow  # waits seconds for a lock held by another writer
 def test_write_lock__cli_says_waiting_then_names_the_time_and_the_option(
     ledger: EventStore, backend_url: str, tmp_path: Path
 ) -> None:
@@ -162,6 +165,7 @@ def test_write_lock__cli_refuses_a_bad_timeout(value: str, db_path: Path) -> Non
     assert "--lock-timeout" in result.stderr
 
 
+@pytest.mark.slow  # waits seconds for a lock held by another writer
 def test_import_race__rules_see_an_import_committed_while_this_one_checks(
     ledger: EventStore, backend_url: str
 ) -> None:
@@ -208,6 +212,7 @@ def _first_of(event: threading.Event, future: Future[object]) -> str:
             return "done"
 
 
+@pytest.mark.slow  # waits seconds for a lock held by another writer
 def test_write_lock__projection_catch_up_waits_like_an_append(
     ledger: EventStore, backend_url: str
 ) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from conftest import ok, one_line_error
+from helpers import ok, one_line_error
 from pydantic import ValidationError
 from test_jurisdictions import build, doc
 

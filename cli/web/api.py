@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cli.output import render, to_json
+from cli.output import render_text, to_json
 from cli.web.pages import EVENT_FILTERS, moment_of
 from cli.web.params import HttpError, Params, bad
 from cli.web.state import WebLedger
@@ -26,7 +26,7 @@ FEED = {"after": False, "limit": False, "as_of": False, **dict.fromkeys(EVENT_FI
 
 
 def as_json(table: Table) -> str:
-    return render(table, "json")
+    return render_text(table, "json")
 
 
 def totals(web: WebLedger, params: Params) -> str:

@@ -75,7 +75,14 @@ def serve(
 
     GET only: nothing can be written through it. It listens on 127.0.0.1 unless --host says
     otherwise and has no login: publish it behind a reverse proxy that authenticates
-    (docs/web.md). Needs the extra 'web': pip install 'defledger[web]'."""
+    (docs/web.md). Needs the extra 'web': pip install 'defledger[web]'.
+
+    \b
+    Examples:
+      defledger serve
+      defledger checkpoint -o head.checkpoint && defledger serve --checkpoint head.checkpoint
+      defledger serve --port 8080 --url-prefix /ledger
+    """
     require_web()
     from waitress import create_server
 
@@ -142,7 +149,13 @@ def site(
     script needed). It includes a checkpoint (checkpoint.txt: made at the head, signed with
     --sign; or the --checkpoint given) and the inclusion proof of every event against it
     (proofs/SEQ.json), with verify_proof.py, a standard-library script that checks them
-    offline. DIR must not exist or be empty."""
+    offline. DIR must not exist or be empty.
+
+    \b
+    Examples:
+      defledger site -o site
+      defledger checkpoint -o kept.checkpoint && defledger site -o pub --checkpoint kept.checkpoint
+    """
     require_web()
     from pathlib import Path
 

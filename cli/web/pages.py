@@ -15,8 +15,8 @@ from cli.web.params import HttpError, Params, bad
 from cli.web.state import WebLedger
 from events.quoting import quoted
 from ledger.errors import InvalidInput, NotFound
+from ledger.numbers import compact, grouped
 from ledger.queries.asof import AsOf, resolve_as_of
-from ledger.reports.document import money, money_short
 from ledger.storage.store import EventStore
 
 Page = tuple[str, dict[str, Any]]
@@ -36,11 +36,11 @@ def moment_of(store: EventStore, params: Params) -> AsOf:
 
 
 def _short(amount: str, currency: str) -> str:
-    return money_short(Decimal(amount), currency) if amount else "n/a"
+    return compact(Decimal(amount), currency) if amount else "n/a"
 
 
 def _exact(amount: str) -> str:
-    return money(Decimal(amount)) if amount else ""
+    return grouped(Decimal(amount)) if amount else ""
 
 
 def jurisdictions_at(store: EventStore, seq: int) -> list[str]:

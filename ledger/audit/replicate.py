@@ -6,7 +6,6 @@ verified afterwards.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,13 +14,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ledger.audit.verify import verify_ledger
 from ledger.errors import IntegrityFailure, InvalidInput
-from ledger.storage.chain import ChainRow, VerifyReport
+from ledger.progress import Progress, counted
+from ledger.storage.chain import VerifyReport
 from ledger.storage.db import safe_url
 from ledger.storage.meta import ledger_id
 from ledger.storage.store import COPY_BATCH, EventStore, translate
 from ledger.tabular import Table
-
-Progress = Callable[[int], None]
 
 
 @dataclass(frozen=True)
@@ -101,10 +99,15 @@ def copy_ledger(
         start_after = target_head.seq
     _copy_meta(source, target)
     copied = target.copy_rows(
-        _counted(source.read_chain(start=start_after + 1, stop=stop), progress),
+        counted(
+            source.read_chain(start=start_after + 1, stop=stop),
+            progress,
+            "copying events",
+            stop - start_after,
+        ),
         batch_size=batch_size,
     )
-    report = verify_ledger(target)
+    report = verify_ledger(target, progress=progress)
     target_hash = report.head_hash
     source_hash = source.get(stop).hash if stop else "0" * 64
     return CopyReport(
@@ -149,16 +152,6 @@ def _copy_meta(source: EventStore, target: EventStore) -> None:
             )
     except SQLAlchemyError as exc:
         raise translate(exc) from exc
-
-
-def _counted(rows: Iterator[ChainRow], progress: Progress | None) -> Iterator[ChainRow]:
-    if progress is None:
-        yield from rows
-        return
-    for count, row in enumerate(rows, 1):
-        yield row
-        if count % 1000 == 0:
-            progress(count)
 
 
 def check_copied(report: CopyReport) -> None:

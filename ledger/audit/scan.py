@@ -20,7 +20,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -37,6 +37,9 @@ from ledger.storage.chain import (
     scanned_to_chain,
 )
 from ledger.storage.times import text_of
+
+if TYPE_CHECKING:
+    from ledger.progress import Progress
 
 PARALLEL_MIN_EVENTS = 50_000  # below this, starting worker processes costs more than it saves
 PAGE = 2000
@@ -159,7 +162,9 @@ def _pages(connection: sqlite3.Connection, start: int, stop: int | None) -> Iter
         try:
             page = connection.execute(query, params).fetchall()
         except sqlite3.OperationalError as exc:
-            if "utf-8" not in str(exc).lower():
+            from ledger.storage.sqlite_errors import not_decodable  # only on this rare path
+
+            if not not_decodable(exc):
                 raise
             connection.text_factory = _surrogate_text
             try:
@@ -235,6 +240,7 @@ def parallel_problems(
     head_seq: int,
     workers: int | None = None,
     meanwhile: Callable[[], object] | None = None,
+    progress: Progress | None = None,
 ) -> list[Problem]:
     """The chain problems of the SQLite ledger at ``path`` (1..``head_seq`` and on), one seq
     range per CPU: the first range in this process, each other one meanwhile in a worker
@@ -242,7 +248,8 @@ def parallel_problems(
     module, so it works from any host program and never re-runs its ``__main__``). The
     ranges' problems are concatenated in seq order and capped at ``MAX_PROBLEMS``. A range
     whose worker fails is checked again in this process. ``meanwhile`` runs in this process
-    after its own range, while the workers (which start up later) finish theirs."""
+    after its own range, while the workers (which start up later) finish theirs. ``progress``
+    hears of each range done."""
     count = workers or default_workers()
     bounds = chunk_bounds(head_seq, count)
     env = dict(os.environ)
@@ -256,8 +263,19 @@ def parallel_problems(
         )
         for start, stop in bounds[1:]
     ]
+    done = 0
+
+    def range_done(start: int, stop: int | None) -> None:
+        nonlocal done
+        done += (head_seq if stop is None else stop) - start + 1
+        if progress is not None:
+            progress(min(done, head_seq), head_seq, "verifying events")
+
+    if progress is not None:
+        progress(0, head_seq, "verifying events")
     try:
         results = [verify_range(path, *bounds[0])]
+        range_done(*bounds[0])
         if meanwhile is not None:
             meanwhile()
     except BaseException:
@@ -271,6 +289,7 @@ def parallel_problems(
             results.append(orjson.loads(output))
         else:
             results.append(verify_range(path, start, stop))
+        range_done(start, stop)
     problems = [Problem(*item) for result in results for item in result]
     return problems[:MAX_PROBLEMS]
 

@@ -9,9 +9,12 @@ from typing import Any
 from ledger.audit import checkpoints
 from ledger.audit import scan as chain_scan
 from ledger.errors import InvalidInput
+from ledger.progress import Progress, counted, counted_pages
 from ledger.storage.chain import ChainRow, Problem, VerifyReport, check_chain, decode_digest
 from ledger.storage.store import EventStore
 from ledger.tabular import Table
+
+PHASE = "verifying events"
 
 
 def verify_ledger(
@@ -19,19 +22,21 @@ def verify_ledger(
     digest: str | None = None,
     checkpoint: str | None = None,
     pubkey: str | None = None,
+    progress: Progress | None = None,
 ) -> VerifyReport:
     """Recompute every hash in seq order (streamed) and report each problem as data. With a
     ``checkpoint`` (C2SP text), the same pass rebuilds the Merkle tree and the ledger must be a
     consistent extension of it (``ledger.audit.checkpoints.check_checkpoint``); ``pubkey`` checks
-    the checkpoint's signature."""
+    the checkpoint's signature. ``progress`` hears of the events checked."""
     tee = None
+    head = store.head()
+    total = head.seq if head else 0
     if checkpoint is not None:  # the Merkle tree takes every hash in order: one pass
-        rows: Iterable[ChainRow] = store.read_chain()
+        rows: Iterable[ChainRow] = counted(store.read_chain(), progress, PHASE, total)
         tee = checkpoints.MerkleTee(rows, checkpoints.checkpoint_size(checkpoint))
         problems = list(check_chain(tee)) + _version_problems(store)
     else:
-        problems = _chain_and_version_problems(store)
-    head = store.head()
+        problems = _chain_and_version_problems(store, progress)
     checked = head.seq if head else 0
     if digest is not None:
         problems.extend(_check_digest(store, digest))
@@ -41,7 +46,9 @@ def verify_ledger(
     return VerifyReport(checked, checked, head.hash if head else "0" * 64, tuple(problems))
 
 
-def _chain_and_version_problems(store: EventStore) -> list[Problem]:
+def _chain_and_version_problems(
+    store: EventStore, progress: Progress | None = None
+) -> list[Problem]:
     """``check_chain`` over the whole ledger, then the stream-version check: in one process
     per CPU for a large SQLite file (``chain_scan.parallel_problems``; this process checks the
     streams once its own seq range is done, while the workers finish theirs), else in this
@@ -53,10 +60,16 @@ def _chain_and_version_problems(store: EventStore) -> list[Problem]:
         if head is not None and head.seq >= chain_scan.PARALLEL_MIN_EVENTS:
             versions: list[Problem] = []
             chain = chain_scan.parallel_problems(
-                path, head.seq, workers, meanwhile=lambda: versions.extend(_version_problems(store))
+                path,
+                head.seq,
+                workers,
+                meanwhile=lambda: versions.extend(_version_problems(store)),
+                progress=progress,
             )
             return chain + versions
-    return chain_scan.check_rows(store.chain_pages()) + _version_problems(store)
+    head = store.head()
+    pages = counted_pages(store.chain_pages(), progress, PHASE, head.seq if head else 0)
+    return chain_scan.check_rows(pages) + _version_problems(store)
 
 
 def _version_problems(store: EventStore) -> list[Problem]:

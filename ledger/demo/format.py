@@ -1,21 +1,15 @@
-"""How ``defledger demo`` writes numbers and lists for people: amounts in trillions, runs of
-definition versions and of fiscal years."""
+"""How ``defledger demo`` writes lists for people: runs of definition versions and of fiscal
+years (labelled as each jurisdiction states them), and the GDP a share divides by (numbers are
+written by ``ledger.numbers``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ledger.projections.fold import dec_str
 from ledger.projections.measure import GdpUsed
 from ledger.projections.periods import YearLabel, fy_label
-
-
-def trillions(amount: Decimal, places: int = 4) -> str:
-    """An amount in trillions, rounded half up (4 places: the ¥100 million of the sources)."""
-    quantum = Decimal(1).scaleb(-places)
-    return format(amount.scaleb(-12).quantize(quantum, rounding=ROUND_HALF_UP), "f")
 
 
 def gdp_doc(gdp: GdpUsed | None) -> dict[str, Any] | None:

@@ -11,14 +11,14 @@ strings; display strings (``*_tn``, rounded shares) sit beside them.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from ledger.audit.verify import verify_ledger
-from ledger.demo.format import gdp_doc, labels_text, trillions, years_text
+from ledger.demo.format import gdp_doc, labels_text, years_text
 from ledger.demo.seed import SCENARIO_ACTOR, scenario_text
 from ledger.errors import IntegrityFailure
 from ledger.intake.importers import import_text
+from ledger.numbers import compact, pp, scaled
 from ledger.projections.definitions import DefinitionVersion, in_force, select, version_meta
 from ledger.projections.fold import LedgerState, dec_str
 from ledger.projections.measure import exact_str, measure, rounded_str
@@ -29,7 +29,7 @@ from ledger.queries.claims import check_claims, check_doc, claims_at, counts_tex
 from ledger.queries.question import open_context
 from ledger.queries.trace import TraceRequest, trace_table
 from ledger.reports.diff import definition_diff
-from ledger.reports.document import money_short, pp, stat_line
+from ledger.reports.document import stat_line
 from ledger.reports.model import Section
 from ledger.storage.db import safe_url
 from ledger.storage.store import EventStore
@@ -47,6 +47,7 @@ DEFINITIONS = (
 )
 DIFF = ("jp-defense-related@2", "jp-defense-related@3", 2025)
 SHARE_PLACES = 2
+TN_PLACES = 4  # trillions to ¥100 million, the precision of the sources
 NEXT_COMMANDS = (
     "defledger totals --fy FY2022..FY2025 --definition jp-defense-related --change",
     "defledger replay --fy FY2025 --definition jp-defense-related",
@@ -117,7 +118,7 @@ def _cell(
         "in_force": in_force(state.definitions, version.definition, year) is version,
         "currency": m.currency,
         "total": dec_str(m.total()),
-        "total_tn": trillions(m.total()),
+        "total_tn": scaled(m.total(), "T", TN_PLACES),
         "tiers": {tier: dec_str(amount) for tier, amount in m.tiers.items()},
         "empty_tiers": [t for t in version.tiers() if not m.total(t) and len(m.tiers) > 1],
         "gdp": gdp_doc(m.gdp),
@@ -222,7 +223,7 @@ def _diff(store: EventStore) -> dict[str, Any]:
                 "kind": c.kind,
                 "key": c.key,
                 "delta_amount": dec_str(c.delta_amount),
-                "delta_short": money_short(c.delta_amount, section.currency, sign=True),
+                "delta_short": compact(c.delta_amount, section.currency, sign=True),
                 "delta_pp_rounded": pp(c.delta_pp),
                 "lines": [effect.line_id for effect in c.lines],
                 "seqs": list(c.seqs),
@@ -252,7 +253,7 @@ def _flags(
         if not figures:
             continue
         if event.type.startswith("BudgetLine"):
-            amount = f" ¥{trillions(Decimal(p['amount']))}T" if "amount" in p else ""
+            amount = f" ¥{scaled(p['amount'], 'T', TN_PLACES)}T" if "amount" in p else ""
             what = f"{year_label(p['fiscal_year'])} {p['line_id']}{amount}"
         elif event.type == "CategoryIncluded":
             what = f"{p['definition']}@{p['version']} counts {p['category']} ×{p.get('share', '1')}"

@@ -65,6 +65,7 @@ from ledger.exports.tables import (
     line_rows,
     totals_rows,
 )
+from ledger.progress import Progress, counted
 from ledger.projections.fold import LedgerState
 from ledger.projections.spill import SpilledFold
 from ledger.storage.chain import GENESIS_HASH, recompute
@@ -268,8 +269,11 @@ def _compare(
         report.add_all(name, "recomputed-mismatch", compare_lines(actual, wanted), "line")
 
 
-def verify_export(directory: str | os.PathLike[str], pubkey: str | None = None) -> ExportReport:
-    """Check the bundle in ``directory``; every problem is reported, none is raised."""
+def verify_export(
+    directory: str | os.PathLike[str], pubkey: str | None = None, progress: Progress | None = None
+) -> ExportReport:
+    """Check the bundle in ``directory``; every problem is reported, none is raised.
+    ``progress`` hears of the events replayed (of the checkpoint's size, if it has one)."""
     path = Path(directory)
     if not path.is_dir():
         raise InvalidInput(f"{directory} is not a directory")
@@ -298,7 +302,8 @@ def verify_export(directory: str | os.PathLike[str], pubkey: str | None = None) 
     with SpilledFold() as fold:
         state: LedgerState | None
         try:
-            for event in replay:
+            total = head.size if head is not None else None
+            for event in counted(replay, progress, "replaying events", total):
                 fold.add_event(event)
                 inputs.add(event)
             state = fold.finish()

@@ -101,7 +101,9 @@ def _cell_problem(book: Workbook, cell: XCell | None, want: Cell | None) -> str 
     if cell is not None and cell.formula is not None:
         return f"is {_shown(cell)}, the events give {_show(want.value) if want else 'nothing'}"
     if want is None or want.value == "":
-        return None if _empty(cell) else f"is {_shown(cell)}, the events give nothing"
+        return (
+            None if cell is None or _empty(cell) else f"is {_shown(cell)}, the events give nothing"
+        )
     if _empty(cell):
         return f"is empty, the events give {_show(want.value)}"
     assert cell is not None
@@ -194,7 +196,8 @@ def compare_workbook(path: Path, expected: ExpectedWorkbook) -> list[Finding]:
                 rows = iter(expected.sheets[name])
                 if name not in by_name:
                     continue
-                listed, more = [], 0
+                listed: list[Finding] = []
+                more = 0
                 key = expected.keys.get(name, ())
                 for finding in _compare_sheet(book, name, book.rows(by_name[name]), rows, key):
                     if len(listed) < LIMIT:

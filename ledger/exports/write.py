@@ -46,6 +46,7 @@ from ledger.exports.tables import (
     totals_rows,
 )
 from ledger.exports.xlsx import WorkbookWriter
+from ledger.progress import Progress, counted
 from ledger.projections.spill import SpilledFold
 from ledger.projections.sql import prefix_events
 from ledger.storage.canonical import is_canonical_object
@@ -227,8 +228,10 @@ def export_bundle(
     private_key: str | None = None,
     cloudevents: bool = False,
     parquet: bool = False,
+    progress: Progress | None = None,
 ) -> ExportResult:
-    """Write the bundle of seq 1..``as_of_seq`` into the new directory ``directory``."""
+    """Write the bundle of seq 1..``as_of_seq`` into the new directory ``directory``.
+    ``progress`` hears of the events read and folded, then of each file written."""
     target = bundle.resolve_target(directory, root)
     _check_key(private_key)
     head = store.head()
@@ -244,7 +247,7 @@ def export_bundle(
         stream = _EventStream(store, tmp, as_of_seq, source, cloudevents, parquet)
         inputs = ClaimInputs()
         try:
-            for event in stream:
+            for event in counted(stream, progress, "exporting events", as_of_seq):
                 fold.add_event(event)
                 inputs.add(event)
             state = fold.finish()
@@ -270,8 +273,16 @@ def export_bundle(
                 return line_rows(state, fold.lines())
             return small[spec.name]
 
+        steps = iter(range(4 + parquet + 1))
+
+        def step() -> None:  # the lines, the workbook, (Parquet,) the data package, the sums
+            if progress is not None:
+                progress(next(steps), 4 + parquet, "writing files")
+
+        step()
         facts = datapackage.LineFacts()
         _write_csv(tmp, LINES, facts.gather(rows(LINES)))
+        step()
         for spec in (DEFINITIONS, TOTALS, CLAIMS):
             _write_csv(tmp, spec, rows(spec))
         cp = Checkpoint(source, as_of_seq, stream.tree.root())
@@ -286,17 +297,21 @@ def export_bundle(
             book.write_table(spec, rows(spec))
         book.write_provenance(list(texts.items()))
         book.close()
+        step()
         if parquet:
             for spec in (LINES, DEFINITIONS, TOTALS):
                 path = tmp / export_parquet.file_name(spec)
                 export_parquet.write_table(path, spec, rows(spec), texts)
+            step()
         bundle.write_file(
             tmp,
             bundle.DATAPACKAGE,
             datapackage.build(tmp, TABLES, prov, facts, last_time),
         )
+        step()
         sums = bundle.sums_text(tmp)
         bundle.write_file(tmp, bundle.SUMS, sums)
+        step()
         if private_key:
             bundle.write_file(tmp, bundle.SIGNATURE, bundle.signature_text(private_key, sums))
         listing = []

@@ -42,6 +42,7 @@ from ledger.intake.mapped import Counts, Record, iter_records
 from ledger.intake.mapping import KIND_TYPES, Mapping
 from ledger.intake.rules import Numbered, Plan, plan
 from ledger.intake.sheets import SourceTable, csv_table, is_workbook, workbook_table
+from ledger.progress import Progress, counted
 from ledger.storage.canonical import canonical_json
 from ledger.storage.records import AppendResult, PendingEvent, event_type_of
 from ledger.storage.store import EventStore
@@ -513,7 +514,7 @@ def _revisions(
             )
             continue
         changes: list[EventModel] = []
-        key = {
+        key: dict[str, Any] = {
             "jurisdiction": event.jurisdiction,
             "fiscal_year": event.fiscal_year,
             "line_id": event.line_id,
@@ -566,10 +567,11 @@ def import_text(
     actor: str,
     reason: str | None = None,
     dry_run: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
     preview: int = 0,
 ) -> ImportReport:
-    """Check and append a whole file atomically; raise ``InvalidInput`` listing bad rows."""
+    """Check and append a whole file atomically; raise ``InvalidInput`` listing bad rows.
+    ``progress`` hears of the rows read, the rows checked and the events written."""
     kind = kind or detect_kind(text)
     if kind == "events":
         rows = iter_jsonl(text, actor)
@@ -577,9 +579,11 @@ def import_text(
         rows = iter_claims(text, actor)
     else:
         rows = iter_csv(text, kind, actor)
+    # about one row a line, less a CSV header (a claims file may be TOML: no estimate)
+    lines = text.count("\n") + (not text.endswith("\n")) - (kind != "events")
     return import_rows(
         store, rows, kind=kind, reason=reason, dry_run=dry_run, progress=progress,
-        preview=preview,
+        preview=preview, total=None if kind == "claims" else max(lines, 0),
     )  # fmt: skip
 
 
@@ -594,7 +598,7 @@ def import_table(
     actor: str,
     reason: str | None = None,
     dry_run: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
     preview: int = 0,
 ) -> ImportReport:
     """Import someone else's table: a CSV file or an ``.xlsx`` sheet through a ``mapping``
@@ -700,17 +704,20 @@ def import_rows(
     kind: str,
     reason: str | None = None,
     dry_run: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
     preview: int = 0,
     locate: Callable[[int], str] | None = None,
     label: str | None = None,
+    total: int | None = None,
 ) -> ImportReport:
     """Check parsed rows against the ledger and append them in one transaction (or, dry, only
-    check them); ``locate`` names a row in messages (default ``line N``)."""
+    check them); ``locate`` names a row in messages (default ``line N``). ``progress`` hears of
+    the rows read (about ``total`` of them, when known), the rows checked and the events
+    written."""
     items: list[Numbered] = []
     problems: list[tuple[int | None, str]] = []
     count = 0
-    for line, parsed in rows:
+    for line, parsed in counted(rows, progress, "reading rows", total):
         count += 1
         if isinstance(parsed, str):
             problems.append((line, parsed))
@@ -722,8 +729,6 @@ def import_rows(
                     parsed.event, parsed.provenance.model_copy(update={"reason": reason})
                 )
             items.append(Numbered(line, parsed))
-        if progress and count % 1000 == 0:
-            progress(count)
     what = label or f"the {kind} file"
     if len(problems) >= MAX_REPORTED:
         raise InvalidInput(_summarise(problems, what, locate))
@@ -732,14 +737,20 @@ def import_rows(
     def check_and_append() -> tuple[Plan, AppendResult | None]:
         # The rows that parsed are checked too, to report every bad row at once.
         items, revision_problems = _revisions(store, parsed_items, reason)
-        checked = plan(store, items, max_problems=MAX_REPORTED)
+        checked = plan(store, items, max_problems=MAX_REPORTED, progress=progress)
         found = sorted([*problems, *revision_problems, *checked.problems], key=lambda p: p[0] or 0)
         if found:
             raise InvalidInput(_summarise(found, what, locate))
         if dry_run or not checked.writes:
             return checked, None
         # plan looked every idempotency key up just now, under the same lock
-        return checked, store.append_checked(checked.writes)
+        writes = sum(len(w.events) for w in checked.writes)
+        if progress:
+            progress(0, writes, "writing events")
+        appended = store.append_checked(checked.writes)
+        if progress:
+            progress(writes, writes, "writing events")
+        return checked, appended
 
     if dry_run or problems:
         checked, _ = check_and_append()  # reads only: no lock

@@ -158,13 +158,13 @@ def _text(value: Any) -> str:
     that is still canonical JSON) is a ``TypeError``, reported as unreadable at its seq."""
     if value.__class__ is not str:
         raise TypeError(f"expected text, found {type(value).__name__}")
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def _year(value: Any) -> int:
     if value.__class__ is not int:
         raise TypeError(f"expected a year, found {type(value).__name__}")
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def _amount(value: Any) -> Decimal:

@@ -34,6 +34,7 @@ from events import (
 )
 from events.quoting import quoted
 from ledger.intake.lines import current_lines, line_transition
+from ledger.progress import Progress, counted
 from ledger.storage.canonical import canonical_json
 from ledger.storage.records import PendingEvent, StreamWrite
 from ledger.storage.store import EventStore
@@ -244,7 +245,12 @@ def content_of(pending: PendingEvent) -> tuple[str, str]:
     return kind, canonical_json(event_payload(event)).decode()
 
 
-def plan(store: EventStore, items: Sequence[Numbered], max_problems: int = 50) -> Plan:
+def plan(
+    store: EventStore,
+    items: Sequence[Numbered],
+    max_problems: int = 50,
+    progress: Progress | None = None,
+) -> Plan:
     """Check ``items`` in order against the ledger and each other; turn them into stream
     writes, in the items' order (so seq order is file order), whose expected versions are what
     was read.
@@ -283,7 +289,7 @@ def plan(store: EventStore, items: Sequence[Numbered], max_problems: int = 50) -
     # Consecutive events of one stream form one write; a stream that comes back later gets a
     # new write expecting the version after the earlier ones, so the batch keeps its order.
     runs: list[tuple[str, int, list[PendingEvent]]] = []
-    for item in fresh:
+    for item in counted(fresh, progress, "checking rows", len(fresh)):
         event, stream = item.pending.event, item.pending.stream
         problem = _problem(event, state)
         if problem:

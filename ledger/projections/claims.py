@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from events import ClaimRecorded, ClaimSuperseded, load_stored
+from events import ClaimRecorded, ClaimSuperseded, ClaimWithdrawn, load_stored
 from ledger.projections.fold import EventLike
 from ledger.storage.records import DECODE_ERRORS, unreadable
 
@@ -59,6 +59,7 @@ def fold_claims(events: Iterable[EventLike]) -> dict[str, ClaimState]:
             if model.claim_id not in claims:
                 claims[model.claim_id] = ClaimState(model, event.seq, seqs=[event.seq])
             continue
+        assert isinstance(model, ClaimWithdrawn | ClaimSuperseded)  # CLAIM_EVENTS: the other two
         found = claims.get(model.claim_id)
         if found is None or not found.active:
             continue  # the rules refuse it; a forged one changes nothing

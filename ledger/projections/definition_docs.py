@@ -184,10 +184,11 @@ def apply_doc_event(docs: DefinitionDocs, event: EventModel, said: Said) -> None
         if key in docs.versions:
             return
         base = docs.versions.get((event.definition, event.based_on)) if event.based_on else None
-        doc = base.content() if base is not None else DefinitionDoc(*key, event.title)
-        doc.definition, doc.version, doc.title = event.definition, event.version, event.title
-        doc.based_on, doc.description, doc.said = event.based_on, event.description, said
-        docs.versions[key] = doc
+        opened = base.content() if base is not None else DefinitionDoc(*key, event.title)
+        opened.definition, opened.version = event.definition, event.version
+        opened.title, opened.based_on = event.title, event.based_on
+        opened.description, opened.said = event.description, said
+        docs.versions[key] = opened
         return
     doc = docs.versions.get(key)
     if doc is None:

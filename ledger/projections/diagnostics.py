@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from typing import Any
 
+from ledger.numbers import grouped
 from ledger.projections.definitions import LATEST
 from ledger.projections.fold import EXACT, LedgerState, dec_str
 from ledger.projections.measure import Measure, counted_stages, describe_missing_gdp
@@ -75,7 +76,7 @@ class _Tally:
         return "is" if self.lines == 1 else "are"
 
     def text(self) -> str:
-        money = ", ".join(f"{dec_str(a)} {c}" for c, a in sorted(self.amounts.items()))
+        money = ", ".join(f"{grouped(a)} {c}" for c, a in sorted(self.amounts.items()))
         return f"{self.lines} line{'' if self.lines == 1 else 's'} ({money})"
 
 
@@ -106,7 +107,7 @@ def diagnose(state: LedgerState, m: Measure, year_label: YearLabel = fy_label) -
     place = f"{m.jurisdiction} {year_label(m.fiscal_year)}"
     group = state.group(m.jurisdiction, m.fiscal_year)
     nothing = m.total() == 0 and m.complete()
-    # the stages the version counts this year without --stage (under the latest rule: the
+    # the stages the version counts this year without --stages (under the latest rule: the
     # year's latest level); a counted stage outside them was replaced by the latest rule
     natural = counted_stages(version, group)
     by_stage, by_category, by_replaced = _Tally(), _Tally(), _Tally()
@@ -145,7 +146,7 @@ def diagnose(state: LedgerState, m: Measure, year_label: YearLabel = fy_label) -
             f"which {label} does not count (it counts {counted})"
             if tuple(m.stages) == natural
             else f"which this measure does not count (it counts {counted}: {label} counts "
-            f"{own}, narrowed by --stage)"
+            f"{own}, narrowed by --stages)"
         )
         found.append(
             Diagnostic(
@@ -188,8 +189,7 @@ def diagnose(state: LedgerState, m: Measure, year_label: YearLabel = fy_label) -
             tally.add(currency, amount, lines)
         currencies = sorted(tally.amounts)
         record = "; ".join(
-            f"defledger record fx --base {c} --quote {m.currency} --fiscal-year {m.fiscal_year} "
-            "--rate …"
+            f"defledger record fx --base {c} --quote {m.currency} --fy {m.fiscal_year} --rate …"
             for c in currencies
         )
         found.append(

@@ -38,6 +38,7 @@ from ledger.intake.lines import (
     key_of_payload,
     line_transition,
 )
+from ledger.numbers import dec_str as dec_str  # its home is ledger.numbers
 from ledger.projections.definitions import (
     DEFINITION_EVENTS,
     DefinitionKey,
@@ -64,16 +65,6 @@ class EventLike(Protocol):
     def schema_version(self) -> int: ...
     @property
     def payload(self) -> dict[str, Any]: ...
-
-
-def dec_str(value: Decimal) -> str:
-    """The one spelling of an exact decimal: plain notation, no trailing fractional zeros."""
-    if value == 0:
-        return "0"
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
 
 
 @dataclass(slots=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Any
 
@@ -22,11 +22,14 @@ from events.base import parse_fiscal_year
 from events.currencies import DEFAULT_CURRENCY
 from events.quoting import quoted
 from ledger.errors import InvalidInput
+from ledger.numbers import RATIO_DIGITS as RATIO_DIGITS
+from ledger.numbers import exact_str as exact_str
+from ledger.numbers import round_half_up as round_half_up
+from ledger.numbers import rounded_str as rounded_str
 from ledger.projections.definitions import LATEST, DefinitionVersion, GdpBasis
 from ledger.projections.fold import EXACT, LedgerState, SumCell, dec_str
 from ledger.projections.periods import YearLabel, fy_label
 
-RATIO_DIGITS = 50
 _BASIS = re.compile(r"(same-year|(?:FY)?\d{4})(?:@(.+))?", re.IGNORECASE)
 
 
@@ -134,34 +137,6 @@ def growth_percent(now: Decimal, before: Decimal) -> Fraction | None:
     if before == 0:
         return None
     return (Fraction(now) - Fraction(before)) * 100 / Fraction(before)
-
-
-def exact_str(value: Fraction | None) -> str:
-    """A ratio to 50 significant digits (exact when it terminates sooner), plain notation."""
-    if value is None:
-        return ""
-    with localcontext(Context(prec=RATIO_DIGITS)):
-        return dec_str(Decimal(value.numerator) / Decimal(value.denominator))
-
-
-def round_half_up(value: Fraction, places: int) -> Decimal:
-    """Round an exact ratio half away from zero to ``places`` decimals (no float, no round())."""
-    scale = 10**places
-    scaled = abs(value) * scale
-    whole = int(scaled)
-    if scaled - whole >= Fraction(1, 2):
-        whole += 1
-    signed = -whole if value < 0 else whole
-    with localcontext(Context(prec=RATIO_DIGITS + places)):
-        return (
-            Decimal(signed)
-            .scaleb(-places)
-            .quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-        )
-
-
-def rounded_str(value: Fraction | None, places: int) -> str:
-    return "" if value is None else format(round_half_up(value, places), "f")
 
 
 def parse_basis(text: str) -> GdpBasis:
@@ -279,7 +254,7 @@ def measure(
                         f"{jurisdiction} FY{fiscal_year} has {cur} lines but the total is in "
                         f"{currency}; no exchange rate {cur}→{currency} for FY{fiscal_year} is "
                         f"recorded (record one: defledger record fx --base {cur} --quote "
-                        f"{currency} --fiscal-year {fiscal_year} --rate …)"
+                        f"{currency} --fy {fiscal_year} --rate …)"
                     )
                 rates[cur] = RateUsed(cur, currency, fiscal_year, rate.rate, rate.seq)
                 amount = amount * rate.rate

@@ -15,10 +15,11 @@ from collections.abc import Iterable
 from decimal import localcontext
 from typing import Any
 
-from ledger.errors import InvalidInput, StoreError
+from ledger.errors import InvalidInput, ReadOnlyLedger, StoreError
 from ledger.intake.lines import fold_lines
+from ledger.progress import Progress
 from ledger.projections import snapshots as snap
-from ledger.projections.fold import EXACT, GroupKey, LedgerState, apply_raw
+from ledger.projections.fold import EXACT, GroupKey, LedgerState, apply_raw, dec_str
 from ledger.projections.sql import (
     CHUNK,
     LINE_COLUMNS,
@@ -125,7 +126,7 @@ def flush(db: Db, state: LedgerState) -> None:
         db.insert(
             "proj_sums",
             [
-                (jurisdiction, fiscal_year, stage, cat, cur, snap.dec_str(c.amount), c.lines)
+                (jurisdiction, fiscal_year, stage, cat, cur, dec_str(c.amount), c.lines)
                 for (stage, cat, cur), c in sorted(group.items())
             ],
         )
@@ -148,12 +149,18 @@ def write_checkpoint(db: Db, seq: int) -> None:
 
 
 def fold_range(
-    db: Db, state: LedgerState, start: int, stop: int, snapshot_every: int = SNAPSHOT_EVERY
+    db: Db,
+    state: LedgerState,
+    start: int,
+    stop: int,
+    snapshot_every: int = SNAPSHOT_EVERY,
+    progress: Progress | None = None,
 ) -> None:
     """Fold events (start, stop] into the tables, page by page, snapshotting on the way.
 
     ``state`` holds the small state (loaded) and whatever sum groups it has loaded; lines are
-    loaded per page and dropped after each flush, so memory stays flat."""
+    loaded per page and dropped after each flush, so memory stays flat. ``progress`` hears of
+    each page folded."""
     groups_loaded = {key for key in state.sums}
     all_loaded = False
     position = start
@@ -172,6 +179,8 @@ def fold_range(
         position = end
         state.last_seq = end
         flush(db, state)
+        if progress is not None:
+            progress(position - start, stop - start, "folding events")
         state.lines.clear()
         if snapshot_every and position % snapshot_every == 0:
             if not all_loaded:
@@ -206,10 +215,8 @@ def catch_up(store: EventStore, snapshot_every: int = SNAPSHOT_EVERY) -> int:
                 state.last_seq = at
                 fold_range(db, state, at, head, snapshot_every)
             return max(at, head)
-    except StoreError as exc:
-        if "readonly" in str(exc).lower() or "read-only" in str(exc).lower():
-            return at
-        raise
+    except ReadOnlyLedger:
+        return at
 
 
 def state_at(

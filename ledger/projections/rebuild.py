@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from ledger.errors import IntegrityFailure
+from ledger.progress import Progress
 from ledger.projections import snapshots as snap
 from ledger.projections.fold import LedgerState
 from ledger.projections.persisted import SNAPSHOT_EVERY, fold_range, load_small
@@ -101,8 +102,14 @@ def _snapshot_differences(db: Db, copy: str) -> list[dict[str, Any]]:
     return found
 
 
-def rebuild(store: EventStore, replace: bool = True, snapshot_every: int = SNAPSHOT_EVERY) -> Table:
-    """Rebuild and compare; the Table lists every difference (none when all is well)."""
+def rebuild(
+    store: EventStore,
+    replace: bool = True,
+    snapshot_every: int = SNAPSHOT_EVERY,
+    progress: Progress | None = None,
+) -> Table:
+    """Rebuild and compare; the Table lists every difference (none when all is well).
+    ``progress`` hears of the events folded."""
     ensure_tables(store)
     started = time.perf_counter()
     differences: list[dict[str, Any]] = []
@@ -130,7 +137,7 @@ def rebuild(store: EventStore, replace: bool = True, snapshot_every: int = SNAPS
             copies = {table: _copy_aside(db, table) for table in [*KEYED, "proj_snapshots"]}
             for table in copies:
                 db.run(f"DELETE FROM {table}")
-            fold_range(db, LedgerState(lines_complete=False), 0, head, snapshot_every)
+            fold_range(db, LedgerState(lines_complete=False), 0, head, snapshot_every, progress)
             for table, width in KEYED.items():
                 differences += _differences(db, table, copies[table], width)
             differences += _snapshot_differences(db, copies["proj_snapshots"])

@@ -18,7 +18,8 @@ from events.base import SCHEMA_JURISDICTION
 from ledger.errors import IntegrityFailure, StoreError
 from ledger.intake.lines import LINE_EVENTS, line_key
 from ledger.projections.fold import GroupKey
-from ledger.storage import tables, write_lock
+from ledger.storage import sqlite_errors, tables, write_lock
+from ledger.storage.postgres import sqlstate_of
 from ledger.storage.records import (
     DECODE_ERRORS,
     current_payload,
@@ -123,14 +124,18 @@ def transaction(store: EventStore, write: bool) -> Iterator[Db]:
 def ensure_tables(store: EventStore) -> None:
     """Create the projection tables (idempotent): a ledger made before they existed gets them."""
     try:
+        # SQLModel's metaclass gives each table class __table__ without declaring it
         SQLModel.metadata.create_all(store.engine, tables=[t.__table__ for t in TABLES])  # type: ignore[attr-defined]
     except SQLAlchemyError as exc:
         raise translate(exc) from exc
 
 
 def missing_tables(exc: StoreError) -> bool:
-    text = str(exc).lower()
-    return "no such table" in text or "does not exist" in text
+    """``exc`` says a table is missing (by the driver error it was translated from)."""
+    cause = exc.__cause__
+    if cause is None:
+        return False
+    return sqlite_errors.missing_object(cause) == "table" or sqlstate_of(cause) == "42P01"
 
 
 # -- reading the events and the tables ------------------------------------------------------

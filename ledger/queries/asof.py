@@ -50,6 +50,19 @@ def parse_time(text: str) -> str:
         raise InvalidInput(f"{quoted(text)} is outside the years 1000-9999") from exc
 
 
+def seq_named(store: EventStore, text: str) -> int | None:
+    """The seq a seq (``105``, ``#105``) or an event id names; None if ``text`` is neither
+    (an event id the ledger does not hold is ``NotFound``)."""
+    value = text.strip().lstrip("#")
+    if value.isascii() and value.isdigit():
+        if len(value.lstrip("0")) > MAX_SEQ_DIGITS:
+            raise InvalidInput(f"seq {clipped(value)} is beyond any ledger's head")
+        return int(value)
+    if _UUID.fullmatch(value):
+        return store.seq_of_event_id(value)
+    return None
+
+
 def resolve_as_of(store: EventStore, spec: str | None) -> AsOf:
     """The seq a moment names. A seq beyond the head is an error, not a silent head."""
     head = store.head()

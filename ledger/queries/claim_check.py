@@ -36,6 +36,7 @@ from typing import Any, Protocol
 from events import ClaimMetric, ClaimRecorded, Comparison
 from events.claims import GAP_METRICS
 from ledger.errors import InvalidInput
+from ledger.intake.lines import LineState, key_of_payload, line_transition
 from ledger.projections.claims import ClaimState
 from ledger.projections.definitions import (
     DefinitionVersion,
@@ -44,20 +45,14 @@ from ledger.projections.definitions import (
     in_force,
     parse_spec,
 )
-from ledger.projections.fold import (
-    EventLike,
-    LedgerState,
-    LineState,
-    current_payload,
-    key_of_payload,
-    line_transition,
-)
+from ledger.projections.fold import EventLike, LedgerState
 from ledger.projections.measure import (
     Measure,
     describe_missing_gdp,
     measure,
     parse_basis,
 )
+from ledger.storage.records import current_payload
 
 
 class Verdict(StrEnum):
@@ -168,7 +163,9 @@ def _same_publication(source: dict[str, Any], claim: ClaimRecorded) -> bool:
 def derived_from(source: dict[str, Any] | None, claim: ClaimRecorded) -> bool:
     """Whether an event with ``source`` was derived from ``claim``: an assumption (marked
     hypothetical) that cites the claim's own publication."""
-    return bool(source) and bool(source.get("hypothetical")) and _same_publication(source, claim)  # type: ignore[union-attr]
+    if not source or not source.get("hypothetical"):
+        return False
+    return _same_publication(source, claim)
 
 
 # -- one measure ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 
 from events import ClaimMetric, ClaimRecorded, Comparison, event_payload
 from events.claims import MONEY_METRICS
+from ledger.numbers import SYMBOLS
 from ledger.projections.claims import ClaimState
 from ledger.projections.fold import dec_str
 from ledger.projections.measure import exact_str
@@ -38,7 +39,6 @@ def signed(text: str) -> str:
     return text if text.startswith("-") or text in ("", "0") else f"+{text}"
 
 
-SYMBOLS = {"JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£"}
 SCALES = {0: "", 3: "K", 6: "M", 9: "B", 12: "T"}
 WORDS = {
     Comparison.EQUALS: "",

@@ -12,6 +12,7 @@ from events.quoting import quoted
 from ledger.errors import InvalidInput, NotFound
 from ledger.projections.claims import CLAIM_PREFIX, ClaimState, fold_claims
 from ledger.projections.fold import EventLike, LedgerState
+from ledger.projections.periods import periods_at
 from ledger.projections.persisted import state_at
 from ledger.projections.sql import prefix_events
 from ledger.queries.asof import resolve_as_of
@@ -351,6 +352,7 @@ def show_document(
         )
     traces = []
     claim = chosen.claim
+    periods = periods_at(store, seq)
     for o in result.outcomes:
         if o.value is None or (definition is not None and o.label != definition):
             continue
@@ -369,6 +371,8 @@ def show_document(
                 {
                     "definition": o.label,
                     "fiscal_year": year,
+                    "year_label": periods.label(claim.jurisdiction, year),
+                    "currency": table.meta.get("currency"),
                     "caption": table.caption,
                     "columns": table.columns,
                     "rows": table.rows,

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
 from itertools import islice
 from typing import Any
 
 from events import EVENT_CLASSES, SCHEMA_VERSIONS, event_payload
 from events.quoting import quoted
 from ledger.errors import InvalidInput
+from ledger.numbers import grouped
 from ledger.projections.periods import describe_basis, year_basis_of
-from ledger.queries.asof import parse_time
+from ledger.queries.asof import parse_time, seq_named
 from ledger.storage.records import (
     DECODE_ERRORS,
     PendingEvent,
@@ -64,13 +66,13 @@ def payload_summary(event_type: str, p: dict[str, Any]) -> str:
             since = f" from FY{p['effective_from']}" if p.get("effective_from") else ""
             return f"{p['definition']}@{p['version']} → {p['status']}{since}"
         case "BudgetLineRecorded":
-            return f"{p['category']} {p['amount']} {p['currency']} ({p['stage']})"
+            return f"{p['category']} {_amount(p['amount'])} {p['currency']} ({p['stage']})"
         case "BudgetLineRevised":
-            return f"amount → {p['amount']}"
+            return f"amount → {_amount(p['amount'])}"
         case "BudgetLineReclassified":
             return f"category → {p['category']}"
         case "GdpRecorded":
-            figure = f"{p['amount']} {p['currency']}"
+            figure = f"{_amount(p['amount'])} {p['currency']}"
             return f"{p['jurisdiction']} FY{p['fiscal_year']} {figure} [{p['vintage']}]"
         case "TargetSet":
             return (
@@ -88,6 +90,14 @@ def payload_summary(event_type: str, p: dict[str, Any]) -> str:
         case "YearBasisSet":
             return f"{p['jurisdiction']} {describe_basis(year_basis_of(p))}"
     return ""
+
+
+def _amount(text: str) -> str:
+    """An amount in a summary, with thousands separators (the payload keeps it exact)."""
+    try:
+        return grouped(Decimal(text))
+    except (InvalidOperation, ValueError, TypeError):
+        return str(text)
 
 
 def flat_event(event: StoredEvent) -> dict[str, Any]:
@@ -157,13 +167,22 @@ def iter_log(
     if unknown:
         raise InvalidInput(f"unknown event type {quoted(unknown[0])} (see docs/events.md)")
     prefix = stream[:-1] if stream and stream.endswith("*") else None
+    # --since/--until: a seq or an event id bounds the seqs; anything else is a time
+    first = seq_named(store, since) if since else None
+    last = seq_named(store, until) if until else None
+    if first is not None:
+        start = max(start, first)
+    if last is not None:
+        stop = last if stop is None else min(stop, last)
+    if stop is not None and stop < start:
+        return iter(())
     return store.read(
         stream=None if prefix is not None else stream,
         stream_prefix=prefix,
         types=list(types) or None,
         actor=actor,
-        since=parse_time(since) if since else None,
-        until=parse_time(until) if until else None,
+        since=parse_time(since) if since and first is None else None,
+        until=parse_time(until) if until and last is None else None,
         start=start,
         stop=stop,
     )
@@ -192,7 +211,7 @@ def log_table(
         "count": len(rows),
     }
     columns = list(rows[0]) if full and rows else LOG_COLUMNS
-    return Table("events", columns, rows, meta)
+    return Table("events", columns, rows, meta, secondary=("reason", "stream", "actor"))
 
 
 def log_page(
@@ -239,7 +258,7 @@ def log_page(
         "more": more,
     }
     columns = list(rows[0]) if full and rows else LOG_COLUMNS
-    return Table("events", columns, rows, meta)
+    return Table("events", columns, rows, meta, secondary=("reason", "stream", "actor"))
 
 
 def log_row(event: StoredEvent) -> dict[str, Any]:
@@ -255,9 +274,13 @@ def log_row(event: StoredEvent) -> dict[str, Any]:
     }
 
 
-def show_table(store: EventStore, seq: int) -> Table:
-    """One event with its whole envelope, as field/value rows (JSON: the envelope object)."""
+def show_table(store: EventStore, rev: int | str) -> Table:
+    """One event (a seq, or a text naming a seq or an event id) with its whole envelope, as
+    field/value rows (JSON: the envelope object)."""
+    seq = rev if isinstance(rev, int) else seq_named(store, rev)
+    if seq is None:
+        raise InvalidInput(f"{quoted(str(rev))} is not a seq or an event id")
     event = store.get(seq)
     envelope = event.envelope()
     rows = [{"field": key, "value": value} for key, value in envelope.items()]
-    return Table("event", ["field", "value"], rows, {"seq": seq}, document=envelope)
+    return Table("event", ["field", "value"], rows, {"seq": seq}, document=envelope, wrap=True)

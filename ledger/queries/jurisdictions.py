@@ -134,7 +134,8 @@ def each_jurisdiction(
 def merged(name: str, answers: list[tuple[str, Table | InvalidInput]]) -> Table:
     """One table of per-jurisdiction tables: every row carries its ``jurisdiction``; with
     several, it is the first column, the meta lists each jurisdiction's meta, and a
-    jurisdiction that could not be answered is a note saying why."""
+    jurisdiction that could not be answered is a note saying why. The tables' ``kinds``,
+    ``wrap`` and ``secondary`` carry over (they are tables of one kind)."""
     tables = [(place, t) for place, t in answers if isinstance(t, Table)]
     for place, table in tables:
         for row in table.rows:
@@ -153,6 +154,12 @@ def merged(name: str, answers: list[tuple[str, Table | InvalidInput]]) -> Table:
         "by_jurisdiction": [table.meta for _, table in tables],
         "notes": notes,
     }
+    currencies = {place: t.meta["currency"] for place, t in tables if t.meta.get("currency")}
+    if currencies:  # what a converted amount is in (ledger.tabular.CONVERTED)
+        meta["currency_by_jurisdiction"] = currencies
+        if len(set(currencies.values())) == 1:
+            meta["currency"] = next(iter(currencies.values()))
     caption = "\n".join([*(t.caption for _, t in tables if t.caption), *notes])
     rows = [row for _, table in tables for row in table.rows]
-    return Table(name, ["jurisdiction", *first.columns], rows, meta, caption=caption)
+    return Table(name, ["jurisdiction", *first.columns], rows, meta, caption=caption,
+                 kinds=first.kinds, wrap=first.wrap, secondary=first.secondary)  # fmt: skip

@@ -34,7 +34,7 @@ from ledger.queries.question import (
     provenance,
 )
 from ledger.storage.store import EventStore
-from ledger.tabular import Table
+from ledger.tabular import AMOUNT, PERCENT, PP, Table
 
 COLUMNS = [
     "seq", "recorded_at", "actor", "event", "summary", "version", "total", "share_of_gdp_pct",
@@ -134,7 +134,9 @@ def _replay(
         f"{len(events)} events up to seq {context.as_of.seq}; shares rounded half-up to "
         f"{req.places} places."
     )
-    return Table("replay", COLUMNS, rows, meta, caption=caption)
+    kinds = {"total": AMOUNT, "change_total": AMOUNT, "share_of_gdp_pct": PERCENT, "change_pp": PP}
+    return Table("replay", COLUMNS, rows, meta, caption=caption, kinds=kinds,
+                 secondary=("actor", "recorded_at", "event"))  # fmt: skip
 
 
 def _row(

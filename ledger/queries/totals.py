@@ -10,6 +10,7 @@ from typing import Any
 
 from events.quoting import quoted
 from ledger.errors import InvalidInput
+from ledger.numbers import grouped
 from ledger.projections.definitions import DefinitionVersion, GdpBasis, parse_spec
 from ledger.projections.diagnostics import Diagnostic, diagnose, tier_diagnostics
 from ledger.projections.fold import EXACT, LedgerState, Target, dec_str
@@ -34,7 +35,7 @@ from ledger.queries.question import (
     versions_for,
 )
 from ledger.storage.store import EventStore
-from ledger.tabular import Table
+from ledger.tabular import AMOUNT, PERCENT, PP, Table
 
 ALL = "all"
 # Fiscal years × definition versions one ``totals`` measures: each is a measure with its rows,
@@ -51,6 +52,12 @@ CHANGE_COLUMNS = ["change_total", "change_pct", "change_pp"]
 TARGET_COLUMNS = [
     "target", "target_pct", "by_fiscal_year", "kind", "target_amount", "gap", "gap_pp", "met",
 ]  # fmt: skip
+KINDS = {
+    "total": AMOUNT, "gdp": AMOUNT, "change_total": AMOUNT, "target_amount": AMOUNT,
+    "gap": AMOUNT, "share_of_gdp_pct": PERCENT, "target_pct": PERCENT, "change_pct": PERCENT,
+    "change_pp": PP, "gap_pp": PP,
+}  # fmt: skip
+SECONDARY = ("gdp_basis", "gdp", "stages", "status", "currency")  # left out first if need be
 EXPORT_KEYS = (
     "jurisdiction", "fiscal_year", "definition", "version", "status", "tier", "currency", "total",
     "gdp", "gdp_fiscal_year", "gdp_vintage", "share_of_gdp_pct",
@@ -274,7 +281,8 @@ def totals_table(store: EventStore, req: TotalsRequest) -> Table:
         "year_bases": periods.meta(places),
         "notes": list(dict.fromkeys(notes)),
     }
-    return Table("totals", columns, rows, meta, caption=_caption(meta, periods, places))
+    return Table("totals", columns, rows, meta, caption=_caption(meta, periods, places),
+                 kinds=KINDS, secondary=SECONDARY)  # fmt: skip
 
 
 def _rows(
@@ -413,7 +421,7 @@ def _caption(meta: dict[str, Any], periods: Periods, places: list[str]) -> str:
     for g in meta["gdp"] if len(meta["gdp"]) <= CAPTION_GDP else []:
         year = periods.label(g["jurisdiction"], g["fiscal_year"])
         lines.append(
-            f"GDP {g['jurisdiction']} {year} = {g['amount']} {g['currency']} "
+            f"GDP {g['jurisdiction']} {year} = {grouped(Decimal(g['amount']))} {g['currency']} "
             f"(vintage {g['vintage']}, seq {g['seq']}, basis {g['basis']})."
         )
     for r in meta["exchange_rates"]:

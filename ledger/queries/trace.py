@@ -16,6 +16,7 @@ from typing import Any
 from events.quoting import quoted
 from ledger.errors import IntegrityFailure, InvalidInput
 from ledger.intake.lines import LineState, fold_line_event
+from ledger.numbers import brief, grouped
 from ledger.projections.definitions import LATEST, DefinitionVersion
 from ledger.projections.diagnostics import diagnose, tier_diagnostics
 from ledger.projections.fold import EXACT, dec_str
@@ -40,7 +41,7 @@ from ledger.queries.question import (
 )
 from ledger.queries.totals import ALL, applicable_targets, target_fields
 from ledger.storage.store import EventStore
-from ledger.tabular import Table
+from ledger.tabular import AMOUNT, CONVERTED, Table
 
 COLUMNS = [
     "role",
@@ -55,6 +56,8 @@ COLUMNS = [
     "contribution",
     "detail",
 ]
+KINDS = {"amount": AMOUNT, "contribution": CONVERTED}  # amount: the line's own currency
+SECONDARY = ("event", "stage", "ref", "tier")  # left out first if need be
 
 
 @dataclass
@@ -245,7 +248,12 @@ def _trace(
         )
     for target in applicable_targets(state, m, tier):
         fields = target_fields(m, tier, target, req.places, year_label) if m.gdp else {}
-        gap = f"; target amount {fields['target_amount']}, gap {fields['gap']}" if fields else ""
+        gap = (
+            f"; target amount {grouped(Decimal(fields['target_amount']))}, "
+            f"gap {grouped(Decimal(fields['gap']))}"
+            if fields
+            else ""
+        )
         rows.append(
             _row(
                 "target",
@@ -261,11 +269,11 @@ def _trace(
         )
     share = m.share(tier)
     found = [*diagnose(state, m, year_label), *tier_diagnostics(m, tier, year_label)]
-    formula = f"Σ contributions = {dec_str(total)} {m.currency}"
-    if m.gdp is not None:
+    formula = f"Σ contributions = {grouped(total)} {m.currency}"
+    if m.gdp is not None and share is not None:
         formula += (
-            f"; {dec_str(total)} / {dec_str(m.gdp.amount)} × 100 = {exact_str(share)} % "
-            f"≈ {rounded_str(share, req.places)} %"
+            f"; {grouped(total)} / {grouped(m.gdp.amount)} × 100 = {brief(share)} % "
+            f"≈ {rounded_str(share, req.places)} % (exact: JSON)"
         )
     rows.append(
         _row(
@@ -300,7 +308,8 @@ def _trace(
             *(f"Note: {d.message}" for d in found if d.shown),
         ]
     )
-    return Table("trace", COLUMNS, rows, meta, caption=caption)
+    return Table("trace", COLUMNS, rows, {**meta, "currency": m.currency}, caption, kinds=KINDS,
+                 secondary=SECONDARY)  # fmt: skip
 
 
 def _line_row(

@@ -11,17 +11,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from ledger.numbers import DEFAULT, NumberFormat, compact
 from ledger.projections.definitions import LATEST
 from ledger.projections.periods import YearLabel
-from ledger.reports.document import (
-    GROUP_LABELS,
-    KIND_LABELS,
-    money,
-    money_short,
-    parts_of,
-    pp,
-    stat_line,
-)
+from ledger.reports.document import GROUP_LABELS, KIND_LABELS, parts_of, stat_line
 from ledger.reports.model import Change, DiffReport, Section, Side
 
 ATTRIBUTION_NAMES = {
@@ -61,7 +54,12 @@ def _moment(meta: dict[str, Any]) -> str:
 
 
 def _side_row(
-    tag: str, side: Side, tiers: list[str], currency: str, year_label: YearLabel
+    tag: str,
+    side: Side,
+    tiers: list[str],
+    currency: str,
+    year_label: YearLabel,
+    numbers: NumberFormat,
 ) -> list[str]:
     measured = side.evaluation.measure
     gdp = measured.gdp
@@ -71,14 +69,14 @@ def _side_row(
         side.version.status,
         ",".join(measured.stages) + (" (latest)" if side.version.stage_rule == LATEST else ""),
         side.version.basis.label(),
-        money(side.measure),
-        *[money(measured.tiers.get(t, Decimal(0))) for t in tiers],
-        f"{money_short(gdp.amount, currency)} {gdp.label(year_label)}" if gdp else "none recorded",
-        pp(side.share, sign=False),
+        numbers.amount(side.measure),
+        *[numbers.amount(measured.tiers.get(t, Decimal(0))) for t in tiers],
+        f"{compact(gdp.amount, currency)} {gdp.label(year_label)}" if gdp else "none recorded",
+        numbers.percent(side.share) or "n/a",
     ]
 
 
-def section_blocks(section: Section, kind: str) -> list[Block]:
+def section_blocks(section: Section, kind: str, numbers: NumberFormat = DEFAULT) -> list[Block]:
     """The summary line, the A/B/Δ table, the decomposition, the changes, the lines, the
     events and the notes of one fiscal year."""
     tier = f" · tier {section.tier}" if section.tier else ""
@@ -99,23 +97,23 @@ def section_blocks(section: Section, kind: str) -> list[Block]:
         "status",
         "stages",
         "GDP basis",
-        f"total ({cur})",
+        f"total ({numbers.unit_label(cur)})",
         *tiers,
         "GDP",
         "share of GDP (%)",
     ]
     rows = [
-        _side_row("A", section.a, tiers, cur, section.year_basis.label),
-        _side_row("B", section.b, tiers, cur, section.year_basis.label),
+        _side_row("A", section.a, tiers, cur, section.year_basis.label, numbers),
+        _side_row("B", section.b, tiers, cur, section.year_basis.label, numbers),
         [
             "Δ",
             "",
             "",
             "",
             "",
-            money(section.delta_amount, sign=True),
+            numbers.amount(section.delta_amount, sign=True),
             *[
-                money(
+                numbers.amount(
                     section.b.evaluation.by_tier.get(t, Decimal(0))
                     - section.a.evaluation.by_tier.get(t, Decimal(0)),
                     sign=True,
@@ -123,7 +121,7 @@ def section_blocks(section: Section, kind: str) -> list[Block]:
                 for t in tiers
             ],
             "",
-            pp(section.delta_pp) + " pp",
+            (numbers.pp(section.delta_pp) or "n/a") + " pp",
         ],
     ]
     right = {5, *range(6, 6 + len(tiers)), 7 + len(tiers)}
@@ -136,19 +134,28 @@ def section_blocks(section: Section, kind: str) -> list[Block]:
         part_rows = [
             [
                 p["label"],
-                money(Decimal(p["delta_amount"]), sign=True),
-                _pp_text(p["delta_pp_rounded"]),
+                numbers.amount(p["delta_amount"], sign=True),
+                numbers.pp(p["delta_pp"]) or "n/a",
             ]
             for p in parts
         ]
-        part_rows.append(["total", money(section.delta_amount, sign=True), pp(section.delta_pp)])
+        part_rows.append(
+            [
+                "total",
+                numbers.amount(section.delta_amount, sign=True),
+                numbers.pp(section.delta_pp) or "n/a",
+            ]
+        )
         blocks.append(
             Block(
-                "table", columns=["part", f"Δ amount ({cur})", "Δ pp"], rows=part_rows, right={1, 2}
+                "table",
+                columns=["part", f"Δ amount ({numbers.unit_label(cur)})", "Δ pp"],
+                rows=part_rows,
+                right={1, 2},
             )
         )
         blocks.append(Block("chart", section=section))
-    blocks += change_blocks(section)
+    blocks += change_blocks(section, numbers)
     if section.events:
         blocks.append(Block("heading", "Events recorded in between", level=3))
         event_rows = [
@@ -174,13 +181,7 @@ def _clip(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _pp_text(rounded: str | None) -> str:
-    if rounded is None:
-        return "n/a"
-    return ("+" + rounded) if not rounded.startswith("-") and Decimal(rounded) != 0 else rounded
-
-
-def change_blocks(section: Section) -> list[Block]:
+def change_blocks(section: Section, numbers: NumberFormat = DEFAULT) -> list[Block]:
     cur = section.currency
     blocks = [Block("heading", "Changes, in attribution order", level=3)]
     if not section.changes:
@@ -195,8 +196,8 @@ def change_blocks(section: Section) -> list[Block]:
             c.key,
             c.before or "",
             c.after or "",
-            money(c.delta_amount, sign=True),
-            pp(c.delta_pp),
+            numbers.amount(c.delta_amount, sign=True),
+            numbers.pp(c.delta_pp) or "n/a",
             str(len(c.lines)),
             " ".join(map(str, c.seqs)),
             c.note,
@@ -210,8 +211,8 @@ def change_blocks(section: Section) -> list[Block]:
             "",
             "",
             "",
-            money(section.delta_amount, sign=True),
-            pp(section.delta_pp),
+            numbers.amount(section.delta_amount, sign=True),
+            numbers.pp(section.delta_pp) or "n/a",
             "",
             "",
             "",
@@ -219,18 +220,19 @@ def change_blocks(section: Section) -> list[Block]:
     )
     rows.append(total)
     columns = ["#", *(["part"] if grouped else [])]
-    columns += ["change", "key", "before", "after", f"Δ amount ({cur})", "Δ pp", "lines", "seq"]
+    columns += ["change", "key", "before", "after", f"Δ amount ({numbers.unit_label(cur)})", "Δ pp"]
+    columns += ["lines", "seq"]
     columns.append("note")
     offset = 1 if grouped else 0
     blocks.append(
         Block("table", columns=columns, rows=rows, right={0, 5 + offset, 6 + offset, 7 + offset})
     )
-    line_rows = _line_rows(c for c in section.changes if c.group != "joint")
+    line_rows = _line_rows((c for c in section.changes if c.group != "joint"), numbers)
     if line_rows:
         blocks.append(Block("heading", "Budget lines entering, leaving or moving", level=3))
         columns = [*LINE_COLUMNS, "counted before", "counted after", "Δ counted"]
         blocks.append(_line_table(columns + ["tier before", "tier after"], line_rows))
-    joint_rows = _line_rows(c for c in section.changes if c.group == "joint")
+    joint_rows = _line_rows((c for c in section.changes if c.group == "joint"), numbers)
     if joint_rows:
         blocks.append(
             Block(
@@ -247,7 +249,7 @@ def change_blocks(section: Section) -> list[Block]:
 LINE_COLUMNS = ["#", "line", "agency", "program", "category", "stage", "amount"]
 
 
-def _line_rows(changes: Iterable[Change]) -> list[list[str]]:
+def _line_rows(changes: Iterable[Change], numbers: NumberFormat) -> list[list[str]]:
     return [
         [
             str(c.step),
@@ -256,10 +258,10 @@ def _line_rows(changes: Iterable[Change]) -> list[list[str]]:
             e.program,
             e.category,
             e.stage,
-            money(e.amount),
-            money(e.before),
-            money(e.after),
-            money(e.delta, sign=True),
+            numbers.amount(e.amount),
+            numbers.amount(e.before),
+            numbers.amount(e.after),
+            numbers.amount(e.delta, sign=True),
             e.tier_before or "",
             e.tier_after or "",
         ]
@@ -272,7 +274,8 @@ def _line_table(columns: list[str], rows: list[list[str]]) -> Block:
     return Block("table", columns=columns, rows=rows, right={0, 6, 7, 8, 9})
 
 
-def report_blocks(report: DiffReport) -> list[Block]:
+def report_blocks(report: DiffReport, numbers: NumberFormat = DEFAULT) -> list[Block]:
+    """The report's blocks, numbers written with ``numbers`` (``--unit``, ``--places``)."""
     title = TITLES.get(report.kind, report.kind)
     blocks = [
         Block("heading", f"{title}: {report.a_label} → {report.b_label}", level=1),
@@ -280,5 +283,5 @@ def report_blocks(report: DiffReport) -> list[Block]:
         Block("text", f"Attribution ({ATTRIBUTION_NAMES[report.attribution]}): {report.order}."),
     ]
     for section in report.sections:
-        blocks += section_blocks(section, report.kind)
+        blocks += section_blocks(section, report.kind, numbers)
     return blocks

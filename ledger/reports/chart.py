@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
+from ledger.numbers import compact, pp
 from ledger.projections.periods import YearBasis
-from ledger.reports.document import GROUP_LABELS, KIND_LABELS, money_short, pp
+from ledger.reports.document import GROUP_LABELS, KIND_LABELS
 from ledger.reports.model import Change, Section, Side
 
 MAX_BARS = 12  # change bars; beyond this the smallest are folded into "Other (k)"
@@ -146,7 +147,7 @@ def _gdp(side: Side, year_basis: YearBasis) -> str:
     kind = "same year" if side.version.basis.kind == "same-year" else "fixed year"
     if gdp is None:
         return f"no GDP recorded for its basis ({side.version.basis.label()})"
-    amount = money_short(gdp.amount, gdp.currency)
+    amount = compact(gdp.amount, gdp.currency)
     return f"{year_basis.label(gdp.fiscal_year)} GDP {amount} ({kind}, {gdp.vintage})"
 
 
@@ -194,7 +195,7 @@ def bridge(section: Section, chart: str = "money", axis: str = "zero",
         if quantity == "pp":
             return pp(value, 3, sign=sign) + (" pp" if sign else " %")
         amount = Decimal(value.numerator) / Decimal(value.denominator)
-        return money_short(amount, section.currency, sign=sign)
+        return compact(amount, section.currency, sign=sign)
 
     if quantity == "pp":
         assert section.a.share is not None and section.b.share is not None

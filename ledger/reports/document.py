@@ -10,18 +10,19 @@ The schema is documented in ``docs/reports.md``; ``SCHEMA_VERSION`` changes when
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from ledger.numbers import SYMBOLS as SYMBOLS
+from ledger.numbers import compact as money_short
+from ledger.numbers import pp as pp
 from ledger.projections.fold import dec_str
 from ledger.projections.measure import exact_str, rounded_str
 from ledger.reports.model import PP_PLACES, Change, DiffReport, LineEffect, Section, Side
 
 SCHEMA_VERSION = 2
 STAT_PP_PLACES = 2
-SYMBOLS = {"JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "CNY": "CN¥", "KRW": "₩"}
-SCALES = ((Decimal(10) ** 12, "T"), (Decimal(10) ** 9, "B"), (Decimal(10) ** 6, "M"))
 KIND_LABELS = {
     "category-added": "category added",
     "category-removed": "category removed",
@@ -57,37 +58,6 @@ def fraction_str(value: Fraction | None) -> str | None:
     if value is None:
         return None
     return str(value.numerator) if value.denominator == 1 else f"{value}"
-
-
-def money(value: Decimal, *, sign: bool = False) -> str:
-    """Exact, with thousands separators: ``+1,100,000,000,000`` (no trailing zeros)."""
-    whole, _, fraction = dec_str(value).partition(".")
-    text = format(int(whole), ",") + (f".{fraction}" if fraction else "")
-    if value < 0 and not text.startswith("-"):
-        text = "-" + text  # -0.5: int("-0") loses the sign
-    return ("+" + text) if sign and value > 0 else text
-
-
-def money_short(value: Decimal, currency: str, *, sign: bool = False) -> str:
-    """Compact, half up to 2 decimals: ``+¥1.52T`` (exact figures are in the details)."""
-    symbol = SYMBOLS.get(currency, f"{currency} " if currency else "")
-    prefix = "-" if value < 0 else ("+" if sign and value > 0 else "")
-    size = abs(value)
-    if size == 0:
-        return f"{symbol}0"
-    for scale, suffix in SCALES:
-        if size >= scale:
-            scaled = (size / scale).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-            return f"{prefix}{symbol}{scaled}{suffix}"
-    return f"{prefix}{symbol}{money(size)}"
-
-
-def pp(value: Fraction | None, places: int = PP_PLACES, *, sign: bool = True) -> str:
-    """Percentage points (or percent), half up: ``+0.057143``; ``n/a`` without a GDP."""
-    if value is None:
-        return "n/a"
-    text = rounded_str(value, places)
-    return ("+" + text) if sign and value > 0 else text
 
 
 def ratio_fields(prefix: str, value: Fraction | None) -> dict[str, str | None]:
@@ -220,8 +190,8 @@ def parts_of(section: Section) -> list[dict[str, Any]]:
     parts = []
     for group in GROUP_LABELS:
         members = groups.get(group, [])
-        pps = [c.delta_pp for c in members]
-        total_pp = None if any(p is None for p in pps) else sum(pps, Fraction(0))  # type: ignore[arg-type]
+        pps = [c.delta_pp for c in members if c.delta_pp is not None]
+        total_pp = None if len(pps) < len(members) else sum(pps, Fraction(0))
         parts.append(
             {
                 "part": group,

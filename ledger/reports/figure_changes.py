@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ledger.projections.fold import LineState
+from ledger.intake.lines import LineState
 from ledger.reports.valuation import Figures
 
 FIGURE_KINDS = (

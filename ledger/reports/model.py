@@ -158,7 +158,7 @@ def check_sums(section: Section) -> None:
     total = sum((c.delta_amount for c in section.changes), Decimal(0))
     if total != section.delta_amount:
         raise LedgerError(f"internal error: changes sum to {total}, not {section.delta_amount}")
-    pps = [c.delta_pp for c in section.changes]
-    if section.delta_pp is not None and all(p is not None for p in pps):
-        if sum(pps, Fraction(0)) != section.delta_pp:  # type: ignore[arg-type]
+    pps = [c.delta_pp for c in section.changes if c.delta_pp is not None]
+    if section.delta_pp is not None and len(pps) == len(section.changes):
+        if sum(pps, Fraction(0)) != section.delta_pp:
             raise LedgerError("internal error: the pp effects do not sum to the change in share")

@@ -46,6 +46,7 @@ LABEL_RIGHT = 160  # labels end here (right-aligned)
 PLOT_LEFT, PLOT_RIGHT = 168, 376  # value axis; values are printed right of their bar
 LABEL_CHARS, TEXT_CHARS, TITLE_CHARS = 23, 70, 52
 LINE, BAR = Fraction(25, 2), 14
+HALF_BAR = Fraction(BAR, 2)
 
 
 def _px(value: Fraction | int) -> str:
@@ -107,11 +108,11 @@ def bridge_svg(chart: Bridge) -> str:
         tip = f"{bar.label}: {bar.text}"
         out.append(
             f'<rect class="bar {bar.kind}" data-bar="{index}" x="{_px(left)}" '
-            f'y="{_px(middle - BAR / 2)}" width="{_px(max(right - left, Fraction(1)))}" '
+            f'y="{_px(middle - HALF_BAR)}" width="{_px(max(right - left, Fraction(1)))}" '
             f'height="{BAR}" fill="{COLOURS[bar.kind]}"><title>{html.escape(tip)}</title></rect>'
         )
         if chart.broken and bar.kind == "total":
-            out.append(_break_mark(PLOT_LEFT + 6, middle, BAR / 2 + 3))
+            out.append(_break_mark(PLOT_LEFT + 6, middle, HALF_BAR + 3))
         first = middle - LINE * (len(lines) - 1) / 2 + 4
         out.append(_text(LABEL_RIGHT, first, lines, "label", "end", bar.label,
                          f' data-bar="{index}"'))  # fmt: skip
@@ -119,7 +120,7 @@ def bridge_svg(chart: Bridge) -> str:
         if index + 1 < len(chart.bars):
             level = _px(at(bar.end))
             out.append(f'<line class="link" x1="{level}" x2="{level}" '
-                       f'y1="{_px(middle + BAR / 2)}" y2="{_px(rows[index + 1][0] - BAR / 2)}" '
+                       f'y1="{_px(middle + HALF_BAR)}" y2="{_px(rows[index + 1][0] - HALF_BAR)}" '
                        'stroke="#6b7280" stroke-dasharray="2 2"/>')  # fmt: skip
     if chart.broken:
         out.append(_break_mark(PLOT_LEFT + 6, bottom, 5))
@@ -130,11 +131,11 @@ def bridge_svg(chart: Bridge) -> str:
         lines = wrap(note, TEXT_CHARS)
         out.append(_text(PAD, y + LINE, lines, "note"))
         y += LINE * len(lines) + 3
-    height = _px(y + PAD + 4)
+    view_height = _px(y + PAD + 4)
     label = html.escape(chart.title)
     desc = html.escape(" ".join([*chart.subtitle, chart.unit, *chart.notes]))
     return "\n".join([
-        f'<svg class="bridge" role="img" viewBox="0 0 {WIDTH} {height}" '
+        f'<svg class="bridge" role="img" viewBox="0 0 {WIDTH} {view_height}" '
         f'preserveAspectRatio="xMinYMin meet" aria-label="{label}">',
         f"<title>{label}</title><desc>{desc}</desc>",
         *out,

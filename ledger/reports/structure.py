@@ -69,7 +69,8 @@ def delta_document(doc_a: dict[str, Any], doc_b: dict[str, Any]) -> dict[str, An
     diff = structural_diff(doc_a, doc_b)
     if not diff:
         return {}
-    text = Delta(diff, bidirectional=True, serializer=json_dumps).dumps()
+    # deepdiff leaves Delta.dumps unannotated
+    text = Delta(diff, bidirectional=True, serializer=json_dumps).dumps()  # type: ignore[no-untyped-call]
     reloaded = Delta(text, deserializer=json_loads, bidirectional=True)
     if doc_a + reloaded != doc_b or doc_b - reloaded != doc_a:
         raise LedgerError("internal error: the deepdiff Delta does not re-apply")

@@ -41,7 +41,8 @@ def _fast_path_ok(value: Any) -> bool:
                 return False
         return True
     if kind is int:
-        return -_MAX_SAFE_INT < value < _MAX_SAFE_INT
+        safe: bool = -_MAX_SAFE_INT < value < _MAX_SAFE_INT
+        return safe
     return _general_ok(value)
 
 

@@ -76,7 +76,7 @@ def envelope_bytes(
 
 
 def _safe_int(value: object) -> bool:
-    return value.__class__ is int and -_MAX_SAFE_INT < value < _MAX_SAFE_INT  # type: ignore[operator]
+    return value.__class__ is int and -_MAX_SAFE_INT < value < _MAX_SAFE_INT
 
 
 def chain_hash(prev_hash: bytes, envelope: bytes) -> bytes:

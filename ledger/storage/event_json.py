@@ -133,6 +133,7 @@ def chain_row(envelope: dict[str, Any]) -> ChainRow:
 def stored_event(envelope: dict[str, Any], row: ChainRow | None = None) -> StoredEvent:
     """A ``StoredEvent`` from a parsed envelope (what the projections fold)."""
     row = row or chain_row(envelope)
+    payload_json = row.payload_json  # text, as chain_row makes it from a parsed line
     return StoredEvent(
         seq=row.seq,
         event_id=row.event_id,
@@ -141,7 +142,7 @@ def stored_event(envelope: dict[str, Any], row: ChainRow | None = None) -> Store
         type=row.type,
         schema_version=row.schema_version,
         payload=envelope["payload"],
-        payload_json=row.payload_json,
+        payload_json=payload_json if isinstance(payload_json, str) else payload_json.decode(),
         recorded_at=row.recorded_at,
         actor=row.actor,
         reason=row.reason,

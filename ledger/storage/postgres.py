@@ -103,12 +103,17 @@ def gave_up(exc: BaseException, attempts: int) -> StoreBusy:
     )
 
 
-def _is_operational(error: BaseException) -> bool:
-    """A psycopg ``OperationalError`` (by class; psycopg itself need not be importable)."""
+def _is_psycopg(error: BaseException, name: str) -> bool:
+    """A psycopg error of class ``name`` or a subclass (by class; psycopg itself need not be
+    importable)."""
     return any(
-        cls.__name__ == "OperationalError" and cls.__module__.startswith("psycopg")
-        for cls in type(error).__mro__
+        cls.__name__ == name and cls.__module__.startswith("psycopg") for cls in type(error).__mro__
     )
+
+
+def _is_operational(error: BaseException) -> bool:
+    """A psycopg ``OperationalError``."""
+    return _is_psycopg(error, "OperationalError")
 
 
 def lost_connection(exc: BaseException) -> str | None:
@@ -150,18 +155,18 @@ def connection_lost(what: str, during: str | None = None) -> ConnectionLost:
 def translate_pg(exc: BaseException, message: str) -> LedgerError | None:
     """A domain error for a PostgreSQL error, by SQLSTATE; None if it has none."""
     state = sqlstate_of(exc)
-    if state is None:
+    if state is None:  # raised by the driver itself, not by the server
         orig = getattr(exc, "orig", None) or exc
         if not type(orig).__module__.startswith("psycopg"):
             return None
-        if message.startswith("connection"):  # psycopg's words for a connect that failed
+        if getattr(orig, "pgconn", None) is not None:  # set only on a failed connection attempt
             return StoreError(f"cannot connect to the database server: {message}")
-        if "NUL (0x00)" in message:  # raised by the driver before anything reaches the server
-            return InvalidInput(f"PostgreSQL cannot store a NUL character in text: {message}")
+        if _is_psycopg(orig, "DataError"):  # a value the driver cannot send (text with NUL)
+            return InvalidInput(f"PostgreSQL cannot store this value: {message}")
         what = lost_connection(exc)
         return connection_lost(what) if what else None
     constraint = constraint_of(exc) or ""
-    if "append-only" in message:
+    if state == "23000":  # integrity_constraint_violation: only the append-only triggers raise it
         return AppendOnlyViolation(message)
     if state == "23505":
         if constraint == "uq_stream_version":

@@ -13,7 +13,6 @@ against exactly the state its events are appended to.
 from __future__ import annotations
 
 import os
-import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -27,7 +26,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from events.quoting import path_named, quoted
 from ledger.errors import (
-    AppendOnlyViolation,
     ConcurrencyConflict,
     ConnectionLost,
     DuplicateEvent,
@@ -36,13 +34,11 @@ from ledger.errors import (
     LedgerError,
     NotFound,
     ReadOnlyLedger,
-    StorageFull,
-    StoreBusy,
     StoreError,
 )
 from ledger.storage import db as dbmod
 from ledger.storage import postgres as pg
-from ledger.storage import write_lock
+from ledger.storage import sqlite_errors, write_lock
 from ledger.storage.chain import (
     GENESIS_HASH,
     ChainRow,
@@ -141,31 +137,20 @@ def translate(exc: BaseException) -> LedgerError:
     translated = pg.translate_pg(exc, message)
     if translated is not None:
         return translated
-    code = getattr(getattr(exc, "orig", None) or exc, "sqlite_errorcode", None)
-    if code is not None and code & 0xFF == sqlite3.SQLITE_READONLY:
-        return ReadOnlyLedger(f"the ledger is read-only ({message}); nothing was written")
-    lowered = message.lower()
-    if "could not decode to utf-8" in lowered:
+    if sqlite_errors.not_decodable(exc):
         return IntegrityFailure(f"a stored text is not valid UTF-8; {ALTERED}")
-    if "append-only" in lowered:
-        return AppendOnlyViolation(message)
-    if "full" in lowered and ("disk" in lowered or "database" in lowered):
-        return StorageFull("the database or disk is full; nothing of this write was stored")
-    if "locked" in lowered or "busy" in lowered:  # a lock other than the write lock's BEGIN
-        return StoreBusy(
-            "the ledger stayed locked by another writer for the whole lock timeout; try again "
-            f"(wait longer with --lock-timeout SECONDS or {write_lock.TIMEOUT_ENV})"
-        )
-    if "idempotency_key" in lowered:
-        return DuplicateEvent("idempotency key already used")
-    if "uq_stream_version" in lowered or "stream_version" in lowered:
-        return ConcurrencyConflict("a concurrent append to the same stream won")
-    if ("no such" in lowered or "does not exist" in lowered) and any(
-        name in lowered for name in ("event_types", "actors", "type_id", "actor_id")
-    ):
-        return StoreError(OLD_SCHEMA)
-    if "unable to open" in lowered or "no such table" in lowered or "does not exist" in lowered:
+    if sqlite_errors.missing_object(exc) or pg.sqlstate_of(exc) == "42703":
+        lowered = message.lower()  # the missing name is only in the message
+        if any(name in lowered for name in ("event_types", "actors", "type_id", "actor_id")):
+            return StoreError(OLD_SCHEMA)
         return StoreError(f"cannot open the ledger: {message}")
+    busy = (
+        "the ledger stayed locked by another writer for the whole lock timeout; try again "
+        f"(wait longer with --lock-timeout SECONDS or {write_lock.TIMEOUT_ENV})"
+    )
+    translated = sqlite_errors.translate_sqlite(exc, message, busy)
+    if translated is not None:
+        return translated
     return StoreError(message)
 
 

@@ -53,7 +53,8 @@ def micros_of(text: str) -> int:
     match = _TEXT.fullmatch(text) if isinstance(text, str) else None
     if match is None:
         raise ValueError(f"{quoted(text)} is not a time as stored (YYYY-MM-DDTHH:MM:SS.ffffffZ)")
-    moment = datetime(*(int(part) for part in match.groups()), tzinfo=UTC)  # type: ignore[misc]
+    year, month, day, hour, minute, second, micro = (int(part) for part in match.groups())
+    moment = datetime(year, month, day, hour, minute, second, micro, tzinfo=UTC)
     return (moment - EPOCH) // _MICRO
 
 

@@ -6,7 +6,7 @@ tampering rewrites the SQLite file directly, as anyone holding it can: triggers 
 edited, and (for the careful attacker) every hash from the edit on recomputed with the
 published algorithm. Each verifier then runs on the file: ``defledger verify`` (one pass, and
 forced onto the parallel scan of two seq ranges), ``verify --checkpoint``, ``verify --digest``
-and the shipped standard-library script ``docs/scripts/verify_chain.py``.
+and the shipped standard-library script ``docs/verifiers/verify_chain.py``.
 
 Every edit is at seq ``BAD`` = 51, the first row of the second range when the parallel scan
 splits 100 events in two, so the carry-over between ranges is exercised too.
@@ -29,8 +29,8 @@ from typing import Any
 from unittest import mock
 
 from click.testing import CliRunner
-from conftest import category, line
 
+from helpers import category, line
 from ledger.audit import scan as chain_scan
 from ledger.storage.chain import (
     GENESIS_HASH,
@@ -42,8 +42,8 @@ from ledger.storage.chain import (
 )
 from ledger.storage.store import EventStore
 
-ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "docs" / "scripts" / "verify_chain.py"
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "docs" / "verifiers" / "verify_chain.py"
 N = 100
 BAD = 51
 YEAR = 365 * 86_400 * 1_000_000  # microseconds

@@ -3,8 +3,7 @@ versions, budget lines (one with a formula-looking program name, one negative), 
 
 from __future__ import annotations
 
-from conftest import category, line, pending
-
+from helpers import category, line, pending
 from ledger.storage.records import PendingEvent
 from ledger.storage.store import EventStore
 

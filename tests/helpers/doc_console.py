@@ -1,6 +1,7 @@
 """Pages whose console blocks are real output: run every ``$ command`` of every
 ```` ```console ```` block again, in order, and compare what it prints with what the page shows
-(after ``normal``), or, with ``DEFLEDGER_REGEN_DOCS=1``, write the new output into the page.
+(after ``normal``), or, with ``DEFLEDGER_REGEN_DOCS=1`` (``python scripts/gen_docs.py`` sets it),
+write the new output into the page.
 
 A block whose info string says ``volatile`` (```` ```console volatile ````) is run and must
 succeed, but its output is not compared (it is still rewritten when regenerating).
@@ -58,7 +59,9 @@ def rerun_page(page: Path, run: Runner, normalise: Callable[[str], str] = normal
             else:
                 ran += 1
                 if not regenerating() and "volatile" not in info:
-                    assert normalise(output) == normalise(shown), f"{page.name}: $ {command}"
+                    assert normalise(output) == normalise(shown), (
+                        f"{page.name} is stale at $ {command}: run python scripts/gen_docs.py"
+                    )
             lines.append(f"$ {command}" + (f"\n{output}" if output else ""))
         block = f"```console{info}\n" + "\n".join(lines) + "\n```"
         rendered = rendered.replace(match.group(0), block, 1)

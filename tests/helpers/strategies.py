@@ -19,7 +19,7 @@ from events.currencies import DEFAULT_CURRENCY, ISO_4217
 
 CODES = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,20}", fullmatch=True)
 # Any text a model accepts: every character but NUL (refused by the models on every backend).
-CHARS = st.characters(exclude_characters="\x00")
+CHARS = st.characters(codec="utf-8", exclude_characters="\x00")  # text: no NUL, no lone surrogate
 TEXT = st.text(CHARS, max_size=40)
 
 

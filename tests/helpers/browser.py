@@ -20,7 +20,7 @@ ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "browser"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "browser"
 TAKEN: list[str] = []  # the screenshots written in this run (for the terminal summary)
 
 
