@@ -1,4 +1,4 @@
-"""Time to first byte of the web view (issue 18) on a ledger of the ``workload.py`` shape.
+"""Time to first byte of the web view on a ledger of the ``workload.py`` shape.
 
     python benchmarks/web_timing.py [N ...]        (default: 100000)
 
