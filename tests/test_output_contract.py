@@ -18,7 +18,7 @@ import click
 import openpyxl
 import pytest
 from click.testing import CliRunner, Result
-from helpers.cli_commands import ALL_COMMANDS, command_at
+from helpers.cli_commands import ALL_COMMANDS, command_at, serve_returns_at_once
 
 from cli.app import cli as app
 from cli.layout import cells
@@ -353,7 +353,7 @@ def test_help__every_example_runs_on_the_demo_ledger(
     found = examples(path)
     assert found, f"defledger {' '.join(path)} --help has no example"
     if path == ("serve",):
-        _serve_once(monkeypatch)
+        serve_returns_at_once(monkeypatch)
     monkeypatch.chdir(tmp_path)
     shutil.copy(demo / "defledger-demo.db", tmp_path / "defledger-demo.db")
     monkeypatch.setenv("DEFLEDGER_DB", str(tmp_path / "defledger-demo.db"))
@@ -369,21 +369,6 @@ def test_help__every_example_runs_on_the_demo_ledger(
             assert result.exit_code == 0, f"$ {part}\n{result.stderr}"
             if redirect:
                 Path(redirect).write_bytes(result.stdout_bytes)
-
-
-def _serve_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``serve`` runs until stopped: its examples make the real server (on a free port) and
-    return instead of serving."""
-    import waitress
-
-    real = waitress.create_server
-
-    def once(app: object, **options: object) -> object:
-        server = real(app, **{**options, "port": 0})
-        monkeypatch.setattr(server, "run", lambda: None)
-        return server
-
-    monkeypatch.setattr(waitress, "create_server", once)
 
 
 def test_help__examples_use_no_definition_the_demo_lacks() -> None:

@@ -488,6 +488,35 @@ def test_site__the_pages_as_files_with_relative_links_and_proofs(
     assert again.exit_code == 2 and "not an empty directory" in again.output
 
 
+def test_site__a_checkpoint_it_cannot_publish_is_refused_and_nothing_written(
+    ledger: Path, tmp_path: Path
+) -> None:
+    """``site --checkpoint``: not a checkpoint is bad input (2); a checkpoint of another
+    ledger is an integrity failure (3); either way one ``Error:`` line and no directory."""
+    other = tmp_path / "other.db"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--db", str(other), "import", str(SEED)]).exit_code == 0
+    foreign = tmp_path / "other.txt"
+    assert runner.invoke(cli, ["--db", str(other), "checkpoint", "-o", str(foreign)]).exit_code == 0
+    junk = tmp_path / "junk.txt"
+    junk.write_text("[tool.ruff]\nline-length = 100\n", encoding="utf-8")
+    for given, code, said in ((junk, 2, "not a checkpoint"), (foreign, 3, "this ledger is")):
+        out = tmp_path / f"site-{code}"
+        done = runner.invoke(
+            cli, ["--db", str(ledger), "site", "-o", str(out), "--checkpoint", str(given)]
+        )
+        errors = [line for line in done.stderr.splitlines() if line.startswith("Error:")]
+        assert done.exit_code == code and len(errors) == 1 and said in errors[0], done.output
+        assert "Traceback" not in done.output and not out.exists()
+
+
+def test_web__serve_refuses_a_host_it_cannot_listen_on(ledger: Path) -> None:
+    """A --host that is no address (waitress raises ValueError) is bad input, in one line."""
+    done = CliRunner().invoke(cli, ["--db", str(ledger), "serve", "--host", "no such host"])
+    assert done.exit_code == 2, done.output
+    assert done.stderr.strip() == "Error: --host 'no such host' is not an address to listen on"
+
+
 def test_web__both_backends_serve_the_same_pages_and_feed(
     backend_url: str, backend_cli: Any, tmp_path: Path
 ) -> None:

@@ -8,6 +8,7 @@ from cli.errors import EXIT_ERROR, EXIT_INPUT, CliError
 from cli.files import CHECKPOINT_BYTES, KEY_BYTES, read_text
 from cli.options import BoundedInt
 from cli.web.state import WebConfig, WebLedger
+from events.quoting import quoted
 
 EXTRA = (
     "the web view needs the optional extra 'web' (Flask and waitress): pip install 'defledger[web]'"
@@ -104,6 +105,8 @@ def serve(
     except OSError as exc:
         message = f"cannot listen on {host}:{port}: {exc.strerror or exc}"
         raise CliError(message, EXIT_ERROR) from exc
+    except ValueError as exc:  # waitress: a host name that resolves to no address
+        raise CliError(f"--host {quoted(host)} is not an address to listen on", EXIT_INPUT) from exc
     bound = getattr(server, "effective_port", port)
     shown = f"[{host}]" if ":" in host else host
     click.echo(

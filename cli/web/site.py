@@ -75,11 +75,14 @@ def build_site(web: WebLedger, target: Path, checkpoint: str | None, key: str | 
 
     from cli.web.app import create_app, load_static
     from ledger.audit.checkpoints import checkpoint_text
+    from ledger.audit.proofs import check_checkpoint_matches, parse_checkpoint
 
-    if checkpoint is None:
-        with web.store() as store:
+    with web.store() as store:
+        if checkpoint is None:
             head = store.head()
             checkpoint = checkpoint_text(store, head.seq if head else 0, key)
+        else:  # one this ledger extends, or nothing is written
+            check_checkpoint_matches(store, parse_checkpoint(checkpoint))
     web.config.checkpoint_text = checkpoint
     site = _pages(web)
     app = create_app(web, site)
