@@ -43,6 +43,12 @@ def peak_rss_mb() -> float:
     return round(peak / (2**20 if sys.platform == "darwin" else 2**10), 1)
 
 
+def child_rss_mb() -> float:
+    """The largest peak RSS of the child processes this one has waited for (ru_maxrss)."""
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return round(peak / (2**20 if sys.platform == "darwin" else 2**10), 1)
+
+
 def checkpoint_size(path: Path) -> int:
     """Size of the main database file after folding the WAL into it."""
     connection = sqlite3.connect(path)

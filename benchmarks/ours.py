@@ -26,13 +26,23 @@ from __future__ import annotations
 
 import shutil
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from common import COMMANDS, GETS, checkpoint_size, median_us, sample_lines, timed_each
+from common import (
+    COMMANDS,
+    GETS,
+    checkpoint_size,
+    child_rss_mb,
+    median_us,
+    sample_lines,
+    timed_each,
+)
 from workload import ACTOR, batches, checksum, replay_key, setup_events, stream_name, to_jsonl
 
 from events import BudgetLineRevised, Provenance
@@ -44,18 +54,29 @@ from ledger.storage.store import EventStore
 LINE_TYPES = frozenset({"BudgetLineRecorded", "BudgetLineRevised"})
 
 
-def _open(path: Path, create: bool = False) -> EventStore:
+def _open(path: Path | str, create: bool = False) -> EventStore:
+    """A SQLite ledger at a path, a PostgreSQL one at a ``postgresql…`` URL."""
     return EventStore.open(str(path), create=create)
 
 
-def _sync_level(store: EventStore) -> int:
+def _sync_level(store: EventStore) -> int | str:
+    """SQLite's ``PRAGMA synchronous``; PostgreSQL's ``synchronous_commit``."""
     raw = store.engine.raw_connection()
     try:
         cursor = raw.cursor()
-        cursor.execute("PRAGMA synchronous")
-        return int(cursor.fetchone()[0])
+        cursor.execute("PRAGMA synchronous" if store.sqlite else "SHOW synchronous_commit")
+        value = cursor.fetchone()[0]
+        return int(value) if store.sqlite else str(value)
     finally:
         raw.close()
+
+
+def _size(path: Path | str) -> int:
+    if str(path).startswith("postgresql"):
+        from pg_cluster import database_bytes
+
+        return database_bytes(str(path))
+    return checkpoint_size(Path(path))
 
 
 def append(path: Path, n: int) -> dict[str, Any]:
@@ -72,7 +93,7 @@ def append(path: Path, n: int) -> dict[str, Any]:
     sync = _sync_level(store)
     total = store.count()
     store.close()
-    size = checkpoint_size(path)
+    size = _size(path)
     return {
         "append_s": spent,
         "append_events": count,
@@ -225,24 +246,84 @@ def projections(path: Path, n: int) -> dict[str, Any]:
     }
 
 
+def _bundle(path: Path) -> Path:
+    return path.parent / f"{path.stem}-export"
+
+
 def export(path: Path, n: int) -> dict[str, Any]:
     """``export_bundle`` of the whole ledger (events and projections as CSV, JSON Lines, XLSX,
-    manifest, datapackage) into a fresh directory next to the database."""
+    manifest, datapackage) into a fresh directory next to the database (kept for
+    ``verify_export``)."""
     try:
         from ledger.exports.write import export_bundle
     except ImportError as exc:
         return {"skipped": f"exports not available: {exc}"}
     store = _open(path)
     head = store.count()
-    target = path.parent / f"{path.stem}-export"
+    target = _bundle(path)
     shutil.rmtree(target, ignore_errors=True)
     began = time.perf_counter()
     export_bundle(store, target.name, head, root=str(path.parent))
     spent = time.perf_counter() - began
     store.close()
     size = sum(f.stat().st_size for f in target.rglob("*") if f.is_file())
-    shutil.rmtree(target, ignore_errors=True)
     return {"export_eps": round(head / spent), "export_mb": round(size / 2**20, 1)}
+
+
+def verify_export(path: Path, n: int) -> dict[str, Any]:
+    """``verify_export`` of the bundle ``export`` wrote (every file recomputed and compared),
+    in events of the bundle per second; the bundle is removed afterwards."""
+    from ledger.exports.verify import verify_export as check
+
+    target = _bundle(path)
+    if not target.exists():
+        return {"skipped": "no bundle (export did not run)"}
+    events = sum(1 for _ in (target / "events.jsonl").open("rb"))
+    began = time.perf_counter()
+    report = check(target)
+    spent = time.perf_counter() - began
+    shutil.rmtree(target, ignore_errors=True)
+    assert report.ok, report.problems[:3]
+    return {"verify_export_eps": round(events / spent)}
+
+
+def _cli(*args: str, stdout: Any = subprocess.DEVNULL) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of ``defledger ARGS`` in a fresh process."""
+    script = Path(sys.executable).with_name("defledger")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "cli.app"]
+    began = time.perf_counter()
+    done = subprocess.run([*command, *args], stdout=stdout, stderr=subprocess.PIPE, check=False)
+    spent = time.perf_counter() - began
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr.decode(errors="replace").strip()[-300:])
+    return spent, child_rss_mb()
+
+
+def csv_import(path: Path, n: int) -> dict[str, Any]:
+    """``defledger import FILE.csv`` as users run it: an N-line CSV of budget lines
+    (``workload.write_lines_csv``) into a ledger holding the set-up, the whole process timed
+    (interpreter start, reading, parsing, checking, appending, committing), in a fresh ledger
+    beside the benchmark's."""
+    from workload import write_lines_csv
+
+    db = path.with_name(f"{path.stem}-csv.db")
+    csv_file = path.with_name(f"{path.stem}-lines.csv")
+    setup_file = path.with_name(f"{path.stem}-setup.jsonl")
+    setup_file.write_text(to_jsonl(setup_events()), encoding="utf-8")
+    write_lines_csv(csv_file, n)
+    try:
+        _cli("--db", str(db), "import", str(setup_file), "-q")
+        spent, rss = _cli("--db", str(db), "import", str(csv_file), "-q")
+    finally:
+        for stale in [csv_file, setup_file, *path.parent.glob(f"{db.name}*")]:
+            stale.unlink(missing_ok=True)
+    return {"csv_s": spent, "csv_events": n, "csv_eps": round(n / spent), "csv_rss_mb": rss}
+
+
+def log_jsonl(path: Path, n: int) -> dict[str, Any]:
+    """``defledger log --format jsonl`` of the whole ledger to /dev/null, in a fresh process."""
+    spent, rss = _cli("--db", str(path), "log", "--format", "jsonl")
+    return {"log_eps": round(n / spent), "log_rss_mb": rss}
 
 
 PHASES = {
@@ -252,5 +333,8 @@ PHASES = {
     "get": get,
     "projections": projections,
     "export": export,
+    "verify_export": verify_export,
+    "csv": csv_import,
+    "log": log_jsonl,
     "command": command,
 }

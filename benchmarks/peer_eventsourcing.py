@@ -78,11 +78,31 @@ class Ledger(Application):
     log_section_size = 1000
 
 
-def _open(path: Path) -> Ledger:
+def _open(path: Path | str) -> Ledger:
+    """SQLite at a path; PostgreSQL (``eventsourcing.postgres``) at a ``postgresql…`` URL."""
+    if str(path).startswith("postgresql"):
+        from urllib.parse import urlparse
+
+        url = urlparse(str(path).replace("postgresql+psycopg://", "postgresql://", 1))
+        return Ledger(
+            env={
+                "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "POSTGRES_DBNAME": url.path.lstrip("/"),
+                "POSTGRES_HOST": url.hostname or "127.0.0.1",
+                "POSTGRES_PORT": str(url.port or 5432),
+                "POSTGRES_USER": url.username or "postgres",
+                "POSTGRES_PASSWORD": url.password or "",
+            }
+        )
     return Ledger(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)})
 
 
-def _sync_level(app: Ledger) -> int:
+def _sync_level(app: Ledger) -> int | str:
+    """SQLite's ``PRAGMA synchronous``; PostgreSQL's ``synchronous_commit``."""
+    if app.env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
+        with app.recorder.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
+            cursor.execute("SHOW synchronous_commit")
+            return str(cursor.fetchone()["synchronous_commit"])
     with app.recorder.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
         cursor.execute("PRAGMA synchronous")
         return int(cursor.fetchone()[0])
@@ -106,7 +126,7 @@ def append(path: Path, n: int) -> dict[str, Any]:
         count += len(batch)
     sync = _sync_level(app)
     app.close()
-    size = checkpoint_size(path)
+    size = _size(path)
     return {
         "append_s": spent,
         "append_events": count,
@@ -114,6 +134,14 @@ def append(path: Path, n: int) -> dict[str, Any]:
         "db_bytes_per_event": round(size / count, 1),
         "synchronous": sync,
     }
+
+
+def _size(path: Path | str) -> int:
+    if str(path).startswith("postgresql"):
+        from pg_cluster import database_bytes
+
+        return database_bytes(str(path))
+    return checkpoint_size(Path(path))
 
 
 def replay(path: Path, n: int) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -251,3 +252,30 @@ def content_bytes(n: int = 4000) -> float:
             total += len(orjson.dumps({**fields, **provenance}, option=orjson.OPT_SORT_KEYS))
             count += 1
     return total / count
+
+
+CSV_HEADER = (
+    "jurisdiction,fiscal_year,line_id,agency,program,category,amount,currency,stage,"
+    "source_title,source_url"
+)
+
+
+def write_lines_csv(path: Path, lines: int) -> int:
+    """A CSV file of budget lines (``docs/formats.md``'s layout), one row per line: the
+    recorded event of lines 0..``lines``-1 of this workload (the currency left to the
+    jurisdiction's). What ``defledger import FILE.csv`` reads as users run it. Returns its
+    size in bytes."""
+    import csv
+
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(CSV_HEADER.split(","))
+        for number in range(lines):
+            event = line_events(number)[0]
+            source = event["source"]
+            writer.writerow(
+                [event["jurisdiction"], event["fiscal_year"], event["line_id"], event["agency"],
+                 event["program"], event["category"], event["amount"], "", event["stage"],
+                 source["title"], source["url"]]
+            )  # fmt: skip
+    return path.stat().st_size

@@ -41,6 +41,9 @@ COMMANDS: dict[str, str] = {
     "demo": "cli.demo:demo",
     "claims": "cli.claims:claims",
     "definition": "cli.definitions:definition",
+    "reconcile": "cli.reconcile:reconcile",
+    "programmes": "cli.programmes:programmes",
+    "obligations": "cli.programmes:obligations",
     "serve": "cli.web.commands:serve",
     "site": "cli.web.commands:site",
 }

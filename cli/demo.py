@@ -45,12 +45,17 @@ def _header(doc: dict[str, Any]) -> list[str]:
         else "nothing added"
     )
     head = led["head"]
+    scenarios = (
+        "the Japan scenario (docs/scenario.md"
+        if len(led.get("scenarios", ())) < 2
+        else "the Japan and comparisons scenarios (docs/scenario.md, docs/comparisons.md"
+    )
     return [
         "defledger demo: what counts as Japan's defense spending, "
         f"{year_of(doc, years[0])}–{year_of(doc, years[-1])}",
         *_wrap(
-            f"Ledger {led['db']}: the Japan scenario (docs/scenario.md, "
-            f"{led['events_in_scenario']} events), through `import`",
+            f"Ledger {led['db']}: {scenarios}, {led['events_in_scenario']} events), "
+            "through `import`",
             "",
             "  ",
         ),
@@ -306,9 +311,19 @@ def _db_option(ctx: click.Context, db: str | None) -> str:
     help="Ledger to build the demo in (default: ./defledger-demo.db; DEFLEDGER_DB is ignored). "
     "Running it again adds nothing.",
 )
+@click.option(
+    "--comparisons",
+    is_flag=True,
+    help="Also import the comparisons scenario (SIPRI's figures for Japan, its rates and "
+    "price index, the calendarisation rule, the Defense Buildup Program and its contract "
+    "amounts: docs/comparisons.md) for reconcile, --period, --currency, --prices, programmes "
+    "and obligations.",
+)
 @output_options(formats=("table", "json"))
 @click.pass_context
-def demo(ctx: click.Context, db: str | None, fmt: str | None, output: str | None) -> None:
+def demo(
+    ctx: click.Context, db: str | None, comparisons: bool, fmt: str | None, output: str | None
+) -> None:
     """Build a ledger from the shipped Japan scenario (no network), verify it, and show how each
     definition moves FY2022–FY2025's totals and share of GDP: the published claims checked
     against it (and which of them it reproduces only by construction), what it cannot say, the
@@ -319,6 +334,7 @@ def demo(ctx: click.Context, db: str | None, fmt: str | None, output: str | None
     Examples:
       defledger demo
       defledger demo --db demo.db --format json -o demo.json
+      defledger demo --comparisons -o demo.txt
     """
     from cli.output import to_json, write
     from ledger.demo.run import run_demo
@@ -326,5 +342,5 @@ def demo(ctx: click.Context, db: str | None, fmt: str | None, output: str | None
 
     target = _db_option(ctx, db)
     with EventStore.open(target, create=True) as store:
-        doc = run_demo(store, target)
+        doc = run_demo(store, target, comparisons)
     write({"table": lambda: render_text(doc), "json": lambda: to_json(doc) + "\n"}, fmt, output)

@@ -46,6 +46,14 @@ def report_options(command: F) -> F:
             "(default: the latest year with budget lines).",
         ),
         click.option("--tier", help="Measure one tier only (e.g. core); default: all tiers."),
+        click.option(
+            "--period",
+            type=click.Choice(["fiscal", "calendar"]),
+            default="fiscal",
+            show_default=True,
+            help="calendar: each calendar year's diff is its fiscal years' diffs, weighted by "
+            "the jurisdiction's recorded calendarisation rule (--fy then names calendar years).",
+        ),
         click.option("--stat", is_flag=True, help="Only the one-line summary per fiscal year."),
         output_options(
             formats=FORMATS,
@@ -80,11 +88,17 @@ def report_text(report: Any) -> str:
     """The diff report as terminal text (``--format table``): its blocks, headings underlined,
     text wrapped and tables laid out as every table is (``cli.output.text_table``), numbers
     with ``--unit`` and ``--places``."""
-    from cli.layout import cells
     from ledger.reports.blocks import report_blocks
 
+    return blocks_text(report_blocks(report, numbers()))
+
+
+def blocks_text(blocks: list[Any]) -> str:
+    """A report's blocks (a diff's, a reconciliation's) as terminal text."""
+    from cli.layout import cells
+
     out: list[str] = []
-    for block in report_blocks(report, numbers()):
+    for block in blocks:
         if block.kind == "heading":
             lines = paragraphs(block.text)
             out += ["", *lines] if block.level > 1 else lines
@@ -190,6 +204,7 @@ def diff(
     jurisdictions: tuple[str, ...],
     fy: str | None,
     tier: str | None,
+    period: str,
     stat: bool,
     fmt: str | None,
     output: str | None,
@@ -233,11 +248,20 @@ def diff(
     with open_store(ctx) as store:
         if len(as_of) == 2:
             moments = (resolve_as_of(store, as_of[0]), resolve_as_of(store, as_of[1]))
-            report = as_of_diff(store, definition, moments, jurisdictions=places, fy=fy, tier=tier)
+            report = as_of_diff(
+                store, definition, moments, jurisdictions=places, fy=fy, tier=tier, period=period
+            )
         else:
             moment = resolve_as_of(store, as_of[0] if as_of else None)
             report = definition_diff(
-                store, specs[0], specs[1], jurisdictions=places, fy=fy, as_of=moment, tier=tier
+                store,
+                specs[0],
+                specs[1],
+                jurisdictions=places,
+                fy=fy,
+                as_of=moment,
+                tier=tier,
+                period=period,
             )
     emit_report(ctx, report, fmt, output, stat, chart, axis, exit_code)
 
@@ -279,6 +303,7 @@ def what_if(
     jurisdictions: tuple[str, ...],
     fy: str | None,
     tier: str | None,
+    period: str,
     stat: bool,
     fmt: str | None,
     output: str | None,
@@ -308,6 +333,13 @@ def what_if(
     with open_read_only(db_of(ctx)) as store:
         moment = resolve_as_of(store, as_of)
         report = run_what_if(
-            store, spec, hypothesis, jurisdictions=places, fy=fy, as_of=moment, tier=tier
+            store,
+            spec,
+            hypothesis,
+            jurisdictions=places,
+            fy=fy,
+            as_of=moment,
+            tier=tier,
+            period=period,
         )
     emit_report(ctx, report, fmt, output, stat, chart, axis, exit_code)

@@ -8,6 +8,9 @@ no argument can make a command read without limit.
 from __future__ import annotations
 
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from cli.errors import EXIT_INPUT, CliError
 
@@ -74,3 +77,24 @@ def read_text(path: str, what: str, limit: int) -> str:
 
 def _size(limit: int) -> str:
     return f"{limit // MiB} MiB" if limit % MiB == 0 else f"{limit // KiB} KiB"
+
+
+@contextmanager
+def spooled(path: str, what: str, limit: int) -> Iterator[str]:
+    """A path to read ``path`` from as often as needed: the path itself once it proved
+    readable; for ``-``, standard input copied into a temporary file (at most ``limit + 1``
+    bytes, in chunks, so that an endless input stops there), removed afterwards."""
+    if path != "-":
+        read_upto(path, what, 0)  # readable (or exit 2 naming it), whatever its size
+        yield path
+        return
+    with tempfile.NamedTemporaryFile(prefix="defledger-stdin-") as copy:
+        copied = 0
+        while copied <= limit:
+            chunk = sys.stdin.buffer.read(min(CHUNK, limit + 1 - copied))
+            if not chunk:
+                break
+            copy.write(chunk)
+            copied += len(chunk)
+        copy.flush()
+        yield copy.name

@@ -45,18 +45,19 @@ def log(
     from ledger.queries.history import log_table
 
     with open_store(ctx, read_only=True) as store:
-        full = format_from(fmt, output) in ("jsonl", "json")
+        chosen = format_from(fmt, output)
         table = log_table(
             store,
             limit=limit,
-            full=full,
+            full=chosen in ("jsonl", "json"),
+            streamed=chosen in ("jsonl", "csv"),  # written as read: memory flat in the ledger
             stream=stream,
             types=types,
             actor=actor,
             since=since,
             until=until,
         )
-    emit(table, fmt, output)
+        emit(table, fmt, output)
 
 
 @click.command()

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from cli.files import KiB, read_text, read_upto
+from cli.files import KiB, read_text, spooled
 from cli.options import BoundedInt, db_of, open_store
 from cli.output import emit
 from cli.progress import progress
 from cli.record import default_actor
 from cli.terminal import note, settings
+
+if TYPE_CHECKING:
+    from ledger.intake.import_file import ImportFile
+    from ledger.intake.mapping import Mapping
 
 MAPPING_BYTES = 1024 * KiB  # a mapping file: a few dozen lines, a map of a few hundred names
 
@@ -53,8 +59,8 @@ def init(ctx: click.Context, jurisdictions: tuple[str, ...]) -> None:
     "--kind",
     type=click.Choice(["events", "categories", "lines", "gdp", "claims", "definition"]),
     help="Kind of file (default: recognised from the first line; a TOML file is claims when it "
-    "has a [[claim]] table, else a definition file); with a mapping, the kind of record to "
-    "make (its [lines], [gdp] or [categories] section).",
+    "has a [[claim]] table, else a definition file); with a mapping, the one kind of record to "
+    "make (its [lines], [gdp] or [categories] section; default: every kind it describes).",
 )
 @click.option(
     "--mapping",
@@ -122,13 +128,9 @@ def import_(
     """
     from pathlib import Path
 
-    from ledger.intake.importers import (
-        MAX_FILE_BYTES,
-        decode,
-        import_table,
-        is_definition_file,
-        preview_table,
-    )
+    from ledger.intake import importers
+    from ledger.intake.import_file import ImportFile
+    from ledger.intake.importers import decode, is_definition_file
     from ledger.intake.mapping import parse_mapping
 
     quiet = settings().quiet
@@ -137,11 +139,33 @@ def import_(
         text = read_text(mapping, "mapping", MAPPING_BYTES) if mapping is not None else None
         name = Path(mapping).name if mapping is not None else "--map"
         mapped = parse_mapping(text, name, maps, kind)
-    # at most one byte past the limit is read: import_table names the limit
-    data = bytes(read_upto(file, "file", MAX_FILE_BYTES))
-    if mapped is None and is_definition_file(data, kind):
-        _import_definition(ctx, decode(data), actor=actor, reason=reason, dry_run=dry_run)
-        return
+    with spooled(file, "file", importers.MAX_FILE_BYTES) as path:
+        # read as it is imported (at most one byte past the limit: import_table names it)
+        data = ImportFile.at(path)
+        if mapped is None and is_definition_file(data, kind):
+            text = decode(data.read_all(importers.MAX_FILE_BYTES))
+            _import_definition(ctx, text, actor=actor, reason=reason, dry_run=dry_run)
+            return
+        _import_file(ctx, file, data, mapped, kind, sheet, actor, reason, dry_run, preview, quiet)
+
+
+def _import_file(
+    ctx: click.Context,
+    file: str,
+    data: ImportFile,
+    mapped: Mapping | None,
+    kind: str | None,
+    sheet: str | None,
+    actor: str,
+    reason: str | None,
+    dry_run: bool,
+    preview: int,
+    quiet: bool,
+) -> None:
+    from pathlib import Path
+
+    from ledger.intake.importers import import_table, preview_table
+
     with open_store(ctx, create=True, quiet=quiet) as store, progress("import") as report:
         result = import_table(
             store, data, "stdin" if file == "-" else Path(file).name, mapped, kind=kind,

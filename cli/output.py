@@ -24,9 +24,9 @@ from __future__ import annotations
 import csv
 import io
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
@@ -85,7 +85,19 @@ class Rendered:
     beside: dict[str, str] = field(default_factory=dict)
 
 
-Renderers = Mapping[str, Callable[[], "str | bytes | Rendered"]]
+@dataclass(frozen=True)
+class Streamed:
+    """A rendering written as it is made, a piece at a time (JSON Lines or CSV of a table's
+    ``stream``); to a file through a temporary file renamed at the end, so a failure midway
+    leaves no partial FILE."""
+
+    pieces: Iterator[str]
+
+
+STREAM_PIECE = 500  # rows joined into one write
+
+
+Renderers = Mapping[str, Callable[[], "str | bytes | Rendered | Streamed"]]
 
 
 @dataclass(frozen=True)
@@ -131,7 +143,9 @@ def _offered_text(offered: Sequence[str]) -> str:
 def choose(offered: Sequence[str], fmt: str | None, output: str | None) -> str:
     """The format to write: ``fmt``, else the one ``output``'s extension names, else the
     first offered (stdout, or a file name without an extension). An extension naming no
-    format offered here is bad input (exit 2)."""
+    format offered here, or an empty file name, is bad input (exit 2)."""
+    if output is not None and not output.strip():
+        fail("-o needs a file name (or - for stdout)")
     if fmt:
         if fmt not in offered:
             fail(f"--format {fmt} is not offered here ({', '.join(offered)})")
@@ -175,6 +189,9 @@ def write(renderers: Renderers, fmt: str | None, output: str | None) -> str:
         rendered = renderers[chosen]()
     finally:
         _TARGET.reset(token)
+    if isinstance(rendered, Streamed):
+        _write_streamed(rendered, output if to_file else None)
+        return chosen
     if not isinstance(rendered, Rendered):
         rendered = Rendered(rendered)
     if not to_file:
@@ -197,6 +214,23 @@ def write(renderers: Renderers, fmt: str | None, output: str | None) -> str:
     for suffix, text in rendered.beside.items():
         _write_file(str(Path(output).with_suffix("")) + suffix, text)
     return chosen
+
+
+def _write_streamed(rendered: Streamed, output: str | None) -> None:
+    if output is None or not _to_file(output):
+        for piece in rendered.pieces:
+            click.echo(piece, nl=False)
+        return
+    target = Path(output)
+    partial_file = target.with_name(f".{target.name}.partial")
+    try:
+        with partial_file.open("w", encoding="utf-8", newline="") as handle:
+            for piece in rendered.pieces:
+                handle.write(piece)
+        partial_file.replace(target)
+    finally:
+        partial_file.unlink(missing_ok=True)
+    terminal.note(f"wrote {output}")
 
 
 def _write_file(path: str, text: str | bytes) -> None:
@@ -264,8 +298,13 @@ def paragraphs(text: str, hang: str = "  ") -> list[str]:
     return [part for line in text.splitlines() for part in wrap(line, width, "", hang)]
 
 
-def render(table: Table, fmt: str) -> str | bytes:
-    """``table`` in ``fmt``."""
+def render(table: Table, fmt: str) -> str | bytes | Streamed:
+    """``table`` in ``fmt``; a table's ``stream`` as JSON Lines or CSV is written as it is
+    read (``Streamed``), in any other format it is read whole first."""
+    if table.stream is not None:
+        if fmt in ("jsonl", "csv"):
+            return Streamed(_streamed(table, table.stream, fmt))
+        table = replace(table, rows=list(table.stream), stream=None)
     if fmt == "json":
         document = table.document
         if document is None:
@@ -291,6 +330,27 @@ def render(table: Table, fmt: str) -> str | bytes:
     if table.caption:
         out += ["", *paragraphs(table.caption)]
     return "\n".join(out) + "\n"
+
+
+def _streamed(table: Table, rows: Iterator[dict[str, Any]], fmt: str) -> Iterator[str]:
+    """JSON Lines or CSV of ``rows``, ``STREAM_PIECE`` rows a piece (CSV: the header first)."""
+    columns = table.columns
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    if fmt == "csv":
+        writer.writerow(columns)
+    count = 0
+    for row in rows:
+        if fmt == "csv":
+            writer.writerow([_cell(row.get(c)) for c in columns])
+        else:
+            buffer.write(to_json(row, indent=False) + "\n")
+        count += 1
+        if count % STREAM_PIECE == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 def render_text(table: Table, fmt: str) -> str:

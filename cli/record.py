@@ -32,6 +32,8 @@ KINDS: dict[str, str] = {
     "target": "TargetSet",
     "fx": "ExchangeRateRecorded",
     "year-basis": "YearBasisSet",
+    "calendar-rule": "CalendarisationRuleSet",
+    "obligation": "ObligationRecorded",
 }
 MULTIPLE = {"stages"}
 DEFAULTED = {"currency"}  # filled from the jurisdiction when left out
@@ -65,7 +67,20 @@ EXAMPLES = {
     "fx": "defledger record fx --base USD --quote JPY --fy FY2026 --rate 150",
     "year-basis": "defledger record year-basis -j JP --basis fiscal --start-month 4 "
     '--note "Japan\'s fiscal year runs April to March"',
+    "calendar-rule": "defledger record calendar-rule -j JP --start-month 4 --named-by start "
+    '--note "SIPRI: financial years start in the specified year"',
+    "obligation": "defledger record obligation --fy FY2026 --obligation-id MOD-NEW-CONTRACTS "
+    '--agency "Ministry of Defense" --category JP.CORE.DBP --amount 8000000000000 '
+    "--stage initial",
 }
+
+
+def first_sentence(doc: str) -> str:
+    """The first sentence of a model's docstring, whole even when it wraps onto more lines."""
+    import re
+
+    text = " ".join(doc.split("\n\n")[0].split())
+    return re.split(r"(?<=\.)\s+(?=[A-Z`(])", text, maxsplit=1)[0]
 
 
 def default_actor() -> str:
@@ -206,7 +221,7 @@ def _make(name: str, event_type: str) -> click.Command:
             f"{summary(stored)}"
         )
 
-    doc = (model.__doc__ or event_type).strip().splitlines()[0]
+    doc = first_sentence(model.__doc__ or event_type)
     example = f"\n\n\b\nExample:\n  {EXAMPLES[name]}" if name in EXAMPLES else ""
     command = click.Command(
         name, callback=callback, params=params, help=f"{doc} ({event_type}){example}"

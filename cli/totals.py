@@ -41,10 +41,39 @@ def measure_options(command: F) -> F:
         places_option(expose=True),
         unit_option,
         as_of_option,
+        *conversion_options,
     ]
     for decorator in reversed(decorators):
         command = decorator(command)
     return command
+
+
+conversion_options: list[Callable[[F], F]] = [
+    click.option(
+        "--period",
+        type=click.Choice(["fiscal", "calendar"]),
+        help="fiscal: years as recorded (default); calendar: each calendar year from the fiscal "
+        "years it overlaps, weighted by the jurisdiction's recorded calendarisation rule.",
+    ),
+    click.option(
+        "--prices",
+        metavar="current|constant:YEAR[:SERIES][@VINTAGE]",
+        help="constant:2023: at 2023 prices, by a recorded price index (× I(2023) / I(year)); "
+        "default current.",
+    ),
+    click.option(
+        "--currency",
+        metavar="CODE[@VINTAGE]",
+        help="Convert to this currency by a recorded exchange rate for the year (shown beside "
+        "every figure); default: the figures' own.",
+    ),
+    click.option(
+        "--via",
+        metavar="CODE",
+        help="With --currency: convert through this currency (two recorded rates); never "
+        "implicitly.",
+    ),
+]
 
 
 def _open(ctx: click.Context) -> Any:

@@ -40,8 +40,28 @@ from events.definitions import (
     Status,
 )
 from events.envelope import ENVELOPE_FIELDS, Provenance
-from events.macro import ExchangeRateRecorded, GdpRecorded, TargetKind, TargetSet
-from events.periods import YearBasisSet, YearKind, YearNamedBy
+from events.macro import (
+    ExchangeRateRecorded,
+    GdpRecorded,
+    IndexValue,
+    PriceIndexRecorded,
+    TargetKind,
+    TargetSet,
+)
+from events.periods import (
+    CalendarisationRuleSet,
+    CalendarMethod,
+    YearBasisSet,
+    YearKind,
+    YearNamedBy,
+)
+from events.programmes import (
+    ObligationKind,
+    ObligationRecorded,
+    ProgrammeBasis,
+    ProgrammeDefined,
+    ProgrammePart,
+)
 from events.quoting import quoted
 from events.taxonomy import CategoryDefined
 from events.upcasters import upcast
@@ -65,6 +85,10 @@ EVENT_TYPES: tuple[type[EventModel], ...] = (
     ClaimWithdrawn,
     ClaimSuperseded,
     YearBasisSet,
+    CalendarisationRuleSet,
+    PriceIndexRecorded,
+    ProgrammeDefined,
+    ObligationRecorded,
 )
 EVENT_CLASSES: dict[str, type[EventModel]] = {
     cls.model_fields["type"].default: cls for cls in EVENT_TYPES
@@ -91,7 +115,11 @@ AnyEvent = Annotated[
     | ClaimRecorded
     | ClaimWithdrawn
     | ClaimSuperseded
-    | YearBasisSet,
+    | YearBasisSet
+    | CalendarisationRuleSet
+    | PriceIndexRecorded
+    | ProgrammeDefined
+    | ObligationRecorded,
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
@@ -143,11 +171,20 @@ def stream_of(event: EventModel) -> str:
         case TargetSet():
             return f"target/{event.jurisdiction}/{event.target_id}"
         case ExchangeRateRecorded():
-            return f"fx/{event.base}-{event.quote}/FY{event.fiscal_year}"
+            fiscal = event.period == YearKind.FISCAL
+            return f"fx/{event.base}-{event.quote}/{'FY' if fiscal else ''}{event.fiscal_year}"
         case ClaimRecorded() | ClaimWithdrawn() | ClaimSuperseded():
             return f"claim/{event.claim_id}"
         case YearBasisSet():
             return f"year-basis/{event.jurisdiction}"
+        case CalendarisationRuleSet():
+            return f"calendar-rule/{event.jurisdiction}"
+        case PriceIndexRecorded():
+            return f"price-index/{event.jurisdiction}/{event.series}/{event.vintage}"
+        case ProgrammeDefined():
+            return f"programme/{event.jurisdiction}/{event.programme_id}"
+        case ObligationRecorded():
+            return f"obligation/{event.jurisdiction}/FY{event.fiscal_year}/{event.obligation_id}"
     raise TypeError(f"no stream for {type(event).__name__}")
 
 
@@ -163,6 +200,8 @@ __all__ = [
     "BudgetLineRecorded",
     "BudgetLineRevised",
     "BudgetLineWithdrawn",
+    "CalendarMethod",
+    "CalendarisationRuleSet",
     "CategoryDefined",
     "CategoryExcluded",
     "CategoryIncluded",
@@ -179,6 +218,13 @@ __all__ = [
     "GdpBasisKind",
     "GdpBasisSet",
     "GdpRecorded",
+    "IndexValue",
+    "ObligationKind",
+    "ObligationRecorded",
+    "PriceIndexRecorded",
+    "ProgrammeBasis",
+    "ProgrammeDefined",
+    "ProgrammePart",
     "Provenance",
     "Source",
     "Stage",

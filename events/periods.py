@@ -52,3 +52,40 @@ class YearBasisSet(EventModel):
         ):
             raise ValueError("a calendar year starts in month 1 and is named by its start")
         return self
+
+
+class CalendarMethod(StrEnum):
+    """How fiscal-year figures become calendar-year figures: spending is taken as spread evenly
+    through each fiscal year (SIPRI's assumption), so each month carries a twelfth of it."""
+
+    EVEN_SPREAD = "even-spread"
+
+
+class CalendarisationRuleSet(EventModel):
+    """How a jurisdiction's fiscal-year figures become calendar-year figures when a question
+    asks for calendar years (``--period calendar``). Under ``even-spread`` a calendar year is
+    the sum of the fiscal years it overlaps, each weighted by the months of it that fall in the
+    calendar year, over twelve: for a year starting in April and numbered by its start (Japan),
+    CY(y) = 0.25 × FY(y−1) + 0.75 × FY(y). The months are the rule's own ``start_month`` and
+    ``named_by`` when given, else the jurisdiction's year basis (``YearBasisSet``). Recorded
+    figures are never changed; setting the rule again restates it."""
+
+    type: Literal["CalendarisationRuleSet"] = "CalendarisationRuleSet"
+    schema_version: ClassVar[int] = 1
+    jurisdiction: Jurisdiction = Field(description="ISO 3166-1 alpha-2 code.")
+    method: CalendarMethod = Field(
+        default=CalendarMethod.EVEN_SPREAD,
+        description="even-spread: each month carries a twelfth of its fiscal year.",
+    )
+    start_month: int | None = Field(
+        default=None,
+        ge=1,
+        le=12,
+        description="Month the fiscal year starts in, 1-12 (none: the year basis's).",
+    )
+    named_by: YearNamedBy | None = Field(
+        default=None,
+        description="A fiscal year is numbered by the calendar year it starts or ends in "
+        "(none: the year basis's).",
+    )
+    note: Text = Field(default="", description="The rule as the source states it.")

@@ -108,3 +108,15 @@ def _budget_line_v1_to_v2(payload: Payload) -> Payload:
     payload.setdefault("jurisdiction", SCHEMA_JURISDICTION)
     payload.setdefault("currency", "JPY")
     return payload
+
+
+@upcaster("ExchangeRateRecorded", 1)
+def _exchange_rate_v1_to_v2(payload: Payload) -> Payload:
+    """v1 rates were per fiscal year, with no vintage. v2 states the period (``fiscal`` or
+    ``calendar``) and the vintage (the release the rate comes from): a v1 rate is a fiscal-year
+    rate whose vintage was not stated."""
+    if "period" in payload or "vintage" in payload:
+        raise UpcastError("a v1 ExchangeRateRecorded has no period or vintage")
+    payload["period"] = "fiscal"
+    payload["vintage"] = None
+    return payload

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,9 @@ class Table:
     meta: dict[str, Any] = field(default_factory=dict)
     caption: str = ""
     document: dict[str, Any] | None = None  # JSON output, when it is one object, not rows
+    # rows read as they are written (JSON Lines, CSV), instead of ``rows``: what a command that
+    # walks the whole ledger gives, so that its memory does not grow with the ledger
+    stream: Iterator[dict[str, Any]] | None = None
     kinds: dict[str, str] = field(default_factory=dict)
     wrap: bool = False
     secondary: tuple[str, ...] = ()

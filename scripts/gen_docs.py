@@ -9,8 +9,9 @@
   Chromium are there; it says so when they are not);
 - the screenshots of the web view's pages in docs/images/web-*.png that docs/web.md shows
   (``scripts/gen_web_screenshots.py``, also only with Playwright and Chromium);
-- the console blocks of README.md, docs/tutorial.md and docs/concepts.md: the tests that run
-  them again (tests/test_demo.py, tests/test_tutorial.py, tests/test_docs_concepts.py) rewrite
+- the console blocks of README.md, docs/tutorial.md, docs/concepts.md and docs/comparisons.md:
+  the tests that run them again (tests/test_demo.py, tests/test_tutorial.py,
+  tests/test_docs_concepts.py, tests/test_docs_comparisons.py) rewrite
   them with the real output when ``DEFLEDGER_REGEN_DOCS=1``.
 
 Run it after changing a model, a command, an output or the seed's definitions. The suite fails
@@ -122,9 +123,11 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "ExchangeRateRecorded": {
         "base": "USD",
         "quote": "JPY",
-        "fiscal_year": 2025,
-        "rate": "154.5",
-        "rate_type": "average",
+        "fiscal_year": 2024,
+        "rate": "151.458",
+        "rate_type": "implied",
+        "period": "calendar",
+        "vintage": "sipri-2025",
     },
     "ClaimRecorded": {
         "claim_id": "jp-fy2025-total-mof",
@@ -152,6 +155,54 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "start_month": 10,
         "named_by": "end",
         "note": "FY2025 runs from 1 October 2024 to 30 September 2025",
+    },
+    "CalendarisationRuleSet": {
+        "jurisdiction": "JP",
+        "method": "even-spread",
+        "note": "SIPRI: financial years are treated as starting in the specified year; "
+        "spending is distributed evenly through the year",
+    },
+    "PriceIndexRecorded": {
+        "jurisdiction": "JP",
+        "series": "cpi-core",
+        "vintage": "mic-2020-base",
+        "base_year": 2020,
+        "period": "calendar",
+        "values": [{"year": 2023, "value": "105.2"}, {"year": 2024, "value": "107.9"}],
+        "note": "Consumer price index excluding fresh food, 2020 = 100, annual average",
+    },
+    "ProgrammeDefined": {
+        "jurisdiction": "JP",
+        "programme_id": "jp-dbp-2023",
+        "name": "Defense Buildup Program FY2023-FY2027",
+        "first_year": 2023,
+        "last_year": 2027,
+        "envelope": "43000000000000",
+        "parts": [
+            {
+                "part_id": "annual-budgets",
+                "name": "Annual budgets",
+                "amount": "40500000000000",
+                "categories": ["JP.CORE.DBP"],
+            },
+            {"part_id": "facilities", "name": "Faster facility work", "amount": "1600000000000"},
+            {
+                "part_id": "settlement-surpluses",
+                "name": "Settlement surpluses",
+                "amount": "900000000000",
+            },
+        ],
+    },  # fmt: skip
+    "ObligationRecorded": {
+        "jurisdiction": "JP",
+        "fiscal_year": 2025,
+        "obligation_id": "MOD-DBP-CONTRACTS",
+        "agency": "Ministry of Defense",
+        "program": "New contract amounts, DBP target expenses",
+        "category": "JP.CORE.DBP",
+        "kind": "new-contracts",
+        "amount": "8433200000000",
+        "stage": "initial",
     },
 }
 
@@ -246,6 +297,17 @@ def events_markdown() -> str:
                 f"| `{field}` | {_type_name(prop, defs)} | {'yes' if field in required else 'no'} "
                 f"| {prop.get('description', '')} |"
             )
+        for nested, definition in defs.items():
+            if "properties" not in definition or nested in ("Source", "Provenance"):
+                continue
+            out += ["", f"`{nested}`: {definition.get('description', '')}", "",
+                    "| field | type | required | meaning |", "|---|---|---|---|"]  # fmt: skip
+            inner = set(definition.get("required", []))
+            for field, prop in definition["properties"].items():
+                out.append(
+                    f"| `{field}` | {_type_name(prop, defs)} | "
+                    f"{'yes' if field in inner else 'no'} | {prop.get('description', '')} |"
+                )
         out += ["", "```json", json.dumps(example, ensure_ascii=False), "```"]
     return "\n".join(out) + "\n"
 
@@ -337,6 +399,7 @@ CONSOLE_PAGES = {
     "README.md": "tests/test_demo.py::test_readme__shows_the_real_demo_output",
     "docs/tutorial.md": "tests/test_tutorial.py",
     "docs/concepts.md": "tests/test_docs_concepts.py",
+    "docs/comparisons.md": "tests/test_docs_comparisons.py",
 }
 REGEN_ENV = "DEFLEDGER_REGEN_DOCS"
 

@@ -221,6 +221,9 @@ DRY_RUNS: list[tuple[str, ...]] = [
     ("fx", "--base", "USD", "--quote", "JPY", "--fy", "2025", "--rate", "151.5"),
     ("year-basis", "--jurisdiction", "US", "--basis", "fiscal", "--start-month", "10",
      "--named-by", "end"),
+    ("calendar-rule", "--jurisdiction", "JP", "--start-month", "4", "--named-by", "start"),
+    ("obligation", "--fy", "2025", "--obligation-id", "MOD-NEW", "--agency", "MoD",
+     "--category", "A", "--amount", "8.7896E12", "--stage", "initial"),
 ]  # fmt: skip
 
 

@@ -305,7 +305,7 @@ def append_raw(db_path: Path, event_type: str, version: int, payload_json: str, 
 READ_COMMANDS = [
     ["log"],
     ["log", "--format", "jsonl"],
-    ["totals"],
+    ["totals", "-j", "all"],  # a hostile line may name another jurisdiction: read them all
     ["rebuild", "--check"],
     ["export", "-o", "{tmp}/bundle", "--root", "{tmp}"],
 ]

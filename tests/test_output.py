@@ -54,7 +54,7 @@ def test_output__an_extension_naming_no_offered_format_is_bad_input(output: str)
     with pytest.raises(CliError, match="cannot write") as refused:
         choose(OFFERED, None, output)
     assert refused.value.exit_code == 2
-    assert "table (.txt), json (.json), html (.html/.htm)" in refused.value.message
+    assert "table (.txt), json (.json/.jsonld), html (.html/.htm)" in refused.value.message
 
 
 def test_output__a_format_not_offered_is_bad_input() -> None:
@@ -216,3 +216,10 @@ def test_rendering_rule__ledger_lays_out_no_terminal_text() -> None:
             if name in layout:
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} {name}")
     assert offenders == []
+
+
+@pytest.mark.parametrize("output", ["", "  "])
+def test_output__an_empty_file_name_is_bad_input(output: str) -> None:
+    with pytest.raises(CliError, match="-o needs a file name") as refused:
+        choose(OFFERED, None, output)
+    assert refused.value.exit_code == 2

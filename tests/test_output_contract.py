@@ -29,12 +29,14 @@ Run = Callable[..., Result]
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A directory holding the demo ledger, a checkpoint, a proof and an export bundle."""
+    """A directory holding the demo ledger, the demo ledger with the comparisons scenario
+    (``comparisons.db``), a checkpoint, a proof and an export bundle."""
     where = tmp_path_factory.mktemp("demo")
     runner = CliRunner()
     env = {"DEFLEDGER_DB": str(where / "defledger-demo.db"), "COLUMNS": None}
     steps = [
         ["demo", "--db", str(where / "defledger-demo.db")],
+        ["demo", "--comparisons", "--db", str(where / "comparisons.db")],
         ["checkpoint", "-o", str(where / "kept.checkpoint")],
         ["prove", "105", "--checkpoint", str(where / "kept.checkpoint"), "-o",
          str(where / "proof.json")],
@@ -65,6 +67,10 @@ def arguments(name: str, demo: Path, tmp_path: Path) -> list[str]:
     """A typical invocation of each command that prints data (by its path: ``claims check``),
     on the demo ledger."""
     fy = ["--fy", "FY2025", "--definition", "jp-defense-related"]
+    comparisons = [
+        "--db",
+        str(demo / "comparisons.db"),
+    ]  # the demo with SIPRI, DBP, … (before the name)
     return {
         "log": ["log", "-n", "12"],
         "show": ["show", "105"],
@@ -100,6 +106,16 @@ def arguments(name: str, demo: Path, tmp_path: Path) -> list[str]:
         "claims export": ["claims", "export", "jp-fy2024-share-japantimes"],
         "definition list": ["definition", "list"],
         "definition show": ["definition", "show", "jp-defense-related@3"],
+        "reconcile": [
+            *comparisons,
+            "reconcile",
+            "jp-mod-core@1",
+            "sipri-milex@1,period=calendar",
+            "--year",
+            "2024",
+        ],
+        "programmes": [*comparisons, "programmes"],
+        "obligations": [*comparisons, "obligations", "--fy", "FY2024..FY2025"],
     }[name]
 
 
@@ -128,6 +144,7 @@ def test_contract__covers_every_command_that_prints_data() -> None:
         "log", "show", "verify", "digest", "totals", "replay", "trace", "explain", "rebuild",
         "diff", "what-if", "checkpoint", "prove", "verify-proof", "verify-export", "copy", "demo",
         "claims check", "claims show", "claims export", "definition list", "definition show",
+        "reconcile", "programmes", "obligations",
     }  # fmt: skip
 
 

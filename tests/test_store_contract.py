@@ -103,7 +103,7 @@ def test_contract_idempotency__same_key_skips_other_content_refused(
     with pytest.raises(DuplicateEvent, match="k1"):
         backend_store.append_events([target("t1", "3", idempotency_key="k1")])
     assert backend_store.count() == 1
-    assert backend_store.stored_idempotency_keys(["k1", "k2"]) == {"k1"}
+    assert backend_store.stored_idempotency_keys([("x", "k1"), ("x", "k2")]) == {"k1"}
 
 
 @pytest.mark.parametrize(

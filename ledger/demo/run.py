@@ -15,7 +15,7 @@ from typing import Any
 
 from ledger.audit.verify import verify_ledger
 from ledger.demo.format import gdp_doc, labels_text, years_text
-from ledger.demo.seed import SCENARIO_ACTOR, scenario_text
+from ledger.demo.seed import COMPARISONS_FILE, SCENARIO_ACTOR, SCENARIO_FILE, scenario_text
 from ledger.errors import IntegrityFailure
 from ledger.intake.importers import import_text
 from ledger.numbers import compact, pp, scaled
@@ -62,9 +62,13 @@ NEXT_COMMANDS = (
 # -- the ledger ---------------------------------------------------------------------------------
 
 
-def build(store: EventStore) -> dict[str, Any]:
-    """Import the scenario (idempotent) and verify the chain; raise if it does not verify."""
-    report = import_text(store, scenario_text(), actor=SCENARIO_ACTOR)
+def build(store: EventStore, comparisons: bool = False) -> dict[str, Any]:
+    """Import the scenario (idempotent; with ``comparisons``, the comparisons scenario after
+    it) and verify the chain; raise if it does not verify."""
+    names = (SCENARIO_FILE, COMPARISONS_FILE) if comparisons else (SCENARIO_FILE,)
+    reports = [import_text(store, scenario_text(name), actor=SCENARIO_ACTOR) for name in names]
+    firsts = [r.first_seq for r in reports if r.first_seq is not None]
+    lasts = [r.last_seq for r in reports if r.last_seq is not None]
     verified = verify_ledger(store)
     if not verified.ok:
         problem = verified.problems[0]
@@ -73,11 +77,12 @@ def build(store: EventStore) -> dict[str, Any]:
             f"{problem.message}"
         )
     return {
-        "events_in_scenario": report.rows,
-        "added": report.appended,
-        "already_recorded": report.skipped,
-        "first_seq": report.first_seq,
-        "last_seq": report.last_seq,
+        "scenarios": list(names),
+        "events_in_scenario": sum(r.rows for r in reports),
+        "added": sum(r.appended for r in reports),
+        "already_recorded": sum(r.skipped for r in reports),
+        "first_seq": firsts[0] if firsts else None,
+        "last_seq": lasts[-1] if lasts else None,
         "verified": True,
         "checked": verified.checked,
         "head": {"seq": verified.head_seq, "hash": verified.head_hash},
@@ -271,10 +276,11 @@ def _flags(
     return flags
 
 
-def run_demo(store: EventStore, db: str) -> dict[str, Any]:
+def run_demo(store: EventStore, db: str, comparisons: bool = False) -> dict[str, Any]:
     """Build the demo ledger in ``store`` (opened from ``db``, a path or URL: shown with any
-    password masked) and return the story as a document."""
-    ledger = {"db": safe_url(db) if "://" in db else db, **build(store)}
+    password masked; with ``comparisons``, the comparisons scenario too) and return the story
+    as a document."""
+    ledger = {"db": safe_url(db) if "://" in db else db, **build(store, comparisons)}
     context = open_context(store, None, JURISDICTION)
     state = context.state
     basis = context.periods.of(JURISDICTION)

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import base64
 import csv
+import gc
 import hashlib
 import io
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
@@ -36,16 +38,18 @@ from events import (
 )
 from events.quoting import clipped, named, quoted
 from events.upcasters import upcast
-from ledger.errors import MAX_DESCRIBED, InvalidInput, describe_validation_error
-from ledger.intake import claim_files
+from ledger.errors import MAX_DESCRIBED, InvalidInput, StoreError, describe_validation_error
+from ledger.intake import claim_files, fast_accept
+from ledger.intake.import_file import HEAD_BYTES, ImportFile, size_refusal
 from ledger.intake.mapped import Counts, Record, iter_records
 from ledger.intake.mapping import KIND_TYPES, Mapping
 from ledger.intake.rules import Numbered, Plan, plan
 from ledger.intake.sheets import SourceTable, csv_table, is_workbook, workbook_table
 from ledger.progress import Progress, counted
 from ledger.storage.canonical import canonical_json
-from ledger.storage.records import AppendResult, PendingEvent, event_type_of
+from ledger.storage.records import PendingEvent, event_type_of
 from ledger.storage.store import EventStore
+from ledger.storage.tables import CONTENT_KEY_PREFIX
 from ledger.tabular import Table
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
@@ -108,7 +112,7 @@ class ImportReport:
     counts: Counts | None = None
 
 
-KEY_PREFIX = "i:"  # then 22 base64url characters: the first 128 bits of a SHA-256
+KEY_PREFIX = CONTENT_KEY_PREFIX  # then 22 base64url characters: 128 bits of a SHA-256
 
 
 def content_key(event: EventModel, provenance: Provenance) -> str:
@@ -138,11 +142,7 @@ def pending_key(pending: PendingEvent) -> str:
 def check_size(data: bytes | bytearray) -> None:
     """Refuse a file larger than ``MAX_FILE_BYTES`` (the caller read at most one byte more)."""
     if len(data) > MAX_FILE_BYTES:
-        limit = (
-            f"{MAX_FILE_BYTES // 2**20:,} MiB" if MAX_FILE_BYTES % 2**20 == 0
-            else f"{MAX_FILE_BYTES:,} bytes"
-        )  # fmt: skip
-        raise InvalidInput(f"file is larger than the import limit of {limit}")
+        raise size_refusal(MAX_FILE_BYTES)
 
 
 def decode(data: bytes | bytearray) -> str:
@@ -338,11 +338,58 @@ def _pending(
     return pending
 
 
-def iter_jsonl(text: str, actor: str) -> Iterator[tuple[int, PendingEvent | str]]:
-    """(line, event) or (line, problem) for each non-blank line of a JSON Lines file."""
+def _fast_line(line: str, actor: str) -> PendingEvent | None:
+    """``fast_accept.accept`` of one JSON Lines line, or None. Only text without ``\\u``
+    escapes, whose colons are exactly its members' and its strings' (so orjson, which keeps
+    the last of two equal keys, provably saw none: ``_strict_json``'s argument)."""
+    if "\\u" in line:
+        return None
+    try:
+        data = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    if data.__class__ is not dict:
+        return None
+    event_type = data.get("type")
+    if event_type.__class__ is not str or event_type not in fast_accept.TYPES:
+        return None
+    members, colons = len(data), 0
+    fields: dict[str, Any] = {}
+    provenance: dict[str, Any] = {}
+    for key, value in data.items():
+        if value.__class__ is str:
+            colons += value.count(":")
+        elif value.__class__ is dict:
+            members += len(value)
+            for inner in value.values():
+                if inner.__class__ is str:
+                    colons += inner.count(":")
+                elif inner.__class__ is dict or inner.__class__ is list:
+                    return None
+        elif value.__class__ is list:
+            return None
+        if key in fast_accept.PROVENANCE_KEYS:
+            provenance[key] = value
+        elif key != "type":
+            fields[key] = value
+    if line.count(":") != members + colons:
+        return None
+    return fast_accept.accept(event_type, fields, provenance, actor, pending_key)
+
+
+def iter_jsonl(text: str | Iterable[str], actor: str) -> Iterator[tuple[int, PendingEvent | str]]:
+    """(line, event) or (line, problem) for each non-blank line of a JSON Lines file: its text,
+    or its lines split at ``\\n`` (each may end with it)."""
     cache: ProvenanceCache = {}
-    for number, line in enumerate(text.split("\n"), start=1):
+    lines = text.split("\n") if isinstance(text, str) else text
+    for number, line in enumerate(lines, start=1):
+        if line.endswith("\n"):
+            line = line[:-1]
         if not line.strip():
+            continue
+        fast = _fast_line(line, actor)
+        if fast is not None:
+            yield number, fast
             continue
         try:
             data = _strict_json(line)
@@ -370,8 +417,9 @@ def iter_jsonl(text: str, actor: str) -> Iterator[tuple[int, PendingEvent | str]
             yield number, str(exc)
 
 
-def _csv_rows(text: str, kind: str) -> Iterator[tuple[int, dict[str, str] | str]]:
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+def _csv_rows(text: str | Iterable[str], kind: str) -> Iterator[tuple[int, dict[str, str] | str]]:
+    lines = io.StringIO(text, newline="") if isinstance(text, str) else text
+    reader = csv.reader(lines, strict=True)
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
@@ -419,16 +467,35 @@ def _source(row: dict[str, str]) -> dict[str, Any] | None:
     return Source.model_validate({"title": title or url, "url": url or None}).model_dump()
 
 
-def iter_csv(text: str, kind: str, actor: str) -> Iterator[tuple[int, PendingEvent | str]]:
+def _fast_row(row: dict[str, str], event_type: str, actor: str) -> PendingEvent | None:
+    """``fast_accept.accept`` of one CSV row, given as ``iter_csv`` gives it to the models (the
+    source from its stripped title and URL, blank cells left out), or None."""
+    title = row.get("source_title", "").strip()
+    url = row.get("source_url", "").strip()
+    source = {"title": title or url, "url": url or None} if title or url else None
+    fields = {
+        k: v for k, v in row.items() if v.strip() != "" and k not in ("source_title", "source_url")
+    }
+    return fast_accept.accept(event_type, fields, {"source": source}, actor, pending_key)
+
+
+def iter_csv(
+    text: str | Iterable[str], kind: str, actor: str
+) -> Iterator[tuple[int, PendingEvent | str]]:
     event_type = {
         "categories": "CategoryDefined",
         "lines": "BudgetLineRecorded",
         "gdp": "GdpRecorded",
     }[kind]
     cache: ProvenanceCache = {}
+    fast = event_type in fast_accept.TYPES
     for line, row in _csv_rows(text, kind):
         if isinstance(row, str):
             yield line, row
+            continue
+        accepted = _fast_row(row, event_type, actor) if fast else None
+        if accepted is not None:
+            yield line, accepted
             continue
         try:
             source = _source(row)
@@ -461,19 +528,21 @@ def iter_claims(text: str, actor: str) -> Iterator[tuple[int, PendingEvent | str
 
 
 def _revisions(
-    store: EventStore, items: list[Numbered], reason: str | None
+    store: EventStore, items: list[Numbered], reason: str | None, before: int | None = None
 ) -> tuple[list[Numbered], list[tuple[int | None, str]]]:
     """Turn re-imported budget lines whose content changed into revision/reclassification events
-    (only with a reason: a change of figure must say why); unchanged lines are dropped."""
+    (only with a reason: a change of figure must say why); unchanged lines are dropped. A line
+    is re-imported if it was recorded before the import (at seq ``before`` or earlier): one
+    that the same file records twice is refused by the rules wherever the two rows are."""
     from ledger.intake.lines import current_lines  # local: only needed when lines already exist
 
     recorded = [i for i in items if isinstance(i.pending.event, BudgetLineRecorded)]
-    existing = store.stream_versions([i.pending.stream for i in recorded])
+    existing = store.stream_versions([i.pending.stream for i in recorded], stop=before)
     if not any(existing.values()):
         return items, []
     keys = store.stored_idempotency_keys(
         [
-            i.pending.provenance.idempotency_key
+            (i.pending.stream, i.pending.provenance.idempotency_key)
             for i in recorded
             if i.pending.provenance.idempotency_key
         ]
@@ -550,13 +619,22 @@ def _revisions(
     return out, problems
 
 
-def is_definition_file(data: bytes, kind: str | None) -> bool:
+def is_definition_file(data: bytes | ImportFile, kind: str | None) -> bool:
     """Whether ``import`` (without a mapping) reads ``data`` as a TOML definition file
     (``ledger.definition_files``): ``--kind definition``, or, no kind given, a text file that
-    ``detect_kind`` recognises as one (never a workbook)."""
+    ``detect_kind`` recognises as one from its first lines (never a workbook)."""
     if kind is not None:
         return kind == "definition"
-    return not is_workbook(data) and detect_kind(decode(data)) == "definition"
+    file = _import_file(data)
+    return not is_workbook(file.head(4)) and detect_kind(file.head_text()) == "definition"
+
+
+def _import_file(data: bytes | ImportFile) -> ImportFile:
+    """``data`` as an ``ImportFile``; refused if its head is already past the size limit."""
+    file = data if isinstance(data, ImportFile) else ImportFile.of(bytes(data))
+    if len(file.head(min(HEAD_BYTES, MAX_FILE_BYTES + 1))) > MAX_FILE_BYTES:
+        raise size_refusal(MAX_FILE_BYTES)  # read no further (a device can be endless)
+    return file
 
 
 def import_text(
@@ -573,23 +651,28 @@ def import_text(
     """Check and append a whole file atomically; raise ``InvalidInput`` listing bad rows.
     ``progress`` hears of the rows read, the rows checked and the events written."""
     kind = kind or detect_kind(text)
-    if kind == "events":
-        rows = iter_jsonl(text, actor)
-    elif kind == "claims":
-        rows = iter_claims(text, actor)
-    else:
-        rows = iter_csv(text, kind, actor)
     # about one row a line, less a CSV header (a claims file may be TOML: no estimate)
     lines = text.count("\n") + (not text.endswith("\n")) - (kind != "events")
     return import_rows(
-        store, rows, kind=kind, reason=reason, dry_run=dry_run, progress=progress,
-        preview=preview, total=None if kind == "claims" else max(lines, 0),
+        store, rows_of(text, kind, actor), kind=kind, reason=reason, dry_run=dry_run,
+        progress=progress, preview=preview, total=None if kind == "claims" else max(lines, 0),
     )  # fmt: skip
+
+
+def rows_of(text: str | Callable[[], Iterator[str]], kind: str, actor: str) -> RowSource:
+    """The parsed rows of a file of ``kind``, read afresh on each call: from ``text``, or from
+    the lines a function yields each time (a file read as it is parsed)."""
+    lines: Callable[[], Iterator[str] | str] = text if callable(text) else lambda: text
+    if kind == "events":
+        return lambda: iter_jsonl(lines(), actor)
+    if kind == "claims":
+        return lambda: iter_claims("".join(lines()), actor)
+    return lambda: iter_csv(lines(), kind, actor)
 
 
 def import_table(
     store: EventStore,
-    data: bytes,
+    data: bytes | ImportFile,
     name: str,
     mapping: Mapping | None,
     *,
@@ -601,36 +684,64 @@ def import_table(
     progress: Progress | None = None,
     preview: int = 0,
 ) -> ImportReport:
-    """Import someone else's table: a CSV file or an ``.xlsx`` sheet through a ``mapping``
-    (``ledger.intake.mapping``), or a workbook in one of defledger's CSV layouts (no mapping).
-    Checked and appended like any file: all or nothing, every bad row reported by its line (a
-    CSV file) or row (a sheet) and column."""
-    check_size(data)
-    workbook = is_workbook(data)
-    if mapping is None:
-        if not workbook:
-            return import_text(
-                store, decode(data), kind=kind, actor=actor, reason=reason, dry_run=dry_run,
-                progress=progress, preview=preview,
-            )  # fmt: skip
-        text = table_as_csv(workbook_table(data, name, sheet))
-        return import_text(
-            store, text, kind=kind, actor=actor, reason=reason, dry_run=dry_run,
-            progress=progress, preview=preview,
-        )  # fmt: skip
-    kind = mapping.choose(kind)
-    table = (
-        workbook_table(data, name, sheet or mapping.sheet, mapping.header_row)
-        if workbook
-        else csv_table(decode(data), name, mapping.header_row)
+    """Import a file (``data``: its bytes, or an ``ImportFile`` read as it is parsed): JSON
+    Lines or one of defledger's CSV layouts, streamed; someone else's table, a CSV file
+    (streamed) or an ``.xlsx`` sheet, through a ``mapping`` (``ledger.intake.mapping``); a
+    workbook in one of defledger's CSV layouts (no mapping); a file of claims. Checked and
+    appended like any file: all or nothing, every bad row reported by its line (a CSV file)
+    or row (a sheet) and column."""
+    file = _import_file(data)
+    workbook = is_workbook(file.head(4))
+    options: dict[str, Any] = dict(
+        actor=actor, reason=reason, dry_run=dry_run, progress=progress, preview=preview
     )
-    counts = Counts()
-    rows = iter_mapped(iter_records(table, mapping, kind, counts), KIND_TYPES[kind], actor)
+    if mapping is None:
+        if workbook:
+            table = workbook_table(file.read_all(MAX_FILE_BYTES), name, sheet)
+            return import_text(store, table_as_csv(table), kind=kind, **options)
+        kind = kind or detect_kind(file.head_text())
+        if kind not in STREAMED:  # claims: a small file, read whole
+            return import_text(store, decode(file.read_all(MAX_FILE_BYTES)), kind=kind, **options)
+        newline = "\n" if kind == "events" else ""
+        rows = rows_of(lambda: file.lines(newline, MAX_FILE_BYTES), kind, actor)
+        # about one row a line, less a CSV header (counted only to show progress)
+        total = max(file.line_count(MAX_FILE_BYTES) - (kind != "events"), 0) if progress else None
+        return import_rows(store, rows, kind=kind, total=total, **_rows_options(options))
+    kinds = mapping.choose(kind)
+    whole = file.read_all(MAX_FILE_BYTES) if workbook else b""
+    counts: list[Counts] = []
+
+    def mapped_rows() -> Iterator[tuple[int, PendingEvent | str]]:
+        counts[:] = [Counts() for _ in kinds]
+        for each, tally in zip(kinds, counts, strict=True):  # the table read once per kind
+            table = (
+                workbook_table(whole, name, sheet or mapping.sheet, mapping.header_row)
+                if workbook
+                else csv_table(file.lines("", MAX_FILE_BYTES), name, mapping.header_row)
+            )
+            records = iter_records(table, mapping, each, tally)
+            yield from iter_mapped(records, KIND_TYPES[each], actor)
+
+    unit = "row" if workbook else "line"
     report = import_rows(
-        store, rows, kind=kind, reason=reason, dry_run=dry_run, progress=progress,
-        preview=preview, locate=table.where, label=name,
+        store, mapped_rows, kind="+".join(kinds), locate=lambda number: f"{name} {unit} {number}",
+        label=name, **_rows_options(options),
     )  # fmt: skip
-    return replace(report, rows=counts.rows, counts=counts)
+    first = counts[0]
+    read = Counts(
+        rows=first.rows,
+        records=sum(c.records for c in counts),
+        missing_cells=sum(c.missing_cells for c in counts),
+        skipped_rows=first.skipped_rows,
+    )
+    return replace(report, rows=read.rows, counts=read)
+
+
+STREAMED = frozenset({"events", "categories", "lines", "gdp"})  # read a line at a time
+
+
+def _rows_options(options: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in options.items() if k != "actor"}
 
 
 def iter_mapped(
@@ -697,9 +808,15 @@ def table_as_csv(table: SourceTable) -> str:
     return out.getvalue()
 
 
+CHUNK_ROWS = 2000  # rows parsed, checked and appended at a time: what an import holds
+
+
+RowSource = Callable[[], Iterator[tuple[int, PendingEvent | str]]]
+
+
 def import_rows(
     store: EventStore,
-    rows: Iterator[tuple[int, PendingEvent | str]],
+    rows: Iterator[tuple[int, PendingEvent | str]] | RowSource,
     *,
     kind: str,
     reason: str | None = None,
@@ -710,81 +827,173 @@ def import_rows(
     label: str | None = None,
     total: int | None = None,
 ) -> ImportReport:
-    """Check parsed rows against the ledger and append them in one transaction (or, dry, only
-    check them); ``locate`` names a row in messages (default ``line N``). ``progress`` hears of
-    the rows read (about ``total`` of them, when known), the rows checked and the events
-    written."""
+    """Check parsed rows against the ledger and append them, ``CHUNK_ROWS`` at a time, in one
+    write transaction that commits only if no row has a problem (or, dry, never): memory holds
+    one chunk whatever the file's size. Every problem is reported (the first
+    ``MAX_REPORTED``, then the import stops), each by its row; ``locate`` names a row in
+    messages (default ``line N``). ``rows`` may be a function that reads the rows afresh: on
+    PostgreSQL, a transaction that meets a serialization failure runs again from the start."""
+    with gc_paused():
+        return _import_rows(
+            store, rows, kind=kind, reason=reason, dry_run=dry_run, progress=progress,
+            preview=preview, locate=locate, label=label, total=total,
+        )  # fmt: skip
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the block. An import allocates millions of
+    objects that hold no reference cycles (events, dicts, rows: freed by their reference
+    counts as each chunk is done), and the collector's passes over them cost 5-13 % of an
+    import's time; it is switched back on (if it was on) however the block ends."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+class _DryRun(Exception):  # noqa: N818 - not an error: how a dry run leaves its transaction
+    """Raised at the end of a dry run to roll its transaction back, carrying the report."""
+
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__("dry run")
+        self.report = report
+
+
+@dataclass
+class _Tally:
+    """What an import has read, found and appended so far."""
+
+    preview: int
+    rows: int = 0
+    appended: int = 0
+    skipped: int = 0
+    first_seq: int | None = None
+    last_seq: int | None = None
+    problems: list[tuple[int | None, str]] = field(default_factory=list)
+    shown: list[dict[str, Any]] = field(default_factory=list)
+    types: Counter[str] = field(default_factory=Counter)
+
+
+def _import_rows(
+    store: EventStore,
+    rows: Iterator[tuple[int, PendingEvent | str]] | RowSource,
+    *,
+    kind: str,
+    reason: str | None,
+    dry_run: bool,
+    progress: Progress | None,
+    preview: int,
+    locate: Callable[[int], str] | None,
+    label: str | None,
+    total: int | None,
+) -> ImportReport:
+    what = label or f"the {kind} file"
+    used: list[bool] = []
+
+    def fresh_rows() -> Iterator[tuple[int, PendingEvent | str]]:
+        if callable(rows):
+            return rows()
+        if used:  # an iterator cannot be read twice: the retry cannot happen
+            raise StoreError("the import's transaction failed and its rows cannot be read again")
+        used.append(True)
+        return rows
+
+    def work() -> ImportReport:
+        # Checked and appended in one write transaction: the rules see exactly the ledger the
+        # events are appended to (each chunk sees the ones before it), so a concurrent or
+        # repeated import of the same file finds the other's events stored and skips them.
+        tally = _Tally(preview)
+        head = store.head()
+        before = head.seq if head else 0
+        # one phase: the rows are read, checked and appended a chunk at a time
+        read = counted(fresh_rows(), progress, "importing rows", total)
+        for chunk in _chunked(read, tally):
+            _check_and_append(store, chunk, tally, reason, before)
+            if len(tally.problems) >= MAX_REPORTED:
+                break
+        if tally.problems:
+            raise InvalidInput(_summarise(tally.problems, what, locate))
+        report = ImportReport(
+            kind, tally.rows, tally.appended, tally.skipped, dry_run,
+            None if dry_run else tally.first_seq, None if dry_run else tally.last_seq,
+            tuple(tally.shown), tuple(sorted(tally.types.items())),
+        )  # fmt: skip
+        if dry_run:
+            raise _DryRun(report)
+        return report
+
+    try:
+        return store.locked(work)
+    except _DryRun as done:
+        return done.report
+
+
+def _chunked(
+    rows: Iterator[tuple[int, PendingEvent | str]],
+    tally: _Tally,
+) -> Iterator[list[tuple[int, PendingEvent | str]]]:
+    chunk: list[tuple[int, PendingEvent | str]] = []
+    for row in rows:
+        chunk.append(row)
+        tally.rows += 1
+        if len(chunk) >= CHUNK_ROWS:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _check_and_append(
+    store: EventStore,
+    chunk: list[tuple[int, PendingEvent | str]],
+    tally: _Tally,
+    reason: str | None,
+    before: int,
+) -> None:
+    """Check one chunk against the ledger as this transaction sees it, and append what checks
+    out (also after a problem: later rows are checked against the rows before them, and the
+    transaction is rolled back at the end)."""
     items: list[Numbered] = []
     problems: list[tuple[int | None, str]] = []
-    count = 0
-    for line, parsed in counted(rows, progress, "reading rows", total):
-        count += 1
+    for line, parsed in chunk:
         if isinstance(parsed, str):
             problems.append((line, parsed))
-            if len(problems) >= MAX_REPORTED:
-                break
-        else:
-            if reason and parsed.provenance.reason is None:
-                parsed = PendingEvent(
-                    parsed.event, parsed.provenance.model_copy(update={"reason": reason})
-                )
-            items.append(Numbered(line, parsed))
-    what = label or f"the {kind} file"
-    if len(problems) >= MAX_REPORTED:
-        raise InvalidInput(_summarise(problems, what, locate))
-    parsed_items = items
-
-    def check_and_append() -> tuple[Plan, AppendResult | None]:
-        # The rows that parsed are checked too, to report every bad row at once.
-        items, revision_problems = _revisions(store, parsed_items, reason)
-        checked = plan(store, items, max_problems=MAX_REPORTED, progress=progress)
-        found = sorted([*problems, *revision_problems, *checked.problems], key=lambda p: p[0] or 0)
-        if found:
-            raise InvalidInput(_summarise(found, what, locate))
-        if dry_run or not checked.writes:
-            return checked, None
-        # plan looked every idempotency key up just now, under the same lock
-        writes = sum(len(w.events) for w in checked.writes)
-        if progress:
-            progress(0, writes, "writing events")
-        appended = store.append_checked(checked.writes)
-        if progress:
-            progress(writes, writes, "writing events")
-        return checked, appended
-
-    if dry_run or problems:
-        checked, _ = check_and_append()  # reads only: no lock
-        appended = sum(len(w.events) for w in checked.writes)
-        return ImportReport(
-            kind, count, appended, checked.skipped, True, None, None,
-            *_preview(checked, parsed_items, preview),
-        )  # fmt: skip
-    # Checked and appended in one write transaction: the rules see exactly the ledger the
-    # events are appended to, so a concurrent or repeated import of the same file finds the
-    # other's events stored and skips them (idempotent), instead of failing a rule on them.
-    checked, appended_result = store.locked(check_and_append)
-    result = appended_result or AppendResult((), 0)
-    first, last = result.first_seq, result.last_seq
-    appended = 0 if first is None or last is None else last - first + 1
-    return ImportReport(
-        kind, count, appended, checked.skipped + result.skipped, False, first, last,
-        by_type=_preview(checked, parsed_items, 0)[1],
-    )  # fmt: skip
+            continue
+        if reason and parsed.provenance.reason is None:
+            parsed = PendingEvent(
+                parsed.event, parsed.provenance.model_copy(update={"reason": reason})
+            )
+        items.append(Numbered(line, parsed))
+    revised, revision_problems = _revisions(store, items, reason, before)
+    checked = plan(store, revised, max_problems=MAX_REPORTED)
+    found = sorted([*problems, *revision_problems, *checked.problems], key=lambda p: p[0] or 0)
+    tally.problems += found
+    tally.skipped += checked.skipped
+    _preview(checked, items, tally)
+    if not checked.writes:
+        return
+    # plan looked every idempotency key up just now, in this transaction
+    result = store.append_checked(checked.writes)
+    tally.skipped += result.skipped
+    if result.first_seq is not None and result.last_seq is not None:
+        tally.first_seq = tally.first_seq or result.first_seq
+        tally.last_seq = result.last_seq
+        tally.appended += result.last_seq - result.first_seq + 1
 
 
-def _preview(
-    checked: Plan, items: list[Numbered], limit: int
-) -> tuple[tuple[dict[str, Any], ...], tuple[tuple[str, int], ...]]:
-    """The first ``limit`` events a plan would write, as rows (the input line, the type, the
-    payload, the source's title), and how many events of each type it would write."""
+def _preview(checked: Plan, items: list[Numbered], tally: _Tally) -> None:
+    """Count the events of each type a plan writes, and keep the first ``tally.preview`` as
+    rows (the input line, the type, the payload, the source's title)."""
     lines = {id(item.pending): item.line for item in items}
-    shown: list[dict[str, Any]] = []
-    types: Counter[str] = Counter()
     for write in checked.writes:
         for pending in write.events:
             name = event_type_of(pending.event)
-            types[name] += 1
-            if len(shown) < limit:
+            tally.types[name] += 1
+            if len(tally.shown) < tally.preview:
                 source = pending.provenance.source
                 row = {
                     "line": lines.get(id(pending)),
@@ -792,8 +1001,9 @@ def _preview(
                     **event_payload(pending.event),
                     "source": source.title if source else "",
                 }
-                shown.append({k: v if k in EXACT_FIELDS else _clip(v) for k, v in row.items()})
-    return tuple(shown), tuple(sorted(types.items()))
+                tally.shown.append(
+                    {k: v if k in EXACT_FIELDS else _clip(v) for k, v in row.items()}
+                )
 
 
 PREVIEW_TEXT = 48  # characters of a text a preview shows

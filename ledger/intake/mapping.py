@@ -47,6 +47,7 @@ from events.quoting import named, quoted
 from ledger.errors import InvalidInput
 
 KIND_TYPES = {"lines": "BudgetLineRecorded", "gdp": "GdpRecorded", "categories": "CategoryDefined"}
+IMPORT_ORDER = ("categories", "lines", "gdp")  # a mapping with several kinds: what comes first
 REQUIRED = {
     "lines": ("jurisdiction", "fiscal_year", "line_id", "agency", "category", "amount", "stage"),
     "gdp": ("jurisdiction", "fiscal_year", "amount", "vintage"),
@@ -123,8 +124,9 @@ class Mapping:
     def kinds(self) -> list[str]:
         return [kind for kind in KIND_TYPES if kind in self.fields]
 
-    def choose(self, kind: str | None) -> str:
-        """The kind to import: the one given, or the only one the mapping describes."""
+    def choose(self, kind: str | None) -> tuple[str, ...]:
+        """The kinds to import: the one given, else every kind the mapping describes, in
+        the order one may need the other (categories, then lines, then GDP)."""
         kinds = self.kinds()
         if kind is not None:
             if kind not in KIND_TYPES:
@@ -133,17 +135,13 @@ class Mapping:
                 )
             if kind not in kinds:
                 raise InvalidInput(f"{self.name} has no [{kind}] section")
-            return kind
-        if len(kinds) == 1:
-            return kinds[0]
+            return (kind,)
         if not kinds:
             raise InvalidInput(
                 f"{self.name} describes no kind of record: give a [lines], [gdp] or "
                 "[categories] section (or --kind with --map)"
             )
-        raise InvalidInput(
-            f"{self.name} describes {' and '.join(kinds)}: choose one with --kind {kinds[0]}"
-        )
+        return tuple(k for k in IMPORT_ORDER if k in kinds)
 
 
 def parse_mapping(

@@ -27,6 +27,8 @@ from events import (
     DefinitionStatusChanged,
     DefinitionVersionOpened,
     GdpBasisSet,
+    ObligationRecorded,
+    ProgrammeDefined,
     StagesSet,
     Status,
     TargetSet,
@@ -87,8 +89,13 @@ class _State:
         streams = {item.pending.stream for item in items}
         for item in items:
             event = item.pending.event
-            if isinstance(event, BudgetLineRecorded | BudgetLineReclassified | CategoryIncluded):
+            if isinstance(
+                event,
+                BudgetLineRecorded | BudgetLineReclassified | CategoryIncluded | ObligationRecorded,
+            ):
                 streams.add(category_stream(event.category))
+            if isinstance(event, ProgrammeDefined):
+                streams.update(category_stream(code) for code in _programme_categories(event))
             if isinstance(event, CategoryDefined) and event.parent:
                 streams.add(category_stream(event.parent))
             if isinstance(event, DefinitionVersionOpened) and event.based_on:
@@ -130,8 +137,13 @@ def _problem(event: object, state: _State) -> str | None:
             BudgetLineRecorded(category=code)
             | BudgetLineReclassified(category=code)
             | CategoryIncluded(category=code)
+            | ObligationRecorded(category=code)
         ) if not state.exists(category_stream(code)):
             return f"category {code} is not defined (define it first, or fix the code)"
+        case ProgrammeDefined():
+            for code in _programme_categories(event):
+                if not state.exists(category_stream(code)):
+                    return f"category {code} is not defined (define it first, or fix the code)"
     match event:
         case BudgetLineRecorded():
             if state.exists(_line(event)):
@@ -192,6 +204,10 @@ def _problem(event: object, state: _State) -> str | None:
         ):
             return f"definition {definition} does not exist"
     return None
+
+
+def _programme_categories(event: ProgrammeDefined) -> list[str]:
+    return [code for part in event.parts for code in part.categories]
 
 
 _ENDINGS = {"ClaimWithdrawn": "withdrawn", "ClaimSuperseded": "superseded"}
@@ -262,7 +278,9 @@ def plan(
     expected versions make the append fail with ``ConcurrencyConflict``."""
     result = Plan()
     keys = [
-        i.pending.provenance.idempotency_key for i in items if i.pending.provenance.idempotency_key
+        (i.pending.stream, i.pending.provenance.idempotency_key)
+        for i in items
+        if i.pending.provenance.idempotency_key
     ]
     stored = store.stored_contents(keys) if keys else {}
     seen: dict[str, PendingEvent] = {}

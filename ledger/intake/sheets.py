@@ -16,7 +16,7 @@ import csv
 import io
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -72,9 +72,11 @@ def _header(names: list[str], name: str, where: str) -> list[str]:
     return header
 
 
-def csv_table(text: str, name: str, header_row: int = 1) -> SourceTable:
-    """A CSV text (RFC 4180) whose column names are on line ``header_row``."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+def csv_table(text: str | Iterable[str], name: str, header_row: int = 1) -> SourceTable:
+    """A CSV text (RFC 4180), or its lines as ``io.StringIO(text, newline="")`` splits them,
+    whose column names are on line ``header_row``."""
+    lines = io.StringIO(text, newline="") if isinstance(text, str) else text
+    reader = csv.reader(lines, strict=True)
     names: list[str] | None = None
     try:
         for _ in range(header_row):

@@ -216,7 +216,8 @@ def _apply_other(state: LedgerState, seq: int, event_type: str, p: dict[str, Any
             seq=seq,
         )
         state.dirty_small.add("targets")
-    elif event_type == "ExchangeRateRecorded":
+    elif event_type == "ExchangeRateRecorded" and p.get("period", "fiscal") == "fiscal":
+        # a calendar-year rate converts only on request (ledger.projections.comparable)
         state.rates[(p["base"], p["quote"], int(p["fiscal_year"]))] = Rate(
             Decimal(p["rate"]), p.get("rate_type") or "average", seq
         )

@@ -46,6 +46,10 @@ class MeasureRequest:
     gdp_basis: str | None = None
     places: int = 2
     as_of: str | None = None
+    period: str | None = None
+    currency: str | None = None
+    via: str | None = None
+    prices: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,9 +63,11 @@ class GdpUsed:
     currency: str
     seq: int
     basis: str
+    described: str = ""  # a GDP made of several years' (a calendar year's), in words
 
     def label(self, year_label: YearLabel = fy_label) -> str:
-        return f"{year_label(self.fiscal_year)} [{self.vintage}, seq {self.seq}]"
+        where = self.described or year_label(self.fiscal_year)
+        return f"{where} [{self.vintage}, seq {self.seq}]"
 
     def meta(self) -> dict[str, Any]:
         return {

@@ -234,6 +234,7 @@ class EventRecord:
     recorded_at: str
     actor: str
     stream: str
+    source: dict[str, Any] | None = None
 
 
 def prefix_events(store: EventStore, prefixes: Iterable[str], upto: int) -> list[EventRecord]:
@@ -246,8 +247,8 @@ def prefix_events(store: EventStore, prefixes: Iterable[str], upto: int) -> list
     params = [bound for prefix in ranges for bound in (prefix, prefix + "\U0010ffff")]
     with transaction(store, write=False) as db:
         rows = db.all(
-            "SELECT e.seq, t.name, e.schema_version, e.payload, e.recorded_at, a.name, s.name "
-            "FROM events e JOIN streams s ON s.id = e.stream_id "
+            "SELECT e.seq, t.name, e.schema_version, e.payload, e.recorded_at, a.name, s.name, "
+            "e.source FROM events e JOIN streams s ON s.id = e.stream_id "
             "JOIN event_types t ON t.id = e.type_id JOIN actors a ON a.id = e.actor_id "
             f"WHERE ({where}) AND e.seq <= ? "
             "ORDER BY e.seq",
@@ -262,6 +263,7 @@ def prefix_events(store: EventStore, prefixes: Iterable[str], upto: int) -> list
             stored_time(seq, at),
             actor,
             name,
+            None if source is None else json_object(seq, "source", source),
         )
-        for seq, typ, version, payload, at, actor, name in rows
+        for seq, typ, version, payload, at, actor, name, source in rows
     ]

@@ -79,7 +79,9 @@ def payload_summary(event_type: str, p: dict[str, Any]) -> str:
                 f"{p['target_id']}: {p['percent_of_gdp']}% by FY{p['by_fiscal_year']} ({p['kind']})"
             )
         case "ExchangeRateRecorded":
-            return f"1 {p['base']} = {p['rate']} {p['quote']} FY{p['fiscal_year']}"
+            year = p["fiscal_year"] if p.get("period") == "calendar" else f"FY{p['fiscal_year']}"
+            vintage = f" [{p['vintage']}]" if p.get("vintage") else ""
+            return f"1 {p['base']} = {p['rate']} {p['quote']} {year}{vintage}"
         case "ClaimRecorded":
             about = f"FY{p['fiscal_year']} {p['metric']} {p['value']}"
             return f"{p['claim_id']}: {p['claimant']}, {about}"
@@ -89,6 +91,22 @@ def payload_summary(event_type: str, p: dict[str, Any]) -> str:
             return f"{p['claim_id']} superseded by {p['by']}"
         case "YearBasisSet":
             return f"{p['jurisdiction']} {describe_basis(year_basis_of(p))}"
+        case "CalendarisationRuleSet":
+            months = f" from month {p['start_month']}" if p.get("start_month") else ""
+            return f"{p['jurisdiction']} calendar years by {p['method']}{months}"
+        case "PriceIndexRecorded":
+            years = [int(v["year"]) for v in p["values"]]
+            return (
+                f"{p['jurisdiction']} {p['series']} [{p['vintage']}] base {p['base_year']}, "
+                f"{min(years)}..{max(years)}"
+            )
+        case "ProgrammeDefined":
+            return (
+                f"{p['programme_id']}: {p['envelope']} {p['currency']} FY{p['first_year']}.."
+                f"FY{p['last_year']} ({p['basis']})"
+            )
+        case "ObligationRecorded":
+            return f"{p['category']} {p['amount']} {p['currency']} {p['kind']} ({p['stage']})"
     return ""
 
 
@@ -189,29 +207,38 @@ def iter_log(
 
 
 def log_table(
-    store: EventStore, limit: int | None = None, full: bool = False, **filters: Any
+    store: EventStore,
+    limit: int | None = None,
+    full: bool = False,
+    streamed: bool = False,
+    **filters: Any,
 ) -> Table:
     """The filtered history; ``limit`` keeps the last N matching events (without a filter,
-    only those are read: seqs are gapless, so they are the last N seqs)."""
+    only those are read: seqs are gapless, so they are the last N seqs). ``streamed``: the
+    rows are read as they are written (``Table.stream``, for JSON Lines and CSV; the store
+    must stay open until then), so memory does not grow with the ledger; the meta then has no
+    count."""
     from collections import deque
 
+    head = store.head()
     if limit is not None and not any(filters.values()):
-        head = store.head()
         filters["start"] = max(1, (head.seq if head else 0) - limit + 1)
+    if head is not None:
+        filters.setdefault("stop", head.seq)  # the rows and the meta's head agree
     events: Any = iter_log(store, **filters)
     if limit is not None:
         events = deque(events, maxlen=limit)
-    rows = []
-    for event in events:
-        rows.append(flat_event(event) if full else log_row(event))
-    head = store.head()
-    meta = {
+    meta: dict[str, Any] = {
         "head_seq": head.seq if head else 0,
         "head_hash": head.hash if head else None,
-        "count": len(rows),
     }
-    columns = list(rows[0]) if full and rows else LOG_COLUMNS
-    return Table("events", columns, rows, meta, secondary=("reason", "stream", "actor"))
+    rows = (flat_event(event) if full else log_row(event) for event in events)
+    if streamed:  # JSON Lines (full) or CSV (LOG_COLUMNS)
+        return Table("events", LOG_COLUMNS, [], meta, stream=rows)
+    listed = list(rows)
+    meta["count"] = len(listed)
+    columns = list(listed[0]) if full and listed else LOG_COLUMNS
+    return Table("events", columns, listed, meta, secondary=("reason", "stream", "actor"))
 
 
 def log_page(

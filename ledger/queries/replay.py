@@ -14,6 +14,15 @@ from typing import Any, cast
 
 from events.quoting import quoted
 from ledger.errors import InvalidInput
+from ledger.projections.comparable import (
+    Comparable,
+    Convention,
+    amount_fields,
+    comparable,
+    parse_convention,
+)
+from ledger.projections.conversions import PREFIXES as CONVERSION_PREFIXES
+from ledger.projections.conversions import Conversions, conversions_at
 from ledger.projections.definitions import DefinitionVersion, in_force, parse_spec
 from ledger.projections.fold import EXACT, LedgerState, apply_raw, dec_str
 from ledger.projections.measure import (
@@ -36,6 +45,7 @@ from ledger.queries.question import (
 from ledger.storage.store import EventStore
 from ledger.tabular import AMOUNT, PERCENT, PP, Table
 
+KINDS = {"total": AMOUNT, "change_total": AMOUNT, "share_of_gdp_pct": PERCENT, "change_pp": PP}
 COLUMNS = [
     "seq", "recorded_at", "actor", "event", "summary", "version", "total", "share_of_gdp_pct",
     "change_total", "change_pp",
@@ -61,12 +71,18 @@ def replay_table(store: EventStore, req: ReplayRequest) -> Table:
     if req.gdp_basis:
         parse_basis(req.gdp_basis)
     context, places = question_context(store, req.as_of, req.jurisdictions)
-    answers = each_jurisdiction(places, lambda j: _replay(store, req, context, j, year))
+    convention = parse_convention(req.period, req.currency, req.via, req.prices)
+    answers = each_jurisdiction(places, lambda j: _replay(store, req, context, j, year, convention))
     return merged("replay", answers)
 
 
 def _replay(
-    store: EventStore, req: ReplayRequest, context: Context, jurisdiction: str, year: int
+    store: EventStore,
+    req: ReplayRequest,
+    context: Context,
+    jurisdiction: str,
+    year: int,
+    convention: Convention,
 ) -> Table:
     stages = parse_stages(req.stages)
     basis = parse_basis(req.gdp_basis) if req.gdp_basis else None
@@ -87,11 +103,18 @@ def _replay(
         raise InvalidInput(
             f"choose a definition with --definition (definitions: {', '.join(names) or 'none'})"
         )
-    events = prefix_events(
-        store,
-        [f"line/{jurisdiction}/FY{year}/", f"definition/{name}/", f"gdp/{jurisdiction}/", "fx/"],
-        context.as_of.seq,
-    )
+    fiscal_years = [year]
+    if convention.period == "calendar":
+        rule = conversions_at(store, context.as_of.seq).rule(jurisdiction)
+        fiscal_years = [w.fiscal_year for w in rule.weights(year)]
+    prefixes = [f"line/{jurisdiction}/FY{fy}/" for fy in fiscal_years]
+    prefixes += [f"definition/{name}/", f"gdp/{jurisdiction}/", "fx/"]
+    if convention.converts:
+        return _converted_replay(
+            store, req, context, jurisdiction, year, convention, name, number,
+            prefix_events(store, [*prefixes, *CONVERSION_PREFIXES], context.as_of.seq),
+        )  # fmt: skip
+    events = prefix_events(store, prefixes, context.as_of.seq)
     state = LedgerState()
     rows: list[dict[str, Any]] = []
     measures: list[Measure] = []
@@ -134,8 +157,7 @@ def _replay(
         f"{len(events)} events up to seq {context.as_of.seq}; shares rounded half-up to "
         f"{req.places} places."
     )
-    kinds = {"total": AMOUNT, "change_total": AMOUNT, "share_of_gdp_pct": PERCENT, "change_pp": PP}
-    return Table("replay", COLUMNS, rows, meta, caption=caption, kinds=kinds,
+    return Table("replay", COLUMNS, rows, meta, caption=caption, kinds=KINDS,
                  secondary=("actor", "recorded_at", "event"))  # fmt: skip
 
 
@@ -172,4 +194,110 @@ def _row(
         "change_pp": rounded_str(change_pp, places),
         "change_pp_exact": exact_str(change_pp),
         "note": note,
+    }
+
+
+def _converted_replay(
+    store: EventStore,
+    req: ReplayRequest,
+    context: Context,
+    jurisdiction: str,
+    year: int,
+    convention: Convention,
+    name: str,
+    number: int | None,
+    events: list[Any],
+) -> Table:
+    """``replay`` of a converted figure: the events of every fiscal year it is made of, of the
+    definition, the GDP, the rule, the rates and the price indexes, folded from nothing; a row
+    whenever the figure (or why it cannot be given) changed."""
+    stages = parse_stages(req.stages)
+    basis = parse_basis(req.gdp_basis) if req.gdp_basis else None
+    tier = req.tier or "all"
+    measured = None if tier == "all" else tier
+    state, conversions = LedgerState(), Conversions()
+    rows: list[dict[str, Any]] = []
+    last: tuple[str, ...] | None = None
+    previous: tuple[Fraction, Fraction | None] | None = None
+    figure: Comparable | None = None
+
+    def version_for(fiscal_year: int) -> DefinitionVersion:
+        found = _selected(state, name, number, fiscal_year)
+        if found is None:
+            raise InvalidInput(f"no version of {name} is in force for FY{fiscal_year}")
+        return found
+
+    for event in events:
+        with localcontext(EXACT):
+            apply_raw(state, event.seq, event.type, event.schema_version, event.payload)
+        conversions.apply(event.seq, event.type, event.schema_version, event.payload, event.source)
+        try:
+            found = comparable(
+                state, conversions, jurisdiction, year, version_for, convention, stages=stages,
+                basis=basis,
+            )  # fmt: skip
+        except InvalidInput as exc:
+            if last != ("error", str(exc)):
+                rows.append({**_event_fields(event), "version": "", "total": "", "note": str(exc)})
+                last = ("error", str(exc))
+            continue
+        if not found.counts_something and figure is None:
+            continue
+        figure = found
+        total, share = found.total(measured), found.share(measured)
+        key = (found.version_label, str(total), str(share), found.conversion_text())
+        if key == last:
+            continue
+        change = None if previous is None else total - previous[0]
+        change_pp = (
+            None
+            if previous is None or share is None or previous[1] is None
+            else (share - previous[1])
+        )
+        rows.append(
+            {
+                **_event_fields(event),
+                "version": found.version_label,
+                **amount_fields("total", total),
+                "currency": found.currency,
+                "share_of_gdp_pct": rounded_str(share, req.places),
+                "share_of_gdp_pct_exact": exact_str(share),
+                **amount_fields("change_total", change),
+                "change_pp": rounded_str(change_pp, req.places),
+                "change_pp_exact": exact_str(change_pp),
+                "conversion": found.conversion_text(),
+                "note": "",
+            }
+        )
+        last, previous = key, (total, share)
+    meta = {
+        **provenance(
+            context.meta, [c.measure for c in figure.components] if figure else [], req.places
+        ),
+        "jurisdiction": jurisdiction,
+        "year": year,
+        "convention": convention.describe(),
+        "conversion": figure.meta() if figure else None,
+        "definition": req.definition or name,
+        "tier": tier,
+        "events_read": len(events),
+    }
+    label = str(year) if convention.period == "calendar" else f"FY{year}"
+    caption = (
+        f"{len(rows)} changes of {jurisdiction} {label} {req.definition or name} ({tier}; "
+        f"{convention.describe()}) in {len(events)} events up to seq {context.as_of.seq}; "
+        f"shares rounded half-up to {req.places} places."
+    )
+    return Table("replay", [*COLUMNS, "conversion", "note"], rows, meta, caption=caption,
+                 kinds=KINDS, secondary=("actor", "recorded_at", "event"))  # fmt: skip
+
+
+def _event_fields(event: Any) -> dict[str, Any]:
+    return {
+        "seq": event.seq,
+        "recorded_at": event.recorded_at,
+        "actor": event.actor,
+        "event": event.type,
+        "summary": summary(cast(Any, event)),
+        "stream": event.stream,
     }

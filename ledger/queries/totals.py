@@ -11,6 +11,7 @@ from typing import Any
 from events.quoting import quoted
 from ledger.errors import InvalidInput
 from ledger.numbers import grouped
+from ledger.projections.comparable import parse_convention
 from ledger.projections.definitions import DefinitionVersion, GdpBasis, parse_spec
 from ledger.projections.diagnostics import Diagnostic, diagnose, tier_diagnostics
 from ledger.projections.fold import EXACT, LedgerState, Target, dec_str
@@ -80,6 +81,10 @@ class TotalsRequest:
     places: int = 2
     by_category: bool = False
     claims: bool = False
+    period: str | None = None
+    currency: str | None = None
+    via: str | None = None
+    prices: str | None = None
 
 
 def tiers_of(m: Measure, tier: str | None) -> list[str]:
@@ -202,7 +207,13 @@ def _previous(
 
 def totals_table(store: EventStore, req: TotalsRequest) -> Table:
     """The ``totals`` answer as a Table (rows + provenance meta), one row per jurisdiction ×
-    fiscal year × definition version × tier."""
+    fiscal year × definition version × tier; converted on request (``ledger.queries.converted``:
+    calendar years, constant prices, another currency)."""
+    convention = parse_convention(req.period, req.currency, req.via, req.prices)
+    if convention.converts:
+        from ledger.queries.converted import converted_totals
+
+        return converted_totals(store, req, convention)
     stages = parse_stages(req.stages)
     basis = parse_basis(req.gdp_basis) if req.gdp_basis else None
     context, places = question_context(store, req.as_of, req.jurisdictions)

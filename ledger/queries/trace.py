@@ -9,14 +9,18 @@ are folded from their own events, independently of the stored sums, and the two 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, localcontext
+from fractions import Fraction
 from typing import Any
 
 from events.quoting import quoted
 from ledger.errors import IntegrityFailure, InvalidInput
 from ledger.intake.lines import LineState, fold_line_event
 from ledger.numbers import brief, grouped
+from ledger.projections.calendar import weight_text
+from ledger.projections.comparable import Convention, amount_text, parse_convention
+from ledger.projections.conversions import Conversions, conversions_at
 from ledger.projections.definitions import LATEST, DefinitionVersion
 from ledger.projections.diagnostics import diagnose, tier_diagnostics
 from ledger.projections.fold import EXACT, dec_str
@@ -30,6 +34,7 @@ from ledger.projections.measure import (
 )
 from ledger.projections.periods import YearLabel
 from ledger.projections.sql import prefix_events
+from ledger.queries.converted import figure_of
 from ledger.queries.jurisdictions import each_jurisdiction, merged, question_context
 from ledger.queries.question import (
     Context,
@@ -168,8 +173,153 @@ def trace_table(store: EventStore, req: TraceRequest) -> Table:
     if req.gdp_basis:
         parse_basis(req.gdp_basis)
     context, places = question_context(store, req.as_of, req.jurisdictions)
+    convention = parse_convention(req.period, req.currency, req.via, req.prices)
+    if convention.converts:
+        conversions = conversions_at(store, context.as_of.seq)
+        answers = each_jurisdiction(
+            places,
+            lambda j: _converted_trace(store, req, context, conversions, j, year, convention),
+        )
+        return merged("trace", answers)
     answers = each_jurisdiction(places, lambda j: _trace(store, req, context, j, year))
     return merged("trace", answers)
+
+
+def _spec_for(req: TraceRequest, context: Context, years: list[int]) -> str:
+    """``--definition``, or the only definition with a version in force for the years."""
+    if req.definition:
+        return req.definition
+    state = context.state
+    names = sorted(
+        {version.definition for year in years for version in versions_for(state, (), year, [])}
+    )
+    if len(names) != 1:
+        found = ", ".join(names) or "none"
+        raise InvalidInput(
+            f"choose a definition with --definition (in force for {years[0]}..{years[-1]}: {found})"
+        )
+    return names[0]
+
+
+def _converted_trace(
+    store: EventStore,
+    req: TraceRequest,
+    context: Context,
+    conversions: Conversions,
+    jurisdiction: str,
+    year: int,
+    convention: Convention,
+) -> Table:
+    """The trace of a converted figure: the full trace of each fiscal year it is made of
+    (``fiscal_year``, ``weight``), then the calendarisation rule, the price index and the rates
+    used, and the converted total with its formula."""
+    fiscal_years = (
+        [w.fiscal_year for w in conversions.rule(jurisdiction).weights(year)]
+        if convention.period == "calendar"
+        else [year]
+    )
+    spec = _spec_for(req, context, fiscal_years)
+    figure = figure_of(
+        context.state, conversions, jurisdiction, year, spec, convention,
+        stages=parse_stages(req.stages), gdp_basis=req.gdp_basis, skip_unconvertible=False,
+    )  # fmt: skip
+    tier = req.tier or ALL
+    rows: list[dict[str, Any]] = []
+    for component in figure.components:
+        label = component.measure.version.label
+        sub = _trace(store, replace(req, definition=label), context, jurisdiction,
+                     component.fiscal_year)  # fmt: skip
+        weight = weight_text(component.weight)
+        for row in sub.rows:
+            row = {**row, "fiscal_year": component.fiscal_year, "weight": weight}
+            if row["role"] == "total":
+                part = component.weight * Fraction(Decimal(row["contribution"]))
+                row.update(
+                    role="component",
+                    event="",
+                    weighted=amount_text(part),
+                    detail=f"FY{component.fiscal_year} {row['detail']}; × {weight} = "
+                    f"{amount_text(part)}",
+                )
+            rows.append(row)
+    if figure.rule is not None:
+        rule = figure.rule
+        rows.append(
+            _row(
+                "period",
+                rule.seq,
+                "CalendarisationRuleSet" if rule.seq else "(calendar years)",
+                f"calendar-rule/{jurisdiction}",
+                detail=f"{rule.describe()}: {rule.formula(year, figure.label)}"
+                + (
+                    f" (start month from YearBasisSet seq {rule.basis_seq})"
+                    if rule.basis_seq and rule.seq
+                    else ""
+                ),
+            )  # fmt: skip
+        )
+    if figure.price is not None:
+        index = figure.price.index
+        rows.append(
+            _row(
+                "prices",
+                index.seq,
+                "PriceIndexRecorded",
+                f"price-index/{jurisdiction}/{index.series}/{index.vintage}",
+                detail=figure.price.describe(),
+            )  # fmt: skip
+        )
+    for step in figure.rates:
+        r = step.record
+        rows.append(
+            _row(
+                "rate",
+                r.seq,
+                "ExchangeRateRecorded",
+                f"{r.base}-{r.quote}/{r.year_label()}",
+                rate=dec_str(r.rate),
+                detail=step.describe(),
+            )  # fmt: skip
+        )
+    total = figure.total(None if tier == ALL else tier)
+    share = figure.share(None if tier == ALL else tier)
+    formula = figure.formula(None if tier == ALL else tier)
+    rows.append(
+        _row(
+            "total",
+            context.as_of.seq,
+            "",
+            figure.version_label,
+            tier=tier,
+            currency=figure.currency,
+            contribution=amount_text(total),
+            contribution_exact=exact_str(total),
+            contribution_fraction=str(total),
+            share_of_gdp_pct=rounded_str(share, req.places),
+            share_of_gdp_pct_exact=exact_str(share),
+            detail=formula,
+        )  # fmt: skip
+    )
+    meta = {
+        **provenance(context.meta, [c.measure for c in figure.components], req.places),
+        "jurisdiction": jurisdiction,
+        "year": year,
+        "label": figure.label,
+        "tier": tier,
+        "total": amount_text(total),
+        "total_exact": exact_str(total),
+        "total_fraction": str(total),
+        "currency": figure.currency,
+        "share_of_gdp_pct": rounded_str(share, req.places),
+        "share_of_gdp_pct_exact": exact_str(share),
+        "conversion": figure.meta(),
+    }
+    caption = (
+        f"{jurisdiction} {figure.label} {figure.version_label} tier {tier} "
+        f"({convention.describe()}), as of seq {context.as_of.seq}: {formula}"
+    )
+    return Table("trace", [*COLUMNS[:1], "fiscal_year", "weight", *COLUMNS[1:]], rows, meta,
+                 caption=caption, kinds=KINDS, secondary=SECONDARY)  # fmt: skip
 
 
 def _trace(

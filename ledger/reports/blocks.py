@@ -6,7 +6,7 @@ renderer's."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -14,6 +14,7 @@ from typing import Any
 from ledger.numbers import DEFAULT, NumberFormat, compact
 from ledger.projections.definitions import LATEST
 from ledger.projections.periods import YearLabel
+from ledger.reports.chart import Bridge, bridge
 from ledger.reports.document import GROUP_LABELS, KIND_LABELS, parts_of, stat_line
 from ledger.reports.model import Change, DiffReport, Section, Side
 
@@ -39,6 +40,15 @@ class Block:
     rows: list[list[str]] = field(default_factory=list)
     right: set[int] = field(default_factory=set)
     section: Section | None = None  # the section a ``chart`` block draws
+    # or, for a report that is not a diff, the bridge it draws: (quantity, axis) -> Bridge
+    draw: Callable[[str, str], Bridge] | None = None
+
+    def chart(self, quantity: str = "money", axis: str = "zero") -> Bridge:
+        """The bridge a ``chart`` block draws."""
+        if self.draw is not None:
+            return self.draw(quantity, axis)
+        assert self.section is not None, "a chart block draws a section or a bridge"
+        return bridge(self.section, quantity, axis)
 
 
 def _moment(meta: dict[str, Any]) -> str:

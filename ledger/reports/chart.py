@@ -148,7 +148,8 @@ def _gdp(side: Side, year_basis: YearBasis) -> str:
     if gdp is None:
         return f"no GDP recorded for its basis ({side.version.basis.label()})"
     amount = compact(gdp.amount, gdp.currency)
-    return f"{year_basis.label(gdp.fiscal_year)} GDP {amount} ({kind}, {gdp.vintage})"
+    where = gdp.described or year_basis.label(gdp.fiscal_year)
+    return f"{where} GDP {amount} ({kind}, {gdp.vintage})"
 
 
 def _bases(section: Section) -> str:
@@ -159,14 +160,14 @@ def _bases(section: Section) -> str:
     return f"Shares of GDP: A ÷ {a}; B ÷ {b}."
 
 
-def _scale(section: Section, quantity: str, values: list[Fraction]) -> tuple[Fraction, str]:
+def _scale(currency: str, quantity: str, values: list[Fraction]) -> tuple[Fraction, str]:
     if quantity == "pp":
         return Fraction(1), "percent of GDP"
     biggest = max((abs(v) for v in values), default=Fraction(0))
     for scale, name in SCALES:
         if biggest >= scale:
-            return scale, f"{section.currency} {name}"
-    return Fraction(1), section.currency
+            return scale, f"{currency} {name}"
+    return Fraction(1), currency
 
 
 def _broken_floor(bars: list[Bar]) -> Fraction:
@@ -175,6 +176,17 @@ def _broken_floor(bars: list[Bar]) -> Fraction:
     changes = [v for bar in bars if bar.kind != "total" for v in (bar.start, bar.end)] or ends
     spread = max(changes) - min(changes)
     return max(Fraction(0), min(changes) - max(spread, max(ends) / 20) / 2)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One change to draw: its full label, its value in the axis quantity, the note that says
+    why it may not move the quantity, and its number in the text (for "Other (k)")."""
+
+    label: str
+    value: Fraction
+    note: str
+    number: int
 
 
 def bridge(section: Section, chart: str = "money", axis: str = "zero",
@@ -190,13 +202,6 @@ def bridge(section: Section, chart: str = "money", axis: str = "zero",
     ):
         quantity = "money"
     notes = ["No share of GDP for every point: drawn in money."] if quantity != chart else []
-
-    def show(value: Fraction, sign: bool = False) -> str:
-        if quantity == "pp":
-            return pp(value, 3, sign=sign) + (" pp" if sign else " %")
-        amount = Decimal(value.numerator) / Decimal(value.denominator)
-        return compact(amount, section.currency, sign=sign)
-
     if quantity == "pp":
         assert section.a.share is not None and section.b.share is not None
         start, finish = section.a.share, section.b.share
@@ -204,18 +209,52 @@ def bridge(section: Section, chart: str = "money", axis: str = "zero",
     else:
         start, finish = Fraction(section.a.measure), Fraction(section.b.measure)
         values = [(c, Fraction(c.delta_amount)) for c in section.changes]
-    items = _drawn(values, "share of GDP" if quantity == "pp" else "total", max_bars, notes)
-    bars = [Bar(f"A: {section.a.label}", "total", Fraction(0), start, show(start))]
-    running = start
+    steps = [Step(change_label(c), value, c.note, c.step) for c, value in values]
+    tier = f", tier {section.tier}" if section.tier else ""
+    return draw_bridge(
+        f"{section.jurisdiction} {section.year_label}{tier}: {section.a.label} → "
+        f"{section.b.label}",
+        (_bases(section),), section.currency, quantity,
+        (f"A: {section.a.label}", start), steps, (f"B: {section.b.label}", finish), axis,
+        max_bars, notes,
+    )  # fmt: skip
+
+
+def draw_bridge(
+    heading: str,
+    subtitle: tuple[str, ...],
+    currency: str,
+    quantity: str,
+    start: tuple[str, Fraction],
+    steps: list[Step],
+    finish: tuple[str, Fraction],
+    axis: str = "zero",
+    max_bars: int = MAX_BARS,
+    notes: list[str] | None = None,
+) -> Bridge:
+    """A bridge from a start total through ``steps`` to a finish total (money in
+    ``currency``, or percentage points): what ``bridge`` draws for a diff section and
+    ``ledger.reports.reconcile`` for a reconciliation. The steps must reach the finish."""
+    notes = list(notes or [])
+
+    def show(value: Fraction, sign: bool = False) -> str:
+        if quantity == "pp":
+            return pp(value, 3, sign=sign) + (" pp" if sign else " %")
+        amount = Decimal(value.numerator) / Decimal(value.denominator)
+        return compact(amount, currency, sign=sign)
+
+    items = _drawn(steps, "share of GDP" if quantity == "pp" else "total", max_bars, notes)
+    bars = [Bar(start[0], "total", Fraction(0), start[1], show(start[1]))]
+    running = start[1]
     for label, value in items:
         kind = "up" if value > 0 else "down"
         bars.append(Bar(label, kind, running, running + value, show(value, sign=True)))
         running += value
-    if running != finish:
+    if running != finish[1]:
         raise ValueError("internal error: the bridge does not reach B")
-    bars.append(Bar(f"B: {section.b.label}", "total", Fraction(0), finish, show(finish)))
+    bars.append(Bar(finish[0], "total", Fraction(0), finish[1], show(finish[1])))
     every = [v for bar in bars for v in (bar.start, bar.end)]
-    scale, unit = _scale(section, quantity, every)
+    scale, unit = _scale(currency, quantity, every)
     broken = axis == "broken" and min(every) >= 0
     low = _broken_floor(bars) if broken else min(every)
     ticks = nice_ticks(low / scale, max(every) / scale)
@@ -224,35 +263,32 @@ def bridge(section: Section, chart: str = "money", axis: str = "zero",
         start_at = decimal_text(ticks[0], step_places(ticks))
         notes.insert(0, f"The value axis is broken: it starts at {start_at} {unit}, not at zero, "
                      "so the total bars are cut.")  # fmt: skip
-    tier = f", tier {section.tier}" if section.tier else ""
     what = "share of GDP (%; changes in pp)" if quantity == "pp" else f"money ({unit})"
-    title = (f"{section.jurisdiction} {section.year_label}{tier}: {section.a.label} → "
-             f"{section.b.label}, {what}")  # fmt: skip
-    subtitle = (_bases(section),)
+    title = f"{heading}, {what}"
     return Bridge(title, subtitle, quantity, unit, scale, tuple(bars), ticks, broken, tuple(notes))
 
 
 def _drawn(
-    values: list[tuple[Change, Fraction]], what: str, max_bars: int, notes: list[str]
+    steps: list[Step], what: str, max_bars: int, notes: list[str]
 ) -> list[tuple[str, Fraction]]:
     """The change bars, in the order given: those that move the quantity, beyond ``max_bars``
     the smallest folded into one "Other (k)" at the end; the rest named in ``notes``."""
-    moving = [(c, v) for c, v in values if v]
+    moving = [step for step in steps if step.value]
     still: dict[str, list[str]] = {}
-    for change, value in values:
-        if not value:
-            still.setdefault(change.note, []).append(change_label(change))
+    for step in steps:
+        if not step.value:
+            still.setdefault(step.note, []).append(step.label)
     for note, labels in still.items():
         notes.append(f"Not drawn ({note or f'no effect on the {what}'}): {'; '.join(labels)}.")
     if len(moving) <= max_bars:
-        return [(change_label(c), v) for c, v in moving]
-    ranked = sorted(moving, key=lambda item: (-abs(item[1]), item[0].step))
-    kept = {c.step for c, _ in ranked[: max_bars - 1]}
-    folded = [(c, v) for c, v in moving if c.step not in kept]
-    steps = ", ".join(str(c.step) for c, _ in folded)
-    notes.append(f"Other ({len(folded)}): the smallest changes, steps {steps}, as one bar.")
-    other = (f"Other ({len(folded)})", sum((v for _, v in folded), Fraction(0)))
-    return [(change_label(c), v) for c, v in moving if c.step in kept] + [other]
+        return [(step.label, step.value) for step in moving]
+    ranked = sorted(moving, key=lambda step: (-abs(step.value), step.number))
+    kept = {step.number for step in ranked[: max_bars - 1]}
+    folded = [step for step in moving if step.number not in kept]
+    numbers = ", ".join(str(step.number) for step in folded)
+    notes.append(f"Other ({len(folded)}): the smallest changes, steps {numbers}, as one bar.")
+    other = (f"Other ({len(folded)})", sum((step.value for step in folded), Fraction(0)))
+    return [(step.label, step.value) for step in moving if step.number in kept] + [other]
 
 
 def wrap(text: str, width: int) -> list[str]:

@@ -50,11 +50,11 @@ from ledger.reports.diff import (
     measure_changes,
     plan_steps,
     points_of,
+    sections_by_period,
 )
 from ledger.reports.figure_changes import FigureStep, figure_steps
 from ledger.reports.model import Change, DiffReport, Section, check_sums
 from ledger.reports.sources import (
-    default_years,
     pick,
     places_meta,
     read_events,
@@ -290,8 +290,10 @@ def as_of_diff(
     jurisdictions: Sequence[str] = (),
     fy: str | None = None,
     tier: str | None = None,
+    period: str = "fiscal",
 ) -> DiffReport:
-    """What the ledger learned between two moments about one measure, decomposed."""
+    """What the ledger learned between two moments about one measure, decomposed (by fiscal
+    year, or by calendar year: ``ledger.reports.calendar_diff``)."""
     t1, t2 = moments
     if t1.seq > t2.seq:
         raise InvalidInput(
@@ -306,15 +308,18 @@ def as_of_diff(
     sections = []
     asked: set[int] = set()
     for place in places:
-        years = default_years(s2, place, fy)
+
+        def section_of(year: int, place: str = place) -> Section:
+            return decompose_year(
+                s1, s2, chosen, place, year, moments, window, tier, periods.of(place)
+            )
+
+        years, found = sections_by_period(store, s2, t2.seq, place, fy, period, section_of)
         asked.update(years)
-        sections += [
-            decompose_year(s1, s2, chosen, place, year, moments, window, tier, periods.of(place))
-            for year in years
-        ]
+        sections += found
     meta = report_meta(
         store, [t1, t2], sections, **places_meta(places), fiscal_years=sorted(asked), tier=tier,
-        definition=chosen,
+        definition=chosen, **({"period": period} if period != "fiscal" else {}),
     )  # fmt: skip
     return DiffReport(
         "as-of-diff", f"{chosen} as of seq {t1.seq}", f"{chosen} as of seq {t2.seq}",

@@ -16,7 +16,7 @@ fixed), so their order within a kind is free.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -353,6 +353,27 @@ def diff_sections(
     return sections
 
 
+def sections_by_period(
+    store: EventStore,
+    state: LedgerState,
+    seq: int,
+    jurisdiction: str,
+    fy: str | None,
+    period: str,
+    section_of: Callable[[int], Section],
+) -> tuple[list[int], list[Section]]:
+    """The years asked for and their sections: fiscal years as recorded, or calendar years
+    combined from their fiscal years (``ledger.reports.calendar_diff``)."""
+    if period != "calendar":
+        years = default_years(state, jurisdiction, fy)
+        return years, [section_of(year) for year in years]
+    from ledger.reports.calendar_diff import calendar_rule, calendar_sections, calendar_years
+
+    rule = calendar_rule(store, seq, jurisdiction)
+    years = calendar_years(state, rule, jurisdiction, fy)
+    return years, calendar_sections(rule, years, section_of)
+
+
 def _version(
     state: LedgerState, spec: str | DefinitionVersion, year: int
 ) -> tuple[DefinitionVersion, str]:
@@ -370,22 +391,30 @@ def definition_diff(
     fy: str | None = None,
     as_of: AsOf,
     tier: str | None = None,
+    period: str = "fiscal",
 ) -> DiffReport:
     """``diff NAME@A NAME@B``: the structural diff and its money effect, per jurisdiction and
-    fiscal year, as the ledger stood at ``as_of``."""
+    fiscal year (or calendar year: ``ledger.reports.calendar_diff``), as the ledger stood at
+    ``as_of``."""
     state = state_at(read_events(store, as_of.seq), as_of.seq)
     places = jurisdictions_of(store, state, jurisdictions, as_of.seq)
     periods = periods_at(store, as_of.seq)
     sections: list[Section] = []
     asked: set[int] = set()
     for place in places:
-        years = default_years(state, place, fy)
+
+        def section_of(year: int, place: str = place) -> Section:
+            [section] = diff_sections(
+                state, spec_a, spec_b, jurisdiction=place, years=[year], as_of=as_of.seq,
+                tier=tier, year_basis=periods.of(place),
+            )  # fmt: skip
+            return section
+
+        years, found = sections_by_period(store, state, as_of.seq, place, fy, period, section_of)
         asked.update(years)
-        sections += diff_sections(
-            state, spec_a, spec_b, jurisdiction=place, years=years, as_of=as_of.seq, tier=tier,
-            year_basis=periods.of(place),
-        )  # fmt: skip
+        sections += found
     meta = report_meta(
-        store, as_of, sections, **places_meta(places), fiscal_years=sorted(asked), tier=tier
-    )
+        store, as_of, sections, **places_meta(places), fiscal_years=sorted(asked), tier=tier,
+        **({"period": period} if period != "fiscal" else {}),
+    )  # fmt: skip
     return DiffReport("definition-diff", spec_a, spec_b, ORDER_TEXT, sections, meta)

@@ -93,10 +93,14 @@ class Section:
     events: tuple[dict[str, Any], ...] = ()  # as-of diffs: what was recorded in between
     notes: tuple[str, ...] = ()
     year_basis: YearBasis = DEFAULT_BASIS  # how the jurisdiction states its years
+    period: str = "fiscal"  # "calendar": fiscal_year is a calendar year (calendar_diff)
 
     @property
     def year_label(self) -> str:
-        """``FY2025``, or ``2025`` for a jurisdiction with calendar years."""
+        """``FY2025``, or ``2025`` for a jurisdiction with calendar years or a calendar-year
+        section."""
+        if self.period == "calendar":
+            return str(self.fiscal_year)
         return self.year_basis.label(self.fiscal_year)
 
     @property

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import html
 from fractions import Fraction
+from typing import Any
 
 from ledger.projections.measure import round_half_up
 from ledger.reports.blocks import Block, report_blocks
-from ledger.reports.chart import KIND_NAMES, Bridge, bridge, wrap
+from ledger.reports.chart import KIND_NAMES, Bridge, wrap
 from ledger.reports.model import DiffReport
 
 COLOURS = {"total": "#6b7280", "up": "#2a9d8f", "down": "#e76f51"}
@@ -170,12 +171,23 @@ def _table(block: Block) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
+def render_html(report: DiffReport, chart: str = "money", axis: str = "zero") -> str:
+    """The whole report as one self-contained HTML document; ``chart`` is the bridge's
+    quantity (money or pp), ``axis`` zero (default) or broken."""
+    return render_html_blocks(report_blocks(report), report.meta, chart, axis)
+
+
 def report_body(report: DiffReport, chart: str = "money", axis: str = "zero") -> tuple[str, str]:
-    """The report's title and its body as HTML elements (every text escaped), for this file
-    and for a page that embeds the report (the web view's diff page)."""
+    """The report's title and its body as HTML elements (every text escaped), for a page that
+    embeds the report (the web view's diff page)."""
+    return blocks_body(report_blocks(report), chart, axis)
+
+
+def blocks_body(blocks: list[Block], chart: str = "money", axis: str = "zero") -> tuple[str, str]:
+    """A report's blocks (a diff's, a reconciliation's) as its title and HTML elements."""
     body = []
     title = ""
-    for block in report_blocks(report):
+    for block in blocks:
         if block.kind == "heading":
             title = title or block.text
             body.append(f"<h{block.level}>{html.escape(block.text)}</h{block.level}>")
@@ -185,17 +197,18 @@ def report_body(report: DiffReport, chart: str = "money", axis: str = "zero") ->
             body.append(f'<p class="note">{html.escape(block.text)}</p>')
         elif block.kind == "table":
             body.append(f'<div class="scroll">{_table(block)}</div>')
-        elif block.kind == "chart" and block.section is not None:
-            drawn = bridge_svg(bridge(block.section, chart, axis))
+        elif block.kind == "chart":
+            drawn = bridge_svg(block.chart(chart, axis))
             body.append(f'<figure class="chart">\n{drawn}\n</figure>')
     return title, "\n".join(body)
 
 
-def render_html(report: DiffReport, chart: str = "money", axis: str = "zero") -> str:
-    """The whole report as one self-contained HTML document; ``chart`` is the bridge's
-    quantity (money or pp), ``axis`` zero (default) or broken."""
-    title, body = report_body(report, chart, axis)
-    head = report.meta.get("head", {})
+def render_html_blocks(
+    blocks: list[Block], meta: dict[str, Any], chart: str = "money", axis: str = "zero"
+) -> str:
+    """A report's blocks (a diff's, a reconciliation's) as one self-contained HTML document."""
+    title, body = blocks_body(blocks, chart, axis)
+    head = meta.get("head", {})
     footer = (
         f"defledger report · ledger head seq {head.get('seq')} · hash {head.get('hash')} · "
         "exact figures in the JSON report; shares rounded half up for display"

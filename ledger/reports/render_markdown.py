@@ -3,7 +3,7 @@ from the report's blocks (``ledger.reports.blocks``)."""
 
 from __future__ import annotations
 
-from ledger.reports.blocks import report_blocks
+from ledger.reports.blocks import Block, report_blocks
 from ledger.reports.model import DiffReport
 
 
@@ -13,8 +13,13 @@ def _md_cell(text: str) -> str:
 
 def render_markdown(report: DiffReport) -> str:
     """The ``markdown`` format: headings, the summary in bold, pipe tables."""
+    return render_markdown_blocks(report_blocks(report))
+
+
+def render_markdown_blocks(blocks: list[Block]) -> str:
+    """Any report's blocks as Markdown."""
     out: list[str] = []
-    for block in report_blocks(report):
+    for block in blocks:
         if block.kind == "heading":
             out += ["#" * block.level + " " + block.text, ""]
         elif block.kind == "summary":

@@ -111,11 +111,19 @@ def numbers(texts: list[str]) -> dict[str, str]:
 
 def vega_lite_spec(report: DiffReport, chart: str = "money", axis: str = "zero") -> dict[str, Any]:
     """The bridge charts as a Vega-Lite v5 spec (one chart per fiscal year, stacked)."""
+    return bridges_spec(
+        f"defledger bridge: {report.a_label} → {report.b_label}",
+        [bridge(section, chart, axis) for section in report.sections],
+    )
+
+
+def bridges_spec(description: str, charts: list[Bridge]) -> dict[str, Any]:
+    """Bridges (a diff's, a reconciliation's) as one Vega-Lite v5 spec, stacked."""
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "description": f"defledger bridge: {report.a_label} → {report.b_label}",
+        "description": description,
         "config": {"title": {"fontSize": 13, "subtitleFontSize": 11}},
-        "vconcat": [chart_spec(bridge(section, chart, axis)) for section in report.sections],
+        "vconcat": [chart_spec(chart) for chart in charts],
     }
 
 

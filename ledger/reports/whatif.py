@@ -27,10 +27,9 @@ from ledger.projections.periods import periods_at
 from ledger.queries.asof import AsOf
 from ledger.queries.jurisdictions import jurisdictions_of
 from ledger.queries.question import parse_stages
-from ledger.reports.diff import ORDER_TEXT, diff_sections
-from ledger.reports.model import DiffReport
+from ledger.reports.diff import ORDER_TEXT, diff_sections, sections_by_period
+from ledger.reports.model import DiffReport, Section
 from ledger.reports.sources import (
-    default_years,
     pick,
     places_meta,
     read_events,
@@ -150,9 +149,10 @@ def what_if(
     fy: str | None = None,
     as_of: AsOf,
     tier: str | None = None,
+    period: str = "fiscal",
 ) -> DiffReport:
     """The report ``diff`` would print between ``spec`` as recorded and the hypothesis, per
-    jurisdiction and fiscal year."""
+    jurisdiction and fiscal year (or calendar year)."""
     state = state_at(read_events(store, as_of.seq), as_of.seq)
     places = jurisdictions_of(store, state, jurisdictions, as_of.seq)
     label = f"{spec} (what-if: {hypothesis.describe()})"
@@ -160,18 +160,23 @@ def what_if(
     sections = []
     asked: set[int] = set()
     for place in places:
-        years = default_years(state, place, fy)
-        asked.update(years)
-        for year in years:
+
+        def section_of(year: int, place: str = place) -> Section:
             base, _ = pick(state, spec, year)
             changed = apply_hypothesis(base, hypothesis, state)
-            sections += diff_sections(
+            [section] = diff_sections(
                 state, spec, changed, jurisdiction=place, years=[year], as_of=as_of.seq,
                 tier=tier, b_label=label, year_basis=periods.of(place),
             )  # fmt: skip
+            return section
+
+        years, found = sections_by_period(store, state, as_of.seq, place, fy, period, section_of)
+        asked.update(years)
+        sections += found
     meta = report_meta(
         store, as_of, sections, **places_meta(places), fiscal_years=sorted(asked), tier=tier,
         hypothetical=True, hypothesis=_hypothesis_meta(hypothesis),
+        **({"period": period} if period != "fiscal" else {}),
     )  # fmt: skip
     return DiffReport("what-if", spec, label, ORDER_TEXT, sections, meta)
 

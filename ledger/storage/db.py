@@ -20,6 +20,7 @@ from urllib.parse import quote, unquote
 
 from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import SQLModel
 
 from ledger.errors import ReadOnlyLedger, StoreError
@@ -265,6 +266,8 @@ def create_schema(
         with engine.begin() as conn:
             for statement in _SQLITE_TRIGGERS:
                 conn.execute(text(statement))
+        if not _has_key_indexes(engine):
+            _sqlite_key_migration(engine, lock_timeout, on_wait)
         return
     with engine.begin() as conn:
         if _pg_schema_complete(conn):
@@ -277,8 +280,70 @@ def create_schema(
             on_wait=on_wait,
         )
         SQLModel.metadata.create_all(conn)
+        # a ledger made before the per-stream key index: its global unique key constraint
+        # goes, the two key indexes come (the rows, and so every hash, stay as they are)
+        conn.exec_driver_sql(f"ALTER TABLE events DROP CONSTRAINT IF EXISTS {_PG_OLD_KEY}")
+        for index in SQLModel.metadata.tables["events"].indexes:  # tables.EventRow's
+            conn.execute(CreateIndex(index, if_not_exists=True))
         for statement in _PG_TRIGGERS:
             conn.execute(text(statement))
+
+
+# The indexes on idempotency keys (``tables.EventRow``); ledgers made before them had one
+# global unique constraint on the key (SQLite: inline in the table, PostgreSQL: this name).
+KEY_INDEXES = ("uq_stream_key", "uq_caller_key")
+_PG_OLD_KEY = "events_idempotency_key_key"
+
+
+def _has_key_indexes(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        found = conn.exec_driver_sql(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' "
+            f"AND name IN {KEY_INDEXES!r}"
+        ).scalar()
+    return found == len(KEY_INDEXES)
+
+
+def _sqlite_key_migration(
+    engine: Engine, lock_timeout: float, on_wait: Callable[[], None] | None
+) -> None:
+    """Give a ledger made before the per-stream key index its two key indexes, in one write
+    transaction. Its table's inline ``UNIQUE (idempotency_key)`` cannot be dropped in SQLite:
+    the table is copied, row for row and byte for byte (same seq, ids, payload text, hashes),
+    into one made with today's definition, and the append-only triggers are set again. The
+    copy is never seen half done: it commits whole or not at all."""
+    event_table = SQLModel.metadata.tables["events"]  # tables.EventRow's
+    columns = ", ".join(column.name for column in event_table.columns)
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        write_lock.acquire(
+            cursor, sqlite=True, key=PG_LOCK_KEY, timeout=lock_timeout, on_wait=on_wait
+        )
+        try:
+            if _has_key_indexes(engine):  # another process migrated it while this one waited
+                cursor.execute("ROLLBACK")
+                return
+            cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'events'")
+            made = cursor.fetchone()
+            if made is not None and "UNIQUE (idempotency_key)" in made[0]:
+                cursor.execute("ALTER TABLE events RENAME TO events_before_key_index")
+                cursor.execute(str(CreateTable(event_table).compile(engine)))
+                cursor.execute(
+                    f"INSERT INTO events ({columns}) "  # noqa: S608 - the model's own names
+                    f"SELECT {columns} FROM events_before_key_index ORDER BY seq"
+                )
+                cursor.execute("DROP TABLE events_before_key_index")  # its triggers with it
+                for statement in _SQLITE_TRIGGERS:
+                    cursor.execute(statement)
+            for index in event_table.indexes:
+                cursor.execute(str(CreateIndex(index, if_not_exists=True).compile(engine)))
+            cursor.execute("COMMIT")
+        except BaseException:
+            cursor.execute("ROLLBACK")
+            raise
+    finally:
+        raw.close()
 
 
 def _pg_schema_complete(conn: Connection) -> bool:
@@ -289,8 +354,13 @@ def _pg_schema_complete(conn: Connection) -> bool:
             "SELECT (SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() "
             "AND tablename = ANY(:tables)), (SELECT count(*) FROM pg_trigger g JOIN pg_class c "
             "ON c.oid = g.tgrelid WHERE c.relnamespace = current_schema()::regnamespace "
-            "AND g.tgname = ANY(:triggers))"
+            "AND g.tgname = ANY(:triggers)), (SELECT count(*) FROM pg_indexes "
+            "WHERE schemaname = current_schema() AND indexname = ANY(:indexes))"
         ),
-        {"tables": names, "triggers": triggers},
+        {"tables": names, "triggers": triggers, "indexes": list(KEY_INDEXES)},
     ).one()
-    return (int(row[0]), int(row[1])) == (len(names), len(triggers))
+    return (int(row[0]), int(row[1]), int(row[2])) == (
+        len(names),
+        len(triggers),
+        len(KEY_INDEXES),
+    )

@@ -171,7 +171,7 @@ def translate_pg(exc: BaseException, message: str) -> LedgerError | None:
     if state == "23505":
         if constraint == "uq_stream_version":
             return ConcurrencyConflict("a concurrent append to the same stream won")
-        if "idempotency_key" in constraint:
+        if "idempotency_key" in constraint or constraint in ("uq_stream_key", "uq_caller_key"):
             return DuplicateEvent("idempotency key already used")
         if constraint in RETRY_CONSTRAINTS:
             return StoreBusy(f"a writer that bypassed the append lock took {constraint}: {message}")

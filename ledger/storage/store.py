@@ -67,6 +67,7 @@ from ledger.storage.records import (
     surrogate_text,
     utc_now,
 )
+from ledger.storage.tables import CALLER_KEY, CONTENT_KEY_PREFIX
 from ledger.storage.times import MIN_MICROS, micros_at, micros_of, text_of
 
 T = TypeVar("T")
@@ -75,9 +76,23 @@ PG_LOCK_KEY = dbmod.PG_LOCK_KEY  # one advisory lock serialises appends to a led
 COPY_BATCH = 5000
 READ_BATCH = 2000
 IN_CHUNK = 500
-_CONTENT_BY_KEY = (
-    "SELECT e.idempotency_key, t.name, e.payload FROM events e "
-    "JOIN event_types t ON t.id = e.type_id WHERE e.idempotency_key IN ({marks})"
+KEY_PAIRS_CHUNK = 400  # (stream, key) pairs per look-up: 800 parameters
+# What is stored under idempotency keys. A content key (``i:`` …) is unique within its stream
+# (``tables.EventRow``): it is looked up by (stream name, key) through the stream's id, one
+# probe of ``uq_stream_key`` each; any other key is unique in the whole ledger, looked up
+# through the partial index ``uq_caller_key`` (whose predicate the query repeats).
+_CONTENT_BY_STREAM_KEY = (
+    "WITH k(name, key) AS (VALUES {pairs}) "
+    "SELECT e.idempotency_key, t.name, e.payload, s.name FROM k "
+    "JOIN streams s ON s.name = k.name "
+    "{join} events e ON e.stream_id = s.id AND e.idempotency_key = k.key "
+    "JOIN event_types t ON t.id = e.type_id"
+)
+_CONTENT_BY_CALLER_KEY = (
+    "SELECT e.idempotency_key, t.name, e.payload, s.name FROM events e "
+    "JOIN event_types t ON t.id = e.type_id JOIN streams s ON s.id = e.stream_id "
+    f"WHERE {CALLER_KEY.replace('idempotency_key', 'e.idempotency_key')} "
+    "AND e.idempotency_key IN ({marks})"
 )
 # An event's prev_hash is not stored: it is the hash of the event at seq - 1 (NULL before seq 1,
 # read as the genesis hash), one primary-key look-up per row.
@@ -204,6 +219,9 @@ class EventStore:
         # Type and actor ids found committed in the ledger (never ones inserted by a transaction
         # still open, which may roll back): those rows can never change or go away.
         self._known_ids: dict[tuple[str, str], int] = {}
+        # names the open write transaction inserted: never cached as committed (it may roll
+        # back), also when a later append of the same transaction finds them
+        self._inserted: set[tuple[str, str]] = set()
         self.lock_timeout = lock_timeout
         self.on_wait = on_wait  # called once when a write has waited a second for the lock
         self.read_only = read_only  # why this store cannot write, or None
@@ -332,6 +350,7 @@ class EventStore:
         with self._connection() as raw:
             cursor = raw.cursor()
             stage = "write"
+            self._inserted.clear()
             try:
                 write_lock.acquire(
                     cursor,
@@ -591,7 +610,8 @@ class EventStore:
         if not keyed:
             return set()
         skip: set[int] = set()
-        for key, event_type, payload in self._rows_in(cur, _CONTENT_BY_KEY, list(keyed)):
+        pairs = [(p.stream, key) for key, (p, _) in keyed.items()]
+        for key, event_type, payload, _ in self._keyed_rows(cur, pairs):
             pending, new_payload = keyed[key]
             same_type = event_type == event_type_of(pending.event)
             if not same_type or payload.encode() != new_payload:
@@ -601,18 +621,35 @@ class EventStore:
             skip.add(id(pending))
         return skip
 
-    def stored_idempotency_keys(self, keys: Sequence[str]) -> set[str]:
-        """The subset of ``keys`` already stored."""
-        with self._read_cursor() as cur:
-            query = "SELECT idempotency_key FROM events WHERE idempotency_key IN ({marks})"
-            return {row[0] for row in self._rows_in(cur, query, keys)}
+    def _keyed_rows(
+        self, cur: Any, pairs: Sequence[tuple[str, str]]
+    ) -> Iterator[tuple[str, str, str, str]]:
+        """(key, type, payload, stream) of each stored event under one of the (stream, key)
+        ``pairs``: a content key in its stream, any other key wherever it is."""
+        content = list(dict.fromkeys(p for p in pairs if p[1].startswith(CONTENT_KEY_PREFIX)))
+        caller = [key for _, key in pairs if not key.startswith(CONTENT_KEY_PREFIX)]
+        # SQLite: CROSS JOIN keeps the pairs as the outer loop (one index probe per pair)
+        join = "CROSS JOIN" if self.sqlite else "JOIN"
+        for start in range(0, len(content), KEY_PAIRS_CHUNK):
+            chunk = content[start : start + KEY_PAIRS_CHUNK]
+            query = _CONTENT_BY_STREAM_KEY.format(pairs=",".join(["(?,?)"] * len(chunk)), join=join)
+            cur.execute(self._sql(query), [value for pair in chunk for value in pair])
+            yield from cur.fetchall()
+        if caller:
+            yield from self._rows_in(cur, _CONTENT_BY_CALLER_KEY, caller)
 
-    def stored_contents(self, keys: Sequence[str]) -> dict[str, tuple[str, str]]:
-        """For each of ``keys`` already stored: the (type, canonical payload JSON) stored under
-        it, so a caller can tell a retry (same content) from a reused key (other content)."""
+    def stored_idempotency_keys(self, pairs: Sequence[tuple[str, str]]) -> set[str]:
+        """The keys of the (stream, key) ``pairs`` already stored (``_keyed_rows``)."""
         with self._read_cursor() as cur:
-            rows = self._rows_in(cur, _CONTENT_BY_KEY, keys)
-            return {key: (kind, payload) for key, kind, payload in rows}
+            return {row[0] for row in self._keyed_rows(cur, pairs)}
+
+    def stored_contents(self, pairs: Sequence[tuple[str, str]]) -> dict[str, tuple[str, str]]:
+        """For each (stream, key) of ``pairs`` already stored: the (type, canonical payload
+        JSON) stored under the key, so a caller can tell a retry (same content) from a reused
+        key (other content)."""
+        with self._read_cursor() as cur:
+            rows = self._keyed_rows(cur, pairs)
+            return {key: (kind, payload) for key, kind, payload, _ in rows}
 
     def _intern(
         self, cur: Any, table: str, names: Sequence[str], stored: set[str] | None = None
@@ -627,6 +664,7 @@ class EventStore:
         if stored is not None:
             stored.update(ids)
         missing = [name for name in wanted if name not in ids]
+        self._inserted.update((table, name) for name in missing)
         if missing:
             cur.executemany(
                 self._sql(f"INSERT INTO {table} (name) VALUES (?)"),  # noqa: S608
@@ -646,7 +684,11 @@ class EventStore:
             stored: set[str] = set()
             result.update(self._intern(cur, table, unknown, stored))
             # only names stored before this transaction: the ones it inserts may roll back
-            known.update(((table, name), result[name]) for name in stored)
+            known.update(
+                ((table, name), result[name])
+                for name in stored
+                if (table, name) not in self._inserted
+            )
         return result
 
     def _stream_states(self, cur: Any, streams: Sequence[str]) -> dict[str, tuple[int, int]]:
@@ -747,12 +789,14 @@ class EventStore:
             )
             return int(cur.fetchone()[0] or 0)
 
-    def stream_versions(self, streams: Sequence[str]) -> dict[str, int]:
-        """Current versions of many streams (absent streams are at 0)."""
+    def stream_versions(self, streams: Sequence[str], stop: int | None = None) -> dict[str, int]:
+        """Current versions of many streams (absent streams are at 0); with ``stop``, their
+        versions after the events up to that seq."""
         result = dict.fromkeys(streams, 0)
+        bound = "" if stop is None else f" AND e.seq <= {int(stop)}"
         query = (
             "SELECT s.name, MAX(e.stream_version) FROM streams s JOIN events e "
-            "ON e.stream_id = s.id WHERE s.name IN ({marks}) GROUP BY s.name"
+            f"ON e.stream_id = s.id{bound} WHERE s.name IN ({{marks}}) GROUP BY s.name"
         )
         with self._read_cursor() as cur:
             result.update(

@@ -6,7 +6,16 @@ projection amounts are decimal strings, read back as ``Decimal``.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Integer, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    LargeBinary,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 # SQLite makes only "INTEGER PRIMARY KEY" a rowid alias; PostgreSQL wants BIGINT.
@@ -14,6 +23,11 @@ SeqType = BigInteger().with_variant(Integer(), "sqlite")
 # Text compared or sorted by the store: byte order on PostgreSQL too (as SQLite), whatever the
 # database's locale, so both backends order stream names and times the same way.
 OrderedText = Text().with_variant(Text(collation="C"), "postgresql")
+
+
+CONTENT_KEY_PREFIX = "i:"  # keys derived from an event's content (ledger.intake.importers)
+# The partial index's predicate, spelled the same way in every query that must use it.
+CALLER_KEY = "substr(idempotency_key, 1, 2) <> 'i:'"
 
 
 class StreamRow(SQLModel, table=True):
@@ -55,7 +69,22 @@ class EventRow(SQLModel, table=True):
     the time's text and ``prev_hash``, and every read gives them back."""
 
     __tablename__ = "events"
-    __table_args__ = (UniqueConstraint("stream_id", "stream_version", name="uq_stream_version"),)
+    __table_args__ = (
+        UniqueConstraint("stream_id", "stream_version", name="uq_stream_version"),
+        # Idempotency keys are unique per stream: a content key (``i:`` …) is derived from
+        # the event's content, which names its stream, so within its stream is everywhere; and
+        # a new stream's keys land at the index's right edge instead of at random pages.
+        Index("uq_stream_key", "stream_id", "idempotency_key", unique=True),
+        # Keys a caller chose (``event:<id>`` from a log, ``record --idempotency-key``, the
+        # ``import:`` keys of early ledgers) are unique across the ledger: a small index.
+        Index(
+            "uq_caller_key",
+            "idempotency_key",
+            unique=True,
+            sqlite_where=text(CALLER_KEY),
+            postgresql_where=text(CALLER_KEY),
+        ),
+    )
 
     seq: int = Field(sa_column=Column(SeqType, primary_key=True, autoincrement=False))
     event_id: bytes = Field(sa_column=Column(LargeBinary(16), nullable=False, unique=True))
@@ -70,9 +99,7 @@ class EventRow(SQLModel, table=True):
     actor_id: int = Field(foreign_key="actors.id", nullable=False)
     reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     source: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    idempotency_key: str | None = Field(
-        default=None, sa_column=Column(Text, nullable=True, unique=True)
-    )
+    idempotency_key: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     hash: bytes = Field(sa_column=Column(LargeBinary(32), nullable=False))
 
 

@@ -14,7 +14,7 @@ from hypothesis import reject
 from hypothesis import strategies as st
 from pydantic import AfterValidator, BeforeValidator, ValidationError
 
-from events import EVENT_CLASSES, BudgetLineRecorded, ClaimRecorded, EventModel
+from events import EVENT_CLASSES, BudgetLineRecorded, ClaimRecorded, EventModel, ProgrammeDefined
 from events.currencies import DEFAULT_CURRENCY, ISO_4217
 
 CODES = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,20}", fullmatch=True)
@@ -89,6 +89,14 @@ def strategy_for(annotation: Any, metadata: list[Any]) -> st.SearchStrategy[Any]
     if origin is tuple:
         member = typing.get_args(annotation)[0]
         return st.lists(st.sampled_from(list(member)), min_size=1, unique=True).map(tuple)
+    if origin is list:
+        member = typing.get_args(annotation)[0]
+        low = next((m.min_length for m in metadata if isinstance(m, MinLen)), 0)
+        if isinstance(member, type) and issubclass(member, EventModel):
+            return st.lists(model_strategy(member), min_size=low, max_size=3)
+        if isinstance(member, type) and issubclass(member, Enum):
+            return st.lists(st.sampled_from(list(member)), min_size=low, unique=True)
+        return st.lists(strategy_for(member, []), min_size=low, max_size=3)
     befores = [m.func.__name__ for m in metadata if isinstance(m, BeforeValidator)]
     afters = [m.func.__name__ for m in metadata if isinstance(m, AfterValidator)]
     if befores:
@@ -168,9 +176,9 @@ _CLAIM_DEPENDENT = {
 }  # fmt: skip
 
 
-def event_strategy(cls: type[EventModel]) -> st.SearchStrategy[EventModel]:
-    """Valid events of ``cls``: every field drawn from its declaration, optional ones sometimes
-    left out; combinations the model rejects (cross-field rules) are discarded."""
+def model_fields_strategy(cls: type[EventModel]) -> st.SearchStrategy[dict[str, Any]]:
+    """The fields of ``cls`` as a dict, each drawn from its declaration, optional ones
+    sometimes left out."""
     fields: dict[str, st.SearchStrategy[Any]] = {}
     optional: dict[str, st.SearchStrategy[Any]] = {}
     for name, info in cls.model_fields.items():
@@ -178,8 +186,11 @@ def event_strategy(cls: type[EventModel]) -> st.SearchStrategy[EventModel]:
         (fields if info.is_required() else optional)[name] = strategy
     if cls is BudgetLineRecorded or "currency" in fields:
         optional["currency"] = fields.pop("currency")
-    if cls is ClaimRecorded:
-        return _claim_strategy(st.fixed_dictionaries(fields, optional=optional))
+    return st.fixed_dictionaries(fields, optional=optional)
+
+
+def model_strategy(cls: type[EventModel]) -> st.SearchStrategy[EventModel]:
+    """Valid nested models (a programme's part, an index value)."""
 
     def build(data: dict[str, Any]) -> EventModel:
         try:
@@ -187,7 +198,32 @@ def event_strategy(cls: type[EventModel]) -> st.SearchStrategy[EventModel]:
         except ValidationError:
             reject()
 
-    return st.fixed_dictionaries(fields, optional=optional).map(build)
+    return model_fields_strategy(cls).map(build)
+
+
+def _envelope_of_parts(data: dict[str, Any]) -> dict[str, Any]:
+    """A programme whose envelope is its parts' sum (a random envelope never is)."""
+    parts = data.get("parts") or []
+    total = sum((part.amount for part in parts), Decimal(0))
+    return {**data, "envelope": format(total, "f")}
+
+
+def event_strategy(cls: type[EventModel]) -> st.SearchStrategy[EventModel]:
+    """Valid events of ``cls``: every field drawn from its declaration, optional ones sometimes
+    left out; combinations the model rejects (cross-field rules) are discarded."""
+    drawn = model_fields_strategy(cls)
+    if cls is ClaimRecorded:
+        return _claim_strategy(drawn)
+    if cls is ProgrammeDefined:
+        drawn = drawn.map(_envelope_of_parts)
+
+    def build(data: dict[str, Any]) -> EventModel:
+        try:
+            return cls.model_validate(data)
+        except ValidationError:
+            reject()
+
+    return drawn.map(build)
 
 
 ANY_EVENT = st.one_of([event_strategy(cls) for cls in EVENT_CLASSES.values()])
