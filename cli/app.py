@@ -44,6 +44,8 @@ COMMANDS: dict[str, str] = {
     "reconcile": "cli.reconcile:reconcile",
     "programmes": "cli.programmes:programmes",
     "obligations": "cli.programmes:obligations",
+    "serve": "cli.web.commands:serve",
+    "site": "cli.web.commands:site",
 }
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 

@@ -60,8 +60,7 @@ def verify(
       defledger verify --digest digest.json
       defledger verify --format json -o verify.json
     """
-    from ledger.audit.verify import verify_ledger
-    from ledger.tabular import Table
+    from ledger.audit.verify import verify_ledger, verify_table
 
     text = None
     if digest_value is not None:
@@ -75,27 +74,13 @@ def verify(
         report = verify_ledger(
             store, text, checkpoint=checkpoint, pubkey=pubkey, progress=report_progress
         )
-    rows = [{"seq": p.seq, "kind": p.kind, "message": p.message} for p in report.problems]
-    meta = {
-        "ok": report.ok,
-        "checked": report.checked,
-        "head_seq": report.head_seq,
-        "head_hash": report.head_hash,
-        "first_bad_seq": report.first_bad_seq,
-    }
-    if report.ok:
-        caption = (
-            f"ok: {report.checked} events verified, head seq {report.head_seq} {report.head_hash}"
-        )
-        if checkpoint is not None:
-            from ledger.audit.checkpoints import checkpoint_size
+    table = verify_table(report)
+    if report.ok and checkpoint is not None:
+        from ledger.audit.checkpoints import checkpoint_size
 
-            meta["checkpoint_size"] = checkpoint_size(checkpoint)
-            caption += f"; extends the checkpoint of size {meta['checkpoint_size']}"
-            caption += " (signature verified)" if pubkey is not None else ""
-    else:
-        caption = f"FAILED: first bad seq {report.first_bad_seq}"
-    table = Table("problems", ["seq", "kind", "message"], rows, meta, caption)
+        table.meta["checkpoint_size"] = checkpoint_size(checkpoint)
+        table.caption += f"; extends the checkpoint of size {table.meta['checkpoint_size']}"
+        table.caption += " (signature verified)" if pubkey is not None else ""
     emit_verdict(table, fmt, output, report.ok)
     if not report.ok:
         raise CliError(

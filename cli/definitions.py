@@ -58,20 +58,9 @@ def show(
       defledger definition show jp-defense-related@3 -o jp-defense-related-v3.toml
       defledger definition show nato --format json
     """
-    from ledger.definition_files.document import json_document, write_definition
-    from ledger.projections.definition_docs import doc_at
-    from ledger.queries.asof import resolve_as_of
-    from ledger.queries.definition_views import definition_table
-    from ledger.reports.sources import moment_meta
+    from ledger.definition_files.document import write_definition
+    from ledger.definition_files.show import definition_show
 
     with open_store(ctx, read_only=True) as store:
-        moment = resolve_as_of(store, as_of)
-        doc = doc_at(store, spec, moment.seq)
-        head = store.head()
-        meta = {
-            "head": {"seq": head.seq if head else 0, "hash": head.hash if head else "0" * 64},
-            "as_of": moment_meta(store, moment),
-        }
-    table = definition_table(doc, meta)
-    table.document = {"meta": meta, "definition": json_document(doc)}
+        table, doc = definition_show(store, spec, as_of)
     write({**table_renderers(table), "toml": lambda: write_definition(doc)}, fmt, output)

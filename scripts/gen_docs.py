@@ -7,6 +7,8 @@
   real runs of ``diff`` and ``what-if`` on the shipped Japan scenario), and the screenshot of
   its bridge chart in docs/images/ (``scripts/gen_reports_screenshot.py``, when Playwright and
   Chromium are there; it says so when they are not);
+- the screenshots of the web view's pages in docs/images/web-*.png that docs/web.md shows
+  (``scripts/gen_web_screenshots.py``, also only with Playwright and Chromium);
 - the console blocks of README.md, docs/tutorial.md, docs/concepts.md and docs/comparisons.md:
   the tests that run them again (tests/test_demo.py, tests/test_tutorial.py,
   tests/test_docs_concepts.py, tests/test_docs_comparisons.py) rewrite
@@ -403,9 +405,11 @@ REGEN_ENV = "DEFLEDGER_REGEN_DOCS"
 
 
 def screenshot() -> None:
-    """The bridge chart's screenshot, taken again from the page just written (needs a browser)."""
+    """The bridge chart's screenshot, taken again from the page just written, and the web
+    view's pages (needs a browser)."""
     sys.path.insert(0, str(ROOT / "tests"))
     import gen_reports_screenshot
+    import gen_web_screenshots
     from helpers.browser import unavailable
 
     reason = unavailable()
@@ -413,6 +417,7 @@ def screenshot() -> None:
         print(f"kept docs/images/ as it is: {reason}")
         return
     gen_reports_screenshot.main()
+    gen_web_screenshots.main()
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ import click
 import openpyxl
 import pytest
 from click.testing import CliRunner, Result
-from helpers.cli_commands import ALL_COMMANDS, command_at
+from helpers.cli_commands import ALL_COMMANDS, command_at, serve_returns_at_once
 
 from cli.app import cli as app
 from cli.layout import cells
@@ -369,6 +369,8 @@ def test_help__every_example_runs_on_the_demo_ledger(
     in a fresh directory on a copy of the demo ledger, and exit 0."""
     found = examples(path)
     assert found, f"defledger {' '.join(path)} --help has no example"
+    if path == ("serve",):
+        serve_returns_at_once(monkeypatch)
     monkeypatch.chdir(tmp_path)
     shutil.copy(demo / "defledger-demo.db", tmp_path / "defledger-demo.db")
     monkeypatch.setenv("DEFLEDGER_DB", str(tmp_path / "defledger-demo.db"))

@@ -59,6 +59,12 @@ def make_proof(store: EventStore, seq: int, checkpoint_text: str | bytes) -> dic
     """The inclusion proof of the event at ``seq`` in the tree of the checkpoint."""
     cp = parse_checkpoint(checkpoint_text)
     check_checkpoint_matches(store, cp)
+    return proof_document(store, seq, cp)
+
+
+def proof_document(store: EventStore, seq: int, cp: Checkpoint) -> dict[str, Any]:
+    """The inclusion proof of the event at ``seq`` in the tree of ``cp``, whose root must be
+    the one this ledger's events give (``check_checkpoint_matches`` found so)."""
     if not 1 <= seq <= cp.size:
         raise InvalidInput(f"seq {seq} is not among the checkpoint's {cp.size} events")
     # cp.root is now the root the events give: a path from a cache that disagrees is refused.

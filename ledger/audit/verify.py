@@ -12,6 +12,7 @@ from ledger.errors import InvalidInput
 from ledger.progress import Progress, counted, counted_pages
 from ledger.storage.chain import ChainRow, Problem, VerifyReport, check_chain, decode_digest
 from ledger.storage.store import EventStore
+from ledger.tabular import Table
 
 PHASE = "verifying events"
 
@@ -128,3 +129,23 @@ def digest(store: EventStore) -> dict[str, Any]:
     if head is None:
         return {"seq": 0, "hash": "0" * 64, "recorded_at": None}
     return {"seq": head.seq, "hash": head.hash, "recorded_at": head.recorded_at}
+
+
+def verify_table(report: VerifyReport) -> Table:
+    """A verification as a table: one row per problem; ``meta`` says whether it passed, how
+    many events it checked, the head and the first bad seq."""
+    rows = [{"seq": p.seq, "kind": p.kind, "message": p.message} for p in report.problems]
+    meta: dict[str, Any] = {
+        "ok": report.ok,
+        "checked": report.checked,
+        "head_seq": report.head_seq,
+        "head_hash": report.head_hash,
+        "first_bad_seq": report.first_bad_seq,
+    }
+    if report.ok:
+        caption = (
+            f"ok: {report.checked} events verified, head seq {report.head_seq} {report.head_hash}"
+        )
+    else:
+        caption = f"FAILED: first bad seq {report.first_bad_seq}"
+    return Table("problems", ["seq", "kind", "message"], rows, meta, caption)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from events.quoting import clipped, quoted
 from ledger.errors import InvalidInput
@@ -76,3 +77,20 @@ def resolve_as_of(store: EventStore, spec: str | None) -> AsOf:
     if _UUID.fullmatch(value):
         return AsOf(store.seq_of_event_id(value), spec)
     return AsOf(store.seq_at_time(parse_time(value)), spec)
+
+
+def moment_meta(store: EventStore, as_of: AsOf) -> dict[str, Any]:
+    """Head and as-of (seq, spec, hash, time), in the shape ``totals`` prints."""
+    at = store.get(as_of.seq) if as_of.seq else None
+    return {
+        "seq": as_of.seq,
+        "spec": as_of.spec,
+        "hash": at.hash if at else "0" * 64,
+        "recorded_at": at.recorded_at if at else None,
+    }
+
+
+def head_meta(store: EventStore) -> dict[str, Any]:
+    """The ledger's head (seq and hash; seq 0 and 64 zeros when it is empty)."""
+    head = store.head()
+    return {"seq": head.seq if head else 0, "hash": head.hash if head else "0" * 64}

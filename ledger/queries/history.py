@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
+from itertools import islice
 from typing import Any
 
 from events import EVENT_CLASSES, SCHEMA_VERSIONS, event_payload
@@ -24,6 +25,8 @@ from ledger.storage.records import (
 from ledger.storage.store import EventStore
 from ledger.tabular import Table
 
+PAGE = 100  # events on a page of the log (web view, feed) unless asked otherwise
+MAX_PAGE = 1000  # the most a page may hold
 LOG_COLUMNS = ["seq", "recorded_at", "actor", "type", "stream", "summary", "reason"]
 
 
@@ -229,7 +232,7 @@ def log_table(
         "head_seq": head.seq if head else 0,
         "head_hash": head.hash if head else None,
     }
-    rows = (flat_event(event) if full else _log_row(event) for event in events)
+    rows = (flat_event(event) if full else log_row(event) for event in events)
     if streamed:  # JSON Lines (full) or CSV (LOG_COLUMNS)
         return Table("events", LOG_COLUMNS, [], meta, stream=rows)
     listed = list(rows)
@@ -238,7 +241,55 @@ def log_table(
     return Table("events", columns, listed, meta, secondary=("reason", "stream", "actor"))
 
 
-def _log_row(event: StoredEvent) -> dict[str, Any]:
+def log_page(
+    store: EventStore,
+    after: int = 0,
+    limit: int = PAGE,
+    full: bool = False,
+    upto: int | None = None,
+    **filters: Any,
+) -> Table:
+    """One page of the filtered history: the first ``limit`` (at most ``MAX_PAGE``) matching
+    events with a seq above ``after`` (and at most ``upto``, an as-of seq), oldest first.
+    ``meta.next_after`` is the seq to ask after for the next page (the last one here, or
+    ``after`` when there is none);
+    ``meta.more`` says whether a matching event follows. Without filters the page is exactly
+    seqs ``after + 1 … after + limit`` (seqs have no gaps): a feed a consumer follows."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput(f"limit {limit} is not in 1..{MAX_PAGE}")
+    if after < 0:
+        raise InvalidInput(f"after {after} is negative")
+    head = store.head()
+    head_seq = head.seq if head else 0
+    last = head_seq if upto is None else min(upto, head_seq)
+    if after > last:
+        raise InvalidInput(f"after {after} is beyond seq {last}, the last event asked for")
+    stop = last if any(filters.values()) else min(last, after + limit + 1)
+    events = iter_log(store, start=after + 1, stop=stop, **filters)
+    try:
+        page = list(islice(events, limit + 1))
+    finally:
+        close = getattr(events, "close", None)
+        if close is not None:
+            close()
+    more = len(page) > limit
+    page = page[:limit]
+    rows = [flat_event(e) if full else log_row(e) for e in page]
+    meta = {
+        "head_seq": head_seq,
+        "head_hash": head.hash if head else None,
+        "count": len(rows),
+        "after": after,
+        "limit": limit,
+        "next_after": page[-1].seq if page else after,
+        "more": more,
+    }
+    columns = list(rows[0]) if full and rows else LOG_COLUMNS
+    return Table("events", columns, rows, meta, secondary=("reason", "stream", "actor"))
+
+
+def log_row(event: StoredEvent) -> dict[str, Any]:
+    """An event as a row of ``log``'s table."""
     return {
         "seq": event.seq,
         "recorded_at": event.recorded_at,

@@ -40,11 +40,11 @@ from ledger.projections.conversions import Conversions, fold_conversions
 from ledger.projections.definitions import parse_spec
 from ledger.projections.fold import LedgerState
 from ledger.projections.rates import RateStep
-from ledger.queries.asof import AsOf
+from ledger.queries.asof import AsOf, moment_meta
 from ledger.queries.converted import figure_of
 from ledger.queries.jurisdictions import jurisdictions_of
 from ledger.queries.question import parse_stages, parse_year
-from ledger.reports.sources import moment_meta, read_events, state_at
+from ledger.reports.sources import read_events, state_at
 from ledger.reports.valuation import figures_of
 from ledger.storage.store import EventStore
 

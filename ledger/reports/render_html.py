@@ -177,10 +177,14 @@ def render_html(report: DiffReport, chart: str = "money", axis: str = "zero") ->
     return render_html_blocks(report_blocks(report), report.meta, chart, axis)
 
 
-def render_html_blocks(
-    blocks: list[Block], meta: dict[str, Any], chart: str = "money", axis: str = "zero"
-) -> str:
-    """A report's blocks (a diff's, a reconciliation's) as one self-contained HTML document."""
+def report_body(report: DiffReport, chart: str = "money", axis: str = "zero") -> tuple[str, str]:
+    """The report's title and its body as HTML elements (every text escaped), for a page that
+    embeds the report (the web view's diff page)."""
+    return blocks_body(report_blocks(report), chart, axis)
+
+
+def blocks_body(blocks: list[Block], chart: str = "money", axis: str = "zero") -> tuple[str, str]:
+    """A report's blocks (a diff's, a reconciliation's) as its title and HTML elements."""
     body = []
     title = ""
     for block in blocks:
@@ -196,6 +200,14 @@ def render_html_blocks(
         elif block.kind == "chart":
             drawn = bridge_svg(block.chart(chart, axis))
             body.append(f'<figure class="chart">\n{drawn}\n</figure>')
+    return title, "\n".join(body)
+
+
+def render_html_blocks(
+    blocks: list[Block], meta: dict[str, Any], chart: str = "money", axis: str = "zero"
+) -> str:
+    """A report's blocks (a diff's, a reconciliation's) as one self-contained HTML document."""
+    title, body = blocks_body(blocks, chart, axis)
     head = meta.get("head", {})
     footer = (
         f"defledger report · ledger head seq {head.get('seq')} · hash {head.get('hash')} · "
@@ -205,6 +217,6 @@ def render_html_blocks(
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
-        + "\n".join(body)
+        + body
         + f"\n<footer>{html.escape(footer)}</footer>\n</body>\n</html>\n"
     )

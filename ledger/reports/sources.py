@@ -13,7 +13,7 @@ from ledger.errors import InvalidInput, NotFound
 from ledger.projections.definitions import DefinitionVersion, parse_spec, select
 from ledger.projections.fold import LedgerState, fold_all
 from ledger.projections.measure import fiscal_years_with_lines
-from ledger.queries.asof import AsOf
+from ledger.queries.asof import AsOf, moment_meta
 from ledger.queries.question import parse_years, provenance
 from ledger.reports.model import PP_PLACES, Section
 from ledger.storage.records import StoredEvent
@@ -70,17 +70,6 @@ def pick(
         return empty_version(name, number or 0), label + " (not recorded)"
     label = found.label if number else f"{name} (in force: @{found.version})"
     return found, label
-
-
-def moment_meta(store: EventStore, as_of: AsOf) -> dict[str, Any]:
-    """Head and as-of (seq, spec, hash, time), in the shape ``totals`` prints."""
-    at = store.get(as_of.seq) if as_of.seq else None
-    return {
-        "seq": as_of.seq,
-        "spec": as_of.spec,
-        "hash": at.hash if at else "0" * 64,
-        "recorded_at": at.recorded_at if at else None,
-    }
 
 
 def report_meta(

@@ -1,7 +1,8 @@
-"""The bridge charts of a report as a Vega-Lite v5 spec: the same ``ledger.reports.chart.Bridge``
-the HTML report draws (same bars in the same order, zero baseline unless the axis is broken on
-request, round ticks, full labels, title, definitions and GDP basis, legend, notes), one chart
-per fiscal year, stacked. Values are strings in the display unit, turned into numbers by the
+"""The charts as Vega-Lite v5 specs: the bridge charts of a report, the same
+``ledger.reports.chart.Bridge`` the HTML report draws (same bars in the same order, zero baseline
+unless the axis is broken on request, round ticks, full labels, title, definitions and GDP
+basis, legend, notes), one chart per fiscal year, stacked; and the share-of-GDP trend of
+``ledger.reports.trend``. Values are strings in the display unit, turned into numbers by the
 spec's own ``toNumber`` transforms, so no float is ever written."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from ledger.projections.measure import round_half_up
 from ledger.reports.chart import KIND_NAMES, Bridge, bridge, step_places, wrap
 from ledger.reports.model import DiffReport
 from ledger.reports.render_html import COLOURS, LABEL_CHARS, TEXT_CHARS, TITLE_CHARS
+from ledger.reports.trend import Trend
 
 
 def _number(value: Fraction) -> str:
@@ -122,4 +124,97 @@ def bridges_spec(description: str, charts: list[Bridge]) -> dict[str, Any]:
         "description": description,
         "config": {"title": {"fontSize": 13, "subtitleFontSize": 11}},
         "vconcat": [chart_spec(chart) for chart in charts],
+    }
+
+
+def trend_spec(chart: Trend) -> dict[str, Any]:
+    """The share-of-GDP trend (``ledger.reports.trend``) as a Vega-Lite spec: the same lines,
+    points (filled where the version was in force), targets and zero-based axis as the SVG."""
+    points = [
+        {
+            "series": line.label,
+            "year": chart.year_labels[chart.years.index(point.year)],
+            "order": chart.years.index(point.year),
+            "share": _number(point.value),
+            "text": point.text,
+            "in_force": "in force" if point.in_force else "not in force",
+        }
+        for line in chart.lines
+        for point in line.points
+    ]
+    targets = [
+        {"level": _number(t.value), "text": t.text, "targets": "; ".join(t.names)}
+        for t in chart.targets
+    ]
+    ticks = [chart.tick_text(t) for t in chart.ticks]
+    y = {
+        "field": "value",
+        "type": "quantitative",
+        "title": "percent of GDP",
+        "scale": {"domain": numbers([ticks[0], ticks[-1]]), "zero": True, "nice": False},
+        "axis": {"values": numbers(ticks), "format": f".{step_places(chart.ticks)}f"},
+    }
+    x = {"field": "year", "type": "ordinal", "sort": {"field": "order"}, "title": None}
+    colour = {
+        "field": "series",
+        "type": "nominal",
+        "title": None,
+        "scale": {
+            "domain": [line.label for line in chart.lines],
+            "range": [line.colour for line in chart.lines],
+        },
+        "legend": {"orient": "bottom", "columns": 1},
+    }
+    layers: list[dict[str, Any]] = [
+        {
+            "data": {"values": points},
+            "transform": [{"calculate": "toNumber(datum.share)", "as": "value"}],
+            "layer": [
+                {"mark": {"type": "line"}, "encoding": {"x": x, "y": y, "color": colour}},
+                {
+                    "mark": {"type": "point", "size": 40, "filled": True},
+                    "encoding": {
+                        "x": x,
+                        "y": y,
+                        "color": colour,
+                        "fillOpacity": {
+                            "field": "in_force",
+                            "type": "ordinal",
+                            "sort": ["in force", "not in force"],
+                            "scale": {"domain": ["in force", "not in force"], "range": [1, 0]},
+                            "legend": None,
+                        },
+                        "tooltip": [
+                            {"field": "series", "title": "definition"},
+                            {"field": "year", "title": "year"},
+                            {"field": "text", "title": "share of GDP"},
+                            {"field": "in_force", "title": "status that year"},
+                        ],
+                    },
+                },
+            ],
+        }
+    ]
+    if targets:
+        layers.append(
+            {
+                "data": {"values": targets},
+                "transform": [{"calculate": "toNumber(datum.level)", "as": "value"}],
+                "mark": {"type": "rule", "strokeDash": [5, 3], "color": "#6b7280"},
+                "encoding": {
+                    "y": {"field": "value", "type": "quantitative"},
+                    "tooltip": [
+                        {"field": "text", "title": "target"},
+                        {"field": "targets", "title": "targets"},
+                    ],
+                },
+            }
+        )
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "description": chart.title,
+        "title": {"text": chart.title, "anchor": "start"},
+        "width": "container",
+        "height": 220,
+        "layer": layers,
     }

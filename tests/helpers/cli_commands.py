@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import click
+import pytest
 
 from cli.app import cli as app
 
@@ -31,3 +32,18 @@ def command_at(path: tuple[str, ...]) -> click.Command:
         assert found is not None
         command = found
     return command
+
+
+def serve_returns_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``serve`` runs until stopped: make it build the real server (on a free port, whatever
+    ``--port`` said) and return instead of serving, so a test can run it to its end."""
+    import waitress
+
+    real = waitress.create_server
+
+    def once(app: object, **options: object) -> object:
+        server = real(app, **{**options, "port": 0})
+        monkeypatch.setattr(server, "run", lambda: None)
+        return server
+
+    monkeypatch.setattr(waitress, "create_server", once)
