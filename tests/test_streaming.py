@@ -4,6 +4,7 @@ transaction (tests make the chunks tiny), and ``log`` writes JSON Lines and CSV 
 from __future__ import annotations
 
 import json
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -137,6 +138,26 @@ def test_import_file__a_line_past_the_line_limit_is_refused(
     with pytest.raises(InvalidInput, match="longer than 50 characters") as raised:
         import_table(store, ImportFile.at(path), "events.jsonl", None, actor="t")
     assert raised.value.line == 1
+
+
+def test_import_file__reading_a_small_file_whole_holds_the_file_not_the_limit(
+    tmp_path: Path,
+) -> None:
+    """A claims file or a workbook is read whole, up to the import limit: a small one never
+    costs the limit in memory (read(limit + 1) allocated 512 MiB for a 30 kB file)."""
+    path = tmp_path / "small.toml"
+    path.write_bytes(b"x" * 30_000)
+    tracemalloc.start()
+    try:
+        data = ImportFile.at(path).read_all(512 * 2**20)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert data == b"x" * 30_000
+    assert peak < 16 * 2**20, f"{peak / 2**20:.0f} MiB"
+    with pytest.raises(InvalidInput, match="larger than the import limit of 29,999 bytes"):
+        ImportFile.at(path).read_all(29_999)
+    assert ImportFile.at(path).read_all(30_000) == data
 
 
 def test_log_jsonl__streamed_rows_are_the_json_rows(cli: Cli, store: EventStore) -> None:

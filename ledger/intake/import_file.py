@@ -77,11 +77,15 @@ class ImportFile:
 
     def read_all(self, limit: int) -> bytes:
         """The whole file (a workbook, a TOML file), or ``size_refusal`` past ``limit``."""
-        with self.opener() as handle:
-            data = handle.read(limit + 1)
-        if len(data) > limit:
+        blocks: list[bytes] = []
+        read = 0
+        with self.opener() as handle:  # a block at a time: read(limit + 1) would allocate it
+            while read <= limit and (block := handle.read(1024 * 1024)):
+                blocks.append(block)
+                read += len(block)
+        if read > limit:
             raise size_refusal(limit)
-        return data
+        return b"".join(blocks)
 
     def line_count(self, limit: int) -> int:
         """How many lines the file has (split at ``\\n``; a last line without one counts),
