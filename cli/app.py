@@ -7,6 +7,7 @@ Commands parse options, call ``ledger``, and render; every ``LedgerError`` is tu
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 from typing import Any
 
@@ -143,6 +144,17 @@ def cli(ctx: click.Context, db: str | None, lock_timeout: float | None) -> None:
     ctx.ensure_object(dict)
     ctx.obj["db"] = db
     ctx.obj["lock_timeout"] = lock_timeout
+    _driver_logs_kept_off_stderr()
+
+
+def _driver_logs_kept_off_stderr() -> None:
+    """The database drivers' own log lines (psycopg's "error ignored terminating Pipeline"
+    as the server goes away) never reach the user: the one ``Error:`` line says what
+    happened. Python would print a library's warning to stderr when nothing handles it."""
+    for name in ("psycopg", "sqlalchemy"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+            logger.addHandler(logging.NullHandler())
 
 
 def main() -> None:

@@ -453,3 +453,17 @@ def test_postgres_errors__the_sqlstate_decides_not_the_words() -> None:
     assert type(translate(worded)) is AppendOnlyViolation  # 23000: only our triggers raise it
     misleading = psycopg.errors.UniqueViolation("events are append-only; disk is full")
     assert type(translate(misleading)) is StoreError  # 23505 on no constraint of ours
+
+
+def test_driver_log_lines__never_reach_stderr(
+    cli: Callable[..., Result], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """psycopg logs "error ignored terminating Pipeline" as a server goes away; the one
+    Error: line already says what happened, so a driver's own warnings stay off stderr."""
+    import logging
+
+    cli("init")
+    capsys.readouterr()
+    logging.getLogger("psycopg").warning("error ignored terminating <Pipeline>: closed")
+    logging.getLogger("sqlalchemy.engine").warning("a pool warning")
+    assert capsys.readouterr().err == ""
