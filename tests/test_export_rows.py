@@ -72,3 +72,40 @@ def test_formula_text_is_neutralised_in_the_fast_row() -> None:
     assert row[7] == "'-1+1"
     assert row[8] == "" and row[11] == ""
     assert row[9:11] == ["'@SUM(A1)", "3"]
+
+
+_KEYS = st.text(
+    alphabet=st.sampled_from(["a", "b", "é", "\uffff", "\U0001f600", "\ue000", "Z"]), max_size=3
+)
+_PAYLOAD_VALUE = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-(2**53) + 1, 2**53 - 1), st.text(max_size=5)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(_KEYS, inner, max_size=3)),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300)
+@given(
+    st.dictionaries(_KEYS, _PAYLOAD_VALUE, max_size=5),
+    st.one_of(st.none(), st.dictionaries(_KEYS, _PAYLOAD_VALUE, max_size=3)),
+)
+def test_line_event_is_the_parsed_envelope(payload: dict[str, Any], source: Any) -> None:
+    """``line_event`` (verify-export's replay) gives the event and hashed bytes the general
+    path gives (``parse_line``, ``chain_row``, ``stored_event``, ``envelope_bytes``), also for
+    keys whose RFC 8785 order (UTF-16) is not orjson's (code points)."""
+    from ledger.storage.canonical import canonical_json
+    from ledger.storage.chain import envelope_bytes
+    from ledger.storage.event_json import chain_row, line_event, parse_line, stored_event
+
+    envelope = {
+        "actor": "a", "event_id": "e", "hash": "f" * 64, "idempotency_key": None,
+        "payload": payload, "prev_hash": "0" * 64, "reason": None, "recorded_at": "t",
+        "schema_version": 1, "seq": 1, "source": source, "stream": "s", "stream_version": 1,
+        "type": "T",
+    }  # fmt: skip
+    line = canonical_json(envelope)
+    event, hashed = line_event(line)
+    row = chain_row(parse_line(line))
+    assert event == stored_event(parse_line(line), row)
+    assert event.payload_json == canonical_json(payload).decode("utf-8")
+    assert hashed == envelope_bytes(*row[:12], row.prev_hash)

@@ -68,8 +68,8 @@ from ledger.exports.tables import (
 from ledger.progress import Progress, counted
 from ledger.projections.fold import LedgerState
 from ledger.projections.spill import SpilledFold
-from ledger.storage.chain import GENESIS_HASH, recompute
-from ledger.storage.event_json import LineError, chain_row, parse_line, stored_event
+from ledger.storage.chain import GENESIS_HASH, chain_hash
+from ledger.storage.event_json import LineError, line_event
 from ledger.storage.records import StoredEvent
 
 __all__ = ["ExportProblem", "ExportReport", "verify_export"]
@@ -229,23 +229,26 @@ class _Replay:
         previous, expected = GENESIS_HASH, 1
         for number, line in self._lines():
             try:
-                envelope = parse_line(line)
-                row = chain_row(envelope)
+                event, hashed = line_event(line)
             except (LineError, ValueError) as exc:
                 self._problem(number, "malformed", str(exc))
                 self.parsed_all = False
                 continue
-            if row.seq != expected:
-                self._problem(number, "seq-gap", f"seq {row.seq} where seq {expected} was expected")
-            if row.prev_hash != previous:
-                message = f"seq {row.seq}: prev_hash does not match the previous line's hash"
+            seq, prev_hash, digest = (
+                event.seq,
+                bytes.fromhex(event.prev_hash),
+                bytes.fromhex(event.hash),
+            )
+            if seq != expected:
+                self._problem(number, "seq-gap", f"seq {seq} where seq {expected} was expected")
+            if prev_hash != previous:
+                message = f"seq {seq}: prev_hash does not match the previous line's hash"
                 self._problem(number, "broken-link", message)
-            if recompute(row, row.prev_hash) != row.hash:
-                message = f"seq {row.seq}: hash does not match the line's contents"
+            if chain_hash(prev_hash, hashed) != digest:
+                message = f"seq {seq}: hash does not match the line's contents"
                 self._problem(number, "hash-mismatch", message)
-            previous, expected = row.hash, row.seq + 1
-            self.tree.append_leaf_hash(leaf_hash(row.hash))
-            event = stored_event(envelope, row)
+            previous, expected = digest, seq + 1
+            self.tree.append_leaf_hash(leaf_hash(digest))
             self.writer.writerow(event_csv_row(event))
             if self.source is not None:
                 self.cloud.write(cloudevent_line(event, self.source) + b"\n")
