@@ -42,7 +42,7 @@ from ledger.errors import InvalidInput
 from ledger.exports import bundle, datapackage
 from ledger.exports.claims import ClaimInputs, check_all, claim_rows
 from ledger.exports.cloud_events import cloudevent_line
-from ledger.exports.columns import TableSpec, csv_row, csv_writer, write_csv
+from ledger.exports.columns import TableSpec, csv_writer, write_csv
 from ledger.exports.compare import compare_csv, compare_lines
 from ledger.exports.findings import ExportProblem, ExportReport
 from ledger.exports.recomputed import (
@@ -61,15 +61,15 @@ from ledger.exports.tables import (
     TABLES,
     TOTALS,
     definition_rows,
-    event_row,
+    event_csv_row,
     line_rows,
     totals_rows,
 )
 from ledger.progress import Progress, counted
 from ledger.projections.fold import LedgerState
 from ledger.projections.spill import SpilledFold
-from ledger.storage.chain import GENESIS_HASH, recompute
-from ledger.storage.event_json import LineError, chain_row, parse_line, stored_event
+from ledger.storage.chain import GENESIS_HASH, chain_hash
+from ledger.storage.event_json import LineError, line_event
 from ledger.storage.records import StoredEvent
 
 __all__ = ["ExportProblem", "ExportReport", "verify_export"]
@@ -154,21 +154,45 @@ def _check_signatures(
 
 class _Spool:
     """A recomputed file, hashed as it is written and spooled to a temporary file, so that
-    memory stays bounded; it is read back only when it differs from the bundle's file."""
+    memory stays bounded; it is read back only when it differs from the bundle's file. Writes
+    are gathered into chunks of about ``_CHUNK`` characters (a CSV writer writes one row at a
+    time: hashing and writing each alone cost more than making the row)."""
+
+    _CHUNK = 1 << 16
 
     def __init__(self) -> None:
         self.file = tempfile.TemporaryFile()
-        self.digest = hashlib.sha256()
-        self.size = 0
+        self._digest = hashlib.sha256()
+        self._size = 0
+        self._parts: list[str | bytes] = []
+        self._pending = 0
 
     def write(self, text: str | bytes) -> int:
-        data = text.encode("utf-8") if isinstance(text, str) else text
-        self.digest.update(data)
-        self.file.write(data)
-        self.size += len(data)
+        self._parts.append(text)
+        self._pending += len(text)
+        if self._pending >= self._CHUNK:
+            self._flush()
         return len(text)
 
+    def _flush(self) -> None:
+        for part in self._parts:  # str and bytes parts keep their order
+            data = part.encode("utf-8") if isinstance(part, str) else part
+            self._digest.update(data)
+            self.file.write(data)
+            self._size += len(data)
+        self._parts, self._pending = [], 0
+
+    def hexdigest(self) -> str:
+        self._flush()
+        return self._digest.hexdigest()
+
+    @property
+    def size(self) -> int:
+        self._flush()
+        return self._size
+
     def read(self) -> bytes:
+        self._flush()
         self.file.seek(0)
         data = self.file.read()
         self.file.close()
@@ -205,24 +229,27 @@ class _Replay:
         previous, expected = GENESIS_HASH, 1
         for number, line in self._lines():
             try:
-                envelope = parse_line(line)
-                row = chain_row(envelope)
+                event, hashed = line_event(line)
             except (LineError, ValueError) as exc:
                 self._problem(number, "malformed", str(exc))
                 self.parsed_all = False
                 continue
-            if row.seq != expected:
-                self._problem(number, "seq-gap", f"seq {row.seq} where seq {expected} was expected")
-            if row.prev_hash != previous:
-                message = f"seq {row.seq}: prev_hash does not match the previous line's hash"
+            seq, prev_hash, digest = (
+                event.seq,
+                bytes.fromhex(event.prev_hash),
+                bytes.fromhex(event.hash),
+            )
+            if seq != expected:
+                self._problem(number, "seq-gap", f"seq {seq} where seq {expected} was expected")
+            if prev_hash != previous:
+                message = f"seq {seq}: prev_hash does not match the previous line's hash"
                 self._problem(number, "broken-link", message)
-            if recompute(row, row.prev_hash) != row.hash:
-                message = f"seq {row.seq}: hash does not match the line's contents"
+            if chain_hash(prev_hash, hashed) != digest:
+                message = f"seq {seq}: hash does not match the line's contents"
                 self._problem(number, "hash-mismatch", message)
-            previous, expected = row.hash, row.seq + 1
-            self.tree.append_leaf_hash(leaf_hash(row.hash))
-            event = stored_event(envelope, row)
-            self.writer.writerow(csv_row(event_row(event), EVENTS))
+            previous, expected = digest, seq + 1
+            self.tree.append_leaf_hash(leaf_hash(digest))
+            self.writer.writerow(event_csv_row(event))
             if self.source is not None:
                 self.cloud.write(cloudevent_line(event, self.source) + b"\n")
             self.last = event
@@ -259,7 +286,7 @@ def _compare(
     path = directory / name
     if not path.is_file() or path.is_symlink():
         return
-    if bundle.sha256_file(path)[0] == expected.digest.hexdigest():
+    if bundle.sha256_file(path)[0] == expected.hexdigest():
         expected.file.close()
         return
     wanted, actual = expected.read(), path.read_bytes()
@@ -322,7 +349,7 @@ def verify_export(
                 if name not in (bundle.EVENTS_JSONL, bundle.CHECKPOINT):
                     report.skip(name, "events.jsonl cannot be replayed")
             return report
-        digests = {EVENTS.path: (replay.csv.digest.hexdigest(), replay.csv.size)}
+        digests = {EVENTS.path: (replay.csv.hexdigest(), replay.csv.size)}
         _compare(path, EVENTS.path, replay.csv, EVENTS, report)
         facts = datapackage.LineFacts()
         claims = claim_rows(check_all(state, inputs, lambda groups: line_events(events, groups)))
@@ -335,7 +362,7 @@ def verify_export(
         for spec in (LINES, DEFINITIONS, TOTALS, CLAIMS):
             spool = _Spool()
             write_csv(spool, spec, tables[spec.name])
-            digests[spec.path] = (spool.digest.hexdigest(), spool.size)
+            digests[spec.path] = (spool.hexdigest(), spool.size)
             _compare(path, spec.path, spool, spec, report)
         if head is None or checkpoint is None:
             why = "the checkpoint, which names the ledger, is missing or malformed"

@@ -32,7 +32,7 @@ from ledger.exports import bundle, datapackage
 from ledger.exports import parquet as export_parquet
 from ledger.exports.claims import ClaimInputs, check_all, claim_rows, line_prefix
 from ledger.exports.cloud_events import cloudevent_line
-from ledger.exports.columns import FORMULA_ESCAPING, TableSpec, csv_row, csv_writer, write_csv
+from ledger.exports.columns import FORMULA_ESCAPING, TableSpec, csv_writer, write_csv
 from ledger.exports.tables import (
     CLAIMS,
     DEFINITIONS,
@@ -41,6 +41,7 @@ from ledger.exports.tables import (
     TABLES,
     TOTALS,
     definition_rows,
+    event_csv_row,
     event_row,
     line_rows,
     totals_rows,
@@ -146,12 +147,11 @@ class _EventStream:
                 )
             previous, previous_at = digest, event.recorded_at
             self.jsonl.write(line + b"\n")
-            values = event_row(event)
-            self.csv.writerow(csv_row(values, EVENTS))
+            self.csv.writerow(event_csv_row(event))
             if self.cloud is not None:
                 self.cloud.write(cloudevent_line(event, self.source) + b"\n")
             if self.parquet is not None:
-                self.parquet.add(values)
+                self.parquet.add(event_row(event))
             self.tree.append_leaf_hash(leaf_hash(digest))
             self.last = event
             yield event

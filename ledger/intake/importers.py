@@ -47,9 +47,9 @@ from ledger.intake.rules import Numbered, Plan, plan
 from ledger.intake.sheets import SourceTable, csv_table, is_workbook, workbook_table
 from ledger.progress import Progress, counted
 from ledger.storage.canonical import canonical_json
+from ledger.storage.keys import CONTENT_KEY_PREFIX
 from ledger.storage.records import PendingEvent, event_type_of
 from ledger.storage.store import EventStore
-from ledger.storage.tables import CONTENT_KEY_PREFIX
 from ledger.tabular import Table
 
 MAX_FILE_BYTES = 512 * 1024 * 1024

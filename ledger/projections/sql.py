@@ -11,14 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import SQLModel
 
 from events import SCHEMA_VERSIONS
 from events.base import SCHEMA_JURISDICTION
 from ledger.errors import IntegrityFailure, StoreError
 from ledger.intake.lines import LINE_EVENTS, line_key
 from ledger.projections.fold import GroupKey
-from ledger.storage import sqlite_errors, tables, write_lock
+from ledger.storage import sqlite_errors, write_lock
 from ledger.storage.postgres import sqlstate_of
 from ledger.storage.records import (
     DECODE_ERRORS,
@@ -32,11 +31,12 @@ from ledger.storage.store import EventStore, abort, translate, translated
 NAME = "ledger"
 CHUNK = 500
 PROJ_LOCK_KEY = 0x64656670  # "defp": serialises projection writers on PostgreSQL
-TABLES = [
-    tables.ProjectionCheckpoint, tables.ProjLine, tables.ProjSum, tables.ProjCategory,
-    tables.ProjDefinitionVersion, tables.ProjDefinitionCategory, tables.ProjGdp,
-    tables.ProjTarget, tables.ProjRate, tables.ProjSnapshot,
-]  # fmt: skip
+# The projection tables (``ledger.storage.tables``, whose models are imported only to make
+# them: reading projections needs their names, not SQLModel, a tenth of a second to import).
+TABLES = (
+    "ProjectionCheckpoint", "ProjLine", "ProjSum", "ProjCategory", "ProjDefinitionVersion",
+    "ProjDefinitionCategory", "ProjGdp", "ProjTarget", "ProjRate", "ProjSnapshot",
+)  # fmt: skip
 SMALL_TABLES: dict[str, tuple[str, ...]] = {
     "definitions": ("proj_definition_versions", "proj_definition_categories"),
     "gdp": ("proj_gdp",),
@@ -48,13 +48,28 @@ LINE_COLUMNS = (
     "key, jurisdiction, fiscal_year, line_id, agency, program, category, amount, currency, "
     "stage, withdrawn, recorded_seq, last_seq"
 )
-_COLUMNS: dict[str, str] = {}
+# Each projection table's columns in the models' order (``tests/test_lazy_imports.py`` checks
+# them against ``ledger.storage.tables``): reading them needs no model.
+COLUMNS: dict[str, str] = {
+    "proj_categories": "code, name, parent, seq",
+    "proj_checkpoints": "name, last_seq, last_hash",
+    "proj_definition_categories": "definition, version, category, share, tier, seq",
+    "proj_definition_versions": "definition, version, title, based_on, opened_seq, status, "
+    "status_seq, effective_from, stages, stages_seq, gdp_basis, gdp_fiscal_year, gdp_vintage, "
+    "basis_seq, last_seq",
+    "proj_gdp": "jurisdiction, fiscal_year, vintage, amount, currency, seq",
+    "proj_lines": "key, jurisdiction, fiscal_year, line_id, agency, program, category, amount, "
+    "currency, stage, withdrawn, recorded_seq, last_seq",
+    "proj_rates": "base, quote, fiscal_year, rate, rate_type, seq",
+    "proj_snapshots": "seq, state",
+    "proj_sums": "jurisdiction, fiscal_year, stage, category, currency, amount, lines",
+    "proj_targets": "jurisdiction, target_id, percent_of_gdp, by_fiscal_year, kind, definition, "
+    "tier, description, seq",
+}
 
 
 def columns_of(table: str) -> str:
-    if table not in _COLUMNS:
-        _COLUMNS[table] = ", ".join(c.name for c in SQLModel.metadata.tables[table].columns)
-    return _COLUMNS[table]
+    return COLUMNS[table]
 
 
 class Db:
@@ -123,9 +138,12 @@ def transaction(store: EventStore, write: bool) -> Iterator[Db]:
 
 def ensure_tables(store: EventStore) -> None:
     """Create the projection tables (idempotent): a ledger made before they existed gets them."""
+    from ledger.storage import tables
+
+    models = [getattr(tables, name) for name in TABLES]
     try:
         # SQLModel's metaclass gives each table class __table__ without declaring it
-        SQLModel.metadata.create_all(store.engine, tables=[t.__table__ for t in TABLES])  # type: ignore[attr-defined]
+        tables.EventRow.metadata.create_all(store.engine, tables=[t.__table__ for t in models])
     except SQLAlchemyError as exc:
         raise translate(exc) from exc
 

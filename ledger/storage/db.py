@@ -18,13 +18,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
-from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy import URL, Connection, Engine, MetaData, create_engine, event, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.schema import CreateIndex, CreateTable
-from sqlmodel import SQLModel
 
 from ledger.errors import ReadOnlyLedger, StoreError
-from ledger.storage import tables, write_lock
+from ledger.storage import write_lock
 from ledger.storage.write_lock import DEFAULT_TIMEOUT_S, millis
 
 DEFAULT_DB = "defledger.db"
@@ -251,6 +250,15 @@ def safe_url(url: str) -> str:
         return url.split("@")[-1]
 
 
+def _metadata() -> MetaData:
+    """The schema of the table models (``ledger.storage.tables``), imported on first use: only
+    making or migrating a schema needs them, and importing SQLModel costs every command that
+    merely reads a ledger a tenth of a second."""
+    from ledger.storage import tables
+
+    return tables.EventRow.metadata
+
+
 def create_schema(
     engine: Engine,
     lock_timeout: float = DEFAULT_TIMEOUT_S,
@@ -260,9 +268,11 @@ def create_schema(
     PostgreSQL, TRUNCATE). On PostgreSQL, a schema that is complete is left alone without
     waiting for anything; otherwise all of it is one transaction under the append lock (taken
     as a write takes it: ``ledger.storage.write_lock``), so concurrent ``init`` runs do not race."""
+    from ledger.storage import tables
+
     assert tables.EventRow.__tablename__ == "events"
     if is_sqlite(engine):
-        SQLModel.metadata.create_all(engine)
+        _metadata().create_all(engine)
         with engine.begin() as conn:
             for statement in _SQLITE_TRIGGERS:
                 conn.execute(text(statement))
@@ -279,11 +289,11 @@ def create_schema(
             timeout=lock_timeout,
             on_wait=on_wait,
         )
-        SQLModel.metadata.create_all(conn)
+        _metadata().create_all(conn)
         # a ledger made before the per-stream key index: its global unique key constraint
         # goes, the two key indexes come (the rows, and so every hash, stay as they are)
         conn.exec_driver_sql(f"ALTER TABLE events DROP CONSTRAINT IF EXISTS {_PG_OLD_KEY}")
-        for index in SQLModel.metadata.tables["events"].indexes:  # tables.EventRow's
+        for index in _metadata().tables["events"].indexes:  # tables.EventRow's
             conn.execute(CreateIndex(index, if_not_exists=True))
         for statement in _PG_TRIGGERS:
             conn.execute(text(statement))
@@ -312,7 +322,7 @@ def _sqlite_key_migration(
     the table is copied, row for row and byte for byte (same seq, ids, payload text, hashes),
     into one made with today's definition, and the append-only triggers are set again. The
     copy is never seen half done: it commits whole or not at all."""
-    event_table = SQLModel.metadata.tables["events"]  # tables.EventRow's
+    event_table = _metadata().tables["events"]  # tables.EventRow's
     columns = ", ".join(column.name for column in event_table.columns)
     raw = engine.raw_connection()
     try:
@@ -347,7 +357,7 @@ def _sqlite_key_migration(
 
 
 def _pg_schema_complete(conn: Connection) -> bool:
-    names = sorted(SQLModel.metadata.tables)
+    names = sorted(_metadata().tables)
     triggers = [f"{t}_no_{kind}" for t in APPEND_ONLY_TABLES for kind in ("change", "truncate")]
     row = conn.execute(
         text(

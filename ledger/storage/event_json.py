@@ -16,6 +16,7 @@ import orjson
 from ledger.storage.canonical import canonical_json
 from ledger.storage.chain import ChainRow, recompute
 from ledger.storage.records import StoredEvent
+from ledger.storage.records import stored_event as new_stored_event
 
 _FIELDS: dict[str, tuple[type, ...]] = {
     "seq": (int,),
@@ -151,6 +152,33 @@ def stored_event(envelope: dict[str, Any], row: ChainRow | None = None) -> Store
         prev_hash=envelope["prev_hash"],
         hash=envelope["hash"],
     )
+
+
+_PAYLOAD_MEMBER = b',"payload":'
+
+
+def line_event(line: bytes) -> tuple[StoredEvent, bytes]:
+    """The ``StoredEvent`` of one line of ``events.jsonl``, checked as ``parse_line`` checks it,
+    and the bytes its hash covers (the line without its ``hash`` member): what ``verify-export``
+    replays, with no second serialisation of the envelope. ``LineError`` as ``parse_line``."""
+    envelope = parse_line(line)
+    hashed = without_hash(line, envelope["hash"])
+    payload = envelope["payload"]
+    # The line is canonical, so its payload member holds the payload's canonical text. Every
+    # member before it is a string or null, which cannot contain the member's name unescaped,
+    # so the first match is the member; orjson's sorted text is that canonical text when it is
+    # there byte for byte (a whole JSON object, so it ends where the member's value ends).
+    start = line.find(_PAYLOAD_MEMBER) + len(_PAYLOAD_MEMBER)
+    text = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)
+    if not line.startswith(text, start):
+        text = canonical_json(payload)
+    event = new_stored_event(
+        envelope["seq"], envelope["event_id"], envelope["stream"], envelope["stream_version"],
+        envelope["type"], envelope["schema_version"], payload, text.decode("utf-8"),
+        envelope["recorded_at"], envelope["actor"], envelope["reason"], envelope["source"],
+        envelope["idempotency_key"], envelope["prev_hash"], envelope["hash"],
+    )  # fmt: skip
+    return event, hashed
 
 
 def envelope_hash_ok(envelope: dict[str, Any]) -> bool:

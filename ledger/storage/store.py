@@ -48,6 +48,7 @@ from ledger.storage.chain import (
     row_to_chain,
     uuid_text,
 )
+from ledger.storage.keys import CALLER_KEY, CONTENT_KEY_PREFIX
 from ledger.storage.records import (
     ALTERED,
     AppendResult,
@@ -67,7 +68,6 @@ from ledger.storage.records import (
     surrogate_text,
     utc_now,
 )
-from ledger.storage.tables import CALLER_KEY, CONTENT_KEY_PREFIX
 from ledger.storage.times import MIN_MICROS, micros_at, micros_of, text_of
 
 T = TypeVar("T")

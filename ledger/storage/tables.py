@@ -18,16 +18,13 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
+from ledger.storage.keys import CALLER_KEY
+
 # SQLite makes only "INTEGER PRIMARY KEY" a rowid alias; PostgreSQL wants BIGINT.
 SeqType = BigInteger().with_variant(Integer(), "sqlite")
 # Text compared or sorted by the store: byte order on PostgreSQL too (as SQLite), whatever the
 # database's locale, so both backends order stream names and times the same way.
 OrderedText = Text().with_variant(Text(collation="C"), "postgresql")
-
-
-CONTENT_KEY_PREFIX = "i:"  # keys derived from an event's content (ledger.intake.importers)
-# The partial index's predicate, spelled the same way in every query that must use it.
-CALLER_KEY = "substr(idempotency_key, 1, 2) <> 'i:'"
 
 
 class StreamRow(SQLModel, table=True):
