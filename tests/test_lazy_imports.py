@@ -37,3 +37,21 @@ def test_totals_does_not_import_the_table_models(db_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "JP" in done.stdout
     assert done.stderr.strip().splitlines()[-1] == "False"
+
+
+def test_help_lists_every_command_without_the_database_layer() -> None:
+    """``defledger --help`` imports every command's module to list it: none of them may load
+    SQLAlchemy or the web stack at import time (it doubled --help's time once)."""
+    probe = (
+        "import sys, atexit\n"
+        "atexit.register(lambda: print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'flask')"
+        " if m in sys.modules), file=sys.stderr))\n"
+        "from cli.app import main\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "--help"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "serve" in done.stdout and "totals" in done.stdout
+    assert done.stderr.strip().splitlines()[-1] == "[]"

@@ -18,12 +18,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cli.errors import CliError
 from cli.files import CHECKPOINT_BYTES, KEY_BYTES, read_text
 from ledger.errors import IntegrityFailure, InvalidInput, LedgerError
-from ledger.storage.store import EventStore
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) loads when a page is served, not for --help
+    from ledger.storage.store import EventStore
 
 REVERIFY_AFTER = 600.0  # seconds a verification of an unchanged head is shown as it is
 MAX_KEPT = 16  # checkpoint texts whose match with the ledger is kept
@@ -85,9 +87,9 @@ class WebLedger:
         if store is None:
             timeout = self.config.lock_timeout
             store = (
-                EventStore.open(self.config.db)
+                _store_class().open(self.config.db)
                 if timeout is None
-                else EventStore.open(self.config.db, lock_timeout=timeout)
+                else _store_class().open(self.config.db, lock_timeout=timeout)
             )
             self._local.store = store
             with self._lock:
@@ -134,7 +136,7 @@ class WebLedger:
 
     def _reverify(self) -> None:
         try:
-            with EventStore.open(self.config.db) as store:
+            with _store_class().open(self.config.db) as store:
                 result = self._verify(store)
             with self._lock:
                 self._verified = result
@@ -200,3 +202,9 @@ class WebLedger:
                 self._matches.clear()
             self._matches[text] = found
         return self._matches[text]
+
+
+def _store_class() -> type[EventStore]:
+    from ledger.storage.store import EventStore
+
+    return EventStore
