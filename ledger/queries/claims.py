@@ -36,6 +36,9 @@ COLUMNS = [
     "claim", "claim_verdict", "about", "claimed", "definition", "verdict", "ledger",
     "as_published", "gap", "note",
 ]  # fmt: skip
+# what a narrow terminal leaves out first (saying so): the verdict per definition, its figures
+# and the gap stay; the note, the claim's text and its overall verdict are in --format csv/json
+SECONDARY = ("note", "about", "claim_verdict", "as_published", "claimed")
 SINCE_COLUMNS = ["claim", "about", "claimed", "before", "after", "changed_by", "events"]
 RULE = (
     "Rounded half-up at the claim's precision; equals/about hold when the rounded value is the "
@@ -175,7 +178,8 @@ def claims_table(store: EventStore, req: ClaimsRequest) -> Table:
     meta = {**context.meta, "rounding": RULE, "counts": counts_text(results)}
     caption = f"{len(results)} claims as of seq {seq}: {counts_text(results)}.\n{RULE}"
     document = {"meta": meta, "claims": [check_doc(r) for r in results]}
-    return Table("claims", COLUMNS, rows, meta, caption=caption, document=document)
+    return Table("claims", COLUMNS, rows, meta, caption=caption, document=document,
+                 secondary=SECONDARY)  # fmt: skip
 
 
 # -- what changed since ---------------------------------------------------------------------
