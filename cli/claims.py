@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from cli.errors import EXIT_DIFFERENCES, CliError, fail
+from cli.errors import EXIT_DIFFERENCES, fail
 from cli.options import as_of_option, open_store, output_options
 from cli.output import format_from, render_text, table_renderers, target, to_json, write
 from cli.record import default_actor
@@ -88,7 +88,7 @@ def check(
         renderers["html"] = lambda: render_claims_html(document)
     write(renderers, fmt, output)
     if since is not None and table.rows:
-        raise CliError(f"{len(table.rows)} claim(s) changed verdict", EXIT_DIFFERENCES)
+        ctx.exit(EXIT_DIFFERENCES)  # like diff: a finding, said on stdout, not an error
 
 
 @claims.command("show")

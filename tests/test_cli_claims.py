@@ -131,7 +131,8 @@ def test_since__a_revision_that_flips_verdicts_names_them_and_exits_4(ledger: Ru
     assert revised.exit_code == 0, revised.output
     result = ledger("claims", "check", "--since", str(before))
     assert result.exit_code == 4, result.output
-    assert "Error: 4 claim(s) changed verdict" in result.stderr
+    assert "4 claim(s) changed verdict between" in result.stdout
+    assert "Error" not in result.stderr  # a finding (exit 4, as diff), not an error
     rows = {line.split()[0]: line for line in result.stdout.splitlines()[2:] if line.strip()}
     changed = {name for name in rows if name.startswith(("jp-", "seed-", "us-"))}
     assert changed == {
