@@ -107,7 +107,12 @@ def blocks_text(blocks: list[Any]) -> str:
         elif block.kind in ("summary", "text") and block.text:
             out += paragraphs(block.text)
         elif block.kind == "table":
-            out += ["", *text_table(block.columns, block.rows, block.right.__contains__)]
+            out += [
+                "",
+                *text_table(
+                    block.columns, block.rows, block.right.__contains__, secondary=block.secondary
+                ),
+            ]
     return "\n".join(out).strip("\n") + "\n"
 
 

@@ -39,6 +39,7 @@ class Block:
     columns: list[str] = field(default_factory=list)
     rows: list[list[str]] = field(default_factory=list)
     right: set[int] = field(default_factory=set)
+    secondary: tuple[str, ...] = ()  # columns a narrow terminal may leave out (saying so)
     section: Section | None = None  # the section a ``chart`` block draws
     # or, for a report that is not a diff, the bridge it draws: (quantity, axis) -> Bridge
     draw: Callable[[str, str], Bridge] | None = None
@@ -281,7 +282,10 @@ def _line_rows(changes: Iterable[Change], numbers: NumberFormat) -> list[list[st
 
 
 def _line_table(columns: list[str], rows: list[list[str]]) -> Block:
-    return Block("table", columns=columns, rows=rows, right={0, 6, 7, 8, 9})
+    # the line id, its category and the money stay; agency and program are the line's prose
+    return Block(
+        "table", columns=columns, rows=rows, right={0, 6, 7, 8, 9}, secondary=("program", "agency")
+    )
 
 
 def report_blocks(report: DiffReport, numbers: NumberFormat = DEFAULT) -> list[Block]:
