@@ -236,7 +236,13 @@ def change_blocks(section: Section, numbers: NumberFormat = DEFAULT) -> list[Blo
     columns.append("note")
     offset = 1 if grouped else 0
     blocks.append(
-        Block("table", columns=columns, rows=rows, right={0, 5 + offset, 6 + offset, 7 + offset})
+        Block(
+            "table",
+            columns=columns,
+            rows=rows,
+            right={0, 5 + offset, 6 + offset, 7 + offset},
+            secondary=("note", "seq", "before", "after"),  # what changed and by how much stay
+        )
     )
     line_rows = _line_rows((c for c in section.changes if c.group != "joint"), numbers)
     if line_rows:
