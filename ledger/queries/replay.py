@@ -178,12 +178,7 @@ def _row(
         if share is not None and previous[1] is not None:
             change_pp = share - previous[1]
     return {
-        "seq": event.seq,
-        "recorded_at": event.recorded_at,
-        "actor": event.actor,
-        "event": event.type,
-        "summary": summary(cast(Any, event)),
-        "stream": event.stream,
+        **_event_fields(event),
         "version": label,
         "total": "" if total is None else dec_str(total),
         "currency": m.currency if m else "",
