@@ -222,6 +222,8 @@ class ClaimRecorded(EventModel):
         if data.get("decimals") is None or data.get("decimals") == "":
             data["decimals"] = max(places_of(data.get("value")), places_of(data.get("value_high")))
         metric = data.get("metric")
+        if not isinstance(metric, str):
+            return data  # the metric's own validator says what is wrong with it
         if metric in {m.value for m in MONEY_METRICS} and not data.get("currency"):
             jurisdiction = str(data.get("jurisdiction") or SCHEMA_JURISDICTION).strip().upper()
             if jurisdiction in DEFAULT_CURRENCY:
@@ -229,7 +231,7 @@ class ClaimRecorded(EventModel):
         if metric in {m.value for m in CHANGE_METRICS} and data.get("compared_with") in (None, ""):
             try:
                 data["compared_with"] = parse_fiscal_year(data.get("fiscal_year")) - 1
-            except ValueError:
+            except (ValueError, TypeError):
                 pass  # the fiscal year's own validator reports it
         return data
 

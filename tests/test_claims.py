@@ -414,3 +414,21 @@ def test_verdict__consistent_by_construction_names_the_derived_seq(tmp_path: Pat
     (outcome,) = checked.outcomes
     assert outcome.derived == [derived_seq]
     assert derived_seq in outcome.inputs
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("metric", [1]), ("metric", {"a": 1}), ("fiscal_year", [2025])]
+)
+def test_claim_event__a_value_of_the_wrong_shape_is_a_validation_error(
+    field: str, value: Any
+) -> None:
+    """Stored payloads of any shape load or fail with a ValidationError, never a TypeError
+    (a list as the metric once reached a set lookup; found by the hostile-payload test)."""
+    data: dict[str, Any] = {
+        "type": "ClaimRecorded", "claim_id": "c", "claimant": "x", "publication": "x",
+        "published": "2025-01-01", "quote": "x", "jurisdiction": "JP", "fiscal_year": 2025,
+        "metric": "share_change_pp", "kind": "figure", "comparison": "equals", "value": "1",
+    }  # fmt: skip
+    data[field] = value
+    with pytest.raises(ValidationError):
+        parse_event(data)
