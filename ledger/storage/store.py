@@ -111,6 +111,7 @@ _INSERT = (
     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
 NAME_TABLES = ("streams", "event_types", "actors")  # interned names: id <-> name, insert-only
+CACHED_NAME_TABLES = ("event_types", "actors")  # a handful each: their ids cached on the store
 
 
 OLD_SCHEMA = (
@@ -664,7 +665,8 @@ class EventStore:
         if stored is not None:
             stored.update(ids)
         missing = [name for name in wanted if name not in ids]
-        self._inserted.update((table, name) for name in missing)
+        if table in CACHED_NAME_TABLES:  # never streams: an import may insert a million
+            self._inserted.update((table, name) for name in missing)
         if missing:
             cur.executemany(
                 self._sql(f"INSERT INTO {table} (name) VALUES (?)"),  # noqa: S608
