@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from pydantic import StringConstraints, TypeAdapter
 
 import ledger.intake.importers as importers
+import ledger.intake.sheets as sheets
 from ledger.audit.verify import verify_ledger
 from ledger.errors import InvalidInput
 from ledger.intake.importers import decode, detect_kind, import_text
@@ -146,7 +147,7 @@ def test_import_csv_hostile__10_mb_field_is_a_line_numbered_error(ready: EventSt
 def test_import_csv_hostile__field_over_the_cell_limit(
     ready: EventStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(importers, "MAX_FIELD_CHARS", 10)
+    monkeypatch.setattr(sheets, "MAX_FIELD_CHARS", 10)  # the one CSV record walk
     message = rejected(
         ready, lines("2025,L1,MoD,p,A,1,initial", "2025,L2,MoD,p" * 3 + ",A,1,initial")
     )

@@ -44,7 +44,13 @@ from ledger.intake.import_file import HEAD_BYTES, ImportFile, size_refusal
 from ledger.intake.mapped import Counts, Record, iter_records
 from ledger.intake.mapping import KIND_TYPES, Mapping
 from ledger.intake.rules import Numbered, Plan, plan
-from ledger.intake.sheets import SourceTable, csv_table, is_workbook, workbook_table
+from ledger.intake.sheets import (
+    SourceTable,
+    csv_records,
+    csv_table,
+    is_workbook,
+    workbook_table,
+)
 from ledger.progress import Progress, counted
 from ledger.storage.canonical import canonical_json
 from ledger.storage.keys import CONTENT_KEY_PREFIX
@@ -53,7 +59,6 @@ from ledger.storage.store import EventStore
 from ledger.tabular import Table
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
-MAX_FIELD_CHARS = 100_000
 MAX_REPORTED = 20
 # An event line nests three levels (line → source → fields); deeper JSON is not an event, and
 # refusing it before parsing keeps the parser's recursion bounded.
@@ -438,25 +443,8 @@ def _csv_rows(text: str | Iterable[str], kind: str) -> Iterator[tuple[int, dict[
     missing = sorted(REQUIRED[kind] - set(header))
     if missing:
         raise InvalidInput(f"missing column {', '.join(missing)} for a {kind} file", line=1)
-    start = reader.line_num + 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield start, f"bad CSV: {exc}"
-            return
-        line, start = start, reader.line_num + 1
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            yield line, f"expected {len(header)} fields, found {len(row)}"
-            continue
-        if any(len(cell) > MAX_FIELD_CHARS for cell in row) or any("\x00" in cell for cell in row):
-            yield line, f"a field is longer than {MAX_FIELD_CHARS} characters or holds a NUL byte"
-            continue
-        yield line, dict(zip(header, row, strict=True))
+    for line, cells in csv_records(reader, len(header)):
+        yield line, cells if isinstance(cells, str) else dict(zip(header, cells, strict=True))
 
 
 def _source(row: dict[str, str]) -> dict[str, Any] | None:

@@ -19,10 +19,14 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from events.quoting import named, quoted
 from ledger.errors import InvalidInput
 from ledger.intake.xlsx_reader import Workbook, XCell, XlsxError, column_letters
+
+if TYPE_CHECKING:
+    import _csv
 
 ZIP_MAGIC = b"PK\x03\x04"
 _LITERALS = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')  # quoted text, [Red] or [$-409], \x
@@ -72,6 +76,32 @@ def _header(names: list[str], name: str, where: str) -> list[str]:
     return header
 
 
+def csv_records(
+    reader: _csv.Reader, width: int
+) -> Iterator[tuple[int, list[str]] | tuple[int, str]]:
+    """The records after the header of a ``csv.reader``, each with the line it starts on:
+    its cells, or the problem with it (a record without ``width`` fields, a field over
+    ``MAX_FIELD_CHARS`` or holding NUL; bad CSV ends the walk). Blank records are skipped."""
+    start = reader.line_num + 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield start, f"bad CSV: {exc}"
+            return
+        line, start = start, reader.line_num + 1
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != width:
+            yield line, f"expected {width} fields, found {len(row)}"
+        elif any(len(cell) > MAX_FIELD_CHARS or "\x00" in cell for cell in row):
+            yield line, f"a field is longer than {MAX_FIELD_CHARS:,} characters or holds NUL"
+        else:
+            yield line, row
+
+
 def csv_table(text: str | Iterable[str], name: str, header_row: int = 1) -> SourceTable:
     """A CSV text (RFC 4180), or its lines as ``io.StringIO(text, newline="")`` splits them,
     whose column names are on line ``header_row``."""
@@ -88,25 +118,11 @@ def csv_table(text: str | Iterable[str], name: str, header_row: int = 1) -> Sour
     header = _header(names, name, f"line {header_row}")
 
     def rows() -> Iterator[Row | tuple[int, str]]:
-        start = reader.line_num + 1
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                yield start, f"bad CSV: {exc}"
-                return
-            line, start = start, reader.line_num + 1
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) != len(header):
-                yield line, f"expected {len(header)} fields, found {len(row)}"
-                continue
-            if any(len(cell) > MAX_FIELD_CHARS or "\x00" in cell for cell in row):
-                yield line, f"a field is longer than {MAX_FIELD_CHARS:,} characters or holds NUL"
-                continue
-            yield Row(line, {h: c.strip() for h, c in zip(header, row, strict=True) if h})
+        for line, cells in csv_records(reader, len(header)):
+            if isinstance(cells, str):
+                yield line, cells
+            else:
+                yield Row(line, {h: c.strip() for h, c in zip(header, cells, strict=True) if h})
 
     return SourceTable(name, "line", header, rows())
 
