@@ -30,8 +30,9 @@ _TABLE = re.compile(r"^[ \t]*\[\[[ \t]*claim[ \t]*\]\][ \t]*(#.*)?$", re.MULTILI
 
 
 def is_toml_claims(text: str) -> bool:
-    """Whether ``text`` is a TOML file of claims: it has a ``[[claim]]`` table header."""
-    return _TABLE.search(text) is not None
+    """Whether ``text`` is a TOML file of claims: it has a ``[[claim]]`` table header. (The
+    substring test first: a large JSON Lines or CSV file is passed over at memchr speed.)"""
+    return "claim" in text and _TABLE.search(text) is not None
 
 
 def claim_fields(row: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -45,7 +45,10 @@ AMOUNT_CHARS = 30
 _URL = re.compile(r"https?://\S+")  # events.base._check_url's pattern
 _STAGES = {stage.value: stage for stage in Stage}
 SOURCE_KEYS = frozenset({"title", "url", "page", "published", "hypothetical"})
-PROVENANCE_KEYS = ("actor", "reason", "source", "idempotency_key")
+PROVENANCE_KEYS = frozenset({"actor", "reason", "source", "idempotency_key"})
+# (title, url, page, published, hypothetical, its class) -> the Source and its canonical JSON
+SourceCache = dict[tuple[Any, ...], tuple[Source, bytes]]
+SOURCE_CACHE_SIZE = 4096
 
 
 def _text(value: Any, limit: int = SHORT, least: int = 0) -> bool:
@@ -125,11 +128,13 @@ def accept(
     provenance: dict[str, Any],
     default_actor: str,
     key_of: Callable[[PendingEvent], str],
+    sources: SourceCache | None = None,
 ) -> PendingEvent | None:
     """The pending event the full path would make of ``fields`` (the event's fields without
     ``type``; may hold ``schema_version``) and ``provenance`` (actor, reason, source dict,
     idempotency key; None means absent), or None when that cannot be proved cheaply.
-    ``key_of`` derives the content key when the provenance has none."""
+    ``key_of`` derives the content key when the provenance has none; ``sources`` (one per
+    file) keeps each distinct source checked and encoded once."""
     spec = _TYPES.get(event_type)
     if spec is None:
         return None
@@ -159,7 +164,7 @@ def accept(
             if currency is None:
                 return None
             values["currency"] = currency
-    made = _provenance(provenance, default_actor)
+    made = _provenance(provenance, default_actor, sources)
     if made is None:
         return None
     prov, source_json = made
@@ -167,17 +172,26 @@ def accept(
     values["amount"] = Decimal(values["amount"])
     if "stage" in values:
         values["stage"] = _STAGES[values["stage"]]
-    pending = PendingEvent(_construct(model, values), prov)
-    cached = pending.__dict__
-    cached["payload_json"] = payload_json
-    cached["source_json"] = source_json
+    # PendingEvent(event, prov) without the frozen dataclass's two object.__setattr__ calls,
+    # with what its cached properties would compute (events.stream_of of a budget line
+    # without its match over every event class)
+    pending = _new(PendingEvent)
+    pending.__dict__.update(
+        event=_construct(model, values),
+        provenance=prov,
+        payload_json=payload_json,
+        source_json=source_json,
+        stream=f"line/{values['jurisdiction']}/FY{year}/{values['line_id']}",
+    )
     if prov.idempotency_key is None:
         key = key_of(pending)
         prov.__dict__["idempotency_key"] = key  # not yet shared: made just above
     return pending
 
 
-def _provenance(raw: dict[str, Any], default_actor: str) -> tuple[Provenance, bytes | None] | None:
+def _provenance(
+    raw: dict[str, Any], default_actor: str, sources: SourceCache | None
+) -> tuple[Provenance, bytes | None] | None:
     actor = raw.get("actor")
     actor = default_actor if actor is None else actor
     reason = raw.get("reason")
@@ -190,7 +204,7 @@ def _provenance(raw: dict[str, Any], default_actor: str) -> tuple[Provenance, by
     source: Source | None = None
     source_json = None
     if source_value is not None:
-        made = _source(source_value)
+        made = _source(source_value, sources)
         if made is None:
             return None
         source, source_json = made
@@ -198,12 +212,23 @@ def _provenance(raw: dict[str, Any], default_actor: str) -> tuple[Provenance, by
     return _construct(Provenance, fields), source_json
 
 
-def _source(raw: Any) -> tuple[Source, bytes] | None:
+def _source(raw: Any, cache: SourceCache | None) -> tuple[Source, bytes] | None:
     if raw.__class__ is not dict or not raw.keys() <= SOURCE_KEYS:
         return None
     title, url = raw.get("title"), raw.get("url")
     page, published = raw.get("page"), raw.get("published")
     hypothetical = raw.get("hypothetical", False)
+    # A file's rows mostly cite a few documents: each distinct source is checked and encoded
+    # once (Source is frozen, so one instance is shared). The key holds every value with its
+    # class, so True and 1, or a str and an equal str subclass, never meet.
+    key = (title, url, page, published, hypothetical, hypothetical.__class__)
+    if cache is not None:
+        try:
+            found = cache.get(key)
+        except TypeError:  # an unhashable value (a list, a dict): refused below
+            found = None
+        if found is not None:
+            return found
     if not _text(title, least=1) or hypothetical.__class__ is not bool:
         return None
     if not (page is None or _text(page)) or not (published is None or _text(published)):
@@ -222,11 +247,14 @@ def _source(raw: Any) -> tuple[Source, bytes] | None:
         "published": published,
         "hypothetical": hypothetical,
     }
-    return _construct(Source, fields), orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
+    made = _construct(Source, fields), orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
+    if cache is not None and len(cache) < SOURCE_CACHE_SIZE:
+        cache[key] = made
+    return made
 
 
 _new = object.__new__
-_FIELDS: dict[type[EventModel], tuple[tuple[str, Any], ...]] = {}
+_FIELDS: dict[type[EventModel], dict[str, Any]] = {}
 
 
 def _construct(model: type[EventModel], values: dict[str, Any]) -> Any:
@@ -235,11 +263,14 @@ def _construct(model: type[EventModel], values: dict[str, Any]) -> Any:
     validation fills them)."""
     defaults = _FIELDS.get(model)
     if defaults is None:
-        defaults = _FIELDS[model] = tuple(
-            (name, info.default) for name, info in model.model_fields.items()
-        )
+        defaults = _FIELDS[model] = {
+            name: info.default for name, info in model.model_fields.items()
+        }
     instance = _new(model)
-    fields = {name: values[name] if name in values else default for name, default in defaults}
+    # the defaults in field order, then the given values in their places (every key of
+    # ``values`` is a field: the callers build them from the field names)
+    fields = dict(defaults)
+    fields.update(values)
     object.__setattr__(instance, "__dict__", fields)
     object.__setattr__(instance, "__pydantic_fields_set__", set(values))
     object.__setattr__(instance, "__pydantic_extra__", None)

@@ -8,13 +8,13 @@ content (or the key it already had).
 
 from __future__ import annotations
 
-import base64
 import csv
 import gc
 import hashlib
 import io
 import json
 import re
+from binascii import b2a_base64
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -118,6 +118,7 @@ class ImportReport:
 
 
 KEY_PREFIX = CONTENT_KEY_PREFIX  # then 22 base64url characters: 128 bits of a SHA-256
+_URLSAFE = bytes.maketrans(b"+/", b"-_")  # base64 to base64url (RFC 4648 section 5)
 
 
 def content_key(event: EventModel, provenance: Provenance) -> str:
@@ -132,16 +133,25 @@ def pending_key(pending: PendingEvent) -> str:
     """``content_key`` of a pending event, from its cached canonical payload and source JSON
     (embedded as fragments: the same bytes as encoding the objects again)."""
     source = pending.source_json
-    body = {
-        "type": event_type_of(pending.event),
-        "payload": orjson.Fragment(pending.payload_json),
-        "reason": pending.provenance.reason,
-        "source": None if source is None else orjson.Fragment(source),
-    }
-    # ASCII keys, strings, null and canonical fragments: canonical_json's own orjson call
-    canonical = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+    # canonical_json({"payload": …, "reason": …, "source": …, "type": …}) written out: ASCII
+    # keys in sorted order, the payload and source already canonical, the two strings as
+    # orjson (canonical_json's own encoder) writes them
+    canonical = b"".join(
+        (
+            b'{"payload":',
+            pending.payload_json,
+            b',"reason":',
+            orjson.dumps(pending.provenance.reason),
+            b',"source":',
+            b"null" if source is None else source,
+            b',"type":',
+            orjson.dumps(event_type_of(pending.event)),
+            b"}",
+        )
+    )
     digest = hashlib.sha256(canonical).digest()[:16]
-    return KEY_PREFIX + base64.urlsafe_b64encode(digest)[:22].decode("ascii")  # no "==" pad
+    # base64.urlsafe_b64encode without its two Python-level calls; no "==" pad
+    return KEY_PREFIX + b2a_base64(digest, newline=False)[:22].translate(_URLSAFE).decode()
 
 
 def check_size(data: bytes | bytearray) -> None:
@@ -343,7 +353,9 @@ def _pending(
     return pending
 
 
-def _fast_line(line: str, actor: str) -> PendingEvent | None:
+def _fast_line(
+    line: str, actor: str, sources: fast_accept.SourceCache | None = None
+) -> PendingEvent | None:
     """``fast_accept.accept`` of one JSON Lines line, or None. Only text without ``\\u``
     escapes, whose colons are exactly its members' and its strings' (so orjson, which keeps
     the last of two equal keys, provably saw none: ``_strict_json``'s argument)."""
@@ -379,20 +391,21 @@ def _fast_line(line: str, actor: str) -> PendingEvent | None:
             fields[key] = value
     if line.count(":") != members + colons:
         return None
-    return fast_accept.accept(event_type, fields, provenance, actor, pending_key)
+    return fast_accept.accept(event_type, fields, provenance, actor, pending_key, sources)
 
 
 def iter_jsonl(text: str | Iterable[str], actor: str) -> Iterator[tuple[int, PendingEvent | str]]:
     """(line, event) or (line, problem) for each non-blank line of a JSON Lines file: its text,
     or its lines split at ``\\n`` (each may end with it)."""
     cache: ProvenanceCache = {}
+    sources: fast_accept.SourceCache = {}
     lines = text.split("\n") if isinstance(text, str) else text
     for number, line in enumerate(lines, start=1):
         if line.endswith("\n"):
             line = line[:-1]
         if not line.strip():
             continue
-        fast = _fast_line(line, actor)
+        fast = _fast_line(line, actor, sources)
         if fast is not None:
             yield number, fast
             continue
@@ -455,7 +468,9 @@ def _source(row: dict[str, str]) -> dict[str, Any] | None:
     return Source.model_validate({"title": title or url, "url": url or None}).model_dump()
 
 
-def _fast_row(row: dict[str, str], event_type: str, actor: str) -> PendingEvent | None:
+def _fast_row(
+    row: dict[str, str], event_type: str, actor: str, sources: fast_accept.SourceCache
+) -> PendingEvent | None:
     """``fast_accept.accept`` of one CSV row, given as ``iter_csv`` gives it to the models (the
     source from its stripped title and URL, blank cells left out), or None."""
     title = row.get("source_title", "").strip()
@@ -464,7 +479,7 @@ def _fast_row(row: dict[str, str], event_type: str, actor: str) -> PendingEvent 
     fields = {
         k: v for k, v in row.items() if v.strip() != "" and k not in ("source_title", "source_url")
     }
-    return fast_accept.accept(event_type, fields, {"source": source}, actor, pending_key)
+    return fast_accept.accept(event_type, fields, {"source": source}, actor, pending_key, sources)
 
 
 def iter_csv(
@@ -476,12 +491,13 @@ def iter_csv(
         "gdp": "GdpRecorded",
     }[kind]
     cache: ProvenanceCache = {}
+    sources: fast_accept.SourceCache = {}
     fast = event_type in fast_accept.TYPES
     for line, row in _csv_rows(text, kind):
         if isinstance(row, str):
             yield line, row
             continue
-        accepted = _fast_row(row, event_type, actor) if fast else None
+        accepted = _fast_row(row, event_type, actor, sources) if fast else None
         if accepted is not None:
             yield line, accepted
             continue

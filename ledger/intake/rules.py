@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 
@@ -126,6 +127,27 @@ class _State:
 
     def exists(self, stream: str) -> bool:
         return self.versions.get(stream, 0) > 0
+
+
+def _line_problem(event: Any, stream: str, state: _State) -> str | None:
+    """``_problem`` of a recorded or revised budget line (most of a large import), without
+    the walk over every rule's class pattern; ``stream`` is the event's (``_line(event)``)."""
+    if event.__class__ is BudgetLineRecorded:
+        code = event.category
+        if not state.exists(category_stream(code)):
+            return f"category {code} is not defined (define it first, or fix the code)"
+        if state.exists(stream):
+            return f"budget line {_line_label(event)} is already recorded (record a revision)"
+        return None
+    line = state.lines.get(stream)
+    if line is None:
+        return f"budget line {_line_label(event)} is not recorded"
+    if line.withdrawn:
+        return f"budget line {_line_label(event)} was withdrawn"
+    return None
+
+
+_LINE_RULES = frozenset({BudgetLineRecorded, BudgetLineRevised})
 
 
 def _problem(event: object, state: _State) -> str | None:
@@ -309,7 +331,10 @@ def plan(
     runs: list[tuple[str, int, list[PendingEvent]]] = []
     for item in counted(fresh, progress, "checking rows", len(fresh)):
         event, stream = item.pending.event, item.pending.stream
-        problem = _problem(event, state)
+        if event.__class__ in _LINE_RULES:
+            problem = _line_problem(event, stream, state)
+        else:
+            problem = _problem(event, state)
         if problem:
             result.problems.append((item.line, problem))
             if len(result.problems) >= max_problems:

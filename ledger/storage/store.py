@@ -574,20 +574,20 @@ class EventStore:
         source_json = pending.source_json
         digest = chain_hash(
             prev_hash,
-            envelope_bytes(
-                seq=seq,
-                event_id=event_id,
-                stream=stream[1],
-                stream_version=version,
-                type=event_type[1],
-                schema_version=schema_version,
-                payload_json=payload,
-                recorded_at=recorded_at[1],
-                actor=actor[1],
-                reason=prov.reason,
-                source_json=source_json,
-                idempotency_key=prov.idempotency_key,
-                prev_hash=prev_hash,
+            envelope_bytes(  # positional: the hot path
+                seq,
+                event_id,
+                stream[1],
+                version,
+                event_type[1],
+                schema_version,
+                payload,
+                recorded_at[1],
+                actor[1],
+                prov.reason,
+                source_json,
+                prov.idempotency_key,
+                prev_hash,
             ),
         )
         payload_text = payload.decode()
