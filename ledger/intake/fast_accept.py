@@ -106,19 +106,21 @@ _CHECKS: dict[str, Callable[[Any], bool]] = {
     "currency": lambda v: v.__class__ is str and v in ISO_4217,
     "stage": lambda v: v.__class__ is str and v in _STAGES,
 }
-# type: (model, required fields, optional fields)
+# type: (model, required fields, every field allowed)
 _TYPES: dict[str, tuple[type[EventModel], frozenset[str], frozenset[str]]] = {
     "BudgetLineRecorded": (
         BudgetLineRecorded,
         frozenset({"fiscal_year", "line_id", "agency", "category", "amount", "stage"}),
-        frozenset({"jurisdiction", "program", "currency"}),
+        frozenset({"fiscal_year", "line_id", "agency", "category", "amount", "stage"})
+        | {"jurisdiction", "program", "currency"},
     ),
     "BudgetLineRevised": (
         BudgetLineRevised,
         frozenset({"fiscal_year", "line_id", "amount"}),
-        frozenset({"jurisdiction"}),
+        frozenset({"fiscal_year", "line_id", "amount", "jurisdiction"}),
     ),
 }
+_VERSION = frozenset({"schema_version"})
 TYPES = frozenset(_TYPES)
 
 
@@ -138,12 +140,12 @@ def accept(
     spec = _TYPES.get(event_type)
     if spec is None:
         return None
-    model, required, optional = spec
+    model, required, allowed = spec
     version = fields.get("schema_version", SCHEMA_VERSIONS[event_type])
     if version.__class__ is not int or version != SCHEMA_VERSIONS[event_type]:
         return None
-    names = fields.keys() - {"schema_version"}
-    if not required <= names or not names <= required | optional:
+    names = fields.keys() - _VERSION
+    if not required <= names or not names <= allowed:
         return None
     year = _year(fields["fiscal_year"])
     if year is None:
