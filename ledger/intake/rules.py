@@ -39,6 +39,7 @@ from events.quoting import quoted
 from ledger.intake.lines import current_lines, line_transition
 from ledger.progress import Progress, counted
 from ledger.storage.canonical import canonical_json
+from ledger.storage.keys import CONTENT_KEY_PREFIX
 from ledger.storage.records import PendingEvent, StreamWrite
 from ledger.storage.store import EventStore
 
@@ -85,7 +86,10 @@ def _definition_stream(definition: str, version: int) -> str:
 class _State:
     """What the ledger holds for the streams a batch touches, updated as the batch is planned."""
 
-    def __init__(self, store: EventStore, items: Sequence[Numbered]) -> None:
+    def __init__(
+        self, store: EventStore, items: Sequence[Numbered], known: dict[str, int] | None = None
+    ) -> None:
+        """``known``: versions already read for some of the streams (not read again)."""
         self.store = store
         streams = {item.pending.stream for item in items}
         for item in items:
@@ -103,7 +107,9 @@ class _State:
                 streams.add(_definition_stream(event.definition, event.based_on))
             if isinstance(event, ClaimSuperseded):
                 streams.add(claim_stream(event.by))
-        self.versions = store.stream_versions(sorted(streams))
+        known = known or {}
+        self.versions = {s: known[s] for s in streams if s in known}
+        self.versions.update(store.stream_versions(sorted(streams - known.keys())))
         # each line as the one line fold sees it (a withdrawn line stays withdrawn whatever
         # was appended after it), then moved by the batch's own events in ``_apply``
         self.lines = current_lines(
@@ -299,10 +305,14 @@ def plan(
     outside the lock, a concurrent writer can still not slip a conflicting change in: the
     expected versions make the append fail with ``ConcurrencyConflict``."""
     result = Plan()
+    # The items' streams first: a content key is stored only in its own stream, so the keys
+    # of streams that do not exist yet (every new line of an import) need no look-up.
+    read = store.stream_versions(sorted({i.pending.stream for i in items}))
     keys = [
-        (i.pending.stream, i.pending.provenance.idempotency_key)
+        (stream, key)
         for i in items
-        if i.pending.provenance.idempotency_key
+        if (key := i.pending.provenance.idempotency_key)
+        and (read[stream := i.pending.stream] or not key.startswith(CONTENT_KEY_PREFIX))
     ]
     stored = store.stored_contents(keys) if keys else {}
     seen: dict[str, PendingEvent] = {}
@@ -325,7 +335,7 @@ def plan(
         if key:
             seen[key] = item.pending
         fresh.append(item)
-    state = _State(store, fresh)
+    state = _State(store, fresh, read)
     # Consecutive events of one stream form one write; a stream that comes back later gets a
     # new write expecting the version after the earlier ones, so the batch keeps its order.
     runs: list[tuple[str, int, list[PendingEvent]]] = []
