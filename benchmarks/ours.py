@@ -82,13 +82,23 @@ def _size(path: Path | str) -> int:
 def append(path: Path, n: int) -> dict[str, Any]:
     store = _open(path, create=True)
     setup = import_text(store, to_jsonl(setup_events()), actor=ACTOR)
-    spent, count = 0.0, 0
+    spent, cpu, count = 0.0, 0.0, 0
+    tenth = max(n // 10, 1)
+    first: list[float] = [0.0, 0.0, 0]  # wall, CPU seconds and events: the first tenth's
+    last: list[float] = [0.0, 0.0, 0]  # ... and the last tenth's (whole batches)
     for batch in batches(n):
         text = to_jsonl(batch)
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         report = import_text(store, text, actor=ACTOR)
-        spent += time.perf_counter() - began
+        wall, used = time.perf_counter() - began, time.process_time() - began_cpu
+        spent += wall
+        cpu += used
         assert report.appended == len(batch), report
+        for part, inside in ((first, count < tenth), (last, count + len(batch) > n - tenth)):
+            if inside:
+                part[0] += wall
+                part[1] += used
+                part[2] += len(batch)
         count += len(batch)
     sync = _sync_level(store)
     total = store.count()
@@ -97,6 +107,13 @@ def append(path: Path, n: int) -> dict[str, Any]:
     return {
         "append_s": spent,
         "append_events": count,
+        "append_cpu_us": round(cpu / count * 1e6, 2),
+        # µs per event of the first and the last tenth of this run (the same process and
+        # minutes): whether an event costs more once the ledger is large, wall and CPU
+        "append_first_us": round(first[0] / first[2] * 1e6, 2),
+        "append_last_us": round(last[0] / last[2] * 1e6, 2),
+        "append_first_cpu_us": round(first[1] / first[2] * 1e6, 2),
+        "append_last_cpu_us": round(last[1] / last[2] * 1e6, 2),
         "setup_events": setup.appended,
         "db_bytes": size,
         "db_bytes_per_event": round(size / total, 1),
