@@ -10,10 +10,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from events import SCHEMA_VERSIONS
-from events.base import SCHEMA_JURISDICTION
+import events
+from events.values import SCHEMA_JURISDICTION
 from ledger.errors import IntegrityFailure, StoreError
 from ledger.intake.lines import LINE_EVENTS, line_key
 from ledger.projections.fold import GroupKey
@@ -108,7 +106,7 @@ class Db:
 def transaction(store: EventStore, write: bool) -> Iterator[Db]:
     """A consistent read transaction, or a write transaction holding the projection lock."""
     try:
-        raw = store.engine.raw_connection()
+        raw = store.raw_connection()
     except Exception as exc:
         error = translated(exc)
         if error is exc:
@@ -138,6 +136,8 @@ def transaction(store: EventStore, write: bool) -> Iterator[Db]:
 
 def ensure_tables(store: EventStore) -> None:
     """Create the projection tables (idempotent): a ledger made before they existed gets them."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from ledger.storage import tables
 
     models = [getattr(tables, name) for name in TABLES]
@@ -194,7 +194,7 @@ def event_rows(db: Db, after: int, upto: int) -> tuple[list[Row], set[str], set[
     lookup: set[str] = set()
     seen: set[str] = set()
     groups: set[GroupKey] = set()
-    current = SCHEMA_VERSIONS
+    current = events.SCHEMA_VERSIONS  # loads the event models: only folding needs them
     db.run(
         "SELECT e.seq, t.name, e.schema_version, e.stream_version, e.payload FROM events e "
         "JOIN event_types t ON t.id = e.type_id WHERE e.seq > ? AND e.seq <= ? ORDER BY e.seq",
