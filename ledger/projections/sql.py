@@ -257,7 +257,12 @@ class EventRecord:
 
 def prefix_events(store: EventStore, prefixes: Iterable[str], upto: int) -> list[EventRecord]:
     """Events of every stream whose name starts with one of ``prefixes``, seq ≤ ``upto``, in seq
-    order (stream names are ASCII, so a prefix is a range of the unique name index)."""
+    order (stream names are ASCII, so a prefix is a range of the unique name index).
+
+    The streams come first (``CROSS JOIN`` fixes SQLite's join order): their events are found
+    through the (stream, version) index, so the cost grows with the events of those streams,
+    not with the ledger. Joined the other way, SQLite walked every event up to ``upto`` (the
+    year bases ``totals`` reads: 100 ms at 300k events, for none found)."""
     ranges = sorted(set(prefixes))
     if not ranges:
         return []
@@ -266,9 +271,9 @@ def prefix_events(store: EventStore, prefixes: Iterable[str], upto: int) -> list
     with transaction(store, write=False) as db:
         rows = db.all(
             "SELECT e.seq, t.name, e.schema_version, e.payload, e.recorded_at, a.name, s.name, "
-            "e.source FROM events e JOIN streams s ON s.id = e.stream_id "
+            "e.source FROM streams s CROSS JOIN events e "
             "JOIN event_types t ON t.id = e.type_id JOIN actors a ON a.id = e.actor_id "
-            f"WHERE ({where}) AND e.seq <= ? "
+            f"WHERE e.stream_id = s.id AND ({where}) AND e.seq <= ? "
             "ORDER BY e.seq",
             (*params, upto),
         )
