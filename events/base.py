@@ -22,13 +22,11 @@ from pydantic import (
 
 from events.currencies import ISO_4217
 from events.quoting import clipped, quoted
+from events.values import MAX_FISCAL_YEAR as MAX_FISCAL_YEAR
+from events.values import MIN_FISCAL_YEAR as MIN_FISCAL_YEAR
+from events.values import SCHEMA_JURISDICTION as SCHEMA_JURISDICTION
+from events.values import parse_fiscal_year as parse_fiscal_year
 
-# The jurisdiction an event that names none is about: the schema's default since the first
-# version (which held Japanese figures only). Stored events rely on it, so it never changes; it
-# is not a default for questions (``ledger.queries.jurisdictions`` decides those).
-SCHEMA_JURISDICTION = "JP"
-MIN_FISCAL_YEAR = 1900
-MAX_FISCAL_YEAR = 2200
 MAX_DECIMAL_DIGITS = 40
 MAX_DECIMAL_EXPONENT = 30
 # Longest text an amount may be given as: the canonical spelling of the smallest and longest
@@ -39,7 +37,6 @@ _CODE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,63}")
 _JURISDICTION_RE = re.compile(r"[A-Z]{2}")
 _DECIMAL_RE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,4})?")
 _CONTEXT = Context(prec=120)
-_FY_RE = re.compile(r"(?:FY)?(\d{4})", re.IGNORECASE)
 
 
 class EventModel(BaseModel):
@@ -70,26 +67,6 @@ def _check_code(value: Any) -> str:
 
 
 Code = Annotated[str, BeforeValidator(_check_code)]
-
-
-def parse_fiscal_year(value: Any) -> int:
-    """Accept ``2025``, ``"2025"`` or ``"FY2025"``; reject anything outside 1900..2200."""
-    if isinstance(value, bool):
-        raise ValueError("fiscal year must be a year such as 2025 or FY2025")
-    if isinstance(value, int):
-        year = value
-    elif isinstance(value, str):
-        match = _FY_RE.fullmatch(value.strip())
-        if not match:
-            raise ValueError(f"fiscal year {quoted(value)} is not like 2025 or FY2025")
-        year = int(match.group(1))
-    else:
-        raise ValueError("fiscal year must be a year such as 2025 or FY2025")
-    if not MIN_FISCAL_YEAR <= year <= MAX_FISCAL_YEAR:
-        raise ValueError(
-            f"fiscal year {quoted(year)} is outside {MIN_FISCAL_YEAR}..{MAX_FISCAL_YEAR}"
-        )
-    return year
 
 
 FiscalYear = Annotated[int, BeforeValidator(parse_fiscal_year)]

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from events.base import SCHEMA_JURISDICTION
 from events.quoting import clipped, quoted
+from events.values import SCHEMA_JURISDICTION
 
 Payload = dict[str, Any]
 Upcaster = Callable[[Payload], Payload]

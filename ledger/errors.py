@@ -4,9 +4,12 @@ exit code (see ``EXIT_CODE``)."""
 
 from __future__ import annotations
 
-from pydantic import ValidationError
+from typing import TYPE_CHECKING
 
 from events.quoting import named
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 
 class LedgerError(Exception):

@@ -21,9 +21,8 @@ from typing import Any
 import pytest
 from click.testing import Result
 from helpers import category, line, workers
-from sqlalchemy import event
 
-import ledger.storage.db
+import ledger.storage.sqlite_pool
 from ledger.audit.verify import verify_ledger
 from ledger.errors import StorageFull
 from ledger.intake.importers import import_text
@@ -132,24 +131,26 @@ def page_limit(db_path: Path, extra_pages: int = 2) -> int:
         conn.close()
 
 
-def limit_pages(engine: Any, pages: int) -> Callable[[Any, Any], None]:
-    """Make every new connection of ``engine`` refuse to grow the file beyond ``pages``."""
+def limit_pages(monkeypatch: pytest.MonkeyPatch, pages: int) -> None:
+    """Make every new connection to a SQLite ledger (``ledger.storage.sqlite_pool``) refuse to
+    grow the file beyond ``pages``."""
+    configure = ledger.storage.sqlite_pool.configure_sqlite
 
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def limited(dbapi_connection: Any, record: Any, **options: Any) -> None:
+        configure(dbapi_connection, record, **options)
         dbapi_connection.execute(f"PRAGMA max_page_count = {pages}")
 
-    event.listen(engine, "connect", on_connect)
-    engine.dispose()  # pooled connections predate the limit: drop them
-    return on_connect
+    monkeypatch.setattr(ledger.storage.sqlite_pool, "configure_sqlite", limited)
 
 
 @pytest.mark.slow  # a fault: fills the disk with 5,000-line imports
 def test_disk_full__storage_full_nothing_partial_then_recovers(
-    store: EventStore, db_path: Path
+    store: EventStore, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store.append_events([category("A"), line("before", "1", "A")])
     before = [e.envelope() for e in store.read()]
-    listener = limit_pages(store.engine, page_limit(db_path))
+    limit_pages(monkeypatch, page_limit(db_path))
+    store.close()  # pooled connections predate the limit: drop them
     with pytest.raises(StorageFull, match="full; nothing of this write was stored"):
         import_text(store, lines_csv("big", 5000), actor="tester")
     assert [e.envelope() for e in store.read()] == before
@@ -159,8 +160,8 @@ def test_disk_full__storage_full_nothing_partial_then_recovers(
         store.append_events([line(f"x{i}", "1", "A") for i in range(3000)])
     assert store.count() == 2
 
-    event.remove(store.engine, "connect", listener)  # the disk gets space again
-    store.engine.dispose()
+    monkeypatch.undo()  # the disk gets space again
+    store.close()
     store.append_events([line("small", "2", "A")])
     assert store.count() == 3
     assert import_text(store, lines_csv("big", 5000), actor="tester").appended == 5000
@@ -176,15 +177,7 @@ def test_disk_full__cli_one_line_exit_1(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     store.append_events([category("A")])
-    pages = page_limit(db_path)
-    make_engine = ledger.storage.db.make_engine
-
-    def full_engine(url: str, **options: Any) -> Any:
-        engine = make_engine(url, **options)
-        limit_pages(engine, pages)
-        return engine
-
-    monkeypatch.setattr(ledger.storage.db, "make_engine", full_engine)
+    limit_pages(monkeypatch, page_limit(db_path))
     big = tmp_path / "lines.csv"
     big.write_text(lines_csv("big", 5000))
     result = cli("import", str(big))
@@ -194,7 +187,7 @@ def test_disk_full__cli_one_line_exit_1(
     )
     assert store.count() == 1
     assert verify_ledger(store).ok
-    monkeypatch.setattr(ledger.storage.db, "make_engine", make_engine)
+    monkeypatch.undo()
     again = cli("import", str(big))
     assert again.exit_code == 0, again.stderr
     assert store.count() == 5001

@@ -4,6 +4,7 @@ without importing ``sqlmodel``."""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -55,3 +56,50 @@ def test_help_lists_every_command_without_the_database_layer() -> None:
     assert done.returncode == 0, done.stderr
     assert "serve" in done.stdout and "totals" in done.stdout
     assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
+def _modules_loaded(args: list[str], names: tuple[str, ...]) -> tuple[str, list[str]]:
+    """The stdout of ``defledger ARGS`` run in a fresh interpreter, and which of ``names``
+    it imported."""
+    probe = (
+        "import sys, atexit\n"
+        f"atexit.register(lambda: print(sorted(m for m in {names!r} if m in sys.modules),"
+        " file=sys.stderr))\n"
+        "from cli.app import main\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, *args], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout, ast.literal_eval(done.stderr.strip().splitlines()[-1])
+
+
+HEAVY = ("sqlalchemy", "sqlmodel", "pydantic", "events.registry")
+
+
+def test_totals_on_caught_up_projections_needs_neither_sqlalchemy_nor_the_models(
+    db_path: Path,
+) -> None:
+    """A SQLite ledger is read through the standard library's ``sqlite3``
+    (``ledger.storage.sqlite_pool``) and ``totals`` reads the stored projections as rows: with
+    them caught up it imports neither SQLAlchemy nor pydantic and the event models. After a
+    new event the catch-up folds it (that loads the models) and the answer moves with it."""
+    run = [sys.executable, "-c", "from cli.app import main; main()", "--db", str(db_path)]
+    subprocess.run([*run, "demo"], capture_output=True, check=True)
+    asked = ["--db", str(db_path), "totals", "--fy", "FY2025", "--format", "json"]
+    subprocess.run([*run, *asked[2:]], capture_output=True, check=True)  # caught up
+    before, loaded = _modules_loaded(asked, HEAVY)
+    assert loaded == []
+    assert '"jurisdiction": "JP"' in before
+    recorded = subprocess.run(
+        [*run, "record", "gdp", "--fy", "FY2025", "--amount", "620000000000000",
+         "--vintage", "2099-test", "--reason", "the same-year GDP nato divides by"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert recorded.returncode == 0, recorded.stderr
+    after, loaded = _modules_loaded(asked, HEAVY)
+    assert "events.registry" in loaded and "sqlalchemy" not in loaded
+    assert after != before and "2099-test" in after
+    again, loaded = _modules_loaded(asked, HEAVY)
+    assert (again, loaded) == (after, [])

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from events.base import SCHEMA_JURISDICTION
+from events.values import SCHEMA_JURISDICTION
 from ledger.storage.records import DECODE_ERRORS, current_payload, unreadable
 from ledger.storage.store import EventStore
 

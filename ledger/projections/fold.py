@@ -30,7 +30,7 @@ from decimal import (
 )
 from typing import Any, Protocol
 
-from events.base import SCHEMA_JURISDICTION
+from events.values import SCHEMA_JURISDICTION
 from ledger.intake.lines import (
     LINE_EVENTS,
     CellKey,

@@ -17,10 +17,10 @@ from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Any
 
-from events import STAGE_LEVELS
-from events.base import parse_fiscal_year
 from events.currencies import DEFAULT_CURRENCY
 from events.quoting import quoted
+from events.stages import STAGE_LEVELS
+from events.values import parse_fiscal_year
 from ledger.errors import InvalidInput
 from ledger.numbers import RATIO_DIGITS as RATIO_DIGITS
 from ledger.numbers import exact_str as exact_str

@@ -18,8 +18,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from events.base import SCHEMA_JURISDICTION
 from events.quoting import quoted
+from events.values import SCHEMA_JURISDICTION
 from ledger.errors import InvalidInput
 from ledger.projections.fold import dec_str
 

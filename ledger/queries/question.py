@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from events import Stage
-from events.base import parse_fiscal_year
 from events.quoting import quoted
+from events.stages import Stage
+from events.values import parse_fiscal_year
 from ledger.errors import InvalidInput
 from ledger.projections.definitions import (
     DefinitionVersion,

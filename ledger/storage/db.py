@@ -15,16 +15,16 @@ import os
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
-
-from sqlalchemy import URL, Connection, Engine, MetaData, create_engine, event, make_url, text
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.schema import CreateIndex, CreateTable
 
 from ledger.errors import ReadOnlyLedger, StoreError
 from ledger.storage import write_lock
+from ledger.storage.sqlite_pool import configure_sqlite, connect_target
 from ledger.storage.write_lock import DEFAULT_TIMEOUT_S, millis
+
+if TYPE_CHECKING:  # imported where used: a SQLite read needs no SQLAlchemy (sqlite_pool)
+    from sqlalchemy import URL, Connection, Engine, MetaData
 
 DEFAULT_DB = "defledger.db"
 OPENED_READ_ONLY = "opened for reading only"
@@ -114,8 +114,10 @@ def _sqlite_uri(path: Path, options: str) -> str:
 def _opens(url: str) -> bool:
     import sqlite3
 
-    try:
-        connection = sqlite3.connect(make_url(url).database or "", uri=True)
+    target = connect_target(url)
+    assert target is not None  # a URL _sqlite_uri made
+    try:  # the URI's file part only, as SQLAlchemy's URL.database gives it
+        connection = sqlite3.connect(target[0].partition("?")[0], uri=True)
         try:
             connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
         finally:
@@ -155,46 +157,21 @@ def read_only_url(path: Path) -> str:
     return _sqlite_uri(path, "mode=ro&immutable=1")
 
 
-def _configure_sqlite(
-    dbapi_connection: Any,
-    _record: Any,
-    busy_ms: int = millis(DEFAULT_TIMEOUT_S),
-    write: bool = True,
-) -> None:
-    dbapi_connection.isolation_level = None  # the store issues BEGIN IMMEDIATE itself
-    cursor = dbapi_connection.cursor()
-    cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
-    if write:
-        # 16 KiB pages for a new ledger (a no-op on an existing one): an event row is ~600
-        # bytes, and a 4 KiB page holds six with ~500 bytes left over; 16 KiB pages waste a
-        # tenth of that (780 -> 713 bytes per event measured, docs/performance.md). Must
-        # precede the WAL switch.
-        cursor.execute("PRAGMA page_size = 16384")
-        cursor.execute("PRAGMA journal_mode = WAL")
-    cursor.execute("PRAGMA synchronous = FULL")
-    cursor.execute("PRAGMA foreign_keys = ON")
-    # Throughput at scale, not durability: the unique index on idempotency keys (content hashes)
-    # takes each batch's keys at random pages; a 32 MiB page cache keeps those pages in memory,
-    # and checkpointing every 160 MiB of WAL (10,000 pages of 16 KiB) writes a page changed by
-    # many commits back into the file once. Measured: 2x append throughput at 300k events
-    # (docs/performance.md).
-    cursor.execute("PRAGMA cache_size = -32768")
-    cursor.execute("PRAGMA wal_autocheckpoint = 10000")
-    cursor.close()
-
-
 def make_engine(
     url: str, *, lock_timeout: float = DEFAULT_TIMEOUT_S, read_only: bool = False
 ) -> Engine:
     """An engine for a ledger URL, with the connection settings the store relies on. SQLite
     connections wait up to ``lock_timeout`` for a lock; ``read_only`` engines never write (a
     SQLite ``read_only_url``, PostgreSQL sessions whose transactions are READ ONLY)."""
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.exc import SQLAlchemyError
+
     if url.startswith("sqlite"):
         # Pooled (SQLAlchemy's QueuePool for a file): opening a connection costs ~0.7 ms (the
         # PRAGMAs below and SQLite's schema parse), more than reading a stream or appending one
         # event; ``EventStore.close`` disposes of the pool.
         engine = create_engine(url)
-        configure = partial(_configure_sqlite, busy_ms=millis(lock_timeout), write=not read_only)
+        configure = partial(configure_sqlite, busy_ms=millis(lock_timeout), write=not read_only)
         event.listen(engine, "connect", configure)
 
         @event.listens_for(engine, "begin")
@@ -233,6 +210,8 @@ def _read_only_session(dbapi_connection: Any, _record: Any) -> None:
 def location(url: str | URL) -> str:
     """Where a ledger is, for messages: a SQLite file's path (also behind a ``file:`` URI), or
     the URL with its password masked."""
+    from sqlalchemy import URL, make_url
+
     parsed = url if isinstance(url, URL) else make_url(url)
     database = parsed.database or ""
     if parsed.drivername.startswith("sqlite") and database.startswith("file:"):
@@ -244,6 +223,9 @@ def location(url: str | URL) -> str:
 
 def safe_url(url: str) -> str:
     """The URL with its password masked, for messages."""
+    from sqlalchemy import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         return make_url(url).render_as_string(hide_password=True)
     except (SQLAlchemyError, ValueError):
@@ -268,6 +250,9 @@ def create_schema(
     PostgreSQL, TRUNCATE). On PostgreSQL, a schema that is complete is left alone without
     waiting for anything; otherwise all of it is one transaction under the append lock (taken
     as a write takes it: ``ledger.storage.write_lock``), so concurrent ``init`` runs do not race."""
+    from sqlalchemy import text
+    from sqlalchemy.schema import CreateIndex
+
     from ledger.storage import tables
 
     assert tables.EventRow.__tablename__ == "events"
@@ -322,6 +307,8 @@ def _sqlite_key_migration(
     the table is copied, row for row and byte for byte (same seq, ids, payload text, hashes),
     into one made with today's definition, and the append-only triggers are set again. The
     copy is never seen half done: it commits whole or not at all."""
+    from sqlalchemy.schema import CreateIndex, CreateTable
+
     event_table = _metadata().tables["events"]  # tables.EventRow's
     columns = ", ".join(column.name for column in event_table.columns)
     raw = engine.raw_connection()
@@ -357,6 +344,8 @@ def _sqlite_key_migration(
 
 
 def _pg_schema_complete(conn: Connection) -> bool:
+    from sqlalchemy import text
+
     names = sorted(_metadata().tables)
     triggers = [f"{t}_no_{kind}" for t in APPEND_ONLY_TABLES for kind in ("change", "truncate")]
     row = conn.execute(

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
-
 from ledger.storage.store import EventStore, translate
 
 LEDGER_ID_KEY = "ledger_id"
@@ -20,13 +17,7 @@ ORIGIN_PREFIX = "defledger/"
 
 def get_meta(store: EventStore, key: str) -> str | None:
     """The value stored under ``key``, or None."""
-    try:
-        with store.engine.connect() as conn:
-            row = conn.execute(
-                text("SELECT value FROM ledger_meta WHERE key = :key"), {"key": key}
-            ).first()
-    except SQLAlchemyError as exc:
-        raise translate(exc) from exc
+    row = store.read_one("SELECT value FROM ledger_meta WHERE key = ?", (key,))
     return None if row is None else str(row[0])
 
 
@@ -36,6 +27,9 @@ def ensure_meta(store: EventStore, key: str, value: str) -> str:
     existing = get_meta(store, key)
     if existing is not None:
         return existing
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         with store.engine.begin() as conn:
             conn.execute(

@@ -14,15 +14,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
-from pydantic import ValidationError
 
-from events import SCHEMA_VERSIONS, EventModel, Provenance, event_payload, load_stored, stream_of
+import events  # its models load on first use (events.registry)
 from events.quoting import clipped
 from events.upcasters import upcast
 from ledger.errors import IntegrityFailure, describe_validation_error
+
+if TYPE_CHECKING:
+    from events import EventModel, Provenance
 from ledger.storage.canonical import canonical_json
 from ledger.storage.chain import GENESIS_HASH, uuid_text
 from ledger.storage.times import cached_text_of, micros_at, text_of
@@ -60,12 +62,12 @@ class PendingEvent:
 
     @cached_property
     def stream(self) -> str:
-        return stream_of(self.event)
+        return events.stream_of(self.event)
 
     @cached_property
     def payload_json(self) -> bytes:
         """The payload's canonical (RFC 8785) JSON, as stored and hashed."""
-        return canonical_json(event_payload(self.event))
+        return canonical_json(events.event_payload(self.event))
 
     @cached_property
     def source_json(self) -> bytes | None:
@@ -141,7 +143,7 @@ class StoredEvent:
         """Today's model of the stored payload; ``IntegrityFailure`` naming the seq if it
         cannot be one (every append validates it, so only an edit outside defledger can)."""
         try:
-            return load_stored(self.type, self.schema_version, dict(self.payload))
+            return events.load_stored(self.type, self.schema_version, dict(self.payload))
         except DECODE_ERRORS as exc:
             raise unreadable(self.seq, self.type, self.schema_version, exc) from None
 
@@ -193,6 +195,8 @@ def unreadable(seq: int, event_type: str, schema_version: Any, exc: Exception) -
     """The error for a stored payload this program cannot read as its type and schema version
     (``DECODE_ERRORS``): exit 3 naming the seq, never a traceback. Every append validated the
     payload, so only a change outside defledger can lead here."""
+    from pydantic import ValidationError
+
     if isinstance(exc, ValidationError):
         detail = describe_validation_error(exc)
     elif isinstance(exc, KeyError) and exc.args:
@@ -210,7 +214,7 @@ def current_payload(
 ) -> dict[str, Any]:
     """A stored payload in today's schema (upcast only when it is older; not validated: the
     folds read it field by field and report a field they cannot read with ``unreadable``)."""
-    current = SCHEMA_VERSIONS.get(event_type)
+    current = events.SCHEMA_VERSIONS.get(event_type)
     if current is None or schema_version == current:
         return payload
     return upcast(event_type, schema_version, dict(payload), current)

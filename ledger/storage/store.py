@@ -1,9 +1,11 @@
 """The append-only event store: gapless ``seq`` in commit order, optimistic concurrency per
 stream, idempotent retries, all-or-nothing batches, streamed reads.
 
-Hot paths (append, read) use the DB-API cursor taken from the SQLAlchemy engine: SQLModel
-defines the schema, but ORM objects cost more per event than the whole rest of an append.
-Every driver error is translated here into a ``ledger.errors`` class.
+Hot paths (append, read) use DB-API cursors: SQLModel defines the schema, but ORM objects cost
+more per event than the whole rest of an append. On a SQLite file the connections come from
+``ledger.storage.sqlite_pool`` (the standard library alone: a read never imports SQLAlchemy);
+on PostgreSQL from the SQLAlchemy engine's pool. Every driver error is translated here into a
+``ledger.errors`` class.
 
 Writes hold the ledger's write lock (``ledger.storage.write_lock``) for their whole transaction, and
 ``locked`` lets a caller run its own reads inside that transaction: an import's rules are checked
@@ -18,11 +20,9 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import orjson
-from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from events.quoting import path_named, quoted
 from ledger.errors import (
@@ -68,7 +68,11 @@ from ledger.storage.records import (
     surrogate_text,
     utc_now,
 )
+from ledger.storage.sqlite_pool import SqlitePool, connect_target
 from ledger.storage.times import MIN_MICROS, micros_at, micros_of, text_of
+
+if TYPE_CHECKING:
+    from sqlalchemy import URL, Engine
 
 T = TypeVar("T")
 
@@ -174,10 +178,7 @@ def translated(exc: BaseException) -> BaseException:
     """``exc`` as a domain error if it comes from a database driver; otherwise ``exc`` itself."""
     if isinstance(exc, LedgerError) or not isinstance(exc, Exception):
         return exc
-    if isinstance(exc, SQLAlchemyError) or type(exc).__module__.split(".")[0] in (
-        "sqlite3",
-        "psycopg",
-    ):
+    if type(exc).__module__.split(".")[0] in ("sqlalchemy", "sqlite3", "psycopg"):
         return translate(exc)
     return exc
 
@@ -200,22 +201,28 @@ def abort(raw: Any, cursor: Any, sqlite: bool, exc: BaseException) -> NoReturn:
 
 
 class EventStore:
-    """The ledger's event store over a SQLAlchemy engine (SQLite or PostgreSQL).
+    """The ledger's event store over a SQLAlchemy engine (SQLite or PostgreSQL), or over a
+    ``SqlitePool`` for a SQLite file (its engine then made only if something asks for it).
 
     A store is used by one thread at a time (``locked`` pins its connection)."""
 
     def __init__(
         self,
-        engine: Engine,
+        engine: Engine | SqlitePool,
         clock: Clock = utc_now,
         *,
         lock_timeout: float = write_lock.DEFAULT_TIMEOUT_S,
         on_wait: Callable[[], None] | None = None,
         read_only: str | None = None,
     ) -> None:
-        self.engine = engine
+        self._pool: SqlitePool | None = None
+        self._engine: Engine | None = None
+        if isinstance(engine, SqlitePool):
+            self._pool = engine
+        else:
+            self._engine = engine
         self.clock = clock
-        self.sqlite = dbmod.is_sqlite(engine)
+        self.sqlite = self._engine is None or dbmod.is_sqlite(self._engine)
         self._mark = "?" if self.sqlite else "%s"
         # Type and actor ids found committed in the ledger (never ones inserted by a transaction
         # still open, which may roll back): those rows can never change or go away.
@@ -265,15 +272,46 @@ class EventStore:
                 reason = reason or dbmod.read_only_reason(path)
                 if reason is not None:
                     url = dbmod.read_only_url(path)
-        engine = dbmod.make_engine(url, lock_timeout=lock_timeout, read_only=reason is not None)
-        store = cls(engine, clock, lock_timeout=lock_timeout, on_wait=on_wait, read_only=reason)
+        target = connect_target(url)
+        connector: Engine | SqlitePool = (
+            dbmod.make_engine(url, lock_timeout=lock_timeout, read_only=reason is not None)
+            if target is None
+            else SqlitePool(
+                url, target, busy_ms=write_lock.millis(lock_timeout), write=reason is None
+            )  # fmt: skip
+        )
+        store = cls(connector, clock, lock_timeout=lock_timeout, on_wait=on_wait, read_only=reason)
         if create:
             store.init()
         return store
 
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine, for what needs SQLAlchemy (the schema, ``engine.connect()``);
+        over a ``SqlitePool``, made on first use with the pool's settings."""
+        if self._engine is None:
+            assert self._pool is not None
+            self._engine = dbmod.make_engine(
+                self._pool.url, lock_timeout=self.lock_timeout, read_only=not self._pool.write
+            )
+        return self._engine
+
+    @property
+    def url(self) -> str | URL:
+        return self._pool.url if self._pool is not None else self.engine.url
+
+    def raw_connection(self) -> Any:
+        """A DB-API connection (``close()`` gives it back to its pool): the ``SqlitePool``'s,
+        or the engine's."""
+        if self._pool is not None:
+            return self._pool.raw_connection()
+        return self.engine.raw_connection()
+
     def init(self) -> None:
         """Create the schema and triggers (idempotent). A read-only ledger is only checked to
         hold the events table."""
+        from sqlalchemy.exc import SQLAlchemyError
+
         if self.read_only is not None:
             self.count()
             return
@@ -284,12 +322,15 @@ class EventStore:
 
     def _refuse_write(self) -> NoReturn:
         raise ReadOnlyLedger(
-            f"the ledger at {dbmod.location(self.engine.url)} is read-only ({self.read_only}): "
+            f"the ledger at {dbmod.location(self.url)} is read-only ({self.read_only}): "
             "nothing was written"
         )
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self._pool is not None:
+            self._pool.dispose()
+        if self._engine is not None:
+            self._engine.dispose()
 
     def __enter__(self) -> EventStore:
         """``with EventStore.open(...) as store:`` closes the store however the block ends."""
@@ -319,7 +360,7 @@ class EventStore:
             yield self._pinned[0]
             return
         try:
-            raw = self.engine.raw_connection()
+            raw = self.raw_connection()
         except Exception as exc:  # the pool passes the driver's connect error through as is
             error = translated(exc)
             if isinstance(error, ConnectionLost):  # it never connected: nothing was lost
@@ -763,6 +804,13 @@ class EventStore:
         return len(batch)
 
     # -- reading -----------------------------------------------------------------------------
+
+    def read_one(self, query: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        """The first row of a read query (``?`` placeholders), or None."""
+        with self._read_cursor() as cur:
+            cur.execute(self._sql(query), tuple(params))
+            row = cur.fetchone()
+        return None if row is None else tuple(row)
 
     def head(self) -> Head | None:
         """The last event's seq, hash and time, or None for an empty ledger."""
