@@ -103,3 +103,60 @@ def test_totals_on_caught_up_projections_needs_neither_sqlalchemy_nor_the_models
     assert after != before and "2099-test" in after
     again, loaded = _modules_loaded(asked, HEAVY)
     assert (again, loaded) == (after, [])
+
+
+def test_schema_tables_are_the_models_tables() -> None:
+    from ledger.storage.db import SCHEMA_TABLES
+
+    assert sorted(SCHEMA_TABLES) == sorted(tables.EventRow.metadata.tables)
+
+
+def test_a_write_to_a_complete_ledger_loads_no_sqlalchemy(db_path: Path, tmp_path: Path) -> None:
+    """``import`` (like every write command) opens its ledger with create: a SQLite ledger
+    whose schema is complete is checked with one query, and SQLAlchemy stays unloaded."""
+    setup = [sys.executable, "-c", "from cli.app import main; main()", "--db", str(db_path)]
+    subprocess.run([*setup, "demo"], capture_output=True, check=True)
+    lines = tmp_path / "lines.csv"
+    lines.write_text(
+        "jurisdiction,fiscal_year,line_id,agency,category,amount,stage\n"
+        "JP,2025,LAZY-1,MOD,JP.CORE.DBP,1000,initial\n",
+        encoding="utf-8",
+    )
+    probe = (
+        "import sys, atexit\n"
+        "atexit.register(lambda: print(sorted(m for m in ('sqlalchemy', 'sqlmodel')"
+        " if m in sys.modules), file=sys.stderr))\n"
+        "from cli.app import main\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "--db", str(db_path), "import", str(lines), "-q"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "[]"
+    listed = subprocess.run(
+        [*setup, "log", "--format", "jsonl"], capture_output=True, text=True, check=True
+    )
+    assert "LAZY-1" in listed.stdout
+
+
+def test_init_completes_a_sqlite_schema_with_a_part_missing(db_path: Path) -> None:
+    import sqlite3
+
+    from ledger.storage.db import sqlite_schema_complete
+    from ledger.storage.store import EventStore
+
+    EventStore.open(str(db_path), create=True).close()
+    with sqlite3.connect(db_path) as conn:
+        assert sqlite_schema_complete(conn.cursor())
+        conn.execute("DROP TABLE proj_rates")
+        conn.execute("DROP TRIGGER events_no_update")
+        assert not sqlite_schema_complete(conn.cursor())
+    conn.close()
+    EventStore.open(str(db_path), create=True).close()
+    with sqlite3.connect(db_path) as conn:
+        assert sqlite_schema_complete(conn.cursor())
+        names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    conn.close()
+    assert {"proj_rates", "events_no_update"} <= names

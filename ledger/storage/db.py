@@ -44,6 +44,26 @@ _SQLITE_TRIGGERS = [
     for op in ("UPDATE", "DELETE")
 ]
 
+# Every table of the models (``ledger.storage.tables``; tests/test_lazy_imports.py checks the
+# list against them). With these, the triggers and the key indexes in place, a SQLite ledger's
+# schema is complete: ``EventStore.init`` then has nothing to create and loads no SQLAlchemy.
+SCHEMA_TABLES = (
+    "streams", "event_types", "actors", "events", "ledger_meta", "merkle_blocks",
+    "proj_checkpoints", "proj_lines", "proj_sums", "proj_categories", "proj_definition_versions",
+    "proj_definition_categories", "proj_gdp", "proj_targets", "proj_rates", "proj_snapshots",
+)  # fmt: skip
+
+
+def sqlite_schema_complete(cursor: Any) -> bool:
+    """Whether a SQLite ledger holds every table, append-only trigger and key index that
+    ``create_schema`` makes (it would add nothing: it never alters what exists)."""
+    wanted = {("table", name) for name in SCHEMA_TABLES}
+    wanted |= {("trigger", f"{t}_no_{op}") for t in GUARDED_TABLES for op in ("update", "delete")}
+    wanted |= {("index", name) for name in KEY_INDEXES}
+    cursor.execute("SELECT type, name FROM sqlite_master")
+    return wanted <= {(str(kind), str(name)) for kind, name in cursor.fetchall()}
+
+
 PG_LOCK_KEY = 0x64656664  # "defd": one advisory lock serialises appends (and DDL) to a ledger
 
 # Created only when missing, so that an application role without ownership can run `init`

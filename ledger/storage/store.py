@@ -309,12 +309,17 @@ class EventStore:
 
     def init(self) -> None:
         """Create the schema and triggers (idempotent). A read-only ledger is only checked to
-        hold the events table."""
-        from sqlalchemy.exc import SQLAlchemyError
-
+        hold the events table. A SQLite ledger whose schema is complete is only checked (one
+        query, no SQLAlchemy): every write command opens its ledger this way."""
         if self.read_only is not None:
             self.count()
             return
+        if self._pool is not None:
+            with self._read_cursor() as cur:
+                if dbmod.sqlite_schema_complete(cur):
+                    return
+        from sqlalchemy.exc import SQLAlchemyError
+
         try:
             dbmod.create_schema(self.engine, self.lock_timeout, self.on_wait)
         except SQLAlchemyError as exc:
