@@ -171,6 +171,7 @@ def accept(
         return None
     prov, source_json = made
     payload_json = orjson.dumps(values, option=orjson.OPT_SORT_KEYS)
+    payload = dict(values)  # what orjson.loads(payload_json) gives back (JSON values only)
     values["amount"] = Decimal(values["amount"])
     if "stage" in values:
         values["stage"] = _STAGES[values["stage"]]
@@ -182,6 +183,7 @@ def accept(
         event=_construct(model, values),
         provenance=prov,
         payload_json=payload_json,
+        payload=payload,
         source_json=source_json,
         stream=f"line/{values['jurisdiction']}/FY{year}/{values['line_id']}",
     )

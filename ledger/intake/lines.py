@@ -81,19 +81,19 @@ def line_transition(
     """The state of a line after one of its events (pure: ``previous`` is never changed).
     Returns ``previous`` itself when the event changes nothing (see the module docstring)."""
     if event_type == "BudgetLineRecorded":
-        recorded = LineState(
-            jurisdiction=_text(payload.get("jurisdiction") or SCHEMA_JURISDICTION),
-            fiscal_year=_year(payload["fiscal_year"]),
-            line_id=_text(payload["line_id"]),
-            agency=_text(payload.get("agency", "")),
-            program=_text(payload.get("program", "")),
-            category=_text(payload["category"]),
-            amount=_amount(payload["amount"]),
-            currency=_text(payload["currency"]),
-            stage=_text(payload["stage"]),
-            withdrawn=False,
-            recorded_seq=seq,
-            last_seq=seq,
+        recorded = LineState(  # positional (the hot path): the fields in their order
+            _text(payload.get("jurisdiction") or SCHEMA_JURISDICTION),
+            _year(payload["fiscal_year"]),
+            _text(payload["line_id"]),
+            _text(payload.get("agency", "")),  # agency
+            _text(payload.get("program", "")),  # program
+            _text(payload["category"]),
+            _amount(payload["amount"]),
+            _text(payload["currency"]),
+            _text(payload["stage"]),
+            False,  # withdrawn
+            seq,  # recorded_seq
+            seq,  # last_seq
         )
         return recorded if previous is None else previous
     if event_type not in LINE_EVENTS:

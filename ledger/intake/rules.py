@@ -12,8 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from events import (
     BudgetLineReclassified,
     BudgetLineRecorded,
@@ -272,8 +270,7 @@ def _apply(pending: PendingEvent, state: _State) -> None:
         ):  # fmt: skip
             # moved by the one line fold; its seq is not known yet (0), and its payload is the
             # canonical JSON the append stores (computed once, cached on the pending event)
-            payload = orjson.loads(pending.payload_json)
-            line = line_transition(state.lines.get(stream), 0, event.type, payload)
+            line = line_transition(state.lines.get(stream), 0, event.type, pending.payload)
             if line is not None:
                 state.lines[stream] = line
         case ClaimWithdrawn():

@@ -70,6 +70,13 @@ class PendingEvent:
         return canonical_json(events.event_payload(self.event))
 
     @cached_property
+    def payload(self) -> dict[str, Any]:
+        """``payload_json`` decoded: the payload as a fold of stored events reads it (shared:
+        read it, never change it)."""
+        decoded: dict[str, Any] = orjson.loads(self.payload_json)
+        return decoded
+
+    @cached_property
     def source_json(self) -> bytes | None:
         """The source's canonical JSON, or None."""
         source = self.provenance.source
