@@ -46,7 +46,7 @@ from ledger.exports.tables import (
     line_rows,
     totals_rows,
 )
-from ledger.exports.xlsx import WorkbookWriter
+from ledger.exports.xlsx import workbook_parts, workbook_sheets, write_workbook
 from ledger.progress import Progress, counted
 from ledger.projections.spill import SpilledFold
 from ledger.projections.sql import prefix_events
@@ -292,11 +292,11 @@ def export_bundle(
             source, as_of_seq, stream.last, cp, signer_of(private_key), text, tool_version()
         )
         texts = provenance_texts(prov)
-        book = WorkbookWriter(tmp / bundle.WORKBOOK, last_time, {"ledger": source})
-        for spec in (TOTALS, LINES, DEFINITIONS):
-            book.write_table(spec, rows(spec))
-        book.write_provenance(list(texts.items()))
-        book.close()
+        sheets = workbook_sheets(
+            {spec.name: (spec, rows(spec)) for spec in (TOTALS, LINES, DEFINITIONS)},
+            texts.items(),
+        )
+        write_workbook(tmp / bundle.WORKBOOK, workbook_parts(sheets, last_time, {"ledger": source}))
         step()
         if parquet:
             for spec in (LINES, DEFINITIONS, TOTALS):
