@@ -32,7 +32,7 @@ from ledger.exports import bundle, datapackage
 from ledger.exports import parquet as export_parquet
 from ledger.exports.claims import ClaimInputs, check_all, claim_rows, line_prefix
 from ledger.exports.cloud_events import cloudevent_line
-from ledger.exports.columns import FORMULA_ESCAPING, TableSpec, csv_writer, write_csv
+from ledger.exports.columns import FORMULA_ESCAPING, TableSpec, csv_line, write_csv
 from ledger.exports.tables import (
     CLAIMS,
     DEFINITIONS,
@@ -41,7 +41,7 @@ from ledger.exports.tables import (
     TABLES,
     TOTALS,
     definition_rows,
-    event_csv_row,
+    event_csv_line,
     event_row,
     line_rows,
     totals_rows,
@@ -108,11 +108,9 @@ class _EventStream:
     ) -> None:  # fmt: skip
         self.store, self.stop, self.source = store, stop, source
         self.jsonl: IO[bytes] = open(bundle.create(tmp, bundle.EVENTS_JSONL), "wb")
-        self.csv_file: IO[str] = open(
-            bundle.create(tmp, EVENTS.path), "w", encoding="utf-8", newline=""
-        )
-        self.csv = csv_writer(self.csv_file)
-        self.csv.writerow(EVENTS.names)
+        self.csv_file: IO[bytes] = open(bundle.create(tmp, EVENTS.path), "wb")
+        self.csv = bundle.HashedWriter(self.csv_file)
+        self.csv.write(csv_line(EVENTS.names))
         self.cloud: IO[bytes] | None = (
             open(bundle.create(tmp, bundle.CLOUDEVENTS), "wb") if cloudevents else None
         )
@@ -147,7 +145,7 @@ class _EventStream:
                 )
             previous, previous_at = digest, event.recorded_at
             self.jsonl.write(line + b"\n")
-            self.csv.writerow(event_csv_row(event))
+            self.csv.write(event_csv_line(event))
             if self.cloud is not None:
                 self.cloud.write(cloudevent_line(event, self.source) + b"\n")
             if self.parquet is not None:
@@ -156,7 +154,12 @@ class _EventStream:
             self.last = event
             yield event
 
+    def csv_digest(self) -> tuple[str, int]:
+        """(SHA-256, size) of ``events.csv``, as written."""
+        return self.csv.hexdigest(), self.csv.size
+
     def close(self) -> None:
+        self.csv.flush()
         for handle in (self.jsonl, self.csv_file, self.cloud):
             if handle is not None and not handle.closed:
                 handle.flush()
@@ -303,10 +306,14 @@ def export_bundle(
                 path = tmp / export_parquet.file_name(spec)
                 export_parquet.write_table(path, spec, rows(spec), texts)
             step()
+        digests = {  # events.csv was hashed as it was written
+            spec.path: bundle.sha256_file(tmp / spec.path) for spec in TABLES if spec is not EVENTS
+        }
+        digests[EVENTS.path] = stream.csv_digest()
         bundle.write_file(
             tmp,
             bundle.DATAPACKAGE,
-            datapackage.build(tmp, TABLES, prov, facts, last_time),
+            datapackage.build(tmp, TABLES, prov, facts, last_time, digests),
         )
         step()
         sums = bundle.sums_text(tmp)
@@ -314,10 +321,14 @@ def export_bundle(
         step()
         if private_key:
             bundle.write_file(tmp, bundle.SIGNATURE, bundle.signature_text(private_key, sums))
+        listed = {name: digest for digest, name in bundle.parse_sums(sums)}
         listing = []
         for name in sorted(p.name for p in tmp.iterdir()):
-            digest, size = bundle.sha256_file(tmp / name)
-            listing.append((name, size, digest))
+            if name in listed:  # hashed once, for the manifest
+                listing.append((name, (tmp / name).stat().st_size, listed[name]))
+            else:
+                digest, size = bundle.sha256_file(tmp / name)
+                listing.append((name, size, digest))
     return ExportResult(
         directory=target,
         as_of_seq=as_of_seq,
