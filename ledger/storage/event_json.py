@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from ledger.storage.canonical import canonical_json
+from ledger.storage.canonical import canonical_json, is_canonical_object
 from ledger.storage.chain import ChainRow, recompute
 from ledger.storage.records import StoredEvent
 from ledger.storage.records import stored_event as new_stored_event
@@ -76,6 +76,37 @@ def without_hash(line: bytes, hash_hex: str) -> bytes:
     return line[:index] + line[index + len(member) :]
 
 
+_FIELD_NAMES = frozenset(_FIELDS)
+_STRICT = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
+
+
+def _flat(value: dict[str, Any] | None) -> bool:
+    """True for None or an object of ASCII keys and scalar values (text, integer, boolean,
+    null): the payloads and sources of every event type but a few."""
+    if value is None:
+        return True
+    if not "".join(value).isascii():
+        return False
+    for item in value.values():
+        kind = item.__class__
+        if kind is not str and kind is not int and kind is not bool and item is not None:
+            return False
+    return True
+
+
+def _canonical_flat(envelope: dict[str, Any], line: bytes) -> bool:
+    """True if the line is the canonical form of an envelope whose payload and source are
+    flat: then orjson's sorted output, refusing integers beyond ±(2**53 − 1), is RFC 8785
+    (ASCII keys, no float, no container to order), so one serialisation decides. False
+    says nothing: ``parse_line`` then asks ``canonical_json``."""
+    if not (_flat(envelope["payload"]) and _flat(envelope["source"])):
+        return False
+    try:
+        return orjson.dumps(envelope, option=_STRICT) == line
+    except TypeError:  # orjson.JSONEncodeError: an integer beyond 2**53
+        return False
+
+
 def parse_line(line: bytes) -> dict[str, Any]:
     """The envelope of one line, checked: every member present with its JSON type, hashes as
     64 hex digits, and the line byte-identical to its own canonical form."""
@@ -85,7 +116,7 @@ def parse_line(line: bytes) -> dict[str, Any]:
         raise LineError(f"not JSON ({exc})") from None
     if not isinstance(envelope, dict):
         raise LineError("not a JSON object")
-    if set(envelope) != set(_FIELDS):
+    if envelope.keys() != _FIELD_NAMES:
         missing = sorted(set(_FIELDS) - set(envelope))
         extra = sorted(set(envelope) - set(_FIELDS))
         raise LineError(
@@ -101,12 +132,16 @@ def parse_line(line: bytes) -> dict[str, Any]:
         value = envelope[name]
         if len(value) != 64 or value.strip("0123456789abcdef"):
             raise LineError(f"{name} is not 64 lowercase hex digits")
+    if _canonical_flat(envelope, line):
+        return envelope
     try:
         canonical = canonical_json(envelope)
     except (TypeError, ValueError) as exc:
         raise LineError(f"cannot be canonicalised ({exc})") from None
     if canonical != line:
         raise LineError("not in canonical RFC 8785 form")
+    if not is_canonical_object(line):  # the reference writes a float under a non-ASCII key
+        raise LineError("cannot be canonicalised (floats are not allowed)")
     return envelope
 
 
@@ -155,6 +190,7 @@ def stored_event(envelope: dict[str, Any], row: ChainRow | None = None) -> Store
 
 
 _PAYLOAD_MEMBER = b',"payload":'
+_AFTER_PAYLOAD = b'},"prev_hash":"'
 
 
 def line_event(line: bytes) -> tuple[StoredEvent, bytes]:
@@ -169,9 +205,15 @@ def line_event(line: bytes) -> tuple[StoredEvent, bytes]:
     # so the first match is the member; orjson's sorted text is that canonical text when it is
     # there byte for byte (a whole JSON object, so it ends where the member's value ends).
     start = line.find(_PAYLOAD_MEMBER) + len(_PAYLOAD_MEMBER)
-    text = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)
-    if not line.startswith(text, start):
-        text = canonical_json(payload)
+    end = line.find(_AFTER_PAYLOAD, start) + 1
+    if end and _flat(payload):
+        # A flat payload's text holds no '}' outside its strings but its last byte, and no
+        # unescaped '"' inside them, so the first '},"prev_hash":"' ends it.
+        text = line[start:end]
+    else:
+        text = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)
+        if not line.startswith(text, start):
+            text = canonical_json(payload)
     event = new_stored_event(
         envelope["seq"], envelope["event_id"], envelope["stream"], envelope["stream_version"],
         envelope["type"], envelope["schema_version"], payload, text.decode("utf-8"),
