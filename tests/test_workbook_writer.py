@@ -6,7 +6,9 @@ members written."""
 from __future__ import annotations
 
 import zipfile
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -14,10 +16,12 @@ from helpers import category, line
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from ledger.exports.columns import Column, number_text
+from ledger.exports.tables import DEFINITIONS, LINES
 from ledger.exports.verify import verify_export
 from ledger.exports.workbook_compare import same_members
 from ledger.exports.write import export_bundle
-from ledger.exports.xlsx import Cell, write_workbook
+from ledger.exports.xlsx import Cell, row_cells, text_cell, write_workbook
 from ledger.exports.xlsx_xml import Sheet, escape_text, workbook_members
 from ledger.intake.xlsx_reader import Workbook, decode_text
 from ledger.storage.store import EventStore
@@ -138,3 +142,47 @@ def test_verify_export__a_pristine_workbook_is_checked_member_by_member(
 
     monkeypatch.setattr(recomputed, "compare_workbook", refuse)
     assert verify_export(tmp_path / "bundle").ok
+
+
+def _reference_cells(columns: tuple[Column, ...], values: dict[str, Any]) -> list[Cell | None]:
+    """``row_cells`` as it was before its quick paths: every value through the general rules."""
+    cells: list[Cell | None] = []
+    for column in columns:
+        value = values.get(column.name)
+        if column.type == "integer":
+            text = number_text(value) if value is not None else None
+            exact = text is not None and abs(int(text)) < 2**53
+            cells.append(Cell(int(text)) if exact and text is not None else text_cell(value))
+        elif column.type == "number":
+            text = number_text(value) if value is not None else None
+            if text is not None:
+                cells += [Cell(float(Decimal(text))), text_cell(text)]
+            else:
+                cells += [text_cell(value), text_cell(value)]
+        else:
+            cells.append(text_cell(value))
+    return cells
+
+
+_VALUE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**60), max_value=2**60),
+    st.sampled_from([2**53 - 1, 2**53, -(2**53) + 1, -(2**53)]),
+    st.text(max_size=6),
+    st.sampled_from(["=x", "-1", "+", "x" * 20_000, "😀" * 16_400]),
+    st.decimals(allow_nan=False, allow_infinity=False, places=3),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.fixed_dictionaries({c.name: _VALUE for c in LINES.columns + DEFINITIONS.columns}))
+def test_row_cells__the_quick_paths_give_the_general_cells(values: dict[str, Any]) -> None:
+    def outcome(make: Any, columns: tuple[Column, ...]) -> object:
+        try:
+            return make(columns, values)
+        except ValueError as exc:  # a decimal with places in an integer column, as before
+            return type(exc)
+
+    for spec in (LINES, DEFINITIONS):
+        assert outcome(row_cells, spec.columns) == outcome(_reference_cells, spec.columns)

@@ -72,13 +72,21 @@ def text_cell(value: Any) -> Cell | None:
     return Cell(text, quoted=text.startswith(FORMULA_PREFIXES))
 
 
+_new = tuple.__new__  # a Cell without NamedTuple's Python-level __new__ (millions of cells)
+
+
 def row_cells(columns: Iterable[Column], values: dict[str, Any]) -> Row:
     """One table row: integers as numbers (as text past 2**53, where a double is inexact),
     each ``number`` column as a double followed by its exact ``_exact`` text."""
     cells: Row = []
     for column in columns:
-        value = values.get(column.name)
-        if column.type == "integer":
+        value: Any = values.get(column.name)
+        kind = value.__class__
+        if kind is str and column.type == "string" and len(value) <= MAX_TEXT // 2:
+            cells.append(_new(Cell, (value, value.startswith(FORMULA_PREFIXES), False)))
+        elif kind is int and column.type == "integer" and -_EXACT_INT < value < _EXACT_INT:
+            cells.append(_new(Cell, (value, False, False)))
+        elif column.type == "integer":
             text = number_text(value) if value is not None else None
             exact = text is not None and abs(int(text)) < _EXACT_INT
             cells.append(Cell(int(text)) if exact and text is not None else text_cell(value))
