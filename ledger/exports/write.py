@@ -50,9 +50,8 @@ from ledger.exports.xlsx import workbook_parts, workbook_sheets, write_workbook
 from ledger.progress import Progress, counted
 from ledger.projections.spill import SpilledFold
 from ledger.projections.sql import prefix_events
-from ledger.storage.canonical import is_canonical_object
 from ledger.storage.chain import GENESIS_HASH, chain_hash
-from ledger.storage.event_json import event_line, without_hash
+from ledger.storage.event_json import chain_row_line, without_hash
 from ledger.storage.meta import origin
 from ledger.storage.records import StoredEvent
 from ledger.storage.store import EventStore
@@ -124,35 +123,32 @@ class _EventStream:
 
     def __iter__(self) -> Iterator[StoredEvent]:
         previous, previous_at = GENESIS_HASH, ""
-        for event in self.store.read(stop=self.stop):
-            try:
-                line: bytes | None = event_line(event)
-            except TypeError:  # a float in a source edited by hand: it has no canonical form
-                line = None
-            digest = bytes.fromhex(event.hash)
-            expected = self.tree.size + 1
-            if (  # what verify checks of each event (storage.chain), so no bundle fails later
-                line is None
-                or event.seq != expected
-                or event.prev_hash != previous.hex()
-                or chain_hash(previous, without_hash(line, event.hash)) != digest
-                or not is_canonical_object(event.payload_json)
-                or event.recorded_at < previous_at
-            ):
-                raise IntegrityFailure(
-                    f"the ledger does not verify at seq {expected} (run verify); "
-                    "nothing was exported"
-                )
-            previous, previous_at = digest, event.recorded_at
-            self.jsonl.write(line + b"\n")
-            self.csv.write(event_csv_line(event))
-            if self.cloud is not None:
-                self.cloud.write(cloudevent_line(event, self.source) + b"\n")
-            if self.parquet is not None:
-                self.parquet.add(event_row(event))
-            self.tree.append_leaf_hash(leaf_hash(digest))
-            self.last = event
-            yield event
+        for page in self.store.chain_pages(stop=self.stop):
+            for row in page:
+                made = chain_row_line(row, previous)
+                expected = self.tree.size + 1
+                if (  # what verify checks of each event (storage.chain), so no bundle fails later
+                    made is None
+                    or made[0].seq != expected
+                    or chain_hash(previous, without_hash(made[1], made[0].hash))
+                    != bytes.fromhex(made[0].hash)
+                    or made[0].recorded_at < previous_at
+                ):
+                    raise IntegrityFailure(
+                        f"the ledger does not verify at seq {expected} (run verify); "
+                        "nothing was exported"
+                    )
+                event, line = made
+                previous, previous_at = bytes.fromhex(event.hash), event.recorded_at
+                self.jsonl.write(line + b"\n")
+                self.csv.write(event_csv_line(event))
+                if self.cloud is not None:
+                    self.cloud.write(cloudevent_line(event, self.source) + b"\n")
+                if self.parquet is not None:
+                    self.parquet.add(event_row(event))
+                self.tree.append_leaf_hash(leaf_hash(previous))
+                self.last = event
+                yield event
 
     def csv_digest(self) -> tuple[str, int]:
         """(SHA-256, size) of ``events.csv``, as written."""

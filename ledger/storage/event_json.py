@@ -8,13 +8,13 @@ so ``hash == SHA-256(bytes.fromhex(prev_hash) ‖ line-without-hash)`` can be ch
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import orjson
 
-from ledger.storage.canonical import canonical_json, is_canonical_object
-from ledger.storage.chain import ChainRow, recompute
+from ledger.storage.canonical import canonical_json, canonical_object, is_canonical_object
+from ledger.storage.chain import ChainRow, chain_blob, chain_event_id, chain_time, recompute
 from ledger.storage.records import StoredEvent
 from ledger.storage.records import stored_event as new_stored_event
 
@@ -64,6 +64,49 @@ def event_line(event: StoredEvent) -> bytes:
         },
         option=orjson.OPT_SORT_KEYS,
     )
+
+
+def chain_row_line(row: Sequence[Any], previous: bytes) -> tuple[StoredEvent, bytes] | None:
+    """The ``StoredEvent`` and canonical line of a row of ``chain_query`` (``store.chain_pages``)
+    that follows the hash ``previous``, made from the stored bytes: the payload and source are
+    used as stored, each parsed once, and must be canonical JSON objects (as ``verify``
+    requires); None if either is not, or a text cannot be encoded (not UTF-8). The row's hash
+    is not checked here: ``chain_hash(previous, without_hash(line, …))`` does that."""
+    payload_raw, source_raw = row[6], row[10]
+    payload = canonical_object(payload_raw)
+    source = None if source_raw is None else canonical_object(source_raw)
+    if payload is None or (source is None and source_raw is not None):
+        return None
+    event = new_stored_event(
+        row[0], chain_event_id(row[1]), row[2], row[3], row[4], row[5], payload,
+        payload_raw.decode("utf-8"), chain_time(row[7]), row[8], row[9], source, row[11],
+        previous.hex(), chain_blob(row[12]).hex(),
+    )  # fmt: skip
+    try:
+        # Keys ASCII, values strings, small integers, null or canonical fragments: orjson with
+        # sorted keys is RFC 8785 here (see ledger.storage.canonical).
+        line = orjson.dumps(
+            {
+                "actor": event.actor,
+                "event_id": event.event_id,
+                "hash": event.hash,
+                "idempotency_key": event.idempotency_key,
+                "payload": orjson.Fragment(payload_raw),
+                "prev_hash": event.prev_hash,
+                "reason": event.reason,
+                "recorded_at": event.recorded_at,
+                "schema_version": event.schema_version,
+                "seq": event.seq,
+                "source": None if source_raw is None else orjson.Fragment(source_raw),
+                "stream": event.stream,
+                "stream_version": event.stream_version,
+                "type": event.type,
+            },
+            option=orjson.OPT_SORT_KEYS,
+        )
+    except TypeError:  # orjson.JSONEncodeError: a text that is not UTF-8 (lone surrogates)
+        return None
+    return event, line
 
 
 def without_hash(line: bytes, hash_hex: str) -> bytes:
