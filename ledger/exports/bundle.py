@@ -222,12 +222,14 @@ class HashedWriter:
 
     def flush(self) -> None:
         """Write and hash what is gathered (str and bytes parts keep their order)."""
-        for part in self._parts:
+        parts, self._parts, self._pending = self._parts, [], 0
+        if parts and all(part.__class__ is str for part in parts):
+            parts = ["".join(parts).encode("utf-8")]  # type: ignore[arg-type]
+        for part in parts:
             data = part.encode("utf-8") if isinstance(part, str) else part
             self._digest.update(data)
             self.file.write(data)
             self._size += len(data)
-        self._parts, self._pending = [], 0
 
     def hexdigest(self) -> str:
         self.flush()
