@@ -171,9 +171,7 @@ def write_workbook(path: Path, parts: Iterable[tuple[str, Iterator[bytes]]]) -> 
     date (the bytes are reproducible), the sheets streamed (memory stays flat)."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESSION) as book:
         for name, chunks in parts:
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            with book.open(info, "w", force_zip64=name.startswith("xl/worksheets/")) as member:
+            # a member opened by name is dated 1980-01-01 and deflated at ``COMPRESSION``
+            with book.open(name, "w", force_zip64=name.startswith("xl/worksheets/")) as member:
                 for chunk in chunks:
                     member.write(chunk)
