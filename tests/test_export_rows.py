@@ -4,17 +4,19 @@ Export and ``verify-export`` write one ``events.csv`` row per event with ``event
 the generic ``csv_row(event_row(event), EVENTS)`` is the definition. Generated events cover
 what the generic path treats specially: text starting like a formula (every prefix), empty
 text, None, non-text source titles and URLs (numbers, booleans, objects), and integers of every
-size and sign."""
+size and sign. The record written (``event_csv_line``, ``csv_line``) is what the csv module's
+writer writes, byte for byte, on generated cells full of commas, quotes and line breaks."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.exports.columns import FORMULA_PREFIXES, csv_row
-from ledger.exports.tables import EVENTS, event_csv_row, event_row
+from ledger.exports.columns import FORMULA_PREFIXES, csv_line, csv_row, csv_writer
+from ledger.exports.tables import EVENTS, event_csv_line, event_csv_row, event_row
 from ledger.storage.records import StoredEvent
 
 _PREFIXED = st.sampled_from(FORMULA_PREFIXES).flatmap(
@@ -109,3 +111,24 @@ def test_line_event_is_the_parsed_envelope(payload: dict[str, Any], source: Any)
     assert event == stored_event(parse_line(line), row)
     assert event.payload_json == canonical_json(payload).decode("utf-8")
     assert hashed == envelope_bytes(*row[:12], row.prev_hash)
+
+
+def _written(cells: list[str]) -> str:
+    buffer = io.StringIO(newline="")
+    csv_writer(buffer).writerow(cells)
+    return buffer.getvalue()
+
+
+_CELL = st.text(alphabet=st.sampled_from([",", '"', "\r", "\n", "\0", " ", "'", "a", "é", "😀"]))
+
+
+@settings(max_examples=400)
+@given(st.lists(st.one_of(_CELL, st.text(max_size=12)), min_size=1, max_size=6))
+def test_csv_line_is_what_the_csv_writer_writes(cells: list[str]) -> None:
+    assert csv_line(cells) == _written(cells)
+
+
+@settings(max_examples=200)
+@given(stored_events())
+def test_event_csv_line_is_the_written_generic_row(event: StoredEvent) -> None:
+    assert event_csv_line(event) == _written(csv_row(event_row(event), EVENTS))

@@ -26,6 +26,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from events.quoting import path_named, quoted
 from ledger.audit.signing import sign_bytes
@@ -196,6 +197,48 @@ def sha256_file(path: Path) -> tuple[str, int]:
             digest.update(chunk)
             size += len(chunk)
     return digest.hexdigest(), size
+
+
+class HashedWriter:
+    """Text (or bytes) written to a binary file, hashed as it goes: writes are gathered into
+    chunks of about 64 KiB (a CSV writer writes one row at a time: hashing and writing each
+    alone cost more than making the row)."""
+
+    _GATHER = 1 << 16
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self.file = file
+        self._digest = hashlib.sha256()
+        self._size = 0
+        self._parts: list[str | bytes] = []
+        self._pending = 0
+
+    def write(self, text: str | bytes) -> int:
+        self._parts.append(text)
+        self._pending += len(text)
+        if self._pending >= self._GATHER:
+            self.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        """Write and hash what is gathered (str and bytes parts keep their order)."""
+        parts, self._parts, self._pending = self._parts, [], 0
+        if parts and all(part.__class__ is str for part in parts):
+            parts = ["".join(parts).encode("utf-8")]  # type: ignore[arg-type]
+        for part in parts:
+            data = part.encode("utf-8") if isinstance(part, str) else part
+            self._digest.update(data)
+            self.file.write(data)
+            self._size += len(data)
+
+    def hexdigest(self) -> str:
+        self.flush()
+        return self._digest.hexdigest()
+
+    @property
+    def size(self) -> int:
+        self.flush()
+        return self._size
 
 
 def sums_text(directory: Path) -> bytes:

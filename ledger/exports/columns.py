@@ -94,6 +94,19 @@ class TextSink(Protocol):
     def write(self, text: str, /) -> int: ...
 
 
+def csv_line(cells: Sequence[str]) -> str:
+    """One CSV record with its CRLF, exactly as ``csv_writer(handle).writerow(cells)`` writes
+    it (minimal quoting, ``"`` doubled, a lone empty cell as ``""``), without the writer's
+    per-character work (``tests/test_export_rows`` compares the two on generated rows)."""
+    if len(cells) == 1 and not cells[0]:
+        return '""\r\n'
+    quoted = [
+        '"' + c.replace('"', '""') + '"' if '"' in c or "," in c or "\n" in c or "\r" in c else c
+        for c in cells
+    ]  # four ``in`` scans cost half of one regular-expression search
+    return ",".join(quoted) + "\r\n"
+
+
 def csv_writer(handle: TextSink) -> Any:
     return csv.writer(handle, lineterminator="\r\n")
 
@@ -101,10 +114,9 @@ def csv_writer(handle: TextSink) -> Any:
 def write_csv(handle: TextSink, spec: TableSpec, rows: Iterable[dict[str, Any]]) -> None:
     """Write a table's CSV, header included, row by row to a text handle (opened with
     ``newline=""``; UTF-8 for a file)."""
-    writer = csv_writer(handle)
-    writer.writerow(spec.names)
+    handle.write(csv_line(spec.names))
     for row in rows:
-        writer.writerow(csv_row(row, spec))
+        handle.write(csv_line(csv_row(row, spec)))
 
 
 def render_csv(spec: TableSpec, rows: Iterable[dict[str, Any]]) -> bytes:

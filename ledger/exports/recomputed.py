@@ -34,9 +34,10 @@ from ledger.exports.tables import (
     line_rows,
     totals_rows,
 )
-from ledger.exports.workbook_compare import ExpectedWorkbook, compare_workbook
+from ledger.exports.workbook_compare import ExpectedWorkbook, compare_workbook, same_members
 from ledger.exports.write import provenance, provenance_texts
-from ledger.exports.xlsx import created, provenance_rows, table_rows
+from ledger.exports.xlsx import created, workbook_parts, workbook_sheets
+from ledger.exports.xlsx_xml import Sheet
 from ledger.projections.fold import LedgerState
 from ledger.projections.spill import SpilledFold
 from ledger.storage.event_json import chain_row, parse_line, stored_event
@@ -131,19 +132,25 @@ def check_datapackage(got: Recomputed, report: ExportReport) -> None:
 
 
 def check_workbook(got: Recomputed, report: ExportReport) -> None:
+    """``workbook.xlsx`` against the workbook the events give: first member by member with the
+    bytes export writes (``same_members``), then, if anything differs, cell by cell
+    (``compare_workbook``), which names each difference."""
     path = got.directory / bundle.WORKBOOK
     if not path.is_file() or path.is_symlink():
         return
     texts = provenance_texts(got.provenance())
+    custom = {"ledger": got.origin}
+
+    def sheets() -> list[Sheet]:
+        tables = {spec.name: (spec, got.rows(spec)) for spec in (TOTALS, LINES, DEFINITIONS)}
+        return workbook_sheets(tables, texts.items())
+
+    if same_members(path, workbook_parts(sheets(), got.last_time, custom)):
+        return
     expected = ExpectedWorkbook(
-        sheets={
-            "provenance": provenance_rows(texts.items()),
-            **{
-                spec.name: table_rows(spec, got.rows(spec)) for spec in (TOTALS, LINES, DEFINITIONS)
-            },
-        },
+        sheets={sheet.name: sheet.rows for sheet in sheets()},
         keys={"provenance": ("key",), **{spec.name: KEYS[spec.name] for spec in TABLES}},
-        properties={"ledger": got.origin},
+        properties=custom,
         created=created(got.last_time).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
     found = compare_workbook(path, expected)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ledger.exports.columns import FORMULA_PREFIXES, Column, TableSpec, csv_cell
+from ledger.exports.columns import FORMULA_PREFIXES, Column, TableSpec, csv_cell, csv_line
 from ledger.intake.lines import LineState
 from ledger.projections.fold import LedgerState
 from ledger.storage.records import StoredEvent
@@ -263,6 +263,11 @@ def event_csv_row(event: StoredEvent) -> list[str]:
         _text_cell(event.prev_hash, "prev_hash"),
         _text_cell(event.hash, "hash"),
     ]
+
+
+def event_csv_line(event: StoredEvent) -> str:
+    """The ``events.csv`` record of one event, CRLF included: ``csv_line(event_csv_row(event))``."""
+    return csv_line(event_csv_row(event))
 
 
 def _category_name(state: LedgerState, code: str | None) -> str | None:

@@ -23,7 +23,6 @@ the report is then not ``complete``, and the CLI fails unless told to accept tha
 from __future__ import annotations
 
 import base64
-import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -42,7 +41,7 @@ from ledger.errors import InvalidInput
 from ledger.exports import bundle, datapackage
 from ledger.exports.claims import ClaimInputs, check_all, claim_rows
 from ledger.exports.cloud_events import cloudevent_line
-from ledger.exports.columns import TableSpec, csv_writer, write_csv
+from ledger.exports.columns import TableSpec, csv_line, write_csv
 from ledger.exports.compare import compare_csv, compare_lines
 from ledger.exports.findings import ExportProblem, ExportReport
 from ledger.exports.recomputed import (
@@ -61,7 +60,7 @@ from ledger.exports.tables import (
     TABLES,
     TOTALS,
     definition_rows,
-    event_csv_row,
+    event_csv_line,
     line_rows,
     totals_rows,
 )
@@ -77,7 +76,8 @@ __all__ = ["ExportProblem", "ExportReport", "verify_export"]
 KNOWN = frozenset({*bundle.REQUIRED, bundle.CLOUDEVENTS, bundle.SUMS, bundle.SIGNATURE, *PARQUET})
 
 
-def _check_manifest(directory: Path, report: ExportReport) -> bytes | None:
+def _check_manifest(directory: Path, report: ExportReport, hashed: dict[str, str]) -> bytes | None:
+    """Check ``SHA256SUMS`` against the files; ``hashed`` gets the SHA-256 of each file read."""
     present: set[str] = set()
     for name in sorted(os.listdir(directory)):
         path = directory / name
@@ -109,7 +109,7 @@ def _check_manifest(directory: Path, report: ExportReport) -> bytes | None:
                 report.add(
                     name, None, "missing-file", f"missing file: {name} (listed in {bundle.SUMS})"
                 )
-            elif bundle.sha256_file(directory / name)[0] != digest:
+            elif hashed.setdefault(name, bundle.sha256_file(directory / name)[0]) != digest:
                 report.add(name, None, "sha256-mismatch", f"sha256 mismatch: {name}")
     for name in sorted(present - listed - {bundle.SUMS, bundle.SIGNATURE}):
         report.add(name, None, "unexpected-file", f"unexpected file: {name} (not in {bundle.SUMS})")
@@ -152,47 +152,15 @@ def _check_signatures(
             report.signature = "failed"
 
 
-class _Spool:
+class _Spool(bundle.HashedWriter):
     """A recomputed file, hashed as it is written and spooled to a temporary file, so that
-    memory stays bounded; it is read back only when it differs from the bundle's file. Writes
-    are gathered into chunks of about ``_CHUNK`` characters (a CSV writer writes one row at a
-    time: hashing and writing each alone cost more than making the row)."""
-
-    _CHUNK = 1 << 16
+    memory stays bounded; it is read back only when it differs from the bundle's file."""
 
     def __init__(self) -> None:
-        self.file = tempfile.TemporaryFile()
-        self._digest = hashlib.sha256()
-        self._size = 0
-        self._parts: list[str | bytes] = []
-        self._pending = 0
-
-    def write(self, text: str | bytes) -> int:
-        self._parts.append(text)
-        self._pending += len(text)
-        if self._pending >= self._CHUNK:
-            self._flush()
-        return len(text)
-
-    def _flush(self) -> None:
-        for part in self._parts:  # str and bytes parts keep their order
-            data = part.encode("utf-8") if isinstance(part, str) else part
-            self._digest.update(data)
-            self.file.write(data)
-            self._size += len(data)
-        self._parts, self._pending = [], 0
-
-    def hexdigest(self) -> str:
-        self._flush()
-        return self._digest.hexdigest()
-
-    @property
-    def size(self) -> int:
-        self._flush()
-        return self._size
+        super().__init__(tempfile.TemporaryFile())
 
     def read(self) -> bytes:
-        self._flush()
+        self.flush()
         self.file.seek(0)
         data = self.file.read()
         self.file.close()
@@ -207,8 +175,7 @@ class _Replay:
         self.path, self.report, self.source = path, report, source
         self.tree = CompactRange()
         self.csv = _Spool()
-        self.writer = csv_writer(self.csv)
-        self.writer.writerow(EVENTS.names)
+        self.csv.write(csv_line(EVENTS.names))
         self.cloud = _Spool()
         self.parsed_all = True
         self.last: StoredEvent | None = None
@@ -249,7 +216,7 @@ class _Replay:
                 self._problem(number, "hash-mismatch", message)
             previous, expected = digest, seq + 1
             self.tree.append_leaf_hash(leaf_hash(digest))
-            self.writer.writerow(event_csv_row(event))
+            self.csv.write(event_csv_line(event))
             if self.source is not None:
                 self.cloud.write(cloudevent_line(event, self.source) + b"\n")
             self.last = event
@@ -280,13 +247,15 @@ def _check_checkpoint(directory: Path, tree: CompactRange, report: ExportReport)
 
 
 def _compare(
-    directory: Path, name: str, expected: _Spool, spec: TableSpec | None, report: ExportReport
-) -> None:
-    """Compare a CSV (``spec``) or JSON Lines file with its recomputation."""
+    directory: Path, name: str, expected: _Spool, spec: TableSpec | None, report: ExportReport,
+    hashed: dict[str, str],
+) -> None:  # fmt: skip
+    """Compare a CSV (``spec``) or JSON Lines file with its recomputation (``hashed``: the
+    SHA-256 of the files already read)."""
     path = directory / name
     if not path.is_file() or path.is_symlink():
         return
-    if bundle.sha256_file(path)[0] == expected.hexdigest():
+    if (hashed.get(name) or bundle.sha256_file(path)[0]) == expected.hexdigest():
         expected.file.close()
         return
     wanted, actual = expected.read(), path.read_bytes()
@@ -305,7 +274,8 @@ def verify_export(
     if not path.is_dir():
         raise InvalidInput(f"{directory} is not a directory")
     report = ExportReport(str(directory))
-    sums = _check_manifest(path, report)
+    hashed: dict[str, str] = {}
+    sums = _check_manifest(path, report, hashed)
     if pubkey is not None:
         _check_signatures(path, sums, pubkey, report)
     events = path / bundle.EVENTS_JSONL
@@ -350,7 +320,7 @@ def verify_export(
                     report.skip(name, "events.jsonl cannot be replayed")
             return report
         digests = {EVENTS.path: (replay.csv.hexdigest(), replay.csv.size)}
-        _compare(path, EVENTS.path, replay.csv, EVENTS, report)
+        _compare(path, EVENTS.path, replay.csv, EVENTS, report, hashed)
         facts = datapackage.LineFacts()
         claims = claim_rows(check_all(state, inputs, lambda groups: line_events(events, groups)))
         tables = {
@@ -363,7 +333,7 @@ def verify_export(
             spool = _Spool()
             write_csv(spool, spec, tables[spec.name])
             digests[spec.path] = (spool.hexdigest(), spool.size)
-            _compare(path, spec.path, spool, spec, report)
+            _compare(path, spec.path, spool, spec, report, hashed)
         if head is None or checkpoint is None:
             why = "the checkpoint, which names the ledger, is missing or malformed"
             for name in derived:
@@ -371,7 +341,7 @@ def verify_export(
                     report.skip(name, why)
             return report
         if cloud:
-            _compare(path, bundle.CLOUDEVENTS, replay.cloud, None, report)
+            _compare(path, bundle.CLOUDEVENTS, replay.cloud, None, report, hashed)
         got = Recomputed(
             path, state, fold, replay.tree, replay.last, facts, digests, checkpoint, head.origin,
             signatures, claims,

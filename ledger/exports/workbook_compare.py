@@ -19,6 +19,7 @@ Findings name the sheet, the cell and its column, and the row's key, like the CS
 from __future__ import annotations
 
 import re
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -182,6 +183,30 @@ def _structure(book: Workbook, expected: ExpectedWorkbook) -> Iterator[Finding]:
     created = book.created()
     if created != expected.created:
         yield None, f"was created {created!r} by its properties, the events give {expected.created}"
+
+
+def same_members(path: Path, parts: Iterable[tuple[str, Iterator[bytes]]]) -> bool:
+    """True iff the zip at ``path`` holds exactly these members, in this order, each with
+    exactly these (uncompressed) bytes: the workbook export writes for the same events, so
+    nothing in it can differ from the expected cells. Anything else (a workbook saved again by
+    a spreadsheet program, a tampered or unreadable one) is False: compare it cell by cell."""
+    try:
+        with zipfile.ZipFile(path) as book:
+            infos = book.infolist()
+            members = iter(parts)
+            for info in infos:
+                name, chunks = next(members, ("", iter(())))
+                if info.filename != name:
+                    return False
+                with book.open(info) as member:
+                    for chunk in chunks:
+                        if member.read(len(chunk)) != chunk:
+                            return False
+                    if member.read(1):
+                        return False
+            return next(members, None) is None
+    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError):
+        return False
 
 
 def compare_workbook(path: Path, expected: ExpectedWorkbook) -> list[Finding]:

@@ -32,7 +32,7 @@ from ledger.exports import bundle, datapackage
 from ledger.exports import parquet as export_parquet
 from ledger.exports.claims import ClaimInputs, check_all, claim_rows, line_prefix
 from ledger.exports.cloud_events import cloudevent_line
-from ledger.exports.columns import FORMULA_ESCAPING, TableSpec, csv_writer, write_csv
+from ledger.exports.columns import FORMULA_ESCAPING, TableSpec, csv_line, write_csv
 from ledger.exports.tables import (
     CLAIMS,
     DEFINITIONS,
@@ -41,18 +41,17 @@ from ledger.exports.tables import (
     TABLES,
     TOTALS,
     definition_rows,
-    event_csv_row,
+    event_csv_line,
     event_row,
     line_rows,
     totals_rows,
 )
-from ledger.exports.xlsx import WorkbookWriter
+from ledger.exports.xlsx import workbook_parts, workbook_sheets, write_workbook
 from ledger.progress import Progress, counted
 from ledger.projections.spill import SpilledFold
 from ledger.projections.sql import prefix_events
-from ledger.storage.canonical import is_canonical_object
 from ledger.storage.chain import GENESIS_HASH, chain_hash
-from ledger.storage.event_json import event_line, without_hash
+from ledger.storage.event_json import chain_row_line, without_hash
 from ledger.storage.meta import origin
 from ledger.storage.records import StoredEvent
 from ledger.storage.store import EventStore
@@ -108,11 +107,9 @@ class _EventStream:
     ) -> None:  # fmt: skip
         self.store, self.stop, self.source = store, stop, source
         self.jsonl: IO[bytes] = open(bundle.create(tmp, bundle.EVENTS_JSONL), "wb")
-        self.csv_file: IO[str] = open(
-            bundle.create(tmp, EVENTS.path), "w", encoding="utf-8", newline=""
-        )
-        self.csv = csv_writer(self.csv_file)
-        self.csv.writerow(EVENTS.names)
+        self.csv_file: IO[bytes] = open(bundle.create(tmp, EVENTS.path), "wb")
+        self.csv = bundle.HashedWriter(self.csv_file)
+        self.csv.write(csv_line(EVENTS.names))
         self.cloud: IO[bytes] | None = (
             open(bundle.create(tmp, bundle.CLOUDEVENTS), "wb") if cloudevents else None
         )
@@ -126,37 +123,39 @@ class _EventStream:
 
     def __iter__(self) -> Iterator[StoredEvent]:
         previous, previous_at = GENESIS_HASH, ""
-        for event in self.store.read(stop=self.stop):
-            try:
-                line: bytes | None = event_line(event)
-            except TypeError:  # a float in a source edited by hand: it has no canonical form
-                line = None
-            digest = bytes.fromhex(event.hash)
-            expected = self.tree.size + 1
-            if (  # what verify checks of each event (storage.chain), so no bundle fails later
-                line is None
-                or event.seq != expected
-                or event.prev_hash != previous.hex()
-                or chain_hash(previous, without_hash(line, event.hash)) != digest
-                or not is_canonical_object(event.payload_json)
-                or event.recorded_at < previous_at
-            ):
-                raise IntegrityFailure(
-                    f"the ledger does not verify at seq {expected} (run verify); "
-                    "nothing was exported"
-                )
-            previous, previous_at = digest, event.recorded_at
-            self.jsonl.write(line + b"\n")
-            self.csv.writerow(event_csv_row(event))
-            if self.cloud is not None:
-                self.cloud.write(cloudevent_line(event, self.source) + b"\n")
-            if self.parquet is not None:
-                self.parquet.add(event_row(event))
-            self.tree.append_leaf_hash(leaf_hash(digest))
-            self.last = event
-            yield event
+        for page in self.store.chain_pages(stop=self.stop):
+            for row in page:
+                made = chain_row_line(row, previous)
+                expected = self.tree.size + 1
+                if (  # what verify checks of each event (storage.chain), so no bundle fails later
+                    made is None
+                    or made[0].seq != expected
+                    or chain_hash(previous, without_hash(made[1], made[0].hash))
+                    != bytes.fromhex(made[0].hash)
+                    or made[0].recorded_at < previous_at
+                ):
+                    raise IntegrityFailure(
+                        f"the ledger does not verify at seq {expected} (run verify); "
+                        "nothing was exported"
+                    )
+                event, line = made
+                previous, previous_at = bytes.fromhex(event.hash), event.recorded_at
+                self.jsonl.write(line + b"\n")
+                self.csv.write(event_csv_line(event))
+                if self.cloud is not None:
+                    self.cloud.write(cloudevent_line(event, self.source) + b"\n")
+                if self.parquet is not None:
+                    self.parquet.add(event_row(event))
+                self.tree.append_leaf_hash(leaf_hash(previous))
+                self.last = event
+                yield event
+
+    def csv_digest(self) -> tuple[str, int]:
+        """(SHA-256, size) of ``events.csv``, as written."""
+        return self.csv.hexdigest(), self.csv.size
 
     def close(self) -> None:
+        self.csv.flush()
         for handle in (self.jsonl, self.csv_file, self.cloud):
             if handle is not None and not handle.closed:
                 handle.flush()
@@ -292,21 +291,25 @@ def export_bundle(
             source, as_of_seq, stream.last, cp, signer_of(private_key), text, tool_version()
         )
         texts = provenance_texts(prov)
-        book = WorkbookWriter(tmp / bundle.WORKBOOK, last_time, {"ledger": source})
-        for spec in (TOTALS, LINES, DEFINITIONS):
-            book.write_table(spec, rows(spec))
-        book.write_provenance(list(texts.items()))
-        book.close()
+        sheets = workbook_sheets(
+            {spec.name: (spec, rows(spec)) for spec in (TOTALS, LINES, DEFINITIONS)},
+            texts.items(),
+        )
+        write_workbook(tmp / bundle.WORKBOOK, workbook_parts(sheets, last_time, {"ledger": source}))
         step()
         if parquet:
             for spec in (LINES, DEFINITIONS, TOTALS):
                 path = tmp / export_parquet.file_name(spec)
                 export_parquet.write_table(path, spec, rows(spec), texts)
             step()
+        digests = {  # events.csv was hashed as it was written
+            spec.path: bundle.sha256_file(tmp / spec.path) for spec in TABLES if spec is not EVENTS
+        }
+        digests[EVENTS.path] = stream.csv_digest()
         bundle.write_file(
             tmp,
             bundle.DATAPACKAGE,
-            datapackage.build(tmp, TABLES, prov, facts, last_time),
+            datapackage.build(tmp, TABLES, prov, facts, last_time, digests),
         )
         step()
         sums = bundle.sums_text(tmp)
@@ -314,10 +317,14 @@ def export_bundle(
         step()
         if private_key:
             bundle.write_file(tmp, bundle.SIGNATURE, bundle.signature_text(private_key, sums))
+        listed = {name: digest for digest, name in bundle.parse_sums(sums)}
         listing = []
         for name in sorted(p.name for p in tmp.iterdir()):
-            digest, size = bundle.sha256_file(tmp / name)
-            listing.append((name, size, digest))
+            if name in listed:  # hashed once, for the manifest
+                listing.append((name, (tmp / name).stat().st_size, listed[name]))
+            else:
+                digest, size = bundle.sha256_file(tmp / name)
+                listing.append((name, size, digest))
     return ExportResult(
         directory=target,
         as_of_seq=as_of_seq,

@@ -1,11 +1,11 @@
-"""``workbook.xlsx``: the bundle's tables for spreadsheet users, written with XlsxWriter.
+"""``workbook.xlsx``: the bundle's tables for spreadsheet users, written as SpreadsheetML
+streamed straight into the zip (``ledger.exports.xlsx_xml`` makes every part's bytes).
 
-No cell is ever a formula: strings are written with ``write_string`` and the workbook options
-``strings_to_formulas``/``strings_to_urls``/``strings_to_numbers`` are off; a text that starts
+No cell is ever a formula: every text is an inline string, XML-escaped, and a text that starts
 like a formula also gets Excel's quote prefix, so editing the cell keeps it text. Amounts are
 numeric cells, which Excel holds as binary doubles: every number column is therefore followed
 by a ``<name>_exact`` text column with the exact decimal. The creation date is the as-of
-event's time and XlsxWriter stamps zip entries with a fixed date, so the bytes are reproducible.
+event's time and every zip entry carries a fixed date, so the bytes are reproducible.
 
 What each cell holds is decided once, by ``table_rows`` and ``provenance_rows`` (``Cell``
 values); the writer writes them and ``verify-export`` compares a workbook with them.
@@ -13,22 +13,23 @@ values); the writer writes them and ``verify-export`` compares a workbook with t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import xlsxwriter
-
 from ledger.exports.columns import FORMULA_PREFIXES, Column, TableSpec, number_text
+from ledger.exports.xlsx_xml import Sheet, workbook_members
 
-OPTIONS = {
+OPTIONS = {  # for the workbooks still written with XlsxWriter (``ledger.exports.documents``)
     "strings_to_formulas": False,
     "strings_to_urls": False,
     "strings_to_numbers": False,
     "constant_memory": True,
 }
+COMPRESSION = 1  # zlib level: the sheets are large and repetitive; level 1 is ~3x level 6
 SHEETS = ("provenance", "totals", "lines", "definitions")
 MAX_ROWS = 1_048_576  # Excel's limit, header row included
 MAX_TEXT = 32_767  # Excel's limit on a cell's text, in UTF-16 code units
@@ -71,13 +72,21 @@ def text_cell(value: Any) -> Cell | None:
     return Cell(text, quoted=text.startswith(FORMULA_PREFIXES))
 
 
+_new = tuple.__new__  # a Cell without NamedTuple's Python-level __new__ (millions of cells)
+
+
 def row_cells(columns: Iterable[Column], values: dict[str, Any]) -> Row:
     """One table row: integers as numbers (as text past 2**53, where a double is inexact),
     each ``number`` column as a double followed by its exact ``_exact`` text."""
     cells: Row = []
     for column in columns:
-        value = values.get(column.name)
-        if column.type == "integer":
+        value: Any = values.get(column.name)
+        kind = value.__class__
+        if kind is str and column.type == "string" and len(value) <= MAX_TEXT // 2:
+            cells.append(_new(Cell, (value, value.startswith(FORMULA_PREFIXES), False)))
+        elif kind is int and column.type == "integer" and -_EXACT_INT < value < _EXACT_INT:
+            cells.append(_new(Cell, (value, False, False)))
+        elif column.type == "integer":
             text = number_text(value) if value is not None else None
             exact = text is not None and abs(int(text)) < _EXACT_INT
             cells.append(Cell(int(text)) if exact and text is not None else text_cell(value))
@@ -129,64 +138,40 @@ def created(recorded_at: str | None) -> datetime:
     return datetime.fromisoformat(recorded_at.replace("Z", "+00:00")).replace(microsecond=0)
 
 
-class WorkbookWriter:
-    """Sheets ``provenance``, ``totals``, ``lines`` and ``definitions`` (the events are in
-    ``events.csv`` and ``events.jsonl``: a spreadsheet is not where a ledger is audited)."""
+PROPERTIES = {
+    "title": TITLE,
+    "subject": "Defense-related expenditure ledger",
+    "author": "defledger",
+    "comments": "Exact decimals are in the *_exact columns; numbers are doubles.",
+}
+_PROVENANCE_WIDTHS = (24.7109375, 90.7109375)  # 24 and 90 characters, as Excel stores them
 
-    def __init__(self, path: Path, created_at: str | None, properties: dict[str, str]) -> None:
-        self.book = xlsxwriter.Workbook(str(path), OPTIONS)
-        self.book.set_properties(
-            {
-                "title": TITLE,
-                "subject": "Defense-related expenditure ledger",
-                "author": "defledger",
-                "comments": "Exact decimals are in the *_exact columns; numbers are doubles.",
-                "created": created(created_at),
-            }
-        )
-        for name, value in properties.items():
-            self.book.set_custom_property(name, value)
-        self.bold = self.book.add_format({"bold": True})
-        self.quoted = self.book.add_format({"quote_prefix": True})
-        self.plain = self.book.add_format()
-        self.sheets = {name: self.book.add_worksheet(name) for name in SHEETS}
 
-    def _write(self, sheet: Any, row: int, cells: Row) -> None:
-        for col, cell in enumerate(cells):
-            if cell is None:
-                continue
-            value = cell.value
-            if not isinstance(value, str):
-                sheet.write_number(row, col, value)
-            elif value.startswith("<r>") and value.endswith("</r>"):
-                # XlsxWriter copies such a string into the sheet's XML unescaped, as the runs of
-                # a rich string: a program named '<r>…</r><f>…' would become a formula. Written
-                # as two plain runs it is escaped, and reads back as the same text.
-                sheet.write_rich_string(row, col, self.plain, value[:1], value[1:])
-            else:
-                style = self.bold if cell.bold else self.quoted if cell.quoted else None
-                sheet.write_string(row, col, value, style)
+def workbook_sheets(
+    tables: Mapping[str, tuple[TableSpec, Iterable[dict[str, Any]]]],
+    provenance: Iterable[tuple[str, str]],
+) -> list[Sheet]:
+    """The four sheets in order: ``provenance``, then each table's rows (``tables`` by name)."""
+    sheets = [Sheet("provenance", provenance_rows(provenance), 2, False, _PROVENANCE_WIDTHS)]
+    for name in SHEETS[1:]:
+        spec, rows = tables[name]
+        sheets.append(Sheet(name, table_rows(spec, rows), len(headers(spec)), True))
+    return sheets
 
-    def _fill(self, name: str, rows: Iterable[Row]) -> int:
-        """Write a sheet row by row (``constant_memory`` flushes each finished row), the
-        header frozen; the number of data rows."""
-        sheet = self.sheets[name]
-        count = -1
-        for count, cells in enumerate(rows):
-            self._write(sheet, count, cells)
-        sheet.freeze_panes(1, 0)
-        return count
 
-    def write_table(self, spec: TableSpec, rows: Iterable[dict[str, Any]]) -> None:
-        """Write the rows in order; rows past Excel's limit are left out."""
-        count = self._fill(spec.name, table_rows(spec, rows))
-        self.sheets[spec.name].autofilter(0, 0, max(1, count), len(headers(spec)) - 1)
+def workbook_parts(
+    sheets: list[Sheet], created_at: str | None, custom: dict[str, str]
+) -> Iterator[tuple[str, Iterator[bytes]]]:
+    """Every member of the workbook's zip with its bytes (``xlsx_xml.workbook_members``)."""
+    return workbook_members(sheets, PROPERTIES, custom, created(created_at))
 
-    def write_provenance(self, items: list[tuple[str, str]]) -> None:
-        sheet = self.sheets["provenance"]
-        sheet.set_column(0, 0, 24)
-        sheet.set_column(1, 1, 90)
-        self._fill("provenance", provenance_rows(items))
 
-    def close(self) -> None:
-        self.book.close()
+def write_workbook(path: Path, parts: Iterable[tuple[str, Iterator[bytes]]]) -> None:
+    """Write the members into a new zip at ``path``, each deflated and stamped with a fixed
+    date (the bytes are reproducible), the sheets streamed (memory stays flat)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESSION) as book:
+        for name, chunks in parts:
+            # a member opened by name is dated 1980-01-01 and deflated at ``COMPRESSION``
+            with book.open(name, "w", force_zip64=name.startswith("xl/worksheets/")) as member:
+                for chunk in chunks:
+                    member.write(chunk)

@@ -86,22 +86,28 @@ def is_canonical_object(data: bytes | str) -> bool:
     deeper than ``MAX_DEPTH`` and a non-ASCII key (sorted by UTF-16 code units in RFC 8785,
     by code points in orjson: where the two orders differ, the reference serialiser
     decides)."""
+    return canonical_object(data) is not None
+
+
+def canonical_object(data: bytes | str) -> dict[str, Any] | None:
+    """The object ``data`` holds if ``is_canonical_object(data)``, else None: for a reader
+    that needs the value too (one parse for both)."""
     try:
         raw = data if isinstance(data, bytes) else data.encode()  # lone surrogates: ValueError
         value = orjson.loads(raw)
         if value.__class__ is not dict:
-            return False
+            return None
         if orjson.dumps(value, option=_STRICT) != raw:  # only the key order can still be right
-            return not raw.isascii() and _nested_canonical(value, raw)
+            return value if not raw.isascii() and _nested_canonical(value, raw) else None
     except (TypeError, ValueError):  # orjson's decode and encode errors subclass these
-        return False
+        return None
     for item in value.values():  # the common case: a flat object of strings and integers
         kind = item.__class__
         if kind is not str and kind is not int and kind is not bool and item is not None:
-            return _nested_canonical(value, raw)
+            return value if _nested_canonical(value, raw) else None
     if raw.isascii() or "".join(value).isascii():
-        return True  # flat, ASCII keys, safe integers: orjson's sorted bytes are RFC 8785's
-    return _nested_canonical(value, raw)
+        return value  # flat, ASCII keys, safe integers: orjson's sorted bytes are RFC 8785's
+    return value if _nested_canonical(value, raw) else None
 
 
 def _nested_canonical(value: dict[str, Any], data: bytes) -> bool:

@@ -8,13 +8,13 @@ so ``hash == SHA-256(bytes.fromhex(prev_hash) ‖ line-without-hash)`` can be ch
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import orjson
 
-from ledger.storage.canonical import canonical_json
-from ledger.storage.chain import ChainRow, recompute
+from ledger.storage.canonical import canonical_json, canonical_object, is_canonical_object
+from ledger.storage.chain import ChainRow, chain_blob, chain_event_id, chain_time, recompute
 from ledger.storage.records import StoredEvent
 from ledger.storage.records import stored_event as new_stored_event
 
@@ -66,6 +66,49 @@ def event_line(event: StoredEvent) -> bytes:
     )
 
 
+def chain_row_line(row: Sequence[Any], previous: bytes) -> tuple[StoredEvent, bytes] | None:
+    """The ``StoredEvent`` and canonical line of a row of ``chain_query`` (``store.chain_pages``)
+    that follows the hash ``previous``, made from the stored bytes: the payload and source are
+    used as stored, each parsed once, and must be canonical JSON objects (as ``verify``
+    requires); None if either is not, or a text cannot be encoded (not UTF-8). The row's hash
+    is not checked here: ``chain_hash(previous, without_hash(line, …))`` does that."""
+    payload_raw, source_raw = row[6], row[10]
+    payload = canonical_object(payload_raw)
+    source = None if source_raw is None else canonical_object(source_raw)
+    if payload is None or (source is None and source_raw is not None):
+        return None
+    event = new_stored_event(
+        row[0], chain_event_id(row[1]), row[2], row[3], row[4], row[5], payload,
+        payload_raw.decode("utf-8"), chain_time(row[7]), row[8], row[9], source, row[11],
+        previous.hex(), chain_blob(row[12]).hex(),
+    )  # fmt: skip
+    try:
+        # Keys ASCII, values strings, small integers, null or canonical fragments: orjson with
+        # sorted keys is RFC 8785 here (see ledger.storage.canonical).
+        line = orjson.dumps(
+            {
+                "actor": event.actor,
+                "event_id": event.event_id,
+                "hash": event.hash,
+                "idempotency_key": event.idempotency_key,
+                "payload": orjson.Fragment(payload_raw),
+                "prev_hash": event.prev_hash,
+                "reason": event.reason,
+                "recorded_at": event.recorded_at,
+                "schema_version": event.schema_version,
+                "seq": event.seq,
+                "source": None if source_raw is None else orjson.Fragment(source_raw),
+                "stream": event.stream,
+                "stream_version": event.stream_version,
+                "type": event.type,
+            },
+            option=orjson.OPT_SORT_KEYS,
+        )
+    except TypeError:  # orjson.JSONEncodeError: a text that is not UTF-8 (lone surrogates)
+        return None
+    return event, line
+
+
 def without_hash(line: bytes, hash_hex: str) -> bytes:
     """The hashed bytes of a canonical line: the line minus its ``"hash":"…",`` member (a
     JSON string cannot contain that text unescaped, so the first match is the member)."""
@@ -74,6 +117,38 @@ def without_hash(line: bytes, hash_hex: str) -> bytes:
     if index < 0:
         raise LineError("no hash member")
     return line[:index] + line[index + len(member) :]
+
+
+_FIELD_NAMES = frozenset(_FIELDS)
+_KINDS = tuple((name, frozenset(types)) for name, types in _FIELDS.items())
+_STRICT = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
+
+
+def _flat(value: dict[str, Any] | None) -> bool:
+    """True for None or an object of ASCII keys and scalar values (text, integer, boolean,
+    null): the payloads and sources of every event type but a few."""
+    if value is None:
+        return True
+    if not "".join(value).isascii():
+        return False
+    for item in value.values():
+        kind = item.__class__
+        if kind is not str and kind is not int and kind is not bool and item is not None:
+            return False
+    return True
+
+
+def _canonical_flat(envelope: dict[str, Any], line: bytes) -> bool:
+    """True if the line is the canonical form of an envelope whose payload and source are
+    flat: then orjson's sorted output, refusing integers beyond ±(2**53 − 1), is RFC 8785
+    (ASCII keys, no float, no container to order), so one serialisation decides. False
+    says nothing: ``parse_line`` then asks ``canonical_json``."""
+    if not (_flat(envelope["payload"]) and _flat(envelope["source"])):
+        return False
+    try:
+        return orjson.dumps(envelope, option=_STRICT) == line
+    except TypeError:  # orjson.JSONEncodeError: an integer beyond 2**53
+        return False
 
 
 def parse_line(line: bytes) -> dict[str, Any]:
@@ -85,7 +160,7 @@ def parse_line(line: bytes) -> dict[str, Any]:
         raise LineError(f"not JSON ({exc})") from None
     if not isinstance(envelope, dict):
         raise LineError("not a JSON object")
-    if set(envelope) != set(_FIELDS):
+    if envelope.keys() != _FIELD_NAMES:
         missing = sorted(set(_FIELDS) - set(envelope))
         extra = sorted(set(envelope) - set(_FIELDS))
         raise LineError(
@@ -93,20 +168,23 @@ def parse_line(line: bytes) -> dict[str, Any]:
             + (f"; missing {', '.join(missing)}" if missing else "")
             + (f"; unexpected {', '.join(extra)}" if extra else "")
         )
-    for name, types in _FIELDS.items():
-        value = envelope[name]
-        if not isinstance(value, types) or isinstance(value, bool):
+    for name, kinds in _KINDS:  # orjson gives exactly these classes (a bool is not an int)
+        if envelope[name].__class__ not in kinds:
             raise LineError(f"{name} has the wrong JSON type")
     for name in ("prev_hash", "hash"):
         value = envelope[name]
         if len(value) != 64 or value.strip("0123456789abcdef"):
             raise LineError(f"{name} is not 64 lowercase hex digits")
+    if _canonical_flat(envelope, line):
+        return envelope
     try:
         canonical = canonical_json(envelope)
     except (TypeError, ValueError) as exc:
         raise LineError(f"cannot be canonicalised ({exc})") from None
     if canonical != line:
         raise LineError("not in canonical RFC 8785 form")
+    if not is_canonical_object(line):  # the reference writes a float under a non-ASCII key
+        raise LineError("cannot be canonicalised (floats are not allowed)")
     return envelope
 
 
@@ -155,6 +233,7 @@ def stored_event(envelope: dict[str, Any], row: ChainRow | None = None) -> Store
 
 
 _PAYLOAD_MEMBER = b',"payload":'
+_AFTER_PAYLOAD = b'},"prev_hash":"'
 
 
 def line_event(line: bytes) -> tuple[StoredEvent, bytes]:
@@ -169,9 +248,15 @@ def line_event(line: bytes) -> tuple[StoredEvent, bytes]:
     # so the first match is the member; orjson's sorted text is that canonical text when it is
     # there byte for byte (a whole JSON object, so it ends where the member's value ends).
     start = line.find(_PAYLOAD_MEMBER) + len(_PAYLOAD_MEMBER)
-    text = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)
-    if not line.startswith(text, start):
-        text = canonical_json(payload)
+    end = line.find(_AFTER_PAYLOAD, start) + 1
+    if end and _flat(payload):
+        # A flat payload's text holds no '}' outside its strings but its last byte, and no
+        # unescaped '"' inside them, so the first '},"prev_hash":"' ends it.
+        text = line[start:end]
+    else:
+        text = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)
+        if not line.startswith(text, start):
+            text = canonical_json(payload)
     event = new_stored_event(
         envelope["seq"], envelope["event_id"], envelope["stream"], envelope["stream_version"],
         envelope["type"], envelope["schema_version"], payload, text.decode("utf-8"),
