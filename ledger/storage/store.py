@@ -109,11 +109,12 @@ _FROM = (
     "FROM events e JOIN streams s ON s.id = e.stream_id "
     "JOIN event_types t ON t.id = e.type_id JOIN actors a ON a.id = e.actor_id"
 )
-_INSERT = (
-    "INSERT INTO events (seq, event_id, stream_id, stream_version, type_id, schema_version, "
-    "payload, recorded_at, actor_id, reason, source, idempotency_key, hash) "
-    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+_EVENT_COLUMNS = (
+    "seq, event_id, stream_id, stream_version, type_id, schema_version, "
+    "payload, recorded_at, actor_id, reason, source, idempotency_key, hash"
 )
+_INSERT = f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+_COPY = f"COPY events ({_EVENT_COLUMNS}) FROM STDIN"  # PostgreSQL's bulk load of a batch
 NAME_TABLES = ("streams", "event_types", "actors")  # interned names: id <-> name, insert-only
 CACHED_NAME_TABLES = ("event_types", "actors")  # a handful each: their ids cached on the store
 
@@ -592,8 +593,12 @@ class EventStore:
             insert = sql(_INSERT)
             if len(rows) == 1:  # one round trip (psycopg's executemany pipelines: several)
                 cur.execute(insert, rows[0])
-            else:
+            elif self.sqlite:
                 cur.executemany(insert, rows)
+            else:  # PostgreSQL: COPY, one statement for the batch instead of one per row
+                with cur.copy(_COPY) as copy:
+                    for row in rows:
+                        copy.write_row(row)
         first = rows[0][0] if rows else None
         return AppendResult(tuple(appended), len(skip), first, rows[-1][0] if rows else None)
 
