@@ -13,7 +13,6 @@ from typing import Any
 import click
 
 from cli.options import SEQ, old_spellings, open_store, stages_option
-from events import EVENT_CLASSES
 
 # sub-command name -> event type
 KINDS: dict[str, str] = {
@@ -90,7 +89,27 @@ def default_actor() -> str:
         return "unknown"
 
 
-@click.group()
+class _RecordGroup(click.Group):
+    """``record``'s commands, each built from its event model's fields when first asked for:
+    listing them (``defledger --help``) loads no model."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(KINDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in KINDS:
+            return None
+        if cmd_name not in self.commands:
+            from cli.terminal import add_global_options
+
+            command = _make(cmd_name, KINDS[cmd_name])
+            if getattr(self, "_global_options", False):  # given to the group's commands
+                add_global_options(command)
+            self.add_command(command)
+        return self.commands[cmd_name]
+
+
+@click.group(cls=_RecordGroup)
 def record() -> None:
     """Record one event (a definition change, a figure, a target, a rate).
 
@@ -134,6 +153,8 @@ def _definition_version(values: dict[str, Any]) -> None:
 
 
 def _make(name: str, event_type: str) -> click.Command:
+    from events import EVENT_CLASSES
+
     model = EVENT_CLASSES[event_type]
     fields = [f for f in model.model_fields if f != "type"]
     versioned = "definition" in fields and "version" in fields
@@ -243,7 +264,3 @@ def _preview(ctx: click.Context, pending: Any) -> None:
     for row in planned_rows(writes):
         click.echo(to_json(row, indent=False))
     click.echo("dry run: nothing written", err=True)
-
-
-for _name, _type in KINDS.items():
-    record.add_command(_make(_name, _type))
