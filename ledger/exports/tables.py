@@ -265,8 +265,47 @@ def event_csv_row(event: StoredEvent) -> list[str]:
     ]
 
 
+def _or_empty(value: Any) -> Any:
+    return "" if value is None else value
+
+
 def event_csv_line(event: StoredEvent) -> str:
-    """The ``events.csv`` record of one event, CRLF included: ``csv_line(event_csv_row(event))``."""
+    """The ``events.csv`` record of one event, CRLF included: ``csv_line(event_csv_row(event))``.
+
+    The common event (integers where integers belong; texts that start like no formula and
+    hold no ``"``, ``,``, CR or LF; a payload with a ``"``, so quoted) is written with one join
+    and three scans of the joined text instead of four scans and a prefix check per cell; any
+    other takes the per-cell route (``tests/test_export_rows`` compares both with the csv
+    module's record of the generic row)."""
+    source = event.source or {}
+    texts = (
+        event.event_id, event.recorded_at, event.stream, event.type, event.actor,
+        _or_empty(event.reason), _or_empty(source.get("title")), _or_empty(source.get("url")),
+        _or_empty(event.idempotency_key), event.prev_hash, event.hash,
+    )  # fmt: skip
+    payload = event.payload_json
+    if (
+        event.seq.__class__ is int
+        and event.stream_version.__class__ is int
+        and event.schema_version.__class__ is int
+        and payload.__class__ is str
+        and '"' in payload
+        and all(text.__class__ is str and not text.startswith(FORMULA_PREFIXES) for text in texts)
+    ):
+        joined = ",".join(texts)
+        if (
+            joined.count(",") == len(texts) - 1
+            and '"' not in joined
+            and "\n" not in joined
+            and "\r" not in joined
+        ):
+            cells = joined.split(",", 9)  # the last two (prev_hash, hash) stay one
+            quoted = '"' + payload.replace('"', '""') + '"'
+            return (
+                f"{event.seq},{cells[0]},{cells[1]},{cells[2]},{event.stream_version},"
+                f"{cells[3]},{event.schema_version},{cells[4]},{cells[5]},{cells[6]},"
+                f"{cells[7]},{cells[8]},{quoted},{cells[9]}\r\n"
+            )
     return csv_line(event_csv_row(event))
 
 
