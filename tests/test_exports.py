@@ -19,6 +19,7 @@ from ledger.audit.signing import generate_keypair
 from ledger.errors import IntegrityFailure, InvalidInput
 from ledger.exports import write as exports
 from ledger.exports.bundle import REQUIRED
+from ledger.exports.verify import verify_export
 from ledger.exports.write import export_bundle
 from ledger.storage.chain import chain_hash
 from ledger.storage.store import EventStore
@@ -166,6 +167,12 @@ def test_lines__past_the_sheet_limit_the_csv_keeps_every_line(
     assert _rows(bundle / "lines.csv") == whole
     sheet = list(openpyxl.load_workbook(bundle / "workbook.xlsx")["lines"].values)
     assert [row[2] for row in sheet[1:]] == [row["line_id"] for row in whole[:2]]
+    assert verify_export(bundle).ok  # verify's one walk: the sheet stops, lines.csv does not
+    tampered = (bundle / "lines.csv").read_bytes().replace(b"SPACE", b"SPADE")
+    (bundle / "lines.csv").write_bytes(tampered)
+    found = {(problem.file, problem.kind) for problem in verify_export(bundle).problems}
+    assert ("lines.csv", "recomputed-mismatch") in found
+    assert not any(file == "workbook.xlsx" for file, _ in found)
 
 
 def test_workbook__a_text_shaped_like_rich_text_stays_one_text_cell(
