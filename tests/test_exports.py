@@ -19,6 +19,7 @@ from ledger.audit.signing import generate_keypair
 from ledger.errors import IntegrityFailure, InvalidInput
 from ledger.exports import write as exports
 from ledger.exports.bundle import REQUIRED
+from ledger.exports.verify import verify_export
 from ledger.exports.write import export_bundle
 from ledger.storage.chain import chain_hash
 from ledger.storage.store import EventStore
@@ -151,6 +152,27 @@ def test_workbook__no_formula_cells_numbers_numeric_exact_text_beside(
     assert provenance["as_of_seq"] == "15" and provenance["checkpoint_size"] == "15"
     assert provenance["tool"].startswith("defledger ")
     assert provenance["head_hash"] == store.get(15).hash
+
+
+def test_lines__past_the_sheet_limit_the_csv_keeps_every_line(
+    store: EventStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """lines.csv and the workbook's lines sheet come from one walk over the lines: the sheet
+    stops at Excel's row limit, the CSV still gets every line after it."""
+    build_scenario(store)
+    whole = _rows(_export(store, tmp_path, "whole") / "lines.csv")
+    assert len(whole) > 2
+    monkeypatch.setattr("ledger.exports.xlsx.MAX_ROWS", 3)
+    bundle = _export(store, tmp_path, "cut")
+    assert _rows(bundle / "lines.csv") == whole
+    sheet = list(openpyxl.load_workbook(bundle / "workbook.xlsx")["lines"].values)
+    assert [row[2] for row in sheet[1:]] == [row["line_id"] for row in whole[:2]]
+    assert verify_export(bundle).ok  # verify's one walk: the sheet stops, lines.csv does not
+    tampered = (bundle / "lines.csv").read_bytes().replace(b"SPACE", b"SPADE")
+    (bundle / "lines.csv").write_bytes(tampered)
+    found = {(problem.file, problem.kind) for problem in verify_export(bundle).problems}
+    assert ("lines.csv", "recomputed-mismatch") in found
+    assert not any(file == "workbook.xlsx" for file, _ in found)
 
 
 def test_workbook__a_text_shaped_like_rich_text_stays_one_text_cell(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
@@ -114,9 +114,20 @@ def csv_writer(handle: TextSink) -> Any:
 def write_csv(handle: TextSink, spec: TableSpec, rows: Iterable[dict[str, Any]]) -> None:
     """Write a table's CSV, header included, row by row to a text handle (opened with
     ``newline=""``; UTF-8 for a file)."""
+    for _ in csv_tee(handle, spec, rows):
+        pass
+
+
+def csv_tee(
+    handle: TextSink, spec: TableSpec, rows: Iterable[dict[str, Any]]
+) -> Iterator[dict[str, Any]]:
+    """``rows`` passed on, each written to ``handle`` as it passes (the header first), as
+    ``write_csv`` writes them: one walk over the rows feeds the CSV and another consumer (the
+    workbook's sheet). Whoever stops early must exhaust it, or the CSV stays short."""
     handle.write(csv_line(spec.names))
     for row in rows:
         handle.write(csv_line(csv_row(row, spec)))
+        yield row
 
 
 def render_csv(spec: TableSpec, rows: Iterable[dict[str, Any]]) -> bytes:

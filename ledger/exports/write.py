@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import os
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -32,7 +33,7 @@ from ledger.exports import bundle, datapackage
 from ledger.exports import parquet as export_parquet
 from ledger.exports.claims import ClaimInputs, check_all, claim_rows, line_prefix
 from ledger.exports.cloud_events import cloudevent_line
-from ledger.exports.columns import FORMULA_ESCAPING, TableSpec, csv_line, write_csv
+from ledger.exports.columns import FORMULA_ESCAPING, TableSpec, csv_line, csv_tee, write_csv
 from ledger.exports.tables import (
     CLAIMS,
     DEFINITIONS,
@@ -165,12 +166,19 @@ class _EventStream:
             self.parquet.close()
 
 
-def _write_csv(directory: Path, spec: TableSpec, rows: Iterable[dict[str, Any]]) -> None:
-    """Write one table's CSV file row by row (created exclusively, then fsynced)."""
+@contextmanager
+def _csv_file(directory: Path, spec: TableSpec) -> Iterator[IO[str]]:
+    """One table's CSV file, created exclusively, opened for text, fsynced when done."""
     with open(bundle.create(directory, spec.path), "w", encoding="utf-8", newline="") as handle:
-        write_csv(handle, spec, rows)
+        yield handle
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def _write_csv(directory: Path, spec: TableSpec, rows: Iterable[dict[str, Any]]) -> None:
+    """Write one table's CSV file row by row (created exclusively, then fsynced)."""
+    with _csv_file(directory, spec) as handle:
+        write_csv(handle, spec, rows)
 
 
 def signer_of(private_key: str | None) -> str | None:
@@ -274,16 +282,14 @@ def export_bundle(
 
         steps = iter(range(4 + parquet + 1))
 
-        def step() -> None:  # the lines, the workbook, (Parquet,) the data package, the sums
+        def step() -> None:  # small tables, lines and workbook, (Parquet,) datapackage, sums
             if progress is not None:
                 progress(next(steps), 4 + parquet, "writing files")
 
         step()
-        facts = datapackage.LineFacts()
-        _write_csv(tmp, LINES, facts.gather(rows(LINES)))
-        step()
         for spec in (DEFINITIONS, TOTALS, CLAIMS):
             _write_csv(tmp, spec, rows(spec))
+        step()
         cp = Checkpoint(source, as_of_seq, stream.tree.root())
         text = sign_checkpoint(cp, private_key) if private_key else cp.body().decode("utf-8")
         bundle.write_file(tmp, bundle.CHECKPOINT, text.encode("utf-8"))
@@ -291,11 +297,18 @@ def export_bundle(
             source, as_of_seq, stream.last, cp, signer_of(private_key), text, tool_version()
         )
         texts = provenance_texts(prov)
-        sheets = workbook_sheets(
-            {spec.name: (spec, rows(spec)) for spec in (TOTALS, LINES, DEFINITIONS)},
-            texts.items(),
-        )
-        write_workbook(tmp / bundle.WORKBOOK, workbook_parts(sheets, last_time, {"ledger": source}))
+        facts = datapackage.LineFacts()
+        with _csv_file(tmp, LINES) as handle:  # one walk over the lines: lines.csv and the sheet
+            lines = csv_tee(handle, LINES, facts.gather(rows(LINES)))
+            sheets = workbook_sheets(
+                {TOTALS.name: (TOTALS, rows(TOTALS)), LINES.name: (LINES, lines),
+                 DEFINITIONS.name: (DEFINITIONS, rows(DEFINITIONS))},
+                texts.items(),
+            )  # fmt: skip
+            parts = workbook_parts(sheets, last_time, {"ledger": source})
+            write_workbook(tmp / bundle.WORKBOOK, parts)
+            for _ in lines:  # the rows past Excel's limit, which the sheet leaves out
+                pass
         step()
         if parquet:
             for spec in (LINES, DEFINITIONS, TOTALS):
