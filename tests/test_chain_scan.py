@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import category, line
@@ -57,6 +58,30 @@ def test_chain_scan_bounds__cover_every_seq_once() -> None:
 def test_chain_scan_parallel__clean_ledger_ok(ledger: EventStore, parallel: None) -> None:
     report = verify_ledger(ledger)
     assert report.ok and report.checked == N
+
+
+@pytest.mark.slow  # worker processes
+def test_chain_scan_parallel__worker_checks_its_range_from_any_folder(
+    ledger: EventStore,
+    db_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The worker (started without ``site``) runs and reports its range's problems: this
+    process checks only its own range, which it would check again if the worker failed."""
+    _tamper(db_path, "UPDATE events SET payload = '{}' WHERE seq = 100")
+    checked_here: list[tuple[int, int | None]] = []
+    in_process = chain_scan.verify_range
+
+    def counted(path: str, start: int, stop: int | None, limit: int = MAX_PROBLEMS) -> list[Any]:
+        checked_here.append((start, stop))
+        return in_process(path, start, stop, limit)
+
+    monkeypatch.setattr(chain_scan, "verify_range", counted)
+    monkeypatch.chdir(tmp_path)
+    problems = chain_scan.parallel_problems(str(db_path), N, workers=2)
+    assert checked_here == [(1, 60)]
+    assert [(p.seq, p.kind) for p in problems] == [(100, "hash-mismatch")]
 
 
 @pytest.mark.slow  # worker processes
