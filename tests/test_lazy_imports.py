@@ -161,3 +161,16 @@ def test_init_completes_a_sqlite_schema_with_a_part_missing(db_path: Path) -> No
         names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
     conn.close()
     assert {"proj_rates", "events_no_update"} <= names
+
+
+def test_a_table_for_the_terminal_loads_no_workbook_writer(db_path: Path) -> None:
+    """Only ``--format xlsx`` and ``export`` write workbooks: a table, CSV or JSON leaves
+    XlsxWriter (all of it loads with any of its modules) unimported."""
+    run = [sys.executable, "-c", "from cli.app import main; main()", "--db", str(db_path)]
+    subprocess.run([*run, "demo"], capture_output=True, check=True)
+    asked = ["--db", str(db_path), "totals", "--fy", "FY2025"]
+    shown, loaded = _modules_loaded(asked, ("xlsxwriter",))
+    assert loaded == [] and "JP" in shown
+    _, loaded = _modules_loaded([*asked, "--format", "xlsx", "-o", str(db_path) + ".xlsx"],
+                                ("xlsxwriter",))  # fmt: skip
+    assert loaded == ["xlsxwriter"]

@@ -16,9 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-import xlsxwriter
 
-from ledger.exports.xlsx import OPTIONS, text_cell
 from ledger.numbers import NumberFormat, as_fraction
 from ledger.tabular import AMOUNT, CONVERTED, PERCENT, PP, Table
 
@@ -166,6 +164,10 @@ def _xlsx_value(value: Any) -> int | str | None:
 def xlsx_bytes(table: Table) -> bytes:
     """The table on a sheet (header bold and frozen, a filter on it) and ``meta`` and the
     caption on a second; exact values (see the module's docstring)."""
+    import xlsxwriter  # here: a table for the terminal, CSV or JSON loads neither
+
+    from ledger.exports.xlsx import OPTIONS, text_cell
+
     buffer = io.BytesIO()
     options = {k: v for k, v in OPTIONS.items() if k != "constant_memory"} | {"in_memory": True}
     book = xlsxwriter.Workbook(buffer, options)

@@ -20,8 +20,6 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from xlsxwriter.theme import THEME_XML_2007
-
 if TYPE_CHECKING:
     from ledger.exports.xlsx import Row
 
@@ -331,6 +329,8 @@ def workbook_members(
         yield name, one(text)
     for index, sheet in enumerate(sheets):
         yield names[len(fixed) + index], sheet.chunks(index == 0)
+    from xlsxwriter.theme import THEME_XML_2007  # here: loads all of XlsxWriter (~15 ms)
+
     tail = [_workbook(sheets), _workbook_rels(len(sheets)), STYLES, THEME_XML_2007]
     for name, text in zip(names[len(fixed) + len(sheets) :], tail, strict=True):
         yield name, one(text)
