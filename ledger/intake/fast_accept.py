@@ -223,8 +223,8 @@ def _source(raw: Any, cache: SourceCache | None) -> tuple[Source, bytes] | None:
     page, published = raw.get("page"), raw.get("published")
     hypothetical = raw.get("hypothetical", False)
     # A file's rows mostly cite a few documents: each distinct source is checked and encoded
-    # once (Source is frozen, so one instance is shared). The key holds every value with its
-    # class, so True and 1, or a str and an equal str subclass, never meet.
+    # once (Source is frozen, so one instance is shared). The key holds hypothetical's class
+    # too, so True and 1 never meet (the texts are exact str: orjson's or the csv module's).
     key = (title, url, page, published, hypothetical, hypothetical.__class__)
     if cache is not None:
         try:
