@@ -133,21 +133,29 @@ class _State:
         return self.versions.get(stream, 0) > 0
 
 
+def _undefined(code: str) -> str:
+    return f"category {code} is not defined (define it first, or fix the code)"
+
+
+def _line_says(event: Any, what: str) -> str:
+    return f"budget line {_line_label(event)} {what}"
+
+
 def _line_problem(event: Any, stream: str, state: _State) -> str | None:
     """``_problem`` of a recorded or revised budget line (most of a large import), without
     the walk over every rule's class pattern; ``stream`` is the event's (``_line(event)``)."""
     if event.__class__ is BudgetLineRecorded:
         code = event.category
         if not state.exists(category_stream(code)):
-            return f"category {code} is not defined (define it first, or fix the code)"
+            return _undefined(code)
         if state.exists(stream):
-            return f"budget line {_line_label(event)} is already recorded (record a revision)"
+            return _line_says(event, "is already recorded (record a revision)")
         return None
     line = state.lines.get(stream)
     if line is None:
-        return f"budget line {_line_label(event)} is not recorded"
+        return _line_says(event, "is not recorded")
     if line.withdrawn:
-        return f"budget line {_line_label(event)} was withdrawn"
+        return _line_says(event, "was withdrawn")
     return None
 
 
@@ -165,21 +173,21 @@ def _problem(event: object, state: _State) -> str | None:
             | CategoryIncluded(category=code)
             | ObligationRecorded(category=code)
         ) if not state.exists(category_stream(code)):
-            return f"category {code} is not defined (define it first, or fix the code)"
+            return _undefined(code)
         case ProgrammeDefined():
             for code in _programme_categories(event):
                 if not state.exists(category_stream(code)):
-                    return f"category {code} is not defined (define it first, or fix the code)"
+                    return _undefined(code)
     match event:
         case BudgetLineRecorded():
             if state.exists(_line(event)):
-                return f"budget line {_line_label(event)} is already recorded (record a revision)"
+                return _line_says(event, "is already recorded (record a revision)")
         case BudgetLineRevised() | BudgetLineReclassified() | BudgetLineWithdrawn():
             line = state.lines.get(_line(event))
             if line is None:
-                return f"budget line {_line_label(event)} is not recorded"
+                return _line_says(event, "is not recorded")
             if line.withdrawn:
-                return f"budget line {_line_label(event)} was withdrawn"
+                return _line_says(event, "was withdrawn")
         case DefinitionVersionOpened():
             stream = _definition_stream(event.definition, event.version)
             if state.exists(stream):
@@ -269,7 +277,7 @@ def _apply(pending: PendingEvent, state: _State) -> None:
             | BudgetLineWithdrawn()
         ):  # fmt: skip
             # moved by the one line fold; its seq is not known yet (0), and its payload is the
-            # canonical JSON the append stores (computed once, cached on the pending event)
+            # canonical JSON the append stores, decoded (once, cached on the pending event)
             line = line_transition(state.lines.get(stream), 0, event.type, pending.payload)
             if line is not None:
                 state.lines[stream] = line
