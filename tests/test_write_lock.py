@@ -169,18 +169,19 @@ def test_write_lock__cli_refuses_a_bad_timeout(value: str, db_path: Path) -> Non
 def test_import_race__rules_see_an_import_committed_while_this_one_checks(
     ledger: EventStore, backend_url: str
 ) -> None:
-    """Importer A looks its keys up; importer B then tries to commit the same file. B must
+    """Importer A reads the ledger for its rules (the streams' versions: its first read, before
+    any key look-up); importer B then tries to commit the same file. B must
     wait for A (A's checks run inside its write transaction), so A sees a consistent ledger
     and B then finds every event stored: both succeed and the file is stored once. (Before the
     fix, B committed in between and A's rules said "already recorded".)"""
     second = EventStore.open(backend_url)
     b_waiting = threading.Event()
     second.on_wait = b_waiting.set
-    looked_up = ledger.stored_contents
+    looked_up = ledger.stream_versions
     b_result: list[Future[object]] = []
 
-    def look_up_then_let_b_try(keys: object) -> object:
-        found = looked_up(keys)  # type: ignore[arg-type]
+    def look_up_then_let_b_try(streams: object, stop: object = None) -> object:
+        found = looked_up(streams, stop)  # type: ignore[arg-type]
         if not b_result:  # once: B imports the same file now, while A is checking
             pool = ThreadPoolExecutor(1)
             b_result.append(pool.submit(import_text, second, LINES, actor="b"))
@@ -189,7 +190,7 @@ def test_import_race__rules_see_an_import_committed_while_this_one_checks(
             assert waited == "waiting", "B was not made to wait for A's write transaction"
         return found
 
-    ledger.stored_contents = look_up_then_let_b_try  # type: ignore[method-assign]
+    ledger.stream_versions = look_up_then_let_b_try  # type: ignore[method-assign]
     try:
         a = import_text(ledger, LINES, actor="a")
         b = b_result[0].result(timeout=60)
