@@ -131,7 +131,7 @@ def content_key(event: EventModel, provenance: Provenance) -> str:
 
 def pending_key(pending: PendingEvent) -> str:
     """``content_key`` of a pending event, from its cached canonical payload and source JSON
-    (embedded as fragments: the same bytes as encoding the objects again)."""
+    (written in place: the same bytes as encoding the objects again)."""
     source = pending.source_json
     # canonical_json({"payload": …, "reason": …, "source": …, "type": …}) written out: ASCII
     # keys in sorted order, the payload and source already canonical, the two strings as
