@@ -20,6 +20,8 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from ledger.intake.xlsx_reader import column_letters
+
 if TYPE_CHECKING:
     from ledger.exports.xlsx import Row
 
@@ -52,16 +54,6 @@ def _attribute(text: str) -> str:
     return (
         text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
     )
-
-
-def column_letters(col: int) -> str:
-    """``A`` for column 0, ``AA`` for 26."""
-    letters = ""
-    col += 1
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 _LETTERS = [column_letters(col) for col in range(64)]
