@@ -174,3 +174,20 @@ def test_a_table_for_the_terminal_loads_no_workbook_writer(db_path: Path) -> Non
     _, loaded = _modules_loaded([*asked, "--format", "xlsx", "-o", str(db_path) + ".xlsx"],
                                 ("xlsxwriter",))  # fmt: skip
     assert loaded == ["xlsxwriter"]
+
+
+def test_events_re_exports_exactly_the_registrys_names() -> None:
+    """``events`` lists its names itself (reading ``events.registry.__all__`` would load the
+    models): the list, the type checker's imports and the registry's must stay one list."""
+    import events
+    from events import registry
+
+    source = Path(events.__file__).read_text(encoding="utf-8")
+    checked = next(
+        node
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.ImportFrom) and node.module == "events.registry"
+    )
+    assert events.__all__ == registry.__all__
+    assert sorted(alias.name for alias in checked.names) == sorted(registry.__all__)
+    assert all(getattr(events, name) is getattr(registry, name) for name in registry.__all__)
